@@ -1,0 +1,93 @@
+# Kompas - make targets (see README.md):
+#   make run     build and serve on http://127.0.0.1:8080 with a private PostgreSQL and demo data
+#   make test    build and run every test (unit, API) against a throwaway PostgreSQL
+#   make stop    stop the private PostgreSQL of `make run` if one was left running
+#   make bench   measure throughput and latency (docs/benchmarks.md)
+#   make deps    install missing Debian packages
+#   make SANITIZE=address,undefined test   the same suite in a sanitizer build
+
+VERSION   := 0.1.0
+COMMIT    := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+PKGS      := libmicrohttpd jansson libsodium libpq
+
+CC        ?= cc
+SANITIZE  ?=
+ifeq ($(SANITIZE),)
+  BUILD   := build/release
+  OPT     := -O2 -D_FORTIFY_SOURCE=2
+  SANFLAGS:=
+else
+  BUILD   := build/sanitize
+  OPT     := -O1
+  SANFLAGS:= -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+WARN      := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
+             -Wpointer-arith -Wsign-compare -Wformat=2 -Wvla -Wundef -Wnull-dereference
+CFLAGS    := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g $(OPT) $(WARN) -fPIE \
+             -fstack-protector-strong $(SANFLAGS) \
+             -DKOMPAS_VERSION='"$(VERSION)+$(COMMIT)"' \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS   := -pie -Wl,-z,relro,-z,now $(SANFLAGS)
+LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+LIB_SRC   := $(wildcard lib/*.c)
+API_SRC   := $(wildcard api/*.c)
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+KOMPASD   := $(BUILD)/kompasd
+
+.PHONY: all deps run stop test unit api-test bench format check-format docs clean valgrind
+
+all: $(KOMPASD)
+
+$(KOMPASD): $(LIB_OBJ) $(API_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS) -lcmocka
+
+-include $(LIB_OBJ:.o=.d) $(API_OBJ:.o=.d)
+
+deps:
+	@tools/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@tools/dev-run.sh $(KOMPASD)
+
+stop:
+	@tools/pgcluster.sh stop var/pg && echo "stopped the PostgreSQL of make run (var/pg)"
+
+test: deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@tools/test.sh $(BUILD)
+
+unit-bins: $(UNIT_BIN)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tools/bench/run.sh $(KOMPASD)
+
+valgrind: deps
+	@$(MAKE) --no-print-directory all unit-bins
+	@VALGRIND=1 tools/test.sh $(BUILD)
+
+docs: $(KOMPASD)
+	$(KOMPASD) errors > docs/errors.md
+
+format:
+	clang-format -i $(LIB_SRC) $(API_SRC) $(UNIT_SRC) lib/*.h api/*.h tools/bench/*.c
+
+check-format:
+	@clang-format --dry-run -Werror $(LIB_SRC) $(API_SRC) $(UNIT_SRC) lib/*.h api/*.h tools/bench/*.c
+
+clean:
+	rm -rf build

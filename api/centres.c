@@ -1,0 +1,210 @@
+/* centres.c - volunteer centres, the tenants of Kompas.
+ *
+ * A centre's name and contact details are public facts about an
+ * organisation, not personal data. Creating a centre will be restricted to
+ * the admin role by the identity work (issue 3). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/db.h"
+#include "../lib/http.h"
+#include "../lib/problem.h"
+#include "../lib/spec.h"
+#include "app.h"
+
+#define CENTRE_COLUMNS                                                                             \
+	"id, slug, name, municipality, postal_code, email, phone, website,"                        \
+	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"                \
+	" to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+const struct spec_field centres_create_spec[] = {
+    {.name = "slug", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 40},
+    {.name = "name", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 120},
+    {.name = "municipality", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 60},
+    {.name = "postal_code",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .format = SPEC_FMT_POSTAL_CODE_DK},
+    {.name = "email",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .max = 254,
+     .format = SPEC_FMT_EMAIL},
+    {.name = "phone", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .min = 8, .max = 20},
+    {.name = "website",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .max = 300,
+     .format = SPEC_FMT_URL},
+    SPEC_END};
+
+const struct spec_field centres_list_query[] = {
+    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
+    {.name = "cursor", .type = SPEC_STRING, .min = 2, .max = 40},
+    SPEC_END};
+
+/* A slug is lower-case letters, digits and inner hyphens: it appears in
+ * URLs and in the portal's configuration. */
+static bool
+slug_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 2 || n > 40 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
+static json_t *
+nullable(PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return json_null();
+	return json_string(PQgetvalue(res, row, col));
+}
+
+/* One centre row (CENTRE_COLUMNS order) as JSON. */
+static json_t *
+centre_json(PGresult *res, int row)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s}", "id",
+			 PQgetvalue(res, row, 0), "slug", PQgetvalue(res, row, 1), "name",
+			 PQgetvalue(res, row, 2), "municipality", PQgetvalue(res, row, 3),
+			 "postal_code", nullable(res, row, 4), "email", nullable(res, row, 5),
+			 "phone", nullable(res, row, 6), "website", nullable(res, row, 7),
+			 "created_at", PQgetvalue(res, row, 8), "updated_at",
+			 PQgetvalue(res, row, 9));
+}
+
+static struct db_stmt stmt_list =
+    DB_STMT("centres_list",
+	    "SELECT " CENTRE_COLUMNS " FROM centre WHERE ($1::text IS NULL OR slug > $1)"
+	    " ORDER BY slug LIMIT $2",
+	    2);
+
+/* GET /v1/centres?limit=&cursor=: centres ordered by slug, keyset paged. */
+void
+centres_list(struct http_request *rq)
+{
+	json_t *jl = json_object_get(rq->query, "limit");
+	json_t *jc = json_object_get(rq->query, "cursor");
+	long long limit = jl ? json_integer_value(jl) : 50;
+	char fetch[24];
+	const char *params[2];
+	json_t *items, *body;
+	enum db_qs qs;
+	PGresult *res;
+	int n;
+
+	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
+	params[0] = jc ? json_string_value(jc) : NULL;
+	params[1] = fetch;
+	res = db_exec(rq->db, &stmt_list, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	n = PQntuples(res);
+	items = json_array();
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(items, centre_json(res, i));
+	body = json_pack("{s:o}", "items", items);
+	if (n > limit) {
+		char next[160];
+
+		snprintf(next, sizeof(next), "/v1/centres?limit=%lld&cursor=%s", limit,
+			 PQgetvalue(res, (int)limit - 1, 1));
+		json_object_set_new(body, "next", json_string(next));
+	} else {
+		json_object_set_new(body, "next", json_null());
+	}
+	PQclear(res);
+	http_reply_json(rq, 200, body);
+}
+
+static struct db_stmt stmt_get =
+    DB_STMT("centres_get", "SELECT " CENTRE_COLUMNS " FROM centre WHERE id = $1", 1);
+
+/* GET /v1/centres/{id} */
+void
+centres_get(struct http_request *rq)
+{
+	const char *id = http_param(rq, "id");
+	enum db_qs qs;
+	PGresult *res;
+
+	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
+		http_reply_problem(rq, ERR_NOT_FOUND, "No centre has this id.");
+		return;
+	}
+	res = db_exec(rq->db, &stmt_get, (const char *const[]){id}, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		http_reply_problem(rq, ERR_NOT_FOUND, "No centre has this id.");
+		return;
+	}
+	http_reply_json(rq, 200, centre_json(res, 0));
+	PQclear(res);
+}
+
+static struct db_stmt stmt_insert = DB_STMT(
+    "centres_insert",
+    "INSERT INTO centre (slug, name, municipality, postal_code, email, phone, website)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (slug) DO NOTHING RETURNING " CENTRE_COLUMNS,
+    7);
+
+static const char *
+str_or_null(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+/* POST /v1/centres: 201 with the centre and its Location; 409 when the
+ * slug is taken. */
+void
+centres_create(struct http_request *rq)
+{
+	const char *params[7];
+	char location[96];
+	enum db_qs qs;
+	PGresult *res;
+	json_t *p;
+
+	params[0] = str_or_null(rq->body, "slug");
+	if (!slug_ok(params[0])) {
+		p = problem_new(ERR_VALIDATION_FAILED, "The request body has invalid fields.",
+				rq->request_id);
+		problem_add_field_error(p, "slug", ERR_FIELD_FORMAT,
+					"must be lower-case letters, digits and inner hyphens");
+		http_reply_problem_json(rq, p);
+		return;
+	}
+	params[1] = str_or_null(rq->body, "name");
+	params[2] = str_or_null(rq->body, "municipality");
+	params[3] = str_or_null(rq->body, "postal_code");
+	params[4] = str_or_null(rq->body, "email");
+	params[5] = str_or_null(rq->body, "phone");
+	params[6] = str_or_null(rq->body, "website");
+	res = db_exec(rq->db, &stmt_insert, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		p = problem_new(ERR_CONFLICT, "A centre with this slug exists already.",
+				rq->request_id);
+		problem_add_field_error(p, "slug", ERR_FIELD_DUPLICATE_ITEM, "is taken");
+		http_reply_problem_json(rq, p);
+		return;
+	}
+	snprintf(location, sizeof(location), "/v1/centres/%s", PQgetvalue(res, 0, 0));
+	http_reply_json(rq, 201, centre_json(res, 0));
+	http_set_header(rq, "Location", location);
+	PQclear(res);
+}

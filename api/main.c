@@ -1,0 +1,338 @@
+/* main.c - the kompasd command line: serve, migrate, version and helpers. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "../lib/buf.h"
+#include "../lib/config.h"
+#include "../lib/db.h"
+#include "../lib/errors.h"
+#include "../lib/http.h"
+#include "../lib/log.h"
+#include "../lib/mem.h"
+#include "../lib/metrics.h"
+#include "../lib/migrate.h"
+#include "app.h"
+
+#define DEFAULT_CONFIG "/etc/kompas/kompas.conf"
+
+struct app app;
+
+static void
+usage(FILE *out)
+{
+	fputs("usage: kompasd [-c FILE] COMMAND [OPTIONS]\n"
+	      "\n"
+	      "commands:\n"
+	      "  serve [--migrate]   serve the API (--migrate: apply pending migrations first)\n"
+	      "  migrate [--status]  apply pending migrations (--status: only report)\n"
+	      "  check-config        parse the configuration and report problems\n"
+	      "  routes              print the route table (method, pattern)\n"
+	      "  errors              print the error table as Markdown (docs/errors.md)\n"
+	      "  version             print the version\n"
+	      "\n"
+	      "-c FILE  configuration file (default $KOMPAS_CONFIG, else " DEFAULT_CONFIG ")\n"
+	      "Any key can be overridden by KOMPAS_<SECTION>_<KEY>, e.g. "
+	      "KOMPAS_DATABASE_CONNINFO.\n",
+	      out);
+}
+
+/* Load configuration from path and the environment. Returns 0 or -1 after
+ * printing the reason. */
+static int
+load_config(struct config *cfg, const char *path)
+{
+	char err[512];
+
+	config_init(cfg);
+	if (config_load_file(cfg, path, err, sizeof(err)) != 0 ||
+	    config_apply_env(cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "kompasd: configuration refused: %s\n", err);
+		return -1;
+	}
+	log_set_level(cfg->log_level);
+	return 0;
+}
+
+static int
+read_whole_file(const char *path, char **out, size_t *len)
+{
+	struct buf b;
+	char chunk[8192];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return -1;
+	buf_init(&b);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	*out = buf_steal(&b, len);
+	return 0;
+}
+
+static int
+cmd_migrate(const struct config *cfg, int status_only)
+{
+	struct migration_set set;
+	struct db_conn *c = NULL;
+	char err[1024];
+	unsigned applied;
+	size_t pending, count;
+	int rc = 1;
+
+	if (migration_set_load(&set, cfg->schema_dir, err, sizeof(err)) != 0) {
+		fprintf(stderr, "kompasd: migrations: %s\n", err);
+		return 1;
+	}
+	c = db_conn_open(cfg->conninfo, cfg->connect_timeout, err, sizeof(err));
+	if (c == NULL) {
+		fprintf(stderr, "kompasd: cannot connect to the database: %s\n", err);
+		goto out;
+	}
+	if (status_only) {
+		if (migrate_status(c, &set, &applied, &pending, err, sizeof(err)) != 0) {
+			fprintf(stderr, "kompasd: %s\n", err);
+			goto out;
+		}
+		printf("schema version %u of %zu, %zu pending\n", applied, set.n, pending);
+		rc = pending > 0 ? 3 : 0;
+		goto out;
+	}
+	if (migrate_apply(c, &set, &count, err, sizeof(err)) != 0) {
+		fprintf(stderr, "kompasd: migration failed: %s\n", err);
+		goto out;
+	}
+	printf("applied %zu migration(s); schema version %zu\n", count, set.n);
+	rc = 0;
+out:
+	db_conn_free(c);
+	migration_set_free(&set);
+	return rc;
+}
+
+/* Check that the database schema matches the migration files; apply them
+ * first when migrate is set. Returns 0 when serving may start. */
+static int
+check_schema(const struct config *cfg, int migrate)
+{
+	struct migration_set set;
+	struct db_conn *c;
+	char err[1024];
+	unsigned applied;
+	size_t pending, count;
+	int rc = -1;
+
+	if (migration_set_load(&set, cfg->schema_dir, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERROR, "migrations: %s", err);
+		return -1;
+	}
+	c = db_conn_open(cfg->conninfo, cfg->connect_timeout, err, sizeof(err));
+	if (c == NULL) {
+		log_msg(LOG_ERROR, "cannot connect to the database: %s", err);
+		goto out;
+	}
+	if (migrate && migrate_apply(c, &set, &count, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERROR, "migration failed: %s", err);
+		goto out;
+	}
+	if (migrate_status(c, &set, &applied, &pending, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERROR, "schema check: %s", err);
+		goto out;
+	}
+	if (pending > 0) {
+		log_msg(LOG_ERROR,
+			"the database schema is at version %u but this kompasd needs %zu: run "
+			"'kompasd migrate' or start with 'kompasd serve --migrate'",
+			applied, set.n);
+		goto out;
+	}
+	app.schema_expected = (unsigned)set.n;
+	rc = 0;
+out:
+	db_conn_free(c);
+	migration_set_free(&set);
+	return rc;
+}
+
+static void
+build_index(void)
+{
+	json_t *j = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s}}", "name", "Kompas",
+			      "version", KOMPAS_VERSION, "links", "self", "/v1", "openapi",
+			      "/v1/openapi.yaml", "health", "/healthz", "ready", "/readyz",
+			      "metrics", "/metrics", "centres", "/v1/centres");
+
+	app.index_json = json_dumps(j, JSON_COMPACT);
+	app.index_len = strlen(app.index_json);
+	json_decref(j);
+}
+
+static unsigned
+worker_threads(const struct config *cfg)
+{
+	long n;
+
+	if (cfg->threads > 0)
+		return cfg->threads;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 2;
+}
+
+static int
+cmd_serve(const struct config *cfg, int migrate)
+{
+	struct http_settings hs;
+	struct http_server *srv = NULL;
+	struct db_settings ds;
+	sigset_t set;
+	char err[512];
+	int sig = 0, rc = 1;
+
+	app.cfg = cfg;
+	if (log_access_open(cfg->access_log) != 0) {
+		log_msg(LOG_ERROR, "cannot open access log %s: %s", cfg->access_log,
+			strerror(errno));
+		return 1;
+	}
+	if (read_whole_file(cfg->openapi, &app.openapi, &app.openapi_len) != 0) {
+		log_msg(LOG_ERROR, "cannot read the OpenAPI document %s: %s", cfg->openapi,
+			strerror(errno));
+		goto out;
+	}
+	if (router_check_table(api_routes, api_nroutes, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERROR, "route table: %s", err);
+		goto out;
+	}
+	if (check_schema(cfg, migrate) != 0)
+		goto out;
+	build_index();
+	ds.conninfo = cfg->conninfo;
+	ds.connect_timeout = cfg->connect_timeout;
+	ds.tx_retries = cfg->tx_retries;
+	if (db_global_init(&ds) != 0) {
+		log_msg(LOG_ERROR, "cannot set up per-thread database connections");
+		goto out;
+	}
+	metrics_init(api_nroutes, api_route_labels());
+
+	/* Worker threads inherit this mask, so only sigwait below sees the
+	 * signals. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	hs.listen = cfg->listen;
+	hs.port = cfg->port;
+	hs.threads = worker_threads(cfg);
+	hs.body_limit = cfg->body_limit;
+	hs.connection_timeout = cfg->connection_timeout;
+	hs.connection_limit = cfg->connection_limit;
+	hs.per_ip_connection_limit = cfg->per_ip_connection_limit;
+	hs.retry_after = cfg->retry_after;
+	hs.routes = api_routes;
+	hs.nroutes = api_nroutes;
+	srv = http_server_start(&hs, err, sizeof(err));
+	if (srv == NULL) {
+		log_msg(LOG_ERROR, "%s", err);
+		goto out;
+	}
+	log_msg(LOG_INFO, "kompasd %s listening on http://%s%s%s:%u with %u worker threads",
+		KOMPAS_VERSION, strchr(cfg->listen, ':') ? "[" : "", cfg->listen,
+		strchr(cfg->listen, ':') ? "]" : "", http_server_port(srv), hs.threads);
+	if (sigwait(&set, &sig) != 0)
+		sig = SIGTERM;
+	log_msg(LOG_INFO, "received %s: finishing in-flight requests",
+		sig == SIGINT ? "SIGINT" : "SIGTERM");
+	http_server_stop(srv, cfg->shutdown_timeout);
+	log_msg(LOG_INFO, "stopped");
+	rc = 0;
+out:
+	db_global_cleanup();
+	metrics_cleanup();
+	api_route_labels_free();
+	log_access_close();
+	free(app.openapi);
+	free(app.index_json);
+	memset(&app, 0, sizeof(app));
+	return rc;
+}
+
+static void
+cmd_routes(void)
+{
+	for (size_t i = 0; i < api_nroutes; i++)
+		printf("%s\t%s\n", api_routes[i].method, api_routes[i].pattern);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *config_path = getenv("KOMPAS_CONFIG");
+	struct config cfg;
+	const char *cmd;
+	int argi = 1, rc = 1;
+
+	if (config_path == NULL)
+		config_path = DEFAULT_CONFIG;
+	while (argi < argc && argv[argi][0] == '-') {
+		if (strcmp(argv[argi], "-c") == 0 && argi + 1 < argc) {
+			config_path = argv[argi + 1];
+			argi += 2;
+		} else if (strcmp(argv[argi], "-h") == 0 || strcmp(argv[argi], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (argi >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[argi++];
+	if (strcmp(cmd, "version") == 0) {
+		printf("kompasd %s\n", KOMPAS_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "routes") == 0) {
+		cmd_routes();
+		return 0;
+	}
+	if (strcmp(cmd, "errors") == 0) {
+		err_write_markdown(stdout);
+		return 0;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "kompasd: libsodium failed to initialise\n");
+		return 1;
+	}
+	if (load_config(&cfg, config_path) != 0)
+		return 1;
+	if (strcmp(cmd, "check-config") == 0) {
+		printf("%s: ok\n", config_path);
+		rc = 0;
+	} else if (strcmp(cmd, "serve") == 0) {
+		int migrate = argi < argc && strcmp(argv[argi], "--migrate") == 0;
+
+		rc = cmd_serve(&cfg, migrate);
+	} else if (strcmp(cmd, "migrate") == 0) {
+		int status = argi < argc && strcmp(argv[argi], "--status") == 0;
+
+		rc = cmd_migrate(&cfg, status);
+	} else {
+		usage(stderr);
+		rc = 2;
+	}
+	config_cleanup(&cfg);
+	return rc;
+}

@@ -1,0 +1,80 @@
+/* system.c - liveness, readiness, the API index, the OpenAPI document and
+ * Prometheus metrics. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/db.h"
+#include "../lib/http.h"
+#include "../lib/metrics.h"
+#include "../lib/migrate.h"
+#include "app.h"
+
+static const char healthz_body[] = "{\"status\":\"ok\"}";
+
+/* GET /healthz: the process is alive. Touches nothing else. */
+void
+system_healthz(struct http_request *rq)
+{
+	http_reply_data(rq, 200, "application/json", healthz_body, sizeof(healthz_body) - 1,
+			false);
+}
+
+/* GET /readyz: the database answers and its schema is the one this binary
+ * was started for. One prepared query. */
+void
+system_readyz(struct http_request *rq)
+{
+	struct db_conn *c = db_thread_conn();
+	unsigned version = 0;
+	enum db_qs qs;
+	char detail[160];
+
+	if (c == NULL) {
+		rq->db = NULL;
+		http_reply_db_error(rq, DB_SOFT_ERROR);
+		return;
+	}
+	rq->db = c;
+	qs = migrate_current_version(c, &version);
+	if (qs < 0) {
+		http_reply_db_error(rq, db_conn_lost(c) ? DB_SOFT_ERROR : qs);
+		return;
+	}
+	if (version < app.schema_expected) {
+		snprintf(detail, sizeof(detail),
+			 "The database schema is at version %u; this server needs %u.", version,
+			 app.schema_expected);
+		http_reply_problem(rq, ERR_SCHEMA_BEHIND, detail);
+		return;
+	}
+	http_reply_json(rq, 200,
+			json_pack("{s:s, s:i}", "status", "ready", "schema_version", (int)version));
+}
+
+/* GET /v1: name, version and links; the body is built once at start. */
+void
+system_index(struct http_request *rq)
+{
+	http_reply_data(rq, 200, "application/json", app.index_json, app.index_len, false);
+}
+
+/* GET /v1/openapi.yaml: the API description, read once at start. */
+void
+system_openapi(struct http_request *rq)
+{
+	http_reply_data(rq, 200, "application/yaml; charset=utf-8", app.openapi, app.openapi_len,
+			false);
+	http_set_header(rq, "Cache-Control", "public, max-age=300");
+}
+
+/* GET /metrics: Prometheus text exposition format 0.0.4. */
+void
+system_metrics(struct http_request *rq)
+{
+	struct buf b;
+
+	buf_init(&b);
+	metrics_render(&b, http_in_flight(), db_error_count(), db_connect_count());
+	http_reply_data(rq, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len, true);
+	buf_cleanup(&b);
+}

@@ -1,0 +1,387 @@
+/* config.c - the kompas.conf parser, driven by one table of keys. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "mem.h"
+
+enum cfg_type { CFG_STRING, CFG_UINT, CFG_SIZE, CFG_LOGLEVEL };
+
+struct cfg_key {
+	const char *section;
+	const char *key;
+	enum cfg_type type;
+	size_t offset;
+	unsigned long long min, max;
+};
+
+#define KEY(sec, name, type, field, lo, hi)                                                        \
+	{                                                                                          \
+		sec, name, type, offsetof(struct config, field), lo, hi                            \
+	}
+
+static const struct cfg_key cfg_keys[] = {
+    KEY("http", "listen", CFG_STRING, listen, 1, 64),
+    KEY("http", "port", CFG_UINT, port, 0, 65535),
+    KEY("http", "threads", CFG_UINT, threads, 0, 256),
+    KEY("http", "body_limit", CFG_SIZE, body_limit, 1024, 64ULL << 20),
+    KEY("http", "connection_timeout", CFG_UINT, connection_timeout, 1, 3600),
+    KEY("http", "connection_limit", CFG_UINT, connection_limit, 1, 100000),
+    KEY("http", "per_ip_connection_limit", CFG_UINT, per_ip_connection_limit, 0, 100000),
+    KEY("http", "shutdown_timeout", CFG_UINT, shutdown_timeout, 0, 600),
+    KEY("http", "retry_after", CFG_UINT, retry_after, 1, 3600),
+    KEY("database", "conninfo", CFG_STRING, conninfo, 0, 4096),
+    KEY("database", "connect_timeout", CFG_UINT, connect_timeout, 1, 60),
+    KEY("database", "tx_retries", CFG_UINT, tx_retries, 0, 100),
+    KEY("crypto", "key_file", CFG_STRING, key_file, 1, 4096),
+    KEY("log", "level", CFG_LOGLEVEL, log_level, 0, 0),
+    KEY("log", "access_log", CFG_STRING, access_log, 1, 4096),
+    KEY("paths", "schema_dir", CFG_STRING, schema_dir, 1, 4096),
+    KEY("paths", "openapi", CFG_STRING, openapi, 1, 4096),
+};
+
+#define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+void
+config_init(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->listen = xstrdup("127.0.0.1");
+	c->port = 8080;
+	c->threads = 0;
+	c->body_limit = 1024 * 1024;
+	c->connection_timeout = 30;
+	c->connection_limit = 1024;
+	c->per_ip_connection_limit = 64;
+	c->shutdown_timeout = 10;
+	c->retry_after = 1;
+	c->conninfo = xstrdup("dbname=kompas");
+	c->connect_timeout = 2;
+	c->tx_retries = 5;
+	c->key_file = xstrdup("/etc/kompas/kompas.key");
+	c->log_level = LOG_INFO;
+	c->access_log = xstrdup("stderr");
+	c->schema_dir = xstrdup("schema");
+	c->openapi = xstrdup("docs/openapi.yaml");
+}
+
+void
+config_cleanup(struct config *c)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (cfg_keys[i].type == CFG_STRING) {
+			char **p = (char **)((char *)c + cfg_keys[i].offset);
+
+			free(*p);
+			*p = NULL;
+		}
+	}
+}
+
+/* Parse an unsigned decimal with an optional k/M/G suffix (powers of 1024)
+ * when allow_suffix is set. Returns 0 on success, -1 otherwise. */
+static int
+parse_unsigned(const char *v, int allow_suffix, unsigned long long *out)
+{
+	unsigned long long n;
+	char *end;
+
+	if (!isdigit((unsigned char)*v))
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (allow_suffix && *end != '\0' && end[1] == '\0') {
+		unsigned shift = 0;
+
+		switch (*end) {
+		case 'k':
+		case 'K':
+			shift = 10;
+			break;
+		case 'M':
+			shift = 20;
+			break;
+		case 'G':
+			shift = 30;
+			break;
+		default:
+			return -1;
+		}
+		if (n > (~0ULL >> shift))
+			return -1;
+		n <<= shift;
+		end++;
+	}
+	if (*end != '\0')
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* Store value v for key k in c. Returns 0, or -1 with a reason in err. */
+static int
+cfg_set(struct config *c, const struct cfg_key *k, const char *v, char *err, size_t errlen)
+{
+	void *field = (char *)c + k->offset;
+	unsigned long long n;
+	enum log_level lvl;
+
+	switch (k->type) {
+	case CFG_STRING: {
+		size_t len = strlen(v);
+
+		if (len < k->min || len > k->max) {
+			snprintf(err, errlen, "value of '%s' must be %llu to %llu characters", k->key,
+				 k->min, k->max);
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return 0;
+	}
+	case CFG_UINT:
+	case CFG_SIZE:
+		if (parse_unsigned(v, k->type == CFG_SIZE, &n) != 0) {
+			snprintf(err, errlen, "value of '%s' is not a whole number%s", k->key,
+				 k->type == CFG_SIZE ? " (with optional k, M or G)" : "");
+			return -1;
+		}
+		if (n < k->min || n > k->max) {
+			snprintf(err, errlen, "value of '%s' must be between %llu and %llu", k->key,
+				 k->min, k->max);
+			return -1;
+		}
+		if (k->type == CFG_SIZE)
+			*(size_t *)field = (size_t)n;
+		else
+			*(unsigned *)field = (unsigned)n;
+		return 0;
+	case CFG_LOGLEVEL:
+		if (log_level_parse(v, &lvl) != 0) {
+			snprintf(err, errlen,
+				 "value of '%s' must be one of debug, info, warn, error", k->key);
+			return -1;
+		}
+		*(enum log_level *)field = lvl;
+		return 0;
+	}
+	return -1;
+}
+
+static const struct cfg_key *
+cfg_find(const char *section, const char *key)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(cfg_keys[i].section, section) == 0 && strcmp(cfg_keys[i].key, key) == 0)
+			return &cfg_keys[i];
+	return NULL;
+}
+
+static int
+section_known(const char *section)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(cfg_keys[i].section, section) == 0)
+			return 1;
+	return 0;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Parse the value part of a line in place: a "quoted" string (with \" and
+ * \\ escapes) or a bare word ending at a comment. Returns NULL on a
+ * malformed quote, with the reason in err. */
+static char *
+parse_value(char *v, char *err, size_t errlen)
+{
+	char *r, *w;
+
+	v = trim(v);
+	if (*v != '"') {
+		for (r = v; *r != '\0'; r++) {
+			if ((*r == '#' || *r == ';') && (r == v || r[-1] == ' ' || r[-1] == '\t')) {
+				*r = '\0';
+				break;
+			}
+		}
+		return trim(v);
+	}
+	for (r = v + 1, w = v; *r != '"'; r++, w++) {
+		if (*r == '\0') {
+			snprintf(err, errlen, "unterminated quoted value");
+			return NULL;
+		}
+		if (*r == '\\' && (r[1] == '"' || r[1] == '\\'))
+			r++;
+		*w = *r;
+	}
+	*w = '\0';
+	r = trim(r + 1);
+	if (*r != '\0' && *r != '#' && *r != ';') {
+		snprintf(err, errlen, "unexpected text after quoted value");
+		return NULL;
+	}
+	return v;
+}
+
+int
+config_parse(struct config *c, const char *text, size_t len, const char *filename, char *err,
+	     size_t errlen)
+{
+	char section[64] = "";
+	unsigned char seen[NKEYS];
+	char reason[256];
+	size_t pos = 0;
+	unsigned lineno = 0;
+	int rc = -1;
+
+	memset(seen, 0, sizeof(seen));
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t linelen = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		char *line, *s, *eq, *key, *val;
+		const struct cfg_key *k;
+
+		lineno++;
+		line = xstrndup(text + pos, linelen);
+		pos += linelen + (nl ? 1 : 0);
+		reason[0] = '\0';
+		if (strlen(line) != linelen) {
+			snprintf(reason, sizeof(reason), "NUL byte in line");
+			goto bad;
+		}
+		s = trim(line);
+		if (*s == '\0' || *s == '#' || *s == ';') {
+			free(line);
+			continue;
+		}
+		if (*s == '[') {
+			char *end = strchr(s, ']');
+
+			if (end == NULL || *trim(end + 1) != '\0') {
+				snprintf(reason, sizeof(reason), "malformed section header");
+				goto bad;
+			}
+			*end = '\0';
+			s = trim(s + 1);
+			if (!section_known(s)) {
+				snprintf(reason, sizeof(reason), "unknown section [%.60s]", s);
+				goto bad;
+			}
+			snprintf(section, sizeof(section), "%s", s);
+			free(line);
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (eq == NULL) {
+			snprintf(reason, sizeof(reason), "expected 'key = value'");
+			goto bad;
+		}
+		*eq = '\0';
+		key = trim(s);
+		if (section[0] == '\0') {
+			snprintf(reason, sizeof(reason), "key '%.60s' outside of any [section]", key);
+			goto bad;
+		}
+		k = cfg_find(section, key);
+		if (k == NULL) {
+			snprintf(reason, sizeof(reason), "unknown key '%.60s' in section [%s]", key,
+				 section);
+			goto bad;
+		}
+		if (seen[k - cfg_keys]) {
+			snprintf(reason, sizeof(reason), "duplicate key '%s' in section [%s]", key,
+				 section);
+			goto bad;
+		}
+		seen[k - cfg_keys] = 1;
+		val = parse_value(eq + 1, reason, sizeof(reason));
+		if (val == NULL || cfg_set(c, k, val, reason, sizeof(reason)) != 0)
+			goto bad;
+		free(line);
+		continue;
+	bad:
+		free(line);
+		snprintf(err, errlen, "%s:%u: %s", filename, lineno, reason);
+		goto out;
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+int
+config_load_file(struct config *c, const char *path, char *err, size_t errlen)
+{
+	struct buf b;
+	char chunk[4096];
+	FILE *f;
+	size_t n;
+	int rc = -1;
+
+	buf_init(&b);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		buf_append(&b, chunk, n);
+		if (b.len > (1 << 20)) {
+			snprintf(err, errlen, "%s: file larger than 1 MiB", path);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto out;
+	}
+	rc = config_parse(c, b.data ? b.data : "", b.len, path, err, errlen);
+out:
+	if (f != NULL)
+		fclose(f);
+	buf_cleanup(&b);
+	return rc;
+}
+
+int
+config_apply_env(struct config *c, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		char name[96], reason[256];
+		const char *v;
+		size_t j = 0;
+
+		j = (size_t)snprintf(name, sizeof(name), "KOMPAS_%s_%s", k->section, k->key);
+		for (size_t p = 0; p < j && p < sizeof(name); p++)
+			name[p] = (char)toupper((unsigned char)name[p]);
+		v = getenv(name);
+		if (v == NULL)
+			continue;
+		if (cfg_set(c, k, v, reason, sizeof(reason)) != 0) {
+			snprintf(err, errlen, "environment %s: %s", name, reason);
+			return -1;
+		}
+	}
+	return 0;
+}

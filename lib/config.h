@@ -1,0 +1,64 @@
+/* config.h - kompas.conf, an INI-style configuration file.
+ *
+ *   [section]
+ *   key = value          ; values may be "quoted"; '#' or ';' start comments
+ *
+ * Every key is declared in one table in config.c with its type and bounds;
+ * an unknown section or key, a duplicate, a malformed line or a value out of
+ * range is refused with "file:line: reason". Any key can be overridden from
+ * the environment as KOMPAS_<SECTION>_<KEY> (upper case), which is how
+ * secrets such as the database password are kept out of the file. */
+#ifndef KOMPAS_CONFIG_H
+#define KOMPAS_CONFIG_H
+
+#include <stddef.h>
+
+#include "log.h"
+
+struct config {
+	/* [http] */
+	char *listen;			  /* IPv4 or IPv6 literal */
+	unsigned port;			  /* 0 = any free port (tests) */
+	unsigned threads;		  /* worker threads, 0 = one per CPU */
+	size_t body_limit;		  /* bytes */
+	unsigned connection_timeout;	  /* idle seconds before a connection is closed */
+	unsigned connection_limit;	  /* concurrent connections */
+	unsigned per_ip_connection_limit; /* concurrent connections from one address */
+	unsigned shutdown_timeout;	  /* seconds to wait for in-flight requests */
+	unsigned retry_after;		  /* Retry-After seconds sent with 503 */
+	/* [database] */
+	char *conninfo;
+	unsigned connect_timeout; /* seconds */
+	unsigned tx_retries;	  /* serialization failures retried this often */
+	/* [crypto] */
+	char *key_file;
+	/* [log] */
+	enum log_level log_level;
+	char *access_log; /* "stderr" or a file path */
+	/* [paths] */
+	char *schema_dir;
+	char *openapi;
+};
+
+/* Fill c with the built-in defaults. The caller later releases it with
+ * config_cleanup. Cannot fail. */
+void config_init(struct config *c);
+
+/* Release every string held by c. Safe to call twice. */
+void config_cleanup(struct config *c);
+
+/* Parse len bytes of INI text into c; filename is only used in messages.
+ * Returns 0 on success; on failure returns -1, writes "filename:line: reason"
+ * into err (errlen bytes) and leaves the keys parsed so far in c. */
+int config_parse(struct config *c, const char *text, size_t len, const char *filename, char *err,
+		 size_t errlen);
+
+/* Read and parse the file at path. Same contract as config_parse; a file that
+ * cannot be read is reported as "path: reason". */
+int config_load_file(struct config *c, const char *path, char *err, size_t errlen);
+
+/* Apply KOMPAS_<SECTION>_<KEY> environment variables over c. Returns 0 on
+ * success, -1 with "environment NAME: reason" in err on a bad value. */
+int config_apply_env(struct config *c, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,307 @@
+/* db.c - libpq connections per worker thread, lazy prepared statements. */
+#include "db.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "mem.h"
+
+struct db_conn {
+	PGconn *pg;
+	unsigned generation;		/* bumped on every successful connect */
+	unsigned prepared[DB_MAX_STMTS]; /* generation at which each statement was prepared */
+	bool lost;
+	struct timespec last_attempt; /* last failed connect */
+	bool pooled;		      /* owned by a thread */
+};
+
+static struct {
+	char *conninfo;
+	unsigned connect_timeout;
+	unsigned tx_retries;
+	pthread_key_t key;
+	bool key_made;
+} settings;
+
+static _Atomic unsigned next_stmt_id = 1;
+static _Atomic unsigned long long error_count;
+static _Atomic unsigned long long connect_count;
+
+static void
+thread_conn_destroy(void *p)
+{
+	db_conn_free(p);
+}
+
+int
+db_global_init(const struct db_settings *s)
+{
+	free(settings.conninfo);
+	settings.conninfo = xstrdup(s->conninfo);
+	settings.connect_timeout = s->connect_timeout;
+	settings.tx_retries = s->tx_retries;
+	if (!settings.key_made) {
+		if (pthread_key_create(&settings.key, thread_conn_destroy) != 0)
+			return -1;
+		settings.key_made = true;
+	}
+	return 0;
+}
+
+void
+db_global_cleanup(void)
+{
+	if (settings.key_made) {
+		db_conn_free(pthread_getspecific(settings.key));
+		pthread_setspecific(settings.key, NULL);
+		pthread_key_delete(settings.key);
+		settings.key_made = false;
+	}
+	free(settings.conninfo);
+	settings.conninfo = NULL;
+}
+
+/* Connect c->pg; returns 0 or -1 with err set. */
+static int
+conn_connect(struct db_conn *c, const char *conninfo, unsigned timeout, char *err, size_t errlen)
+{
+	const char *keys[] = {"dbname", "connect_timeout", "application_name", "gssencmode", NULL};
+	char tbuf[16];
+	const char *vals[5];
+
+	snprintf(tbuf, sizeof(tbuf), "%u", timeout);
+	vals[0] = conninfo;
+	vals[1] = tbuf;
+	vals[2] = "kompasd";
+	/* GSSAPI negotiation is never used here and costs a round trip. */
+	vals[3] = "disable";
+	vals[4] = NULL;
+	if (c->pg != NULL)
+		PQfinish(c->pg);
+	c->pg = PQconnectdbParams(keys, vals, 1);
+	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
+		const char *msg = c->pg ? PQerrorMessage(c->pg) : "out of memory";
+		size_t len = strcspn(msg, "\n");
+
+		snprintf(err, errlen, "%.*s", (int)(len > 400 ? 400 : len), msg);
+		if (c->pg != NULL)
+			PQfinish(c->pg);
+		c->pg = NULL;
+		return -1;
+	}
+	c->generation++;
+	c->lost = false;
+	atomic_fetch_add(&connect_count, 1);
+	return 0;
+}
+
+struct db_conn *
+db_conn_open(const char *conninfo, unsigned connect_timeout, char *err, size_t errlen)
+{
+	struct db_conn *c = xcalloc(1, sizeof(*c));
+
+	if (conn_connect(c, conninfo, connect_timeout, err, errlen) != 0) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+db_conn_free(struct db_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->pg != NULL)
+		PQfinish(c->pg);
+	free(c);
+}
+
+PGconn *
+db_pg(struct db_conn *c)
+{
+	return c->pg;
+}
+
+static long
+ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+struct db_conn *
+db_thread_conn(void)
+{
+	struct db_conn *c = pthread_getspecific(settings.key);
+	char err[512];
+
+	if (c == NULL) {
+		c = xcalloc(1, sizeof(*c));
+		c->pooled = true;
+		pthread_setspecific(settings.key, c);
+	} else if (c->pg != NULL && !c->lost && PQstatus(c->pg) == CONNECTION_OK) {
+		return c;
+	} else if (c->pg == NULL && ms_since(&c->last_attempt) < 200) {
+		return NULL;
+	}
+	if (conn_connect(c, settings.conninfo, settings.connect_timeout, err, sizeof(err)) != 0) {
+		clock_gettime(CLOCK_MONOTONIC, &c->last_attempt);
+		atomic_fetch_add(&error_count, 1);
+		log_msg(LOG_WARN, "database connect failed: %s", err);
+		return NULL;
+	}
+	log_msg(LOG_INFO, "database connected (generation %u)", c->generation);
+	return c;
+}
+
+bool
+db_conn_lost(const struct db_conn *c)
+{
+	return c->lost || c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK;
+}
+
+/* Classify a failed result; marks the connection lost when it is. */
+static enum db_qs
+classify_failure(struct db_conn *c, PGresult *res, const char *what)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+	atomic_fetch_add(&error_count, 1);
+	if (PQstatus(c->pg) != CONNECTION_OK) {
+		c->lost = true;
+		log_msg(LOG_WARN, "database connection lost during %s", what);
+		return DB_HARD_ERROR;
+	}
+	if (state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)) {
+		log_msg(LOG_INFO, "%s: serialization failure (%s), will retry", what, state);
+		return DB_SOFT_ERROR;
+	}
+	/* The primary message never carries parameter values; DETAIL may. */
+	log_msg(LOG_ERROR, "%s failed: SQLSTATE %s: %s", what, state ? state : "?",
+		msg ? msg : PQerrorMessage(c->pg));
+	return DB_HARD_ERROR;
+}
+
+static unsigned
+stmt_id(struct db_stmt *s)
+{
+	unsigned id = atomic_load(&s->id);
+
+	if (id == 0) {
+		unsigned fresh = atomic_fetch_add(&next_stmt_id, 1);
+		unsigned expected = 0;
+
+		if (fresh >= DB_MAX_STMTS) {
+			log_msg(LOG_ERROR, "more than %d SQL statements declared", DB_MAX_STMTS);
+			abort();
+		}
+		if (!atomic_compare_exchange_strong(&s->id, &expected, fresh))
+			fresh = expected;
+		id = fresh;
+	}
+	return id;
+}
+
+PGresult *
+db_exec(struct db_conn *c, struct db_stmt *stmt, const char *const *params, enum db_qs *qs)
+{
+	unsigned id = stmt_id(stmt);
+	PGresult *res;
+	ExecStatusType st;
+
+	if (c->pg == NULL || c->lost) {
+		*qs = DB_HARD_ERROR;
+		return NULL;
+	}
+	if (c->prepared[id] != c->generation) {
+		res = PQprepare(c->pg, stmt->name, stmt->sql, stmt->nparams, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			*qs = classify_failure(c, res, stmt->name);
+			PQclear(res);
+			return NULL;
+		}
+		PQclear(res);
+		c->prepared[id] = c->generation;
+	}
+	res = PQexecPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+	st = PQresultStatus(res);
+	if (st == PGRES_TUPLES_OK) {
+		int n = PQntuples(res);
+
+		*qs = n > 0 ? (enum db_qs)n : DB_NO_RESULTS;
+		return res;
+	}
+	if (st == PGRES_COMMAND_OK) {
+		const char *affected = PQcmdTuples(res);
+
+		*qs = (affected && *affected) ? (enum db_qs)atoi(affected) : DB_NO_RESULTS;
+		return res;
+	}
+	*qs = classify_failure(c, res, stmt->name);
+	PQclear(res);
+	return NULL;
+}
+
+enum db_qs
+db_command(struct db_conn *c, const char *sql)
+{
+	PGresult *res;
+	enum db_qs qs = DB_NO_RESULTS;
+
+	if (c->pg == NULL || c->lost)
+		return DB_HARD_ERROR;
+	res = PQexec(c->pg, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		qs = classify_failure(c, res, sql);
+	PQclear(res);
+	return qs;
+}
+
+enum db_qs
+db_tx_run(struct db_conn *c, const char *iso, db_tx_fn fn, void *cls)
+{
+	char begin[64];
+	enum db_qs qs = DB_HARD_ERROR;
+
+	snprintf(begin, sizeof(begin), "BEGIN ISOLATION LEVEL %s", iso);
+	for (unsigned attempt = 0; attempt <= settings.tx_retries; attempt++) {
+		qs = db_command(c, begin);
+		if (qs < 0)
+			return qs;
+		qs = fn(c, cls);
+		if (qs >= 0) {
+			enum db_qs cq = db_command(c, "COMMIT");
+
+			if (cq == DB_NO_RESULTS)
+				return qs;
+			qs = cq;
+		}
+		if (db_conn_lost(c))
+			return DB_HARD_ERROR;
+		db_command(c, "ROLLBACK");
+		if (qs != DB_SOFT_ERROR)
+			return qs;
+	}
+	log_msg(LOG_WARN, "transaction gave up after %u retries", settings.tx_retries);
+	return DB_SOFT_ERROR;
+}
+
+unsigned long long
+db_error_count(void)
+{
+	return atomic_load(&error_count);
+}
+
+unsigned long long
+db_connect_count(void)
+{
+	return atomic_load(&connect_count);
+}

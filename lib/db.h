@@ -1,0 +1,114 @@
+/* db.h - PostgreSQL access: one connection per worker thread, statements
+ * prepared lazily once per connection, and a transaction runner.
+ *
+ * Each SQL statement lives in its own small function next to the code that
+ * needs it, declared with DB_STMT:
+ *
+ *   static struct db_stmt stmt_ping = DB_STMT("ping", "SELECT 1", 0);
+ *
+ * db_exec prepares it on first use on each connection; a generation counter
+ * bumped on every (re)connect makes a new connection prepare afresh.
+ *
+ * Query status convention (the Taler one): below 0 is an error
+ * (DB_SOFT_ERROR may be retried, DB_HARD_ERROR not), 0 means no row and a
+ * positive value is the number of rows. */
+#ifndef KOMPAS_DB_H
+#define KOMPAS_DB_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include <libpq-fe.h>
+
+enum db_qs {
+	DB_HARD_ERROR = -2,
+	DB_SOFT_ERROR = -1, /* serialization failure or deadlock: retry */
+	DB_NO_RESULTS = 0,
+	DB_ONE_RESULT = 1,
+};
+
+struct db_stmt {
+	const char *name;
+	const char *sql;
+	int nparams;
+	_Atomic unsigned id; /* assigned on first use; 0 = not yet */
+};
+
+#define DB_STMT(name, sql, nparams)                                                                \
+	{                                                                                          \
+		name, sql, nparams, 0                                                              \
+	}
+
+/* Most statements a process may declare. */
+#define DB_MAX_STMTS 512
+
+struct db_conn;
+
+struct db_settings {
+	const char *conninfo;
+	unsigned connect_timeout; /* seconds */
+	unsigned tx_retries;
+};
+
+/* Remember the settings every later connection uses (copied). Call once
+ * before any worker thread starts. Returns 0, or -1 when the thread-local key
+ * cannot be created. */
+int db_global_init(const struct db_settings *s);
+
+/* Close the calling thread's connection (if any) and forget the settings.
+ * Worker threads close theirs when they exit. */
+void db_global_cleanup(void);
+
+/* The calling thread's connection, opened or re-opened as needed. Returns
+ * NULL when the database cannot be reached now; reconnect attempts are then
+ * spaced by at least 200 ms so an outage does not turn into a connection
+ * storm. The connection belongs to the thread: do not free or share it. */
+struct db_conn *db_thread_conn(void);
+
+/* Open a connection outside the per-thread pool (migrations, CLI). Returns
+ * NULL with a message in err on failure. Free with db_conn_free. */
+struct db_conn *db_conn_open(const char *conninfo, unsigned connect_timeout, char *err,
+			     size_t errlen);
+
+/* Close and free c. NULL is accepted. */
+void db_conn_free(struct db_conn *c);
+
+/* The libpq handle of c, for statements that need it (COPY, multi-statement
+ * scripts). Owned by c. */
+PGconn *db_pg(struct db_conn *c);
+
+/* Execute stmt with params (text format, NULL for SQL NULL). Prepares it on
+ * this connection first when needed. On success returns the result (caller
+ * frees with PQclear) and sets *qs to the row count (0 for commands without
+ * rows); on failure returns NULL and sets *qs below 0, logs the error
+ * without parameters and, when the connection is lost, marks it for
+ * reconnection. */
+PGresult *db_exec(struct db_conn *c, struct db_stmt *stmt, const char *const *params,
+		  enum db_qs *qs);
+
+/* Run a plain command (BEGIN, COMMIT, SET LOCAL ...) without parameters.
+ * Returns DB_NO_RESULTS on success or an error status. */
+enum db_qs db_command(struct db_conn *c, const char *sql);
+
+/* True when c's connection has been lost (a new one is made by the next
+ * db_thread_conn call). */
+bool db_conn_lost(const struct db_conn *c);
+
+/* A transaction body: runs inside BEGIN ... COMMIT and returns a query status.
+ * Returning DB_SOFT_ERROR makes db_tx_run roll back and retry. */
+typedef enum db_qs (*db_tx_fn)(struct db_conn *c, void *cls);
+
+/* Run fn in a transaction at isolation level iso ("READ COMMITTED",
+ * "REPEATABLE READ" or "SERIALIZABLE"), retrying serialization failures and
+ * deadlocks up to the configured number of times. Returns fn's status, or an
+ * error status when BEGIN or COMMIT failed (DB_SOFT_ERROR after the retries
+ * are used up). */
+enum db_qs db_tx_run(struct db_conn *c, const char *iso, db_tx_fn fn, void *cls);
+
+/* Count of database errors since start (for /metrics). */
+unsigned long long db_error_count(void);
+
+/* Count of (re)connects since start (for /metrics). */
+unsigned long long db_connect_count(void);
+
+#endif

@@ -1,0 +1,565 @@
+/* http.c - libmicrohttpd glue: request lifecycle, body limits, validation,
+ * standard headers, metrics and the access log. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "log.h"
+#include "mem.h"
+#include "metrics.h"
+#include "problem.h"
+#include "spec.h"
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct http_settings s;
+	unsigned port;
+};
+
+static pthread_mutex_t inflight_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t inflight_zero = PTHREAD_COND_INITIALIZER;
+static unsigned long inflight;
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+unsigned long
+http_in_flight(void)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&inflight_lock);
+	n = inflight;
+	pthread_mutex_unlock(&inflight_lock);
+	return n;
+}
+
+static void
+inflight_add(long delta)
+{
+	pthread_mutex_lock(&inflight_lock);
+	inflight = (unsigned long)((long)inflight + delta);
+	if (inflight == 0)
+		pthread_cond_broadcast(&inflight_zero);
+	pthread_mutex_unlock(&inflight_lock);
+}
+
+/* Accept a client's X-Request-Id when it is 1-64 characters of a safe
+ * alphabet (it is echoed and logged); otherwise make a random one. */
+static void
+set_request_id(struct http_request *rq)
+{
+	const char *in = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, "X-Request-Id");
+	unsigned char rnd[16];
+
+	if (in != NULL) {
+		size_t len = strlen(in);
+		size_t ok = strspn(in, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				       "0123456789._:-");
+
+		if (len > 0 && len <= 64 && ok == len) {
+			memcpy(rq->request_id, in, len + 1);
+			return;
+		}
+	}
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(rq->request_id, sizeof(rq->request_id), rnd, sizeof(rnd));
+}
+
+const char *
+http_param(const struct http_request *rq, const char *name)
+{
+	return router_param(&rq->match, name);
+}
+
+const char *
+http_header(const struct http_request *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+static void
+set_response(struct http_request *rq, unsigned status, struct MHD_Response *resp, size_t bytes,
+	     const char *content_type)
+{
+	if (rq->response != NULL) {
+		/* A handler answered twice: keep the first, which is the bug's
+		 * symptom a test will catch, and log it. */
+		log_msg(LOG_ERROR, "request %s answered twice", rq->request_id);
+		MHD_destroy_response(resp);
+		return;
+	}
+	if (resp == NULL)
+		abort();
+	rq->response = resp;
+	rq->status = status;
+	rq->response_bytes = bytes;
+	if (content_type != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+}
+
+void
+http_reply_data(struct http_request *rq, unsigned status, const char *content_type,
+		const void *data, size_t len, bool copy)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+	    len, (void *)data, copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
+
+	set_response(rq, status, resp, len, content_type);
+}
+
+static void
+reply_json_typed(struct http_request *rq, unsigned status, json_t *body, const char *type)
+{
+	char *text;
+	size_t len;
+	struct MHD_Response *resp;
+
+	if (body == NULL) {
+		http_reply_problem(rq, ERR_INTERNAL, NULL);
+		return;
+	}
+	text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (text == NULL)
+		abort();
+	len = strlen(text);
+	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	set_response(rq, status, resp, len, type);
+}
+
+void
+http_reply_json(struct http_request *rq, unsigned status, json_t *body)
+{
+	reply_json_typed(rq, status, body, "application/json");
+}
+
+void
+http_reply_problem_json(struct http_request *rq, json_t *problem)
+{
+	unsigned status = (unsigned)json_integer_value(json_object_get(problem, "status"));
+
+	reply_json_typed(rq, status ? status : 500, problem, PROBLEM_CONTENT_TYPE);
+}
+
+void
+http_reply_problem(struct http_request *rq, enum err_code code, const char *detail)
+{
+	http_reply_problem_json(rq, problem_new(code, detail, rq->request_id));
+}
+
+void
+http_set_header(struct http_request *rq, const char *name, const char *value)
+{
+	if (rq->response != NULL)
+		MHD_add_response_header(rq->response, name, value);
+}
+
+static void
+reply_unavailable(struct http_request *rq, const char *detail)
+{
+	char secs[16];
+
+	snprintf(secs, sizeof(secs), "%u", rq->server->s.retry_after);
+	http_reply_problem(rq, ERR_DATABASE_UNAVAILABLE, detail);
+	http_set_header(rq, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+}
+
+void
+http_reply_db_error(struct http_request *rq, enum db_qs qs)
+{
+	if ((rq->db != NULL && db_conn_lost(rq->db)) || qs == DB_SOFT_ERROR)
+		reply_unavailable(rq, "The database is unavailable; try again shortly.");
+	else
+		http_reply_problem(rq, ERR_INTERNAL, NULL);
+}
+
+/* Add the headers every response carries, then queue it. */
+static enum MHD_Result
+queue_response(struct http_request *rq)
+{
+	struct MHD_Response *resp = rq->response;
+	enum MHD_Result ret;
+
+	MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	if (MHD_get_response_header(resp, "Content-Security-Policy") == NULL)
+		MHD_add_response_header(resp, "Content-Security-Policy",
+					"default-src 'none'; frame-ancestors 'none'");
+	if (MHD_get_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	ret = MHD_queue_response(rq->conn, rq->status, resp);
+	MHD_destroy_response(resp);
+	rq->response = NULL;
+	rq->queued = true;
+	return ret;
+}
+
+/* Is the request's Content-Type application/json (parameters allowed)? */
+static bool
+content_type_is_json(struct http_request *rq)
+{
+	const char *ct = http_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t n = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return false;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+static void
+reply_malformed_json(struct http_request *rq, const json_error_t *e)
+{
+	char detail[256];
+	json_t *p;
+
+	snprintf(detail, sizeof(detail), "Malformed JSON at line %d, column %d: %s", e->line,
+		 e->column, e->text);
+	p = problem_new(ERR_MALFORMED_JSON, detail, rq->request_id);
+	json_object_set_new(p, "line", json_integer(e->line));
+	json_object_set_new(p, "column", json_integer(e->column));
+	http_reply_problem_json(rq, p);
+}
+
+/* Parse and validate the JSON body. Returns true when rq->body is ready,
+ * false when an error response has been set. */
+static bool
+prepare_body(struct http_request *rq)
+{
+	const struct route *r = rq->match.route;
+	json_error_t e;
+	json_t *p;
+
+	if (!content_type_is_json(rq)) {
+		http_reply_problem(rq, ERR_UNSUPPORTED_MEDIA_TYPE,
+				   "Send the body as Content-Type: application/json.");
+		return false;
+	}
+	if (rq->upload.len == 0) {
+		http_reply_problem(rq, ERR_MALFORMED_JSON, "The request body is empty.");
+		return false;
+	}
+	rq->body = json_loadb(rq->upload.data, rq->upload.len, JSON_REJECT_DUPLICATES, &e);
+	if (rq->body == NULL) {
+		reply_malformed_json(rq, &e);
+		return false;
+	}
+	if (r->body_spec == NULL)
+		return true;
+	p = problem_new(ERR_VALIDATION_FAILED, "The request body has invalid fields.",
+			rq->request_id);
+	if (spec_validate_object(r->body_spec, rq->body, NULL, p) > 0) {
+		http_reply_problem_json(rq, p);
+		return false;
+	}
+	json_decref(p);
+	return true;
+}
+
+struct query_collect {
+	json_t *strings;
+	json_t *problem;
+	size_t errors;
+};
+
+static enum MHD_Result
+collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct query_collect *qc = cls;
+	char path[80];
+
+	(void)kind;
+	if (json_object_get(qc->strings, key) != NULL) {
+		snprintf(path, sizeof(path), "%.64s", key);
+		problem_add_field_error(qc->problem, path, ERR_FIELD_REPEATED,
+					"must be given at most once");
+		qc->errors++;
+		return MHD_YES;
+	}
+	/* Parameter values are client text: reject what is not UTF-8 here so
+	 * jansson never sees it. */
+	if (json_object_set_new(qc->strings, key, json_string(value ? value : "")) != 0) {
+		snprintf(path, sizeof(path), "%.64s", "query");
+		problem_add_field_error(qc->problem, path, ERR_FIELD_FORMAT,
+					"query parameters must be UTF-8 text");
+		qc->errors++;
+	}
+	return MHD_YES;
+}
+
+/* Parse query parameters with the route's spec (no spec: none allowed).
+ * Returns true when rq->query is ready, false when a 422 has been set. */
+static bool
+prepare_query(struct http_request *rq)
+{
+	static const struct spec_field none[] = {SPEC_END};
+	const struct route *r = rq->match.route;
+	struct query_collect qc;
+
+	qc.strings = json_object();
+	qc.problem = problem_new(ERR_VALIDATION_FAILED, "The query parameters are invalid.",
+				 rq->request_id);
+	qc.errors = 0;
+	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect_query, &qc);
+	if (qc.errors == 0)
+		rq->query =
+		    spec_parse_query(r->query_spec ? r->query_spec : none, qc.strings, qc.problem);
+	json_decref(qc.strings);
+	if (rq->query == NULL) {
+		http_reply_problem_json(rq, qc.problem);
+		return false;
+	}
+	json_decref(qc.problem);
+	return true;
+}
+
+/* The final access-handler call: answer the request. */
+static void
+dispatch(struct http_request *rq)
+{
+	const struct route *r = rq->match.route;
+
+	switch (rq->routed) {
+	case ROUTER_NOT_FOUND:
+		http_reply_problem(rq, ERR_ROUTE_NOT_FOUND, "There is no endpoint at this path.");
+		return;
+	case ROUTER_METHOD_NOT_ALLOWED:
+		http_reply_problem(rq, ERR_METHOD_NOT_ALLOWED,
+				   "This endpoint does not support the method.");
+		http_set_header(rq, MHD_HTTP_HEADER_ALLOW, rq->match.allow);
+		return;
+	case ROUTER_FOUND:
+		break;
+	}
+	if (rq->too_large) {
+		http_reply_problem(rq, ERR_BODY_TOO_LARGE, NULL);
+		return;
+	}
+	if (!prepare_query(rq))
+		return;
+	if ((r->flags & ROUTE_JSON_BODY) && !prepare_body(rq))
+		return;
+	if (r->flags & ROUTE_NEEDS_DB) {
+		rq->db = db_thread_conn();
+		if (rq->db == NULL) {
+			reply_unavailable(rq, "The database is unavailable; try again shortly.");
+			return;
+		}
+	}
+	r->handler(rq);
+	if (rq->response == NULL) {
+		log_msg(LOG_ERROR, "handler for %s %s set no response", r->method, r->pattern);
+		http_reply_problem(rq, ERR_INTERNAL, NULL);
+	}
+}
+
+/* First call: set up the request. Answers 413 at once when the announced
+ * length is over the limit, so the body is never read. */
+static enum MHD_Result
+request_begin(struct http_server *srv, struct MHD_Connection *conn, const char *url,
+	      const char *method, void **con_cls)
+{
+	struct http_request *rq = xcalloc(1, sizeof(*rq));
+	const char *cl;
+
+	rq->start_us = now_us();
+	rq->server = srv;
+	rq->conn = conn;
+	rq->method = method;
+	rq->url = url;
+	buf_init(&rq->upload);
+	set_request_id(rq);
+	*con_cls = rq;
+	inflight_add(1);
+	rq->routed = router_match(srv->s.routes, srv->s.nroutes, method, url, &rq->match);
+	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL && strtoull(cl, NULL, 10) > srv->s.body_limit) {
+		char detail[96];
+
+		snprintf(detail, sizeof(detail), "The body limit is %zu bytes.",
+			 srv->s.body_limit);
+		rq->too_large = true;
+		http_reply_problem(rq, ERR_BODY_TOO_LARGE, detail);
+		return queue_response(rq);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result
+access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+	  const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	struct http_server *srv = cls;
+	struct http_request *rq = *con_cls;
+
+	(void)version;
+	if (rq == NULL)
+		return request_begin(srv, conn, url, method, con_cls);
+	if (rq->queued) {
+		/* 413 already sent: discard whatever still arrives. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		bool wants = rq->routed == ROUTER_FOUND &&
+			     (rq->match.route->flags & ROUTE_JSON_BODY) != 0;
+
+		if (!rq->too_large && rq->upload.len + *upload_data_size > srv->s.body_limit) {
+			rq->too_large = true;
+			buf_cleanup(&rq->upload);
+		}
+		if (wants && !rq->too_large)
+			buf_append(&rq->upload, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	dispatch(rq);
+	return queue_response(rq);
+}
+
+static void
+completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
+	     enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *srv = cls;
+	struct http_request *rq = *con_cls;
+	struct log_access_entry e;
+	uint64_t dur;
+
+	(void)conn;
+	if (rq == NULL)
+		return;
+	dur = now_us() - rq->start_us;
+	e.request_id = rq->request_id;
+	e.method = rq->method;
+	e.route = rq->routed == ROUTER_FOUND ? rq->match.route->pattern : NULL;
+	e.status = rq->status;
+	e.duration_us = dur;
+	e.bytes = rq->response_bytes;
+	e.aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK;
+	metrics_observe(rq->routed == ROUTER_FOUND ? rq->match.index : srv->s.nroutes, rq->status,
+			dur);
+	log_access(&e);
+	if (rq->response != NULL)
+		MHD_destroy_response(rq->response);
+	json_decref(rq->body);
+	json_decref(rq->query);
+	buf_cleanup(&rq->upload);
+	free(rq);
+	*con_cls = NULL;
+	inflight_add(-1);
+}
+
+static void
+mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t len;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	len = strlen(msg);
+	while (len > 0 && msg[len - 1] == '\n')
+		msg[--len] = '\0';
+	log_msg(LOG_WARN, "libmicrohttpd: %s", msg);
+}
+
+struct http_server *
+http_server_start(const struct http_settings *s, char *err, size_t errlen)
+{
+	struct http_server *srv = xcalloc(1, sizeof(*srv));
+	struct sockaddr_in6 a6;
+	struct sockaddr_in a4;
+	const struct sockaddr *addr;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *info;
+
+	srv->s = *s;
+	memset(&a4, 0, sizeof(a4));
+	memset(&a6, 0, sizeof(a6));
+	if (inet_pton(AF_INET, s->listen, &a4.sin_addr) == 1) {
+		a4.sin_family = AF_INET;
+		a4.sin_port = htons((uint16_t)s->port);
+		addr = (const struct sockaddr *)&a4;
+	} else if (inet_pton(AF_INET6, s->listen, &a6.sin6_addr) == 1) {
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons((uint16_t)s->port);
+		addr = (const struct sockaddr *)&a6;
+		flags |= MHD_USE_IPv6;
+	} else {
+		snprintf(err, errlen, "listen address '%s' is not an IPv4 or IPv6 literal",
+			 s->listen);
+		free(srv);
+		return NULL;
+	}
+	srv->daemon = MHD_start_daemon(
+	    flags, (uint16_t)s->port, NULL, NULL, access_cb, srv, MHD_OPTION_SOCK_ADDR, addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->threads, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)s->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)s->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)s->per_ip_connection_limit, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_END);
+	if (srv->daemon == NULL) {
+		snprintf(err, errlen, "cannot listen on %s port %u (in use, or not permitted)",
+			 s->listen, s->port);
+		free(srv);
+		return NULL;
+	}
+	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = info ? info->port : s->port;
+	return srv;
+}
+
+unsigned
+http_server_port(const struct http_server *srv)
+{
+	return srv->port;
+}
+
+void
+http_server_stop(struct http_server *srv, unsigned timeout)
+{
+	MHD_socket fd;
+	struct timespec deadline;
+
+	if (srv == NULL)
+		return;
+	fd = MHD_quiesce_daemon(srv->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout;
+	pthread_mutex_lock(&inflight_lock);
+	while (inflight > 0) {
+		if (pthread_cond_timedwait(&inflight_zero, &inflight_lock, &deadline) == ETIMEDOUT)
+			break;
+	}
+	if (inflight > 0)
+		log_msg(LOG_WARN, "shutdown: %lu requests still running after %u s", inflight,
+			timeout);
+	pthread_mutex_unlock(&inflight_lock);
+	MHD_stop_daemon(srv->daemon);
+	free(srv);
+}

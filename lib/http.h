@@ -1,0 +1,120 @@
+/* http.h - the glue between libmicrohttpd and the route handlers.
+ *
+ * The path of a request (see docs/architecture.md):
+ *   1. first access-handler call: a struct http_request is made and stored
+ *      in MHD's per-request pointer; the route is matched; a Content-Length
+ *      above the body limit is answered 413 at once, without reading it.
+ *   2. upload calls: the body is accumulated up to the limit.
+ *   3. final call: 404/405/413/415 are answered; a JSON body is parsed
+ *      (duplicate keys rejected) and validated with the route's spec, query
+ *      parameters too (422 lists every failing field); the worker's database
+ *      connection is fetched for routes that need one (503 when down); the
+ *      handler runs and sets a response, which is queued with the standard
+ *      headers (X-Request-Id, security headers, Cache-Control).
+ *   4. completion callback: metrics and the access-log line are written and
+ *      the request and everything it owns is freed, in that one place.
+ *
+ * Handlers answer with exactly one http_reply_* call and never queue
+ * responses themselves. */
+#ifndef KOMPAS_HTTP_H
+#define KOMPAS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "buf.h"
+#include "db.h"
+#include "errors.h"
+#include "router.h"
+
+struct http_server;
+
+struct http_request {
+	/* For handlers to read. */
+	const char *method;	   /* as received */
+	const char *url;	   /* path, decoded by MHD; never log it */
+	struct router_match match; /* route and path parameters */
+	json_t *body;		   /* validated JSON body (routes with ROUTE_JSON_BODY) */
+	json_t *query;		   /* typed, validated query parameters (or an empty object) */
+	struct db_conn *db;	   /* this worker's connection (routes with ROUTE_NEEDS_DB) */
+	char request_id[65];
+
+	/* Private to http.c. */
+	struct MHD_Connection *conn;
+	struct http_server *server;
+	enum router_result routed;
+	struct buf upload;
+	bool too_large;
+	bool queued;
+	unsigned status;
+	struct MHD_Response *response;
+	uint64_t response_bytes;
+	uint64_t start_us;
+};
+
+struct http_settings {
+	const char *listen; /* IPv4 or IPv6 literal */
+	unsigned port;	    /* 0 = any free port */
+	unsigned threads;   /* worker threads, >= 1 */
+	size_t body_limit;
+	unsigned connection_timeout;
+	unsigned connection_limit;
+	unsigned per_ip_connection_limit;
+	unsigned retry_after;
+	const struct route *routes;
+	size_t nroutes;
+};
+
+/* Start serving. The route table must outlive the server. Returns the
+ * running server, or NULL with the reason in err (bad address, port in use,
+ * threads). Free with http_server_stop. */
+struct http_server *http_server_start(const struct http_settings *s, char *err, size_t errlen);
+
+/* The port the server listens on (useful when started on port 0). */
+unsigned http_server_port(const struct http_server *srv);
+
+/* Stop accepting connections, wait up to timeout seconds for in-flight
+ * requests to finish, close every connection and free srv. Worker threads
+ * exit, closing their database connections. */
+void http_server_stop(struct http_server *srv, unsigned timeout);
+
+/* Requests being processed right now (all servers of this process). */
+unsigned long http_in_flight(void);
+
+/* The value of path parameter name, or NULL. */
+const char *http_param(const struct http_request *rq, const char *name);
+
+/* A request header, or NULL. The string belongs to MHD and lives as long as
+ * the request. */
+const char *http_header(const struct http_request *rq, const char *name);
+
+/* Answer with body as compact JSON. Takes ownership of body (a NULL body
+ * answers 500). status is the HTTP status. */
+void http_reply_json(struct http_request *rq, unsigned status, json_t *body);
+
+/* Answer with len bytes of data of the given content type. With copy false,
+ * data must be static or outlive the response. */
+void http_reply_data(struct http_request *rq, unsigned status, const char *content_type,
+		     const void *data, size_t len, bool copy);
+
+/* Answer with an RFC 9457 problem for code (status from the error table).
+ * detail is English text shown to the client: no personal data. */
+void http_reply_problem(struct http_request *rq, enum err_code code, const char *detail);
+
+/* Answer with a problem object built by the caller (problem_new plus field
+ * errors). Takes ownership of problem. */
+void http_reply_problem_json(struct http_request *rq, json_t *problem);
+
+/* Answer a failed query: 503 with Retry-After when the connection was lost
+ * or a retryable conflict persisted, else 500. */
+void http_reply_db_error(struct http_request *rq, enum db_qs qs);
+
+/* Add a header to the response already set by an http_reply_* call.
+ * Ignored when there is none yet. */
+void http_set_header(struct http_request *rq, const char *name, const char *value);
+
+#endif

@@ -1,0 +1,147 @@
+/* router.c - linear route matching over a static table.
+ *
+ * A linear scan over a few dozen routes costs less than a request's first
+ * syscall; it keeps the table the single readable place where routes live. */
+#include "router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Match one pattern against path, collecting parameters into m. Returns 1 on
+ * a match, 0 otherwise (m's parameters are then unspecified). */
+static int
+pattern_match(const char *pat, const char *path, struct router_match *m)
+{
+	m->nparams = 0;
+	while (*pat != '\0' && *path != '\0') {
+		if (*pat == '{') {
+			const char *close = strchr(pat, '}');
+			size_t nlen = (size_t)(close - pat - 1);
+			size_t vlen = strcspn(path, "/");
+
+			if (vlen == 0 || vlen > ROUTER_MAX_PARAM_LEN || m->nparams >= ROUTER_MAX_PARAMS)
+				return 0;
+			memcpy(m->params[m->nparams].name, pat + 1, nlen);
+			m->params[m->nparams].name[nlen] = '\0';
+			memcpy(m->params[m->nparams].value, path, vlen);
+			m->params[m->nparams].value[vlen] = '\0';
+			m->nparams++;
+			pat = close + 1;
+			path += vlen;
+			continue;
+		}
+		if (*pat != *path)
+			return 0;
+		pat++;
+		path++;
+	}
+	return *pat == '\0' && *path == '\0';
+}
+
+static void
+allow_add(char *allow, size_t len, const char *method)
+{
+	char token[16];
+
+	snprintf(token, sizeof(token), "%s", method);
+	/* avoid listing a method twice */
+	for (const char *p = allow; (p = strstr(p, token)) != NULL; p += strlen(token)) {
+		size_t tl = strlen(token);
+
+		if ((p == allow || p[-1] == ' ') && (p[tl] == ',' || p[tl] == '\0'))
+			return;
+	}
+	if (*allow != '\0')
+		strncat(allow, ", ", len - strlen(allow) - 1);
+	strncat(allow, token, len - strlen(allow) - 1);
+}
+
+enum router_result
+router_match(const struct route *routes, size_t n, const char *method, const char *path,
+	     struct router_match *m)
+{
+	const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
+	struct router_match scratch;
+	int path_known = 0;
+
+	m->route = NULL;
+	m->allow[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (!pattern_match(routes[i].pattern, path, &scratch))
+			continue;
+		path_known = 1;
+		if (strcmp(routes[i].method, want) == 0) {
+			*m = scratch;
+			m->route = &routes[i];
+			m->index = i;
+			m->allow[0] = '\0';
+			return ROUTER_FOUND;
+		}
+	}
+	if (!path_known)
+		return ROUTER_NOT_FOUND;
+	for (size_t i = 0; i < n; i++) {
+		if (!pattern_match(routes[i].pattern, path, &scratch))
+			continue;
+		allow_add(m->allow, sizeof(m->allow), routes[i].method);
+		if (strcmp(routes[i].method, "GET") == 0)
+			allow_add(m->allow, sizeof(m->allow), "HEAD");
+	}
+	return ROUTER_METHOD_NOT_ALLOWED;
+}
+
+int
+router_check_table(const struct route *routes, size_t n, char *why, size_t whylen)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *p = routes[i].pattern;
+		unsigned nparams = 0;
+
+		if (p == NULL || p[0] != '/' || routes[i].handler == NULL ||
+		    routes[i].method == NULL) {
+			snprintf(why, whylen, "route %zu: incomplete or pattern not absolute", i);
+			return -1;
+		}
+		for (; *p; p++) {
+			if (*p == '}') {
+				snprintf(why, whylen, "%s: unbalanced '}'", routes[i].pattern);
+				return -1;
+			}
+			if (*p == '{') {
+				const char *close = strchr(p, '}');
+
+				if (close == NULL || close == p + 1 || close - p - 1 > 31 ||
+				    p[-1] != '/' || (close[1] != '/' && close[1] != '\0') ||
+				    memchr(p + 1, '{', (size_t)(close - p - 1)) != NULL) {
+					snprintf(why, whylen, "%s: malformed parameter",
+						 routes[i].pattern);
+					return -1;
+				}
+				if (++nparams > ROUTER_MAX_PARAMS) {
+					snprintf(why, whylen, "%s: more than %d parameters",
+						 routes[i].pattern, ROUTER_MAX_PARAMS);
+					return -1;
+				}
+				p = close;
+			}
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(routes[i].method, routes[j].method) == 0 &&
+			    strcmp(routes[i].pattern, routes[j].pattern) == 0) {
+				snprintf(why, whylen, "%s %s appears twice", routes[i].method,
+					 routes[i].pattern);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+const char *
+router_param(const struct router_match *m, const char *name)
+{
+	for (unsigned i = 0; i < m->nparams; i++)
+		if (strcmp(m->params[i].name, name) == 0)
+			return m->params[i].value;
+	return NULL;
+}

@@ -1,0 +1,66 @@
+/* router.h - matching method and path against the route table.
+ *
+ * Patterns are absolute paths whose segments are literals or {name}
+ * parameters: "/v1/requests/{id}/history". A parameter matches one
+ * non-empty segment. The first route in table order whose pattern and method
+ * match wins, so literal routes belong before parameterised ones. HEAD is
+ * answered by GET routes. */
+#ifndef KOMPAS_ROUTER_H
+#define KOMPAS_ROUTER_H
+
+#include <stddef.h>
+
+#define ROUTER_MAX_PARAMS    4
+#define ROUTER_MAX_PARAM_LEN 128
+
+struct http_request;
+struct spec_field;
+
+/* A handler answers by setting a response on rq (see http.h); it must not
+ * call MHD_queue_response itself. */
+typedef void (*route_handler)(struct http_request *rq);
+
+/* Flags for struct route. */
+#define ROUTE_NEEDS_DB 0x1u /* the glue hands the handler this worker's connection, or answers 503 */
+#define ROUTE_JSON_BODY 0x2u /* the request must carry a JSON body (415 / 400 / 413 checked first) */
+
+struct route {
+	const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+	const char *pattern; /* "/v1/requests/{id}" */
+	route_handler handler;
+	unsigned flags;
+	unsigned roles;				/* bit set of roles allowed (identity issue); 0 = public */
+	const struct spec_field *body_spec;	/* validated before the handler when set */
+	const struct spec_field *query_spec;	/* validated before the handler when set */
+};
+
+enum router_result { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_METHOD_NOT_ALLOWED };
+
+struct router_match {
+	const struct route *route;
+	size_t index; /* position in the table */
+	unsigned nparams;
+	struct {
+		char name[32];
+		char value[ROUTER_MAX_PARAM_LEN + 1];
+	} params[ROUTER_MAX_PARAMS];
+	char allow[96]; /* for 405: "GET, HEAD, POST" */
+};
+
+/* Match method and path (without query string) against n routes. On
+ * ROUTER_FOUND, m->route, m->index and the parameters are set. On
+ * ROUTER_METHOD_NOT_ALLOWED, m->allow lists the methods the path supports.
+ * A path segment longer than ROUTER_MAX_PARAM_LEN never matches a
+ * parameter. Cannot fail otherwise; keeps no pointer to its arguments. */
+enum router_result router_match(const struct route *routes, size_t n, const char *method,
+				const char *path, struct router_match *m);
+
+/* Check a table: patterns start with '/', braces balanced, parameter names
+ * at most 31 characters and at most ROUTER_MAX_PARAMS, no (method, pattern)
+ * twice. Returns 0, or -1 with the reason in why. */
+int router_check_table(const struct route *routes, size_t n, char *why, size_t whylen);
+
+/* The value of path parameter name in m, or NULL. */
+const char *router_param(const struct router_match *m, const char *name);
+
+#endif

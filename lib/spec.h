@@ -1,0 +1,88 @@
+/* spec.h - declarative validation of JSON bodies and query parameters.
+ *
+ * A handler declares the fields it accepts in a static array:
+ *
+ *   static const struct spec_field centre_spec[] = {
+ *       {.name = "name", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 120},
+ *       {.name = "postal_code", .type = SPEC_STRING, .format = SPEC_FMT_POSTAL_CODE_DK},
+ *       SPEC_END};
+ *
+ * and one call checks a whole object: types, required fields, bounds, enums,
+ * formats, nested objects and arrays, and unknown fields. Every failing field
+ * is reported (not just the first) into an RFC 9457 problem object. */
+#ifndef KOMPAS_SPEC_H
+#define KOMPAS_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+enum spec_type {
+	SPEC_STRING = 1,
+	SPEC_INTEGER,
+	SPEC_NUMBER,
+	SPEC_BOOLEAN,
+	SPEC_ARRAY,
+	SPEC_OBJECT,
+};
+
+enum spec_format {
+	SPEC_FMT_NONE = 0,
+	SPEC_FMT_DATE,		 /* YYYY-MM-DD, a real calendar date */
+	SPEC_FMT_DATETIME,	 /* RFC 3339 date-time with offset */
+	SPEC_FMT_EMAIL,		 /* pragmatic addr-spec, at most 254 characters */
+	SPEC_FMT_UUID,		 /* 8-4-4-4-12 hexadecimal */
+	SPEC_FMT_POSTAL_CODE_DK, /* four digits, 0800-9990 */
+	SPEC_FMT_URL,		 /* absolute http or https URL */
+	SPEC_FMT_CVR,		 /* Danish CVR number: 8 digits, modulus 11 */
+};
+
+/* flags */
+#define SPEC_REQUIRED  0x1u /* must be present */
+#define SPEC_NULLABLE  0x2u /* JSON null is accepted */
+#define SPEC_MULTILINE 0x4u /* strings may contain newlines and tabs */
+#define SPEC_UNIQUE    0x8u /* array items must be distinct */
+
+struct spec_field {
+	const char *name; /* NULL ends a field list */
+	enum spec_type type;
+	unsigned flags;
+	/* Bounds, inclusive: characters for strings, value for numbers,
+	 * item count for arrays. Ignored while min == max == 0. */
+	long long min, max;
+	enum spec_format format;
+	const char *const *enum_values;	 /* NULL-terminated list of allowed strings */
+	const struct spec_field *items;	 /* arrays: the spec of one item */
+	const struct spec_field *fields; /* objects: the nested field list */
+};
+
+#define SPEC_END                                                                                   \
+	{                                                                                          \
+		.name = NULL                                                                       \
+	}
+
+/* Validate obj against the field list spec. Each failure is appended to
+ * problem's "errors" (see problem_add_field_error) with its JSON path, built
+ * on prefix (NULL or "" at the top level). A non-object obj is reported as
+ * one error at prefix. Returns the number of errors added; 0 means valid.
+ * Does not modify obj and keeps no reference to it. */
+size_t spec_validate_object(const struct spec_field *spec, const json_t *obj, const char *prefix,
+			    json_t *problem);
+
+/* Turn query parameters (an object of name -> string, as received) into an
+ * object of typed values following spec: integers, numbers and booleans
+ * ("true"/"false") are parsed, arrays are split on commas. Parameters that
+ * cannot be converted, unknown parameters and missing required ones are
+ * reported into problem as by spec_validate_object, which is then applied to
+ * the converted values. Returns a new object owned by the caller, or NULL
+ * when any error was added. */
+json_t *spec_parse_query(const struct spec_field *spec, const json_t *strings, json_t *problem);
+
+/* Check s (NUL-terminated) against a format. Returns true when it matches. */
+bool spec_format_ok(enum spec_format format, const char *s);
+
+/* Number of Unicode code points in the UTF-8 string s of len bytes. */
+size_t spec_utf8_length(const char *s, size_t len);
+
+#endif
