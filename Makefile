@@ -54,6 +54,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS) -lcmocka
 
+$(BUILD)/bench-hello: tools/bench/hello.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LDLIBS)
+
 -include $(LIB_OBJ:.o=.d) $(API_OBJ:.o=.d)
 
 deps:
@@ -73,7 +77,7 @@ test: deps
 unit-bins: $(UNIT_BIN)
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/bench-hello
 	@tools/bench/run.sh $(KOMPASD)
 
 valgrind: deps

@@ -425,14 +425,20 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 		bool wants = rq->routed == ROUTER_FOUND &&
 			     (rq->match.route->flags & ROUTE_JSON_BODY) != 0;
 
-		if (!rq->too_large && rq->upload.len + *upload_data_size > srv->s.body_limit) {
+		rq->received += *upload_data_size;
+		if (rq->received > srv->s.body_limit && !rq->too_large) {
 			rq->too_large = true;
 			buf_cleanup(&rq->upload);
 		}
 		if (wants && !rq->too_large)
 			buf_append(&rq->upload, upload_data, *upload_data_size);
 		*upload_data_size = 0;
-		return MHD_YES;
+		/* A body without Content-Length (chunked) that outgrows the
+		 * limit cannot be answered mid-upload: libmicrohttpd 0.9.75
+		 * refuses to queue a response before the body is complete. The
+		 * rest is discarded, not stored, and 413 is answered at its end;
+		 * a client still sending past four times the limit is cut off. */
+		return rq->received > 4 * srv->s.body_limit ? MHD_NO : MHD_YES;
 	}
 	dispatch(rq);
 	return queue_response(rq);
@@ -515,12 +521,12 @@ http_server_start(const struct http_settings *s, char *err, size_t errlen)
 		return NULL;
 	}
 	srv->daemon = MHD_start_daemon(
-	    flags, (uint16_t)s->port, NULL, NULL, access_cb, srv, MHD_OPTION_SOCK_ADDR, addr,
+	    flags, (uint16_t)s->port, NULL, NULL, access_cb, srv, MHD_OPTION_EXTERNAL_LOGGER,
+	    mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, addr,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->threads, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)s->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)s->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)s->per_ip_connection_limit, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, NULL, MHD_OPTION_END);
+	    (unsigned)s->per_ip_connection_limit, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv, MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		snprintf(err, errlen, "cannot listen on %s port %u (in use, or not permitted)",
 			 s->listen, s->port);

@@ -49,6 +49,7 @@ struct http_request {
 	enum router_result routed;
 	struct buf upload;
 	bool too_large;
+	size_t received; /* body bytes received so far */
 	bool queued;
 	unsigned status;
 	struct MHD_Response *response;

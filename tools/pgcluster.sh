@@ -19,6 +19,8 @@ die() { echo "pgcluster: $*" >&2; exit 1; }
 cmd=$1
 dir=$2
 shift 2
+[ "$cmd" = init ] && mkdir -p "$dir"
+[ -d "$dir" ] && dir=$(cd "$dir" && pwd)
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$bindir" ] && [ -x "$bindir/initdb" ] || die "PostgreSQL server binaries not found (run: make deps)"
@@ -40,8 +42,6 @@ socket_dir() {
 case "$cmd" in
 init)
     [ ! -e "$dir/data/PG_VERSION" ] || die "$dir already holds a cluster"
-    mkdir -p "$dir"
-    dir=$(cd "$dir" && pwd)
     sock="$dir/run"
     if [ ${#sock} -gt 90 ]; then
         sock=$(mktemp -d /tmp/kompas-pg-XXXXXX)

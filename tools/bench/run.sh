@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# run.sh KOMPASD - what `make bench` does after building:
+# a throwaway PostgreSQL cluster in a temporary folder, kompasd on a free
+# port of 127.0.0.1 (serve --migrate, access log to /dev/null), the bare
+# libmicrohttpd reference server bench-hello beside it (same daemon flags and
+# worker thread count), then wrk against, one after another:
+#   kompasd GET /v1      static body: kompasd's per-request overhead
+#   kompasd GET /readyz  one database query per request
+#   bench-hello GET /    the same daemon with nothing in front of it
+# The results are printed and appended as a dated section to
+# docs/benchmarks.md. Everything is stopped and deleted on exit or Ctrl-C.
+#
+# Environment (defaults in brackets):
+#   BENCH_DURATION     wrk duration of each measured run [10s]
+#   BENCH_WARMUP       unmeasured wrk run before each one, 0 for none [2s]
+#   BENCH_CONNECTIONS  wrk connections [32]
+#   BENCH_WRK_THREADS  wrk threads [2]
+#   BENCH_THREADS      server worker threads, kompasd and bench-hello [nproc]
+#   BENCH_TARGET       minimum ratio kompasd GET /v1 : bench-hello [0.85]
+#   BENCH_REPORT       Markdown file to append to [docs/benchmarks.md]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+[ $# -eq 1 ] || die "usage: $0 KOMPASD"
+kompasd=$1
+hello=$(dirname "$kompasd")/bench-hello
+duration=${BENCH_DURATION:-10s}
+warmup=${BENCH_WARMUP:-2s}
+conns=${BENCH_CONNECTIONS:-32}
+wrk_threads=${BENCH_WRK_THREADS:-2}
+threads=${BENCH_THREADS:-$(nproc)}
+target=${BENCH_TARGET:-0.85}
+report=${BENCH_REPORT:-docs/benchmarks.md}
+
+[ -x "$kompasd" ] || die "$kompasd not found (run: make bench)"
+command -v wrk >/dev/null || die "wrk not found (run: make deps)"
+command -v curl >/dev/null || die "curl not found (run: make deps)"
+# Build the reference server with the project's CFLAGS (make bench already
+# did; this covers running the script by hand).
+make --no-print-directory -s "$hello" >/dev/null || die "cannot build $hello"
+
+# ---------------------------------------------------------------- cleanup
+tmp=$(mktemp -d /tmp/kompas-bench-XXXXXX)
+# Its own folder: when this runs as root, pgcluster.sh hands it to the
+# postgres user, who cannot enter the private $tmp.
+pgdir=$(mktemp -d /tmp/kompas-bench-pg-XXXXXX)
+kompasd_pid=
+hello_pid=
+drain_pids=()
+
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    set +e
+    [ -n "$kompasd_pid" ] && kill -TERM "$kompasd_pid" 2>/dev/null && wait "$kompasd_pid" 2>/dev/null
+    [ -n "$hello_pid" ] && kill -TERM "$hello_pid" 2>/dev/null && wait "$hello_pid" 2>/dev/null
+    for p in "${drain_pids[@]+"${drain_pids[@]}"}"; do
+        kill "$p" 2>/dev/null || true
+    done
+    tools/pgcluster.sh stop "$pgdir" 2>/dev/null || true
+    rm -rf "$tmp" "$pgdir"
+    # The socket folder of a cluster in a deep path lives elsewhere.
+    [ -n "${sock:-}" ] && [[ $sock == /tmp/kompas-pg-* ]] && rm -rf "$sock"
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT
+trap 'echo "bench: terminated" >&2; exit 143' TERM
+
+# Start "$@" in the background with the stream named by $1 (stdout or
+# stderr) going to a FIFO, read it until a line contains
+# "listening on http://127.0.0.1:PORT", then keep draining it into LOG.
+# Sets started_pid and started_port. No sleeping: the line is the signal.
+start_and_wait() {
+    local stream=$1 log=$2 line fifo fd
+    shift 2
+    fifo=$(mktemp -u "$tmp/fifo-XXXXXX")
+    mkfifo "$fifo"
+    if [ "$stream" = stderr ]; then
+        "$@" 2>"$fifo" >>"$log" &
+    else
+        "$@" >"$fifo" 2>>"$log" &
+    fi
+    started_pid=$!
+    started_port=
+    exec {fd}<"$fifo"
+    rm -f "$fifo"
+    while IFS= read -r -t 60 -u "$fd" line; do
+        printf '%s\n' "$line" >>"$log"
+        if [[ $line =~ listening\ on\ http://127\.0\.0\.1:([0-9]+) ]]; then
+            started_port=${BASH_REMATCH[1]}
+            break
+        fi
+    done
+    if [ -z "$started_port" ]; then
+        exec {fd}<&-
+        echo "bench: $1 did not start; its output:" >&2
+        cat "$log" >&2
+        return 1
+    fi
+    cat <&"$fd" >>"$log" &
+    drain_pids+=($!)
+    exec {fd}<&-
+}
+
+# -------------------------------------------------------------- PostgreSQL
+echo "bench: creating a throwaway PostgreSQL cluster in $pgdir"
+tools/pgcluster.sh init "$pgdir" --fast
+tools/pgcluster.sh start "$pgdir"
+sock=$(tools/pgcluster.sh socket "$pgdir")
+tools/pgcluster.sh psql "$pgdir" -d postgres -c "CREATE DATABASE kompas"
+
+# ------------------------------------------------------------------ servers
+export KOMPAS_DATABASE_CONNINFO="host=$sock dbname=kompas user=kompas_owner"
+export KOMPAS_HTTP_LISTEN=127.0.0.1
+export KOMPAS_HTTP_PORT=0
+export KOMPAS_HTTP_THREADS=$threads
+export KOMPAS_LOG_ACCESS_LOG=/dev/null
+export KOMPAS_LOG_LEVEL=info # the "listening on" line is logged at info
+
+start_and_wait stderr "$tmp/kompasd.log" "$kompasd" -c kompas.conf serve --migrate
+kompasd_pid=$started_pid
+kompasd_port=$started_port
+echo "bench: kompasd (pid $kompasd_pid) on 127.0.0.1:$kompasd_port, $threads worker threads"
+
+# The reference gets kompas.conf's timeout and limits.
+conf() { sed -n "s/^$1[[:space:]]*=[[:space:]]*\([0-9]*\).*/\1/p" kompas.conf | head -n 1; }
+start_and_wait stdout "$tmp/hello.log" "$hello" 0 "$threads" \
+    "$(conf connection_timeout)" "$(conf connection_limit)" "$(conf per_ip_connection_limit)"
+hello_pid=$started_pid
+hello_port=$started_port
+echo "bench: bench-hello (pid $hello_pid) on 127.0.0.1:$hello_port, $threads worker threads"
+
+# Every target must answer 200 before it is measured.
+names=("kompasd GET /v1" "kompasd GET /readyz (1 DB query)" "bench-hello (bare libmicrohttpd)")
+urls=("http://127.0.0.1:$kompasd_port/v1" "http://127.0.0.1:$kompasd_port/readyz"
+      "http://127.0.0.1:$hello_port/")
+sizes=()
+for i in "${!urls[@]}"; do
+    out=$(curl -s -o /dev/null -w '%{http_code} %{size_download} %{size_header}' "${urls[$i]}") ||
+        die "${urls[$i]} does not answer"
+    read -r code body_bytes header_bytes <<<"$out"
+    [ "$code" = 200 ] || die "${urls[$i]} answered $code, not 200"
+    sizes+=("$body_bytes B body, $header_bytes B headers")
+done
+
+# --------------------------------------------------------------------- wrk
+# p99 from wrk's "Latency Distribution" (e.g. "99%  1.23ms") in ms.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) f = 0.001; else if (v ~ /ms$/) f = 1; else if (v ~ /m$/) f = 60000;
+        else if (v ~ /s$/) f = 1000; else f = 1;
+        sub(/[a-z]+$/, "", v); printf "%.2f", v * f }'
+}
+
+rps=()
+p99=()
+errors=()
+for i in "${!urls[@]}"; do
+    if [ "$warmup" != 0 ] && [ "$warmup" != 0s ]; then
+        wrk -t"$wrk_threads" -c"$conns" -d"$warmup" "${urls[$i]}" >/dev/null
+    fi
+    echo "bench: wrk -t$wrk_threads -c$conns -d$duration --latency ${urls[$i]}"
+    out=$(wrk -t"$wrk_threads" -c"$conns" -d"$duration" --latency "${urls[$i]}")
+    printf '%s\n' "$out" >"$tmp/wrk-$i.txt"
+    r=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
+    l=$(awk '/Latency Distribution/ { d = 1 } d && $1 == "99%" { print $2; exit }' <<<"$out")
+    if [ -z "$r" ] || [ -z "$l" ]; then
+        printf '%s\n' "$out" >&2
+        die "cannot parse wrk's output"
+    fi
+    rps+=("$r")
+    p99+=("$(to_ms "$l")")
+    e=$(awk '/Non-2xx or 3xx responses:/ { printf "%s non-2xx ", $NF }
+             /Socket errors:/ { sub(/^ *Socket errors: */, ""); printf "socket errors: %s", $0 }' <<<"$out")
+    errors+=("$e")
+    [ -z "$e" ] || echo "bench: warning: ${names[$i]}: $e" >&2
+done
+
+# ------------------------------------------------------------- stop kompasd
+kill -TERM "$kompasd_pid"
+set +e
+wait "$kompasd_pid"
+kompasd_rc=$?
+set -e
+kompasd_pid=
+[ "$kompasd_rc" = 0 ] || { tail -n 20 "$tmp/kompasd.log" >&2; die "kompasd exited with $kompasd_rc after SIGTERM"; }
+kill -TERM "$hello_pid"
+wait "$hello_pid" || die "bench-hello exited with $? after SIGTERM"
+hello_pid=
+
+# ------------------------------------------------------------------ report
+ratio=$(awk -v a="${rps[0]}" -v b="${rps[2]}" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+if awk -v r="$ratio" -v t="$target" 'BEGIN { exit !(r >= t) }'; then
+    verdict="meets the target of ${target}x or better"
+else
+    verdict="**below** the target of ${target}x"
+fi
+
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git status --porcelain -- . ":(exclude)$report" 2>/dev/null)" ]; then
+    commit="$commit-uncommitted"
+fi
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+mhd=$(pkg-config --modversion libmicrohttpd 2>/dev/null || echo "?")
+pgv=$(tools/pgcluster.sh psql "$pgdir" -d postgres -tAc "SHOW server_version" 2>/dev/null | awk '{ print $1 }')
+wrkv=$(wrk -v 2>&1 | awk 'NR == 1 { print $2 }')
+
+table() {
+    echo "| Target | Requests/s | p99 latency |"
+    echo "|---|---:|---:|"
+    for i in "${!names[@]}"; do
+        printf '| %s | %s | %s ms |\n' "${names[$i]}" "${rps[$i]}" "${p99[$i]}"
+    done
+}
+
+section() {
+    echo
+    echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — $commit"
+    echo
+    echo "- Machine: $(nproc) CPUs ($cpu), $mem RAM, Linux $(uname -r)"
+    echo "- Software: libmicrohttpd $mhd, PostgreSQL $pgv (fsync off), wrk $wrkv"
+    echo "- Servers: $threads worker threads each, 127.0.0.1, access log to /dev/null"
+    echo "- Load: \`wrk -t$wrk_threads -c$conns -d$duration --latency\` per target, one after" \
+        "another, each after an unmeasured ${warmup} warm-up; wrk shares the machine"
+    echo "- Responses: GET /v1 ${sizes[0]}; GET /readyz ${sizes[1]}; bench-hello ${sizes[2]}"
+    for i in "${!names[@]}"; do
+        [ -z "${errors[$i]}" ] || echo "- Errors during ${names[$i]}: ${errors[$i]}"
+    done
+    echo
+    table
+    echo
+    echo "kompasd GET /v1 : bench-hello = **${ratio}x**, which $verdict."
+}
+
+if [ ! -s "$report" ]; then
+    cat >"$report" <<'INTRO'
+# Benchmarks
+
+`make bench` (tools/bench/run.sh) measures kompasd against a bare
+libmicrohttpd server on the same machine and appends a dated section here;
+older sections are kept for comparison.
+
+What is measured, one target after another with the same wrk settings, all
+over keep-alive connections to 127.0.0.1:
+
+- **kompasd GET /v1**: a static body built at start. Everything kompasd does
+  per request besides the handler: request id, routing, query-parameter
+  validation, standard headers, metrics and the access log (written to
+  /dev/null).
+- **kompasd GET /readyz**: one prepared query on the worker thread's own
+  PostgreSQL connection (a throwaway cluster with fsync off).
+- **bench-hello** (tools/bench/hello.c): libmicrohttpd started with kompasd's
+  daemon flags, worker thread count, connection timeout and limits, answering
+  a static JSON body of about the same size. It is the ceiling for kompasd.
+
+The target is kompasd GET /v1 at **0.85x or better** of bench-hello's
+requests per second. Numbers from different machines, or from runs with
+different settings, do not compare; ratios within one section do. wrk runs on
+the same CPUs as the servers, so short runs are noisy: use the default 10 s
+(`BENCH_DURATION`) for results worth keeping.
+INTRO
+fi
+section >>"$report"
+
+echo
+table
+echo
+echo "kompasd GET /v1 : bench-hello = ${ratio}x, which ${verdict//\*\*/}."
+echo "bench: appended to $report"

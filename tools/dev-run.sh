@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# dev-run.sh KOMPASD - what `make run` does after building:
+# a private PostgreSQL in var/pg (created on first use, reused afterwards),
+# migrations, demo data, a dev key file, then kompasd in the foreground.
+# Ctrl-C or SIGTERM stops kompasd and that PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kompasd=$1
+pgdir=var/pg
+mkdir -p var
+
+if [ ! -e "$pgdir/data/PG_VERSION" ]; then
+    echo "make run: creating a private PostgreSQL cluster in $pgdir"
+    tools/pgcluster.sh init "$pgdir"
+fi
+tools/pgcluster.sh start "$pgdir"
+stop_pg() { tools/pgcluster.sh stop "$pgdir" && echo "make run: stopped PostgreSQL ($pgdir)"; }
+trap stop_pg EXIT
+
+sock=$(tools/pgcluster.sh socket "$pgdir")
+if ! tools/pgcluster.sh psql "$pgdir" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kompas'" | grep -q 1; then
+    tools/pgcluster.sh psql "$pgdir" -d postgres -c "CREATE DATABASE kompas"
+fi
+export KOMPAS_DATABASE_CONNINFO="host=$sock dbname=kompas user=kompas_owner"
+
+# A development key, made once; production keys never live in the checkout.
+if [ ! -s var/kompas.key ]; then
+    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > var/kompas.key; echo >> var/kompas.key)
+fi
+
+"$kompasd" -c kompas.conf migrate
+if [ "$(tools/pgcluster.sh psql "$pgdir" -d kompas -tAc "SELECT count(*) FROM centre")" = 0 ]; then
+    echo "make run: loading demo data"
+    tools/pgcluster.sh psql "$pgdir" -d kompas -v ON_ERROR_STOP=1 -f tools/demo-data.sql
+fi
+
+port=${KOMPAS_HTTP_PORT:-8080}
+cat <<MSG
+
+  Kompas is starting on http://127.0.0.1:$port/v1
+    API index        http://127.0.0.1:$port/v1
+    OpenAPI          http://127.0.0.1:$port/v1/openapi.yaml
+    centres          http://127.0.0.1:$port/v1/centres
+    health / ready   http://127.0.0.1:$port/healthz  /readyz
+    metrics          http://127.0.0.1:$port/metrics
+  Demo logins: none yet; accounts and roles arrive with the identity work (issue 3).
+  Database: $KOMPAS_DATABASE_CONNINFO
+  Config: kompas.conf (override any key with KOMPAS_<SECTION>_<KEY>)
+  Stop with Ctrl-C; the private PostgreSQL stops with it.
+
+MSG
+# Run kompasd as a child so the trap can stop PostgreSQL afterwards; pass
+# SIGINT/SIGTERM on to it.
+"$kompasd" -c kompas.conf serve &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null' INT TERM
+wait $pid || true
+wait $pid 2>/dev/null || true

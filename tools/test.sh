@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# test.sh BUILD - run every test: the C unit tests (cmocka), then the
+# black-box API tests (node --test) against kompasd from BUILD and a
+# throwaway PostgreSQL cluster made here and removed afterwards.
+#   VALGRIND=1  run the unit tests and kompasd under valgrind
+# Prints a closing line "total: N passed, M failed"; exits non-zero on any
+# failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build/release}
+passed=0
+failed=0
+status=0
+
+vg=()
+if [ "${VALGRIND:-}" = 1 ]; then
+    vg=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
+        --errors-for-leak-kinds=definite,indirect --suppressions=tools/valgrind.supp)
+fi
+
+echo "== unit tests ($build)"
+for t in "$build"/tests/test_*; do
+    [ -x "$t" ] || continue
+    out=$("${vg[@]}" "$t" 2>&1)
+    rc=$?
+    printf '%s\n' "$out"
+    p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
+    f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+    if [ $rc -ne 0 ]; then
+        status=1
+        [ -n "$f" ] || failed=$((failed + 1))
+    fi
+done
+
+echo "== API tests ($build/kompasd)"
+tmp=$(mktemp -d /tmp/kompas-test-XXXXXX)
+chmod 755 "$tmp"
+cleanup() {
+    tools/pgcluster.sh stop "$tmp/pg" >/dev/null 2>&1 || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+if ! tools/pgcluster.sh init "$tmp/pg" --fast || ! tools/pgcluster.sh start "$tmp/pg"; then
+    echo "test: could not start PostgreSQL" >&2
+    echo "total: $passed passed, $((failed + 1)) failed"
+    exit 1
+fi
+tools/pgcluster.sh psql "$tmp/pg" -d postgres -c "CREATE DATABASE kompas" >/dev/null
+
+if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules ]; then
+    (cd tests && npm ci --no-audit --no-fund --loglevel=error) || { echo "test: npm ci failed" >&2; exit 1; }
+fi
+
+export KOMPASD="$PWD/$build/kompasd"
+export KOMPAS_TEST_PGDIR="$tmp/pg"
+export KOMPAS_TEST_TMP="$tmp"
+export KOMPAS_TEST_CONNINFO="host=$(tools/pgcluster.sh socket "$tmp/pg") dbname=kompas user=kompas_owner"
+[ "${VALGRIND:-}" = 1 ] && export KOMPAS_TEST_WRAPPER="${vg[*]}"
+out="$tmp/node-test.out"
+node --test --test-reporter=spec tests/api/*.test.mjs 2>&1 | tee "$out"
+rc=${PIPESTATUS[0]}
+p=$(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$out" | tail -n 1)
+f=$(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$out" | tail -n 1)
+passed=$((passed + ${p:-0}))
+failed=$((failed + ${f:-0}))
+if [ "$rc" -ne 0 ]; then
+    status=1
+    [ "${f:-0}" -gt 0 ] || failed=$((failed + 1))
+fi
+
+echo "total: $passed passed, $failed failed"
+exit $status
