@@ -37,6 +37,8 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+DBT_SRC   := $(wildcard tests/db/test_*.c)
+DBT_BIN   := $(DBT_SRC:tests/db/%.c=$(BUILD)/tests/db/%)
 KOMPASD   := $(BUILD)/kompasd
 
 .PHONY: all deps run stop test unit api-test bench format check-format docs clean valgrind
@@ -58,6 +60,10 @@ $(BUILD)/bench-hello: tools/bench/hello.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LDLIBS)
 
+$(BUILD)/tests/db/%: tests/db/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS) -lcmocka
+
 -include $(LIB_OBJ:.o=.d) $(API_OBJ:.o=.d)
 
 deps:
@@ -74,7 +80,7 @@ test: deps
 	@$(MAKE) --no-print-directory all unit-bins
 	@tools/test.sh $(BUILD)
 
-unit-bins: $(UNIT_BIN)
+unit-bins: $(UNIT_BIN) $(DBT_BIN)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench-hello
@@ -88,10 +94,10 @@ docs: $(KOMPASD)
 	$(KOMPASD) errors > docs/errors.md
 
 format:
-	clang-format -i $(LIB_SRC) $(API_SRC) $(UNIT_SRC) lib/*.h api/*.h tools/bench/*.c
+	clang-format -i $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h tools/bench/*.c
 
 check-format:
-	@clang-format --dry-run -Werror $(LIB_SRC) $(API_SRC) $(UNIT_SRC) lib/*.h api/*.h tools/bench/*.c
+	@clang-format --dry-run -Werror $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h tools/bench/*.c
 
 clean:
 	rm -rf build

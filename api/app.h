@@ -13,11 +13,15 @@
 #define KOMPAS_VERSION "0.0.0-dev"
 #endif
 
+struct crypto_keys;
+
 struct app {
 	const struct config *cfg;
 	unsigned schema_expected; /* number of migration files this binary was started with */
 	char *openapi;		  /* docs/openapi.yaml, served at /v1/openapi.yaml */
 	size_t openapi_len;
+	struct crypto_keys *keys; /* from the key file */
+	char dummy_hash[128];	  /* argon2id of a random password, for unknown logins */
 	char *index_json; /* the GET /v1 body, built once */
 	size_t index_len;
 };
@@ -34,6 +38,16 @@ const char *const *api_route_labels(void);
 /* Free the labels made by api_route_labels (at exit). */
 void api_route_labels_free(void);
 
+/* Password policy (api/passwords.c): NULL when password is acceptable for
+ * the account with this e-mail, else the reason in English. */
+const char *password_problem(const char *password, const char *email);
+
+/* Bootstrap commands (api/bootstrap.c), run as the schema owner. They print
+ * what they did or why not, and return a process exit status. */
+int cmd_create_admin(const struct config *cfg, const char *email, const char *name);
+int cmd_create_centre(const struct config *cfg, const char *slug, const char *name,
+		      const char *municipality);
+
 /* Handlers, one file per resource. */
 void system_healthz(struct http_request *rq);
 void system_readyz(struct http_request *rq);
@@ -45,8 +59,31 @@ void centres_list(struct http_request *rq);
 void centres_get(struct http_request *rq);
 void centres_create(struct http_request *rq);
 
+void sessions_create(struct http_request *rq);
+void sessions_delete_current(struct http_request *rq);
+void sessions_me(struct http_request *rq);
+
+void accounts_create(struct http_request *rq);
+void accounts_list(struct http_request *rq);
+void accounts_get(struct http_request *rq);
+void accounts_update(struct http_request *rq);
+void accounts_reset_password(struct http_request *rq);
+void me_change_password(struct http_request *rq);
+
+void api_keys_create(struct http_request *rq);
+void api_keys_list(struct http_request *rq);
+void api_keys_revoke(struct http_request *rq);
+
 /* Specs referenced by the route table. */
 extern const struct spec_field centres_create_spec[];
 extern const struct spec_field centres_list_query[];
+extern const struct spec_field sessions_create_spec[];
+extern const struct spec_field accounts_create_spec[];
+extern const struct spec_field accounts_update_spec[];
+extern const struct spec_field accounts_password_spec[];
+extern const struct spec_field accounts_list_query[];
+extern const struct spec_field me_password_spec[];
+extern const struct spec_field api_keys_create_spec[];
+extern const struct spec_field api_keys_list_query[];
 
 #endif

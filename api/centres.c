@@ -19,7 +19,12 @@
 	" to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 const struct spec_field centres_create_spec[] = {
-    {.name = "slug", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 40},
+    {.name = "slug",
+     .type = SPEC_STRING,
+     .flags = SPEC_REQUIRED,
+     .min = 2,
+     .max = 40,
+     .format = SPEC_FMT_SLUG},
     {.name = "name", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 120},
     {.name = "municipality", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 60},
     {.name = "postal_code",
@@ -44,26 +49,6 @@ const struct spec_field centres_list_query[] = {
     {.name = "cursor", .type = SPEC_STRING, .min = 2, .max = 40},
     SPEC_END};
 
-/* A slug is lower-case letters, digits and inner hyphens: it appears in
- * URLs and in the portal's configuration. */
-static bool
-slug_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n < 2 || n > 40 || s[0] == '-' || s[n - 1] == '-')
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
-}
-
-static json_t *
-nullable(PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	return json_string(PQgetvalue(res, row, col));
-}
-
 /* One centre row (CENTRE_COLUMNS order) as JSON. */
 static json_t *
 centre_json(PGresult *res, int row)
@@ -71,8 +56,8 @@ centre_json(PGresult *res, int row)
 	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s}", "id",
 			 PQgetvalue(res, row, 0), "slug", PQgetvalue(res, row, 1), "name",
 			 PQgetvalue(res, row, 2), "municipality", PQgetvalue(res, row, 3),
-			 "postal_code", nullable(res, row, 4), "email", nullable(res, row, 5),
-			 "phone", nullable(res, row, 6), "website", nullable(res, row, 7),
+			 "postal_code", db_json_text(res, row, 4), "email", db_json_text(res, row, 5),
+			 "phone", db_json_text(res, row, 6), "website", db_json_text(res, row, 7),
 			 "created_at", PQgetvalue(res, row, 8), "updated_at",
 			 PQgetvalue(res, row, 9));
 }
@@ -109,16 +94,10 @@ centres_list(struct http_request *rq)
 	items = json_array();
 	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(items, centre_json(res, i));
-	body = json_pack("{s:o}", "items", items);
-	if (n > limit) {
-		char next[160];
-
-		snprintf(next, sizeof(next), "/v1/centres?limit=%lld&cursor=%s", limit,
-			 PQgetvalue(res, (int)limit - 1, 1));
-		json_object_set_new(body, "next", json_string(next));
-	} else {
-		json_object_set_new(body, "next", json_null());
-	}
+	body = json_pack("{s:o, s:o}", "items", items, "next",
+			 n > limit ? http_next_link(rq, "/v1/centres",
+						    PQgetvalue(res, (int)limit - 1, 1))
+				   : json_null());
 	PQclear(res);
 	http_reply_json(rq, 200, body);
 }
@@ -176,14 +155,6 @@ centres_create(struct http_request *rq)
 	json_t *p;
 
 	params[0] = str_or_null(rq->body, "slug");
-	if (!slug_ok(params[0])) {
-		p = problem_new(ERR_VALIDATION_FAILED, "The request body has invalid fields.",
-				rq->request_id);
-		problem_add_field_error(p, "slug", ERR_FIELD_FORMAT,
-					"must be lower-case letters, digits and inner hyphens");
-		http_reply_problem_json(rq, p);
-		return;
-	}
 	params[1] = str_or_null(rq->body, "name");
 	params[2] = str_or_null(rq->body, "municipality");
 	params[3] = str_or_null(rq->body, "postal_code");
@@ -199,7 +170,7 @@ centres_create(struct http_request *rq)
 		PQclear(res);
 		p = problem_new(ERR_CONFLICT, "A centre with this slug exists already.",
 				rq->request_id);
-		problem_add_field_error(p, "slug", ERR_FIELD_DUPLICATE_ITEM, "is taken");
+		problem_add_field_error(p, "slug", ERR_FIELD_TAKEN, "is taken by another centre");
 		http_reply_problem_json(rq, p);
 		return;
 	}

@@ -17,7 +17,9 @@
 #include "../lib/mem.h"
 #include "../lib/metrics.h"
 #include "../lib/migrate.h"
+#include "../lib/crypto.h"
 #include "app.h"
+#include "auth.h"
 
 #define DEFAULT_CONFIG "/etc/kompas/kompas.conf"
 
@@ -31,8 +33,14 @@ usage(FILE *out)
 	      "commands:\n"
 	      "  serve [--migrate]   serve the API (--migrate: apply pending migrations first)\n"
 	      "  migrate [--status]  apply pending migrations (--status: only report)\n"
-	      "  check-config        parse the configuration and report problems\n"
-	      "  routes              print the route table (method, pattern)\n"
+	      "  check-config        parse the configuration and the key file, report problems\n"
+	      "  create-admin EMAIL NAME\n"
+	      "                      create a national admin account; the password is read\n"
+	      "                      from $KOMPAS_ADMIN_PASSWORD or the first line of stdin\n"
+	      "  create-centre SLUG NAME MUNICIPALITY\n"
+	      "                      create a volunteer centre\n"
+	      "  gen-keyfile         print a new key file (index key and data key 1)\n"
+	      "  routes [--markdown] print the route table (method, pattern, roles)\n"
 	      "  errors              print the error table as Markdown (docs/errors.md)\n"
 	      "  version             print the version\n"
 	      "\n"
@@ -77,6 +85,14 @@ read_whole_file(const char *path, char **out, size_t *len)
 	return 0;
 }
 
+/* Migrations and bootstrap commands run as the schema owner. */
+static const char *
+owner_conninfo(const struct config *cfg)
+{
+	return cfg->migrate_conninfo && *cfg->migrate_conninfo ? cfg->migrate_conninfo
+								: cfg->conninfo;
+}
+
 static int
 cmd_migrate(const struct config *cfg, int status_only)
 {
@@ -91,7 +107,7 @@ cmd_migrate(const struct config *cfg, int status_only)
 		fprintf(stderr, "kompasd: migrations: %s\n", err);
 		return 1;
 	}
-	c = db_conn_open(cfg->conninfo, cfg->connect_timeout, err, sizeof(err));
+	c = db_conn_open(owner_conninfo(cfg), cfg->connect_timeout, err, sizeof(err));
 	if (c == NULL) {
 		fprintf(stderr, "kompasd: cannot connect to the database: %s\n", err);
 		goto out;
@@ -133,7 +149,8 @@ check_schema(const struct config *cfg, int migrate)
 		log_msg(LOG_ERROR, "migrations: %s", err);
 		return -1;
 	}
-	c = db_conn_open(cfg->conninfo, cfg->connect_timeout, err, sizeof(err));
+	c = db_conn_open(migrate ? owner_conninfo(cfg) : cfg->conninfo, cfg->connect_timeout, err,
+			 sizeof(err));
 	if (c == NULL) {
 		log_msg(LOG_ERROR, "cannot connect to the database: %s", err);
 		goto out;
@@ -174,6 +191,17 @@ build_index(void)
 	json_decref(j);
 }
 
+/* A hash of a random password, verified against when a login names an
+ * unknown account, so that it takes as long as a wrong password. */
+static int
+make_dummy_hash(void)
+{
+	char pw[33];
+
+	crypto_token_new("", pw, sizeof(pw));
+	return crypto_password_hash(pw, app.dummy_hash);
+}
+
 static unsigned
 worker_threads(const struct config *cfg)
 {
@@ -196,6 +224,15 @@ cmd_serve(const struct config *cfg, int migrate)
 	int sig = 0, rc = 1;
 
 	app.cfg = cfg;
+	memset(&hs, 0, sizeof(hs));
+	if (crypto_keys_load(cfg->key_file, &app.keys, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERROR, "key file refused: %s", err);
+		return 1;
+	}
+	if (make_dummy_hash() != 0) {
+		log_msg(LOG_ERROR, "cannot allocate memory for password hashing");
+		goto out;
+	}
 	if (log_access_open(cfg->access_log) != 0) {
 		log_msg(LOG_ERROR, "cannot open access log %s: %s", cfg->access_log,
 			strerror(errno));
@@ -240,6 +277,7 @@ cmd_serve(const struct config *cfg, int migrate)
 	hs.retry_after = cfg->retry_after;
 	hs.routes = api_routes;
 	hs.nroutes = api_nroutes;
+	hs.authorize = auth_authorize;
 	srv = http_server_start(&hs, err, sizeof(err));
 	if (srv == NULL) {
 		log_msg(LOG_ERROR, "%s", err);
@@ -262,15 +300,78 @@ out:
 	log_access_close();
 	free(app.openapi);
 	free(app.index_json);
+	crypto_keys_free(app.keys);
 	memset(&app, 0, sizeof(app));
 	return rc;
 }
 
-static void
-cmd_routes(void)
+static int
+cmd_gen_keyfile(void)
 {
-	for (size_t i = 0; i < api_nroutes; i++)
-		printf("%s\t%s\n", api_routes[i].method, api_routes[i].pattern);
+	unsigned char k[32];
+	char hex[65];
+
+	printf("# Kompas key file: keep it secret, chmod 600, never commit it.\n"
+	       "# index: keyed hashes of tokens and blind indexes (never rotate casually:\n"
+	       "# sessions, integration keys and lookups depend on it).\n"
+	       "# data N: encryption keys; the highest id encrypts, all ids decrypt.\n");
+	randombytes_buf(k, sizeof(k));
+	sodium_bin2hex(hex, sizeof(hex), k, sizeof(k));
+	printf("index %s\n", hex);
+	randombytes_buf(k, sizeof(k));
+	sodium_bin2hex(hex, sizeof(hex), k, sizeof(k));
+	printf("data 1 %s\n", hex);
+	sodium_memzero(k, sizeof(k));
+	sodium_memzero(hex, sizeof(hex));
+	return 0;
+}
+
+static void
+cmd_routes(int markdown)
+{
+	char roles[128];
+
+	if (markdown)
+		fputs("# Routes and roles\n\n"
+		      "Generated from `api/routes.c` by `kompasd routes --markdown`; a test keeps "
+		      "this file equal to the table. Do not edit by hand.\n\n"
+		      "A caller without a valid bearer token gets 401 on every route that is not "
+		      "public; a caller whose role is not listed gets 403. Rows of another centre "
+		      "are invisible (row-level security), so they answer 404.\n\n"
+		      "| method | path | roles |\n|---|---|---|\n",
+		      stdout);
+	for (size_t i = 0; i < api_nroutes; i++) {
+		auth_roles_text(api_routes[i].roles, roles, sizeof(roles));
+		printf(markdown ? "| %s | `%s` | %s |\n" : "%s\t%s\t%s\n", api_routes[i].method,
+		       api_routes[i].pattern, roles);
+	}
+}
+
+/* At most one option, and only the one the command knows. */
+static bool
+option_ok(int argc, char **argv, int argi, const char *known)
+{
+	if (argi == argc)
+		return true;
+	if (argc - argi == 1 && strcmp(argv[argi], known) == 0)
+		return true;
+	fprintf(stderr, "kompasd: unknown option '%s'\n", argv[argi]);
+	return false;
+}
+
+static int
+cmd_check_config(const struct config *cfg, const char *path)
+{
+	struct crypto_keys *keys = NULL;
+	char err[512];
+
+	if (crypto_keys_load(cfg->key_file, &keys, err, sizeof(err)) != 0) {
+		fprintf(stderr, "kompasd: key file refused: %s\n", err);
+		return 1;
+	}
+	crypto_keys_free(keys);
+	printf("%s: ok\n", path);
+	return 0;
 }
 
 int
@@ -305,8 +406,13 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "routes") == 0) {
-		cmd_routes();
+		cmd_routes(argi < argc && strcmp(argv[argi], "--markdown") == 0);
 		return 0;
+	}
+	if (strcmp(cmd, "gen-keyfile") == 0) {
+		if (sodium_init() < 0)
+			return 1;
+		return cmd_gen_keyfile();
 	}
 	if (strcmp(cmd, "errors") == 0) {
 		err_write_markdown(stdout);
@@ -319,16 +425,15 @@ main(int argc, char **argv)
 	if (load_config(&cfg, config_path) != 0)
 		return 1;
 	if (strcmp(cmd, "check-config") == 0) {
-		printf("%s: ok\n", config_path);
-		rc = 0;
-	} else if (strcmp(cmd, "serve") == 0) {
-		int migrate = argi < argc && strcmp(argv[argi], "--migrate") == 0;
-
-		rc = cmd_serve(&cfg, migrate);
-	} else if (strcmp(cmd, "migrate") == 0) {
-		int status = argi < argc && strcmp(argv[argi], "--status") == 0;
-
-		rc = cmd_migrate(&cfg, status);
+		rc = cmd_check_config(&cfg, config_path);
+	} else if (strcmp(cmd, "serve") == 0 && option_ok(argc, argv, argi, "--migrate")) {
+		rc = cmd_serve(&cfg, argi < argc);
+	} else if (strcmp(cmd, "migrate") == 0 && option_ok(argc, argv, argi, "--status")) {
+		rc = cmd_migrate(&cfg, argi < argc);
+	} else if (strcmp(cmd, "create-admin") == 0 && argc - argi == 2) {
+		rc = cmd_create_admin(&cfg, argv[argi], argv[argi + 1]);
+	} else if (strcmp(cmd, "create-centre") == 0 && argc - argi == 3) {
+		rc = cmd_create_centre(&cfg, argv[argi], argv[argi + 1], argv[argi + 2]);
 	} else {
 		usage(stderr);
 		rc = 2;

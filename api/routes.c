@@ -5,11 +5,15 @@
  * compares this table with that file). Literal paths come before
  * parameterised ones that could match them. */
 #include "app.h"
+#include "auth.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "../lib/mem.h"
+
+#define DB   ROUTE_NEEDS_DB
+#define BODY ROUTE_JSON_BODY
 
 const struct route api_routes[] = {
     /* system */
@@ -18,11 +22,33 @@ const struct route api_routes[] = {
     {"GET", "/metrics", system_metrics, 0, 0, NULL, NULL},
     {"GET", "/v1", system_index, 0, 0, NULL, NULL},
     {"GET", "/v1/openapi.yaml", system_openapi, 0, 0, NULL, NULL},
+    /* sessions and the caller */
+    {"POST", "/v1/sessions", sessions_create, DB | BODY, 0, sessions_create_spec, NULL},
+    {"DELETE", "/v1/sessions/current", sessions_delete_current, DB, ROLES_ACCOUNTS, NULL, NULL},
+    {"GET", "/v1/me", sessions_me, DB, ROLES_ALL, NULL, NULL},
+    {"PUT", "/v1/me/password", me_change_password, DB | BODY, ROLES_ACCOUNTS, me_password_spec,
+     NULL},
+    /* accounts */
+    {"GET", "/v1/accounts", accounts_list, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL,
+     accounts_list_query},
+    {"POST", "/v1/accounts", accounts_create, DB | BODY, ROLE_ADMIN | ROLE_COORDINATOR,
+     accounts_create_spec, NULL},
+    {"GET", "/v1/accounts/{id}", accounts_get, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL, NULL},
+    {"PATCH", "/v1/accounts/{id}", accounts_update, DB | BODY, ROLE_ADMIN | ROLE_COORDINATOR,
+     accounts_update_spec, NULL},
+    {"POST", "/v1/accounts/{id}/password", accounts_reset_password, DB | BODY,
+     ROLE_ADMIN | ROLE_COORDINATOR, accounts_password_spec, NULL},
+    /* integration keys */
+    {"GET", "/v1/api-keys", api_keys_list, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL,
+     api_keys_list_query},
+    {"POST", "/v1/api-keys", api_keys_create, DB | BODY, ROLE_ADMIN | ROLE_COORDINATOR,
+     api_keys_create_spec, NULL},
+    {"DELETE", "/v1/api-keys/{id}", api_keys_revoke, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL,
+     NULL},
     /* centres */
-    {"GET", "/v1/centres", centres_list, ROUTE_NEEDS_DB, 0, NULL, centres_list_query},
-    {"POST", "/v1/centres", centres_create, ROUTE_NEEDS_DB | ROUTE_JSON_BODY, 0,
-     centres_create_spec, NULL},
-    {"GET", "/v1/centres/{id}", centres_get, ROUTE_NEEDS_DB, 0, NULL, NULL},
+    {"GET", "/v1/centres", centres_list, DB, 0, NULL, centres_list_query},
+    {"POST", "/v1/centres", centres_create, DB | BODY, ROLE_ADMIN, centres_create_spec, NULL},
+    {"GET", "/v1/centres/{id}", centres_get, DB, 0, NULL, NULL},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -37,9 +37,13 @@ static const struct cfg_key cfg_keys[] = {
     KEY("http", "shutdown_timeout", CFG_UINT, shutdown_timeout, 0, 600),
     KEY("http", "retry_after", CFG_UINT, retry_after, 1, 3600),
     KEY("database", "conninfo", CFG_STRING, conninfo, 0, 4096),
+    KEY("database", "migrate_conninfo", CFG_STRING, migrate_conninfo, 0, 4096),
     KEY("database", "connect_timeout", CFG_UINT, connect_timeout, 1, 60),
     KEY("database", "tx_retries", CFG_UINT, tx_retries, 0, 100),
     KEY("crypto", "key_file", CFG_STRING, key_file, 1, 4096),
+    KEY("auth", "session_idle_timeout", CFG_UINT, session_idle_timeout, 60, 86400),
+    KEY("auth", "session_max_age", CFG_UINT, session_max_age, 300, 30 * 86400),
+    KEY("privacy", "access_log_retention_days", CFG_UINT, access_log_retention_days, 30, 3650),
     KEY("log", "level", CFG_LOGLEVEL, log_level, 0, 0),
     KEY("log", "access_log", CFG_STRING, access_log, 1, 4096),
     KEY("paths", "schema_dir", CFG_STRING, schema_dir, 1, 4096),
@@ -65,6 +69,9 @@ config_init(struct config *c)
 	c->connect_timeout = 2;
 	c->tx_retries = 5;
 	c->key_file = xstrdup("/etc/kompas/kompas.key");
+	c->session_idle_timeout = 30 * 60;
+	c->session_max_age = 12 * 3600;
+	c->access_log_retention_days = 183;
 	c->log_level = LOG_INFO;
 	c->access_log = xstrdup("stderr");
 	c->schema_dir = xstrdup("schema");
@@ -276,8 +283,10 @@ config_parse(struct config *c, const char *text, size_t len, const char *filenam
 		}
 		if (*s == '[') {
 			char *end = strchr(s, ']');
+			const char *rest = end != NULL ? trim(end + 1) : NULL;
 
-			if (end == NULL || *trim(end + 1) != '\0') {
+			/* nothing but a comment may follow the header */
+			if (rest == NULL || (*rest != '\0' && *rest != '#' && *rest != ';')) {
 				snprintf(reason, sizeof(reason), "malformed section header");
 				goto bad;
 			}

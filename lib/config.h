@@ -27,11 +27,17 @@ struct config {
 	unsigned shutdown_timeout;	  /* seconds to wait for in-flight requests */
 	unsigned retry_after;		  /* Retry-After seconds sent with 503 */
 	/* [database] */
-	char *conninfo;
+	char *conninfo;		/* kompasd's own login role (member of kompas_app) */
+	char *migrate_conninfo; /* the schema owner, for migrations; NULL = conninfo */
 	unsigned connect_timeout; /* seconds */
 	unsigned tx_retries;	  /* serialization failures retried this often */
 	/* [crypto] */
 	char *key_file;
+	/* [auth] */
+	unsigned session_idle_timeout; /* seconds without use before a session ends */
+	unsigned session_max_age;      /* seconds from login before a session ends */
+	/* [privacy] */
+	unsigned access_log_retention_days;
 	/* [log] */
 	enum log_level log_level;
 	char *access_log; /* "stderr" or a file path */

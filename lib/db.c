@@ -17,6 +17,7 @@ struct db_conn {
 	bool lost;
 	struct timespec last_attempt; /* last failed connect */
 	bool pooled;		      /* owned by a thread */
+	char sqlstate[6];	      /* of the last failed statement */
 };
 
 static struct {
@@ -175,6 +176,7 @@ classify_failure(struct db_conn *c, PGresult *res, const char *what)
 	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
 	atomic_fetch_add(&error_count, 1);
+	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state ? state : "");
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		c->lost = true;
 		log_msg(LOG_WARN, "database connection lost during %s", what);
@@ -304,4 +306,26 @@ unsigned long long
 db_connect_count(void)
 {
 	return atomic_load(&connect_count);
+}
+
+const char *
+db_last_sqlstate(const struct db_conn *c)
+{
+	return c->sqlstate[0] ? c->sqlstate : NULL;
+}
+
+json_t *
+db_json_text(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return json_null();
+	return json_string(PQgetvalue(res, row, col));
+}
+
+json_t *
+db_json_bool(const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		return json_null();
+	return json_boolean(PQgetvalue(res, row, col)[0] == 't');
 }

@@ -18,9 +18,11 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include <jansson.h>
 #include <libpq-fe.h>
 
 enum db_qs {
+	DB_ROLLBACK = -3, /* not an error: the transaction body asks to roll back */
 	DB_HARD_ERROR = -2,
 	DB_SOFT_ERROR = -1, /* serialization failure or deadlock: retry */
 	DB_NO_RESULTS = 0,
@@ -95,7 +97,8 @@ enum db_qs db_command(struct db_conn *c, const char *sql);
 bool db_conn_lost(const struct db_conn *c);
 
 /* A transaction body: runs inside BEGIN ... COMMIT and returns a query status.
- * Returning DB_SOFT_ERROR makes db_tx_run roll back and retry. */
+ * Returning DB_SOFT_ERROR makes db_tx_run roll back and retry; DB_ROLLBACK
+ * or DB_HARD_ERROR make it roll back and return that status. */
 typedef enum db_qs (*db_tx_fn)(struct db_conn *c, void *cls);
 
 /* Run fn in a transaction at isolation level iso ("READ COMMITTED",
@@ -104,6 +107,15 @@ typedef enum db_qs (*db_tx_fn)(struct db_conn *c, void *cls);
  * error status when BEGIN or COMMIT failed (DB_SOFT_ERROR after the retries
  * are used up). */
 enum db_qs db_tx_run(struct db_conn *c, const char *iso, db_tx_fn fn, void *cls);
+
+/* The SQLSTATE of the last failed statement on c (e.g. "23503"), or NULL. */
+const char *db_last_sqlstate(const struct db_conn *c);
+
+/* Column col of row as JSON: a string, or null for SQL NULL. */
+json_t *db_json_text(const PGresult *res, int row, int col);
+
+/* Column col of row (a PostgreSQL boolean) as JSON true/false/null. */
+json_t *db_json_bool(const PGresult *res, int row, int col);
 
 /* Count of database errors since start (for /metrics). */
 unsigned long long db_error_count(void);

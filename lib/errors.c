@@ -54,6 +54,8 @@ static const struct err_def err_table[ERR__COUNT] = {
      "The list contains the same item twice"},
     {ERR_FIELD_REPEATED, "repeated_parameter", 422, ERR_SCOPE_FIELD,
      "The query parameter is given more than once"},
+    {ERR_FIELD_TAKEN, "already_taken", 409, ERR_SCOPE_FIELD,
+     "The value must be unique and another record has it"},
 };
 
 const struct err_def *

@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -91,6 +92,24 @@ http_param(const struct http_request *rq, const char *name)
 	return router_param(&rq->match, name);
 }
 
+void
+http_client_address(const struct http_request *rq, char *out, size_t outlen)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, outlen, "unknown");
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+			  (socklen_t)outlen);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  out, (socklen_t)outlen);
+}
+
 const char *
 http_header(const struct http_request *rq, const char *name)
 {
@@ -174,6 +193,99 @@ http_set_header(struct http_request *rq, const char *name, const char *value)
 		MHD_add_response_header(rq->response, name, value);
 }
 
+int
+http_if_match(const struct http_request *rq, long long *version)
+{
+	const char *h = http_header(rq, MHD_HTTP_HEADER_IF_MATCH);
+	char *end;
+
+	if (h == NULL || strcmp(h, "*") == 0)
+		return 0;
+	if (strncmp(h, "W/", 2) == 0)
+		h += 2;
+	if (*h != '"' || !isdigit((unsigned char)h[1]))
+		return -1;
+	*version = strtoll(h + 1, &end, 10);
+	return (*end == '"' && end[1] == '\0') ? 1 : -1;
+}
+
+static void
+append_encoded(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+			buf_append(b, s, 1);
+		} else {
+			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+
+			buf_append(b, e, 3);
+		}
+	}
+}
+
+static void
+append_query_value(struct buf *b, const json_t *v)
+{
+	char num[32];
+
+	if (json_is_string(v)) {
+		append_encoded(b, json_string_value(v));
+	} else if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+		buf_append_str(b, num);
+	} else if (json_is_real(v)) {
+		snprintf(num, sizeof(num), "%.17g", json_real_value(v));
+		buf_append_str(b, num);
+	} else if (json_is_boolean(v)) {
+		buf_append_str(b, json_is_true(v) ? "true" : "false");
+	} else if (json_is_array(v)) {
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			if (i > 0)
+				buf_append_str(b, "%2C");
+			append_query_value(b, json_array_get(v, i));
+		}
+	}
+}
+
+json_t *
+http_next_link(const struct http_request *rq, const char *path, const char *cursor)
+{
+	const char *key;
+	json_t *v, *out;
+	struct buf b;
+
+	buf_init(&b);
+	buf_append_str(&b, path);
+	buf_append_str(&b, "?");
+	json_object_foreach(rq->query, key, v)
+	{
+		if (strcmp(key, "cursor") == 0)
+			continue;
+		append_encoded(&b, key);
+		buf_append_str(&b, "=");
+		append_query_value(&b, v);
+		buf_append_str(&b, "&");
+	}
+	buf_append_str(&b, "cursor=");
+	append_encoded(&b, cursor);
+	out = json_stringn(b.data, b.len);
+	buf_cleanup(&b);
+	return out;
+}
+
+void
+http_set_etag(struct http_request *rq, const char *version)
+{
+	char etag[40];
+
+	snprintf(etag, sizeof(etag), "\"%.30s\"", version);
+	http_set_header(rq, MHD_HTTP_HEADER_ETAG, etag);
+}
+
 static void
 reply_unavailable(struct http_request *rq, const char *detail)
 {
@@ -184,9 +296,22 @@ reply_unavailable(struct http_request *rq, const char *detail)
 	http_set_header(rq, MHD_HTTP_HEADER_RETRY_AFTER, secs);
 }
 
+/* Drop a response set by an earlier attempt of a retried transaction. */
+static void
+clear_response(struct http_request *rq)
+{
+	if (rq->response != NULL)
+		MHD_destroy_response(rq->response);
+	rq->response = NULL;
+	rq->status = 0;
+	rq->response_bytes = 0;
+	rq->db_error = DB_NO_RESULTS;
+}
+
 void
 http_reply_db_error(struct http_request *rq, enum db_qs qs)
 {
+	rq->db_error = qs < 0 ? qs : DB_HARD_ERROR;
 	if ((rq->db != NULL && db_conn_lost(rq->db)) || qs == DB_SOFT_ERROR)
 		reply_unavailable(rq, "The database is unavailable; try again shortly.");
 	else
@@ -216,16 +341,26 @@ queue_response(struct http_request *rq)
 	return ret;
 }
 
-/* Is the request's Content-Type application/json (parameters allowed)? */
+static bool
+media_type_is(const char *ct, const char *type)
+{
+	size_t n = strlen(type);
+
+	return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* Is the request's Content-Type application/json (parameters allowed), or
+ * application/merge-patch+json on a PATCH (RFC 7396)? */
 static bool
 content_type_is_json(struct http_request *rq)
 {
 	const char *ct = http_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE);
-	size_t n = strlen("application/json");
 
-	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+	if (ct == NULL)
 		return false;
-	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+	return media_type_is(ct, "application/json") ||
+	       (strcmp(rq->method, "PATCH") == 0 &&
+		media_type_is(ct, "application/merge-patch+json"));
 }
 
 static void
@@ -322,16 +457,67 @@ prepare_query(struct http_request *rq)
 				 rq->request_id);
 	qc.errors = 0;
 	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect_query, &qc);
-	if (qc.errors == 0)
-		rq->query =
-		    spec_parse_query(r->query_spec ? r->query_spec : none, qc.strings, qc.problem);
+	rq->query = spec_parse_query(r->query_spec ? r->query_spec : none, qc.strings, qc.problem);
 	json_decref(qc.strings);
+	if (qc.errors > 0 && rq->query != NULL) {
+		json_decref(rq->query);
+		rq->query = NULL;
+	}
 	if (rq->query == NULL) {
 		http_reply_problem_json(rq, qc.problem);
 		return false;
 	}
 	json_decref(qc.problem);
 	return true;
+}
+
+static void
+reply_too_large(struct http_request *rq)
+{
+	char detail[96];
+
+	snprintf(detail, sizeof(detail), "The body limit is %zu bytes.",
+		 rq->server->s.body_limit);
+	http_reply_problem(rq, ERR_BODY_TOO_LARGE, detail);
+}
+
+/* One attempt of an authorized route's transaction. */
+static enum db_qs
+authorized_tx(struct db_conn *c, void *cls)
+{
+	struct http_request *rq = cls;
+	enum db_qs qs;
+
+	(void)c;
+	clear_response(rq);
+	memset(&rq->caller, 0, sizeof(rq->caller));
+	qs = rq->server->s.authorize(rq);
+	if (qs < 0 && qs != DB_ROLLBACK)
+		return qs;
+	if (rq->response == NULL)
+		rq->match.route->handler(rq);
+	if (rq->db_error < 0)
+		return rq->db_error;
+	if (rq->response == NULL || rq->status >= 400)
+		return DB_ROLLBACK;
+	return DB_ONE_RESULT;
+}
+
+/* Run the route's handler in a transaction with the caller authorized. A
+ * response set before a failed COMMIT is replaced by the database error. */
+static void
+run_in_transaction(struct http_request *rq)
+{
+	enum db_qs qs = db_tx_run(rq->db, "READ COMMITTED", authorized_tx, rq);
+
+	if (qs < 0 && qs != DB_ROLLBACK) {
+		bool answered_error = rq->response != NULL && rq->db_error < 0;
+
+		if (!answered_error) {
+			clear_response(rq);
+			http_reply_db_error(rq, qs);
+		}
+	}
 }
 
 /* The final access-handler call: answer the request. */
@@ -353,7 +539,7 @@ dispatch(struct http_request *rq)
 		break;
 	}
 	if (rq->too_large) {
-		http_reply_problem(rq, ERR_BODY_TOO_LARGE, NULL);
+		reply_too_large(rq);
 		return;
 	}
 	if (!prepare_query(rq))
@@ -367,7 +553,10 @@ dispatch(struct http_request *rq)
 			return;
 		}
 	}
-	r->handler(rq);
+	if (r->roles != 0)
+		run_in_transaction(rq);
+	else
+		r->handler(rq);
 	if (rq->response == NULL) {
 		log_msg(LOG_ERROR, "handler for %s %s set no response", r->method, r->pattern);
 		http_reply_problem(rq, ERR_INTERNAL, NULL);
@@ -395,12 +584,8 @@ request_begin(struct http_server *srv, struct MHD_Connection *conn, const char *
 	rq->routed = router_match(srv->s.routes, srv->s.nroutes, method, url, &rq->match);
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && strtoull(cl, NULL, 10) > srv->s.body_limit) {
-		char detail[96];
-
-		snprintf(detail, sizeof(detail), "The body limit is %zu bytes.",
-			 srv->s.body_limit);
 		rq->too_large = true;
-		http_reply_problem(rq, ERR_BODY_TOO_LARGE, detail);
+		reply_too_large(rq);
 		return queue_response(rq);
 	}
 	return MHD_YES;
@@ -438,7 +623,11 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 		 * refuses to queue a response before the body is complete. The
 		 * rest is discarded, not stored, and 413 is answered at its end;
 		 * a client still sending past four times the limit is cut off. */
-		return rq->received > 4 * srv->s.body_limit ? MHD_NO : MHD_YES;
+		if (rq->received > 4 * srv->s.body_limit) {
+			rq->status = 413; /* for the access log: cut off unanswered */
+			return MHD_NO;
+		}
+		return MHD_YES;
 	}
 	dispatch(rq);
 	return queue_response(rq);

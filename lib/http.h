@@ -8,9 +8,13 @@
  *   3. final call: 404/405/413/415 are answered; a JSON body is parsed
  *      (duplicate keys rejected) and validated with the route's spec, query
  *      parameters too (422 lists every failing field); the worker's database
- *      connection is fetched for routes that need one (503 when down); the
- *      handler runs and sets a response, which is queued with the standard
- *      headers (X-Request-Id, security headers, Cache-Control).
+ *      connection is fetched for routes that need one (503 when down). A
+ *      route with roles runs in one transaction: the authorize hook (401,
+ *      403, and the row-level-security context), then the handler; it
+ *      commits only when the handler answered below 400, and is retried on
+ *      serialization failures. Public routes run without a transaction.
+ *      The response is queued with the standard headers (X-Request-Id,
+ *      security headers, Cache-Control).
  *   4. completion callback: metrics and the access-log line are written and
  *      the request and everything it owns is freed, in that one place.
  *
@@ -33,6 +37,20 @@
 
 struct http_server;
 
+/* Who is calling, filled in by the application's authorize hook. */
+struct http_caller {
+	bool authenticated;
+	unsigned role;	     /* one bit of the route roles mask */
+	const char *role_name; /* "coordinator", ... (static string) */
+	bool is_key;	     /* an integration key rather than a login session */
+	char credential_id[37]; /* session or key id */
+	char account_id[37];	/* empty for keys */
+	char centre_id[37];	/* empty for national roles */
+	char name[121];		/* display name or key name */
+	char email[255];	/* accounts only */
+	char expires_at[40];	/* sessions only: RFC 3339 */
+};
+
 struct http_request {
 	/* For handlers to read. */
 	const char *method;	   /* as received */
@@ -41,6 +59,7 @@ struct http_request {
 	json_t *body;		   /* validated JSON body (routes with ROUTE_JSON_BODY) */
 	json_t *query;		   /* typed, validated query parameters (or an empty object) */
 	struct db_conn *db;	   /* this worker's connection (routes with ROUTE_NEEDS_DB) */
+	struct http_caller caller; /* set before the handler runs on routes with roles */
 	char request_id[65];
 
 	/* Private to http.c. */
@@ -54,6 +73,7 @@ struct http_request {
 	unsigned status;
 	struct MHD_Response *response;
 	uint64_t response_bytes;
+	enum db_qs db_error; /* set by http_reply_db_error: the transaction must not commit */
 	uint64_t start_us;
 };
 
@@ -68,6 +88,12 @@ struct http_settings {
 	unsigned retry_after;
 	const struct route *routes;
 	size_t nroutes;
+	/* Called for routes with roles, inside the route's transaction, before
+	 * the handler: authenticate the credential, fill rq->caller and set the
+	 * database context. Returns DB_ONE_RESULT to proceed; otherwise it has
+	 * set an error response (401/403) and returns DB_ROLLBACK, or returns a
+	 * database error status. */
+	enum db_qs (*authorize)(struct http_request *rq);
 };
 
 /* Start serving. The route table must outlive the server. Returns the
@@ -93,6 +119,10 @@ const char *http_param(const struct http_request *rq, const char *name);
  * the request. */
 const char *http_header(const struct http_request *rq, const char *name);
 
+/* The client's address as text (IPv4 or IPv6) into out; "unknown" when it
+ * cannot be had. */
+void http_client_address(const struct http_request *rq, char *out, size_t outlen);
+
 /* Answer with body as compact JSON. Takes ownership of body (a NULL body
  * answers 500). status is the HTTP status. */
 void http_reply_json(struct http_request *rq, unsigned status, json_t *body);
@@ -113,6 +143,19 @@ void http_reply_problem_json(struct http_request *rq, json_t *problem);
 /* Answer a failed query: 503 with Retry-After when the connection was lost
  * or a retryable conflict persisted, else 500. */
 void http_reply_db_error(struct http_request *rq, enum db_qs qs);
+
+/* The version a client names in If-Match ("N" or W/"N"): returns 1 and sets
+ * *version, 0 when there is no If-Match (or it is *), -1 when it is
+ * malformed (answer 412: it cannot match). */
+int http_if_match(const struct http_request *rq, long long *version);
+
+/* Set ETag: "N" on the response already set. */
+void http_set_etag(struct http_request *rq, const char *version);
+
+/* The link to the next page of a keyset-paged list: path with the
+ * request's validated query parameters, cursor replaced by the given one
+ * (percent-encoded). Returns a new JSON string. */
+json_t *http_next_link(const struct http_request *rq, const char *path, const char *cursor);
 
 /* Add a header to the response already set by an http_reply_* call.
  * Ignored when there is none yet. */

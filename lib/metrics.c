@@ -112,8 +112,8 @@ metrics_render(struct buf *out, unsigned long in_flight, unsigned long long db_e
 					    label_of(i), c, (unsigned long long)v);
 		}
 	}
-	buf_append_str(out, "# HELP kompas_http_request_duration_seconds Time from the first byte "
-			    "of the request to the response being queued.\n"
+	buf_append_str(out, "# HELP kompas_http_request_duration_seconds Time from the request "
+			    "headers being read to the response being sent.\n"
 			    "# TYPE kompas_http_request_duration_seconds histogram\n");
 	for (size_t i = 0; m.routes && i <= m.nroutes; i++) {
 		struct route_metrics *r = &m.routes[i];

@@ -125,6 +125,11 @@ router_check_table(const struct route *routes, size_t n, char *why, size_t whyle
 				p = close;
 			}
 		}
+		if (routes[i].roles != 0 && (routes[i].flags & ROUTE_NEEDS_DB) == 0) {
+			snprintf(why, whylen, "%s %s: a route with roles needs ROUTE_NEEDS_DB",
+				 routes[i].method, routes[i].pattern);
+			return -1;
+		}
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(routes[i].method, routes[j].method) == 0 &&
 			    strcmp(routes[i].pattern, routes[j].pattern) == 0) {

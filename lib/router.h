@@ -29,7 +29,7 @@ struct route {
 	const char *pattern; /* "/v1/requests/{id}" */
 	route_handler handler;
 	unsigned flags;
-	unsigned roles;				/* bit set of roles allowed (identity issue); 0 = public */
+	unsigned roles; /* bit set of caller roles allowed; 0 = public (no credential needed) */
 	const struct spec_field *body_spec;	/* validated before the handler when set */
 	const struct spec_field *query_spec;	/* validated before the handler when set */
 };
@@ -57,7 +57,8 @@ enum router_result router_match(const struct route *routes, size_t n, const char
 
 /* Check a table: patterns start with '/', braces balanced, parameter names
  * at most 31 characters and at most ROUTER_MAX_PARAMS, no (method, pattern)
- * twice. Returns 0, or -1 with the reason in why. */
+ * twice, roles only on routes with ROUTE_NEEDS_DB (authorization reads the
+ * database). Returns 0, or -1 with the reason in why. */
 int router_check_table(const struct route *routes, size_t n, char *why, size_t whylen);
 
 /* The value of path parameter name in m, or NULL. */

@@ -196,6 +196,16 @@ cvr_ok(const char *s)
 	return sum % 11 == 0;
 }
 
+static bool
+slug_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
+}
+
 bool
 spec_format_ok(enum spec_format format, const char *s)
 {
@@ -216,6 +226,8 @@ spec_format_ok(enum spec_format format, const char *s)
 		return url_ok(s);
 	case SPEC_FMT_CVR:
 		return cvr_ok(s);
+	case SPEC_FMT_SLUG:
+		return slug_ok(s);
 	}
 	return false;
 }
@@ -238,6 +250,8 @@ format_name(enum spec_format format)
 		return "an http or https URL";
 	case SPEC_FMT_CVR:
 		return "a CVR number (eight digits with a valid check digit)";
+	case SPEC_FMT_SLUG:
+		return "lower-case letters, digits and inner hyphens";
 	case SPEC_FMT_NONE:
 		break;
 	}
@@ -337,6 +351,18 @@ validate_number(const struct spec_field *f, const json_t *v, const char *path, j
 
 	if (!has_bounds(f))
 		return 0;
+	/* Compare integers exactly: a double cannot hold every long long. */
+	if (json_is_integer(v)) {
+		long long n = json_integer_value(v);
+
+		if (n < f->min)
+			return fail(problem, path, ERR_FIELD_TOO_SMALL, "must be at least %lld",
+				    f->min);
+		if (n > f->max)
+			return fail(problem, path, ERR_FIELD_TOO_LARGE, "must be at most %lld",
+				    f->max);
+		return 0;
+	}
 	if (d < (double)f->min)
 		return fail(problem, path, ERR_FIELD_TOO_SMALL, "must be at least %lld", f->min);
 	if (d > (double)f->max)
@@ -575,8 +601,18 @@ spec_parse_query(const struct spec_field *spec, const json_t *strings, json_t *p
 		}
 		json_object_set_new(typed, key, v);
 	}
-	if (errors == 0)
-		errors = spec_validate_object(spec, typed, NULL, problem);
+	/* Validate the converted values field by field, so that a parameter
+	 * that could not be converted does not hide the other errors and is
+	 * not reported a second time as missing. Unknown names are reported
+	 * above and never reach typed. */
+	for (const struct spec_field *f = spec; f->name != NULL; f++) {
+		const json_t *v = json_object_get(typed, f->name);
+
+		if (v != NULL)
+			errors += validate_value(f, v, f->name, problem);
+		else if (json_object_get(strings, f->name) == NULL && (f->flags & SPEC_REQUIRED))
+			errors += fail(problem, f->name, ERR_FIELD_REQUIRED, "is required");
+	}
 	if (errors > 0) {
 		json_decref(typed);
 		return NULL;

@@ -17,16 +17,17 @@ tools/pgcluster.sh start "$pgdir"
 stop_pg() { tools/pgcluster.sh stop "$pgdir" && echo "make run: stopped PostgreSQL ($pgdir)"; }
 trap stop_pg EXIT
 
+tools/pgcluster.sh createdb "$pgdir" kompas
 sock=$(tools/pgcluster.sh socket "$pgdir")
-if ! tools/pgcluster.sh psql "$pgdir" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kompas'" | grep -q 1; then
-    tools/pgcluster.sh psql "$pgdir" -d postgres -c "CREATE DATABASE kompas"
-fi
-export KOMPAS_DATABASE_CONNINFO="host=$sock dbname=kompas user=kompas_owner"
+# kompasd connects as the unprivileged kompasd role; migrations as the owner.
+export KOMPAS_DATABASE_CONNINFO="host=$sock dbname=kompas user=kompasd"
+export KOMPAS_DATABASE_MIGRATE_CONNINFO="host=$sock dbname=kompas user=kompas_owner"
 
-# A development key, made once; production keys never live in the checkout.
+# A development key file, made once; production keys never live in the checkout.
 if [ ! -s var/kompas.key ]; then
-    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > var/kompas.key; echo >> var/kompas.key)
+    (umask 077; "$kompasd" gen-keyfile > var/kompas.key)
 fi
+chmod 600 var/kompas.key
 
 "$kompasd" -c kompas.conf migrate
 if [ "$(tools/pgcluster.sh psql "$pgdir" -d kompas -tAc "SELECT count(*) FROM centre")" = 0 ]; then
@@ -43,7 +44,10 @@ cat <<MSG
     centres          http://127.0.0.1:$port/v1/centres
     health / ready   http://127.0.0.1:$port/healthz  /readyz
     metrics          http://127.0.0.1:$port/metrics
-  Demo logins: none yet; accounts and roles arrive with the identity work (issue 3).
+  Demo logins (password for all: kompas-demo-2026), e.g.
+    curl -s -X POST http://127.0.0.1:$port/v1/sessions -H 'Content-Type: application/json' \\
+         -d '{"email":"koordinator@odense.demo","password":"kompas-demo-2026"}'
+$(tools/pgcluster.sh psql "$pgdir" -d kompas -tA -F ' ' -c "SELECT '    ' || rpad(a.role, 12) || rpad(a.email, 30) || coalesce(c.name, '(national)') FROM account a LEFT JOIN centre c ON c.id = a.centre_id WHERE a.email LIKE '%.demo' ORDER BY a.role, a.email")
   Database: $KOMPAS_DATABASE_CONNINFO
   Config: kompas.conf (override any key with KOMPAS_<SECTION>_<KEY>)
   Stop with Ctrl-C; the private PostgreSQL stops with it.

@@ -7,6 +7,9 @@
 #   tools/pgcluster.sh status DIR            exit 0 when running
 #   tools/pgcluster.sh socket DIR            print the socket directory
 #   tools/pgcluster.sh psql   DIR [ARGS...]  psql into the cluster as the owner role
+#   tools/pgcluster.sh createdb DIR NAME     create database NAME (if missing) and the roles
+#                                            kompasd needs: kompas_app (no login; migrations
+#                                            grant to it) and kompasd (login, member of it)
 #
 # No system service is touched. PostgreSQL refuses to run as root, so when
 # this runs as root the cluster belongs to the 'postgres' system user and
@@ -95,6 +98,16 @@ socket)
     ;;
 psql)
     exec "$bindir/psql" -X -q -h "$(socket_dir)" -U kompas_owner "$@"
+    ;;
+createdb)
+    name=${1:?database name}
+    q() { "$bindir/psql" -X -q -h "$(socket_dir)" -U kompas_owner -d postgres -v ON_ERROR_STOP=1 -tAc "$1"; }
+    [ "$(q "SELECT 1 FROM pg_roles WHERE rolname = 'kompas_app'")" = 1 ] ||
+        q "CREATE ROLE kompas_app NOLOGIN NOSUPERUSER NOBYPASSRLS" >/dev/null
+    [ "$(q "SELECT 1 FROM pg_roles WHERE rolname = 'kompasd'")" = 1 ] ||
+        q "CREATE ROLE kompasd LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE kompas_app" >/dev/null
+    [ "$(q "SELECT 1 FROM pg_database WHERE datname = '$name'")" = 1 ] ||
+        q "CREATE DATABASE \"$name\"" >/dev/null
     ;;
 *)
     die "unknown command $cmd"

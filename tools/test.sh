@@ -19,22 +19,26 @@ if [ "${VALGRIND:-}" = 1 ]; then
 fi
 
 echo "== unit tests ($build)"
-for t in "$build"/tests/test_*; do
-    [ -x "$t" ] || continue
-    out=$("${vg[@]}" "$t" 2>&1)
-    rc=$?
-    printf '%s\n' "$out"
-    p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
-    f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
-    passed=$((passed + ${p:-0}))
-    failed=$((failed + ${f:-0}))
-    if [ $rc -ne 0 ]; then
-        status=1
-        [ -n "$f" ] || failed=$((failed + 1))
-    fi
-done
+# Run cmocka binaries and add their counts to the totals.
+run_cmocka() {
+    local t out rc p f
+    for t in "$@"; do
+        [ -x "$t" ] || continue
+        out=$("${vg[@]}" "$t" 2>&1)
+        rc=$?
+        printf '%s\n' "$out" | grep -v '^{"time"'
+        p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
+        f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
+        passed=$((passed + ${p:-0}))
+        failed=$((failed + ${f:-0}))
+        if [ $rc -ne 0 ]; then
+            status=1
+            [ -n "$f" ] || failed=$((failed + 1))
+        fi
+    done
+}
+run_cmocka "$build"/tests/test_*
 
-echo "== API tests ($build/kompasd)"
 tmp=$(mktemp -d /tmp/kompas-test-XXXXXX)
 chmod 755 "$tmp"
 cleanup() {
@@ -48,8 +52,20 @@ if ! tools/pgcluster.sh init "$tmp/pg" --fast || ! tools/pgcluster.sh start "$tm
     echo "total: $passed passed, $((failed + 1)) failed"
     exit 1
 fi
-tools/pgcluster.sh psql "$tmp/pg" -d postgres -c "CREATE DATABASE kompas" >/dev/null
+tools/pgcluster.sh createdb "$tmp/pg" kompas
 
+sock=$(tools/pgcluster.sh socket "$tmp/pg")
+# kompasd's own unprivileged role, and the owner for migrations and fixtures.
+export KOMPAS_TEST_CONNINFO="host=$sock dbname=kompas user=kompasd"
+export KOMPAS_TEST_OWNER_CONNINFO="host=$sock dbname=kompas user=kompas_owner"
+(umask 077; "$build/kompasd" gen-keyfile > "$tmp/kompas.key")
+export KOMPAS_CRYPTO_KEY_FILE="$tmp/kompas.key"
+echo "== database tests"
+run_cmocka "$build"/tests/db/test_*
+
+echo "== API tests ($build/kompasd)"
+KOMPAS_DATABASE_CONNINFO="$KOMPAS_TEST_OWNER_CONNINFO" "$build/kompasd" -c kompas.conf migrate ||
+    { echo "test: migrations failed" >&2; echo "total: $passed passed, $((failed + 1)) failed"; exit 1; }
 if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules ]; then
     (cd tests && npm ci --no-audit --no-fund --loglevel=error) || { echo "test: npm ci failed" >&2; exit 1; }
 fi
@@ -57,7 +73,6 @@ fi
 export KOMPASD="$PWD/$build/kompasd"
 export KOMPAS_TEST_PGDIR="$tmp/pg"
 export KOMPAS_TEST_TMP="$tmp"
-export KOMPAS_TEST_CONNINFO="host=$(tools/pgcluster.sh socket "$tmp/pg") dbname=kompas user=kompas_owner"
 [ "${VALGRIND:-}" = 1 ] && export KOMPAS_TEST_WRAPPER="${vg[*]}"
 out="$tmp/node-test.out"
 node --test --test-reporter=spec tests/api/*.test.mjs 2>&1 | tee "$out"

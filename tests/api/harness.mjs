@@ -2,7 +2,9 @@
 //
 // tools/test.sh makes a throwaway cluster and exports:
 //   KOMPASD               the binary under test
-//   KOMPAS_TEST_CONNINFO  libpq conninfo of the test database
+//   KOMPAS_TEST_CONNINFO  libpq conninfo of the test database as kompasd's role
+//   KOMPAS_TEST_OWNER_CONNINFO  the same as the schema owner (migrations)
+//   KOMPAS_CRYPTO_KEY_FILE  a key file made for the run
 //   KOMPAS_TEST_PGDIR     the cluster folder (for tools/pgcluster.sh)
 //   KOMPAS_TEST_WRAPPER   optional command prefix (valgrind)
 import { spawn, execFileSync } from 'node:child_process';
@@ -89,6 +91,7 @@ export async function startKompasd({ env = {}, args = [], conninfo } = {}) {
     env: {
       ...process.env,
       KOMPAS_DATABASE_CONNINFO: conninfo || need('KOMPAS_TEST_CONNINFO'),
+      KOMPAS_DATABASE_MIGRATE_CONNINFO: conninfo || need('KOMPAS_TEST_OWNER_CONNINFO'),
       KOMPAS_HTTP_PORT: '0',
       KOMPAS_HTTP_THREADS: '2',
       KOMPAS_LOG_LEVEL: 'info',
@@ -108,7 +111,12 @@ export async function startKompasd({ env = {}, args = [], conninfo } = {}) {
 export function runKompasd(args, { env = {}, conninfo } = {}) {
   const proc = spawn(need('KOMPASD'), args, {
     cwd: ROOT,
-    env: { ...process.env, KOMPAS_DATABASE_CONNINFO: conninfo || need('KOMPAS_TEST_CONNINFO'), ...env },
+    env: {
+      ...process.env,
+      KOMPAS_DATABASE_CONNINFO: conninfo || need('KOMPAS_TEST_CONNINFO'),
+      KOMPAS_DATABASE_MIGRATE_CONNINFO: conninfo || need('KOMPAS_TEST_OWNER_CONNINFO'),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -123,9 +131,11 @@ export function pgcluster(cmd, dir, ...args) {
   return execFileSync(path.join(ROOT, 'tools/pgcluster.sh'), [cmd, dir, ...args], { encoding: 'utf8' });
 }
 
-// Run SQL in the test database as the owner role; returns psql's output.
-export function psql(sql, { dir = need('KOMPAS_TEST_PGDIR'), db = 'kompas' } = {}) {
-  return pgcluster('psql', dir, '-d', db, '-tA', '-v', 'ON_ERROR_STOP=1', '-c', sql).trim();
+// Run SQL in the test database as the owner role (or as `user`, e.g.
+// 'kompasd', kompasd's unprivileged role); returns psql's output.
+export function psql(sql, { dir = need('KOMPAS_TEST_PGDIR'), db = 'kompas', user } = {}) {
+  const as = user ? ['-U', user] : [];
+  return pgcluster('psql', dir, ...as, '-d', db, '-tA', '-v', 'ON_ERROR_STOP=1', '-c', sql).trim();
 }
 
 // Send raw bytes on one TCP connection and collect everything the server

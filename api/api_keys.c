@@ -1,0 +1,173 @@
+/* api_keys.c - integration keys for portals (per centre) and FriSe's
+ * statistics scripts (national analysts). A key is shown once, at
+ * creation; only its keyed hash is stored. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/crypto.h"
+#include "../lib/db.h"
+#include "../lib/http.h"
+#include "../lib/problem.h"
+#include "../lib/spec.h"
+#include "app.h"
+#include "auth.h"
+
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define KEY_COLUMNS                                                                                \
+	"id, name, role, centre_id, created_by, " TS("created_at") ", " TS("last_used_at")         \
+	    ", " TS("revoked_at")
+
+static const char *const key_roles[] = {"portal", "analyst", NULL};
+
+const struct spec_field api_keys_create_spec[] = {
+    {.name = "name", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 120},
+    {.name = "role", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = key_roles},
+    {.name = "centre_id", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_UUID},
+    SPEC_END};
+
+const struct spec_field api_keys_list_query[] = {
+    {.name = "include_revoked", .type = SPEC_BOOLEAN},
+    SPEC_END};
+
+static json_t *
+key_json(const PGresult *res, int row)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o}", "id", PQgetvalue(res, row, 0),
+			 "name", PQgetvalue(res, row, 1), "role", PQgetvalue(res, row, 2),
+			 "centre_id", db_json_text(res, row, 3), "created_by",
+			 db_json_text(res, row, 4), "created_at", PQgetvalue(res, row, 5),
+			 "last_used_at", db_json_text(res, row, 6), "revoked_at",
+			 db_json_text(res, row, 7));
+}
+
+static void
+reply_field(struct http_request *rq, enum err_code code, const char *field, const char *message)
+{
+	json_t *p = problem_new(code, NULL, rq->request_id);
+
+	problem_add_field_error(p, field, ERR_FIELD_NOT_IN_ENUM, message);
+	http_reply_problem_json(rq, p);
+}
+
+static struct db_stmt stmt_insert = DB_STMT(
+    "api_keys_insert",
+    "INSERT INTO api_key (name, role, centre_id, key_hash, created_by)"
+    " SELECT $1, $2, $3, $4::bytea, $5 WHERE $3::uuid IS NULL"
+    " OR EXISTS (SELECT 1 FROM centre WHERE id = $3) RETURNING " KEY_COLUMNS,
+    5);
+
+/* POST /v1/api-keys: 201 with the key in "key", shown this once. */
+void
+api_keys_create(struct http_request *rq)
+{
+	const char *role = json_string_value(json_object_get(rq->body, "role"));
+	const char *centre = json_string_value(json_object_get(rq->body, "centre_id"));
+	char key[CRYPTO_TOKEN_TEXT_MAX], hash[80], location[64];
+	const char *params[5];
+	json_t *body;
+	enum db_qs qs;
+	PGresult *res;
+
+	if (rq->caller.role == ROLE_COORDINATOR) {
+		if (strcmp(role, "portal") != 0) {
+			reply_field(rq, ERR_FORBIDDEN, "role",
+				    "coordinators create portal keys for their centre");
+			return;
+		}
+		if (centre != NULL && strcmp(centre, rq->caller.centre_id) != 0) {
+			reply_field(rq, ERR_FORBIDDEN, "centre_id",
+				    "coordinators create keys for their own centre");
+			return;
+		}
+		centre = rq->caller.centre_id;
+	}
+	if ((strcmp(role, "portal") == 0) != (centre != NULL)) {
+		reply_field(rq, ERR_VALIDATION_FAILED, "centre_id",
+			    centre ? "analyst keys are national: give no centre"
+				   : "a portal key needs its centre");
+		return;
+	}
+	crypto_token_new(TOKEN_PREFIX_KEY, key, sizeof(key));
+	auth_token_hash_param(key, hash, sizeof(hash));
+	params[0] = json_string_value(json_object_get(rq->body, "name"));
+	params[1] = role;
+	params[2] = centre;
+	params[3] = hash;
+	params[4] = rq->caller.account_id;
+	res = db_exec(rq->db, &stmt_insert, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		reply_field(rq, ERR_VALIDATION_FAILED, "centre_id", "no such centre");
+		goto out;
+	}
+	body = key_json(res, 0);
+	json_object_set_new(body, "key", json_string(key));
+	snprintf(location, sizeof(location), "/v1/api-keys/%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	http_reply_json(rq, 201, body);
+	http_set_header(rq, "Location", location);
+out:
+	sodium_memzero(key, sizeof(key));
+}
+
+static struct db_stmt stmt_list =
+    DB_STMT("api_keys_list",
+	    "SELECT " KEY_COLUMNS " FROM api_key WHERE ($1::boolean OR revoked_at IS NULL)"
+	    " ORDER BY created_at, id LIMIT 500",
+	    1);
+
+/* GET /v1/api-keys: the keys the caller may manage (never the keys). */
+void
+api_keys_list(struct http_request *rq)
+{
+	const char *inc = json_is_true(json_object_get(rq->query, "include_revoked")) ? "true"
+										     : "false";
+	json_t *items;
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, &stmt_list, (const char *const[]){inc}, &qs);
+
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	items = json_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_array_append_new(items, key_json(res, i));
+	PQclear(res);
+	http_reply_json(rq, 200, json_pack("{s:o, s:n}", "items", items, "next"));
+}
+
+static struct db_stmt stmt_revoke =
+    DB_STMT("api_keys_revoke",
+	    "UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1"
+	    " RETURNING id",
+	    1);
+
+/* DELETE /v1/api-keys/{id}: revoke; the key is refused from now on. */
+void
+api_keys_revoke(struct http_request *rq)
+{
+	const char *id = http_param(rq, "id");
+	enum db_qs qs;
+	PGresult *res;
+
+	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
+		http_reply_problem(rq, ERR_NOT_FOUND, "No key has this id.");
+		return;
+	}
+	res = db_exec(rq->db, &stmt_revoke, (const char *const[]){id}, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	PQclear(res);
+	if (qs == DB_NO_RESULTS) {
+		http_reply_problem(rq, ERR_NOT_FOUND, "No key has this id.");
+		return;
+	}
+	http_reply_data(rq, 204, NULL, "", 0, false);
+}

@@ -1,0 +1,216 @@
+/* sessions.c - log in, log out, who am I. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/crypto.h"
+#include "../lib/db.h"
+#include "../lib/http.h"
+#include "../lib/log.h"
+#include "../lib/spec.h"
+#include "app.h"
+#include "auth.h"
+
+const struct spec_field sessions_create_spec[] = {
+    {.name = "email", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 3, .max = 254},
+    {.name = "password", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 1024},
+    SPEC_END};
+
+static struct db_stmt stmt_lookup = DB_STMT(
+    "sessions_login_lookup",
+    "SELECT account_id, password_hash, disabled, locked_seconds"
+    " FROM kompas_login_lookup($1, $2::bytea, $3::bytea)",
+    3);
+
+static struct db_stmt stmt_failed =
+    DB_STMT("sessions_login_failed", "SELECT kompas_login_failed($1::bytea, $2::bytea)", 2);
+
+static struct db_stmt stmt_succeeded = DB_STMT(
+    "sessions_login_succeeded",
+    "SELECT session_id, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " role, centre_id, display_name, email"
+    " FROM kompas_login_succeeded($1, $2::bytea, $3::bytea, make_interval(secs => $4::int), $5)",
+    5);
+
+/* Keyed hash of a throttling subject ("email" or "ip" and its value) as a
+ * bytea literal: neither the e-mail nor the address is stored. */
+static void
+subject_param(const char *kind, const char *value, char out[80])
+{
+	unsigned char h[CRYPTO_HASH_BYTES];
+
+	crypto_blind_index(app.keys, kind, value, h);
+	memcpy(out, "\\x", 2);
+	sodium_bin2hex(out + 2, 78, h, sizeof(h));
+}
+
+static void
+reply_too_many(struct http_request *rq, int seconds)
+{
+	char secs[16];
+
+	snprintf(secs, sizeof(secs), "%d", seconds > 0 ? seconds : 1);
+	http_reply_problem(rq, ERR_TOO_MANY_REQUESTS,
+			   "Too many failed logins; wait before trying again.");
+	http_set_header(rq, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+}
+
+static void
+reply_bad_login(struct http_request *rq, const char *esubj, const char *ipsubj)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, &stmt_failed, (const char *const[]){esubj, ipsubj}, &qs);
+
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	PQclear(res);
+	http_reply_problem(rq, ERR_UNAUTHENTICATED, "The e-mail or the password is wrong.");
+}
+
+static json_t *
+nullable_text(PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? json_null() : json_string(PQgetvalue(res, row, col));
+}
+
+/* Open the session after a verified password and answer 201. */
+static void
+open_session(struct http_request *rq, const char *account_id, const char *esubj,
+	     const char *password, bool rehash)
+{
+	char token[CRYPTO_TOKEN_TEXT_MAX], hash[80], lifetime[16];
+	char newhash[crypto_pwhash_STRBYTES];
+	const char *params[5];
+	enum db_qs qs;
+	PGresult *res;
+	json_t *body;
+
+	crypto_token_new(TOKEN_PREFIX_SESSION, token, sizeof(token));
+	auth_token_hash_param(token, hash, sizeof(hash));
+	snprintf(lifetime, sizeof(lifetime), "%u", app.cfg->session_max_age);
+	params[0] = account_id;
+	params[1] = esubj;
+	params[2] = hash;
+	params[3] = lifetime;
+	params[4] = NULL;
+	if (rehash && crypto_password_hash(password, newhash) == 0)
+		params[4] = newhash;
+	res = db_exec(rq->db, &stmt_succeeded, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	if (qs == DB_NO_RESULTS) {
+		/* disabled between the check and now */
+		PQclear(res);
+		http_reply_problem(rq, ERR_UNAUTHENTICATED, "The e-mail or the password is wrong.");
+		goto out;
+	}
+	body = json_pack("{s:s, s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s, s:o}}", "token", token,
+			 "token_type", "Bearer", "expires_at", PQgetvalue(res, 0, 1),
+			 "idle_timeout_seconds", (int)app.cfg->session_idle_timeout, "account", "id",
+			 account_id, "email", PQgetvalue(res, 0, 5), "display_name",
+			 PQgetvalue(res, 0, 4), "role", PQgetvalue(res, 0, 2), "centre_id",
+			 nullable_text(res, 0, 3));
+	PQclear(res);
+	http_reply_json(rq, 201, body);
+out:
+	sodium_memzero(token, sizeof(token));
+}
+
+/* POST /v1/sessions: e-mail and password to a bearer token. Unknown e-mail,
+ * wrong password and disabled account get the same answer after the same
+ * work (a password check against a dummy hash); repeated failures per e-mail
+ * and per address are throttled in the database (429 with Retry-After). */
+void
+sessions_create(struct http_request *rq)
+{
+	const char *email_in = json_string_value(json_object_get(rq->body, "email"));
+	const char *password = json_string_value(json_object_get(rq->body, "password"));
+	char email[256], addr[64], esubj[80], ipsubj[80];
+	const char *hash;
+	bool ok, disabled;
+	enum db_qs qs;
+	PGresult *res;
+	int locked;
+
+	if (crypto_normalise_email(email_in, email, sizeof(email)) != 0)
+		snprintf(email, sizeof(email), "-");
+	http_client_address(rq, addr, sizeof(addr));
+	subject_param("login-email", email, esubj);
+	subject_param("login-ip", addr, ipsubj);
+	res = db_exec(rq->db, &stmt_lookup, (const char *const[]){email, esubj, ipsubj}, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	locked = atoi(PQgetvalue(res, 0, 3));
+	if (locked > 0) {
+		PQclear(res);
+		reply_too_many(rq, locked);
+		return;
+	}
+	hash = PQgetisnull(res, 0, 1) ? app.dummy_hash : PQgetvalue(res, 0, 1);
+	disabled = PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 1) ||
+		   strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+	ok = crypto_password_verify(hash, password) && !disabled;
+	if (!ok) {
+		PQclear(res);
+		reply_bad_login(rq, esubj, ipsubj);
+		return;
+	}
+	open_session(rq, PQgetvalue(res, 0, 0), esubj, password, crypto_password_needs_rehash(hash));
+	PQclear(res);
+}
+
+static struct db_stmt stmt_revoke = DB_STMT(
+    "sessions_revoke", "UPDATE session SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+    1);
+
+/* DELETE /v1/sessions/current: log out; the token stops working at once. */
+void
+sessions_delete_current(struct http_request *rq)
+{
+	enum db_qs qs;
+	PGresult *res;
+
+	if (rq->caller.is_key) {
+		http_reply_problem(rq, ERR_FORBIDDEN,
+				   "Integration keys are revoked by an administrator, not logged out.");
+		return;
+	}
+	res = db_exec(rq->db, &stmt_revoke, (const char *const[]){rq->caller.credential_id}, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	PQclear(res);
+	http_reply_data(rq, 204, NULL, "", 0, false);
+}
+
+static json_t *
+text_or_null(const char *s)
+{
+	return *s ? json_string(s) : json_null();
+}
+
+/* GET /v1/me: the caller as the server sees it. */
+void
+sessions_me(struct http_request *rq)
+{
+	const struct http_caller *c = &rq->caller;
+	json_t *body;
+
+	if (c->is_key)
+		body = json_pack("{s:s, s:s, s:o, s:{s:s, s:s}}", "kind", "api_key", "role",
+				 c->role_name, "centre_id", text_or_null(c->centre_id), "api_key",
+				 "id", c->credential_id, "name", c->name);
+	else
+		body = json_pack("{s:s, s:s, s:o, s:s, s:{s:s, s:s, s:s}}", "kind", "session",
+				 "role", c->role_name, "centre_id", text_or_null(c->centre_id),
+				 "expires_at", c->expires_at, "account", "id", c->account_id, "email",
+				 c->email, "display_name", c->name);
+	http_reply_json(rq, 200, body);
+}
