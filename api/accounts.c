@@ -16,11 +16,11 @@
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define ACCOUNT_COLUMNS                                                                            \
-	"id, email, display_name, role, centre_id, disabled_at IS NOT NULL, " TS("disabled_at")    \
-	    ", " TS("last_login_at") ", " TS("created_at") ", " TS("updated_at") ", version"
+	"id, email, display_name, role, centre_id, disabled_at IS NOT NULL, " TS(                  \
+	    "disabled_at") ", " TS("last_login_at") ", " TS("created_at") ", " TS("updated_at") ", version"
 
-static const char *const account_roles[] = {"admin", "coordinator", "guide", "association",
-					     "analyst", NULL};
+static const char *const account_roles[] = {"admin",       "coordinator", "guide",
+                                            "association", "analyst",     NULL};
 
 const struct spec_field accounts_create_spec[] = {
     {.name = "email",
@@ -64,12 +64,12 @@ static json_t *
 account_json(const PGresult *res, int row)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s}", "id",
-			 PQgetvalue(res, row, 0), "email", PQgetvalue(res, row, 1), "display_name",
-			 PQgetvalue(res, row, 2), "role", PQgetvalue(res, row, 3), "centre_id",
-			 db_json_text(res, row, 4), "disabled", db_json_bool(res, row, 5),
-			 "disabled_at", db_json_text(res, row, 6), "last_login_at",
-			 db_json_text(res, row, 7), "created_at", PQgetvalue(res, row, 8),
-			 "updated_at", PQgetvalue(res, row, 9));
+	                 PQgetvalue(res, row, 0), "email", PQgetvalue(res, row, 1), "display_name",
+	                 PQgetvalue(res, row, 2), "role", PQgetvalue(res, row, 3), "centre_id",
+	                 db_json_text(res, row, 4), "disabled", db_json_bool(res, row, 5),
+	                 "disabled_at", db_json_text(res, row, 6), "last_login_at",
+	                 db_json_text(res, row, 7), "created_at", PQgetvalue(res, row, 8),
+	                 "updated_at", PQgetvalue(res, row, 9));
 }
 
 static void
@@ -87,7 +87,7 @@ reply_account(struct http_request *rq, unsigned status, PGresult *res)
 
 static void
 reply_field(struct http_request *rq, enum err_code code, const char *field, enum err_code fcode,
-	    const char *message)
+            const char *message)
 {
 	json_t *p = problem_new(code, NULL, rq->request_id);
 
@@ -128,25 +128,25 @@ accounts_create(struct http_request *rq)
 	PGresult *res;
 
 	crypto_normalise_email(json_string_value(json_object_get(rq->body, "email")), email,
-			       sizeof(email));
+	                       sizeof(email));
 	if (!may_assign(rq, role)) {
 		reply_field(rq, ERR_FORBIDDEN, "role", ERR_FIELD_NOT_IN_ENUM,
-			    "coordinators may create coordinator, guide and association accounts");
+		            "coordinators may create coordinator, guide and association accounts");
 		return;
 	}
 	if (rq->caller.role == ROLE_COORDINATOR) {
 		if (centre != NULL && strcmp(centre, rq->caller.centre_id) != 0) {
 			reply_field(rq, ERR_FORBIDDEN, "centre_id", ERR_FIELD_NOT_IN_ENUM,
-				    "coordinators create accounts in their own centre");
+			            "coordinators create accounts in their own centre");
 			return;
 		}
 		centre = rq->caller.centre_id;
 	}
 	if (is_national(role) != (centre == NULL)) {
 		reply_field(rq, ERR_VALIDATION_FAILED, "centre_id",
-			    centre ? ERR_FIELD_NOT_IN_ENUM : ERR_FIELD_REQUIRED,
-			    centre ? "admin and analyst accounts belong to no centre"
-				   : "is required for centre roles");
+		            centre ? ERR_FIELD_NOT_IN_ENUM : ERR_FIELD_REQUIRED,
+		            centre ? "admin and analyst accounts belong to no centre"
+		                   : "is required for centre roles");
 		return;
 	}
 	why = password_problem(password, email);
@@ -170,7 +170,7 @@ accounts_create(struct http_request *rq)
 		    db_last_sqlstate(rq->db) != NULL &&
 		    strcmp(db_last_sqlstate(rq->db), "23503") == 0) {
 			reply_field(rq, ERR_VALIDATION_FAILED, "centre_id", ERR_FIELD_NOT_IN_ENUM,
-				    "no such centre");
+			            "no such centre");
 			rq->db_error = DB_ROLLBACK;
 			return;
 		}
@@ -180,19 +180,19 @@ accounts_create(struct http_request *rq)
 	if (qs == DB_NO_RESULTS) {
 		PQclear(res);
 		reply_field(rq, ERR_CONFLICT, "email", ERR_FIELD_TAKEN,
-			    "another account has this e-mail");
+		            "another account has this e-mail");
 		return;
 	}
 	reply_account(rq, 201, res);
 	PQclear(res);
 }
 
-static struct db_stmt stmt_list = DB_STMT(
-    "accounts_list",
-    "SELECT " ACCOUNT_COLUMNS " FROM account"
-    " WHERE ($1::text IS NULL OR role = $1) AND ($2::uuid IS NULL OR centre_id = $2)"
-    " AND ($3::text IS NULL OR email > $3) ORDER BY email LIMIT $4",
-    4);
+static struct db_stmt stmt_list =
+    DB_STMT("accounts_list",
+            "SELECT " ACCOUNT_COLUMNS " FROM account"
+            " WHERE ($1::text IS NULL OR role = $1) AND ($2::uuid IS NULL OR centre_id = $2)"
+            " AND ($3::text IS NULL OR email > $3) ORDER BY email LIMIT $4",
+            4);
 
 /* GET /v1/accounts?role=&centre_id=&limit=&cursor= (ordered by e-mail) */
 void
@@ -221,10 +221,10 @@ accounts_list(struct http_request *rq)
 	items = json_array();
 	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(items, account_json(res, i));
-	body = json_pack("{s:o, s:o}", "items", items, "next",
-			 n > limit ? http_next_link(rq, "/v1/accounts",
-						    PQgetvalue(res, (int)limit - 1, 1))
-				   : json_null());
+	body = json_pack(
+	    "{s:o, s:o}", "items", items, "next",
+	    n > limit ? http_next_link(rq, "/v1/accounts", PQgetvalue(res, (int)limit - 1, 1))
+	              : json_null());
 	PQclear(res);
 	http_reply_json(rq, 200, body);
 }
@@ -269,8 +269,8 @@ accounts_get(struct http_request *rq)
 	PQclear(res);
 }
 
-static struct db_stmt stmt_lock = DB_STMT(
-    "accounts_lock", "SELECT " ACCOUNT_COLUMNS " FROM account WHERE id = $1 FOR UPDATE", 1);
+static struct db_stmt stmt_lock =
+    DB_STMT("accounts_lock", "SELECT " ACCOUNT_COLUMNS " FROM account WHERE id = $1 FOR UPDATE", 1);
 
 static struct db_stmt stmt_update = DB_STMT(
     "accounts_update",
@@ -282,9 +282,9 @@ static struct db_stmt stmt_update = DB_STMT(
 
 static struct db_stmt stmt_revoke_sessions =
     DB_STMT("accounts_revoke_sessions",
-	    "UPDATE session SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL"
-	    " AND ($2::uuid IS NULL OR id <> $2)",
-	    2);
+            "UPDATE session SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL"
+            " AND ($2::uuid IS NULL OR id <> $2)",
+            2);
 
 /* End the account's sessions (but keep the one named by except, if any). */
 static bool
@@ -312,7 +312,7 @@ version_matches(struct http_request *rq, const PGresult *row, int col)
 	if (m == 0 || (m == 1 && want == atoll(PQgetvalue(row, 0, col))))
 		return true;
 	http_reply_problem(rq, ERR_PRECONDITION_FAILED,
-			   "The account has changed since you read it; read it again.");
+	                   "The account has changed since you read it; read it again.");
 	return false;
 }
 
@@ -334,18 +334,18 @@ accounts_update(struct http_request *rq)
 		goto out;
 	if (role != NULL && (!may_assign(rq, role) || !may_assign(rq, PQgetvalue(cur, 0, 3)))) {
 		reply_field(rq, ERR_FORBIDDEN, "role", ERR_FIELD_NOT_IN_ENUM,
-			    "coordinators manage coordinator, guide and association roles");
+		            "coordinators manage coordinator, guide and association roles");
 		goto out;
 	}
 	if (role != NULL && is_national(role) != PQgetisnull(cur, 0, 4)) {
 		reply_field(rq, ERR_VALIDATION_FAILED, "role", ERR_FIELD_NOT_IN_ENUM,
-			    "a centre account keeps a centre role and a national one a national "
-			    "role");
+		            "a centre account keeps a centre role and a national one a national "
+		            "role");
 		goto out;
 	}
 	if (json_is_true(jdis) && strcmp(PQgetvalue(cur, 0, 0), rq->caller.account_id) == 0) {
 		reply_field(rq, ERR_CONFLICT, "disabled", ERR_FIELD_NOT_IN_ENUM,
-			    "you cannot disable your own account");
+		            "you cannot disable your own account");
 		goto out;
 	}
 	params[0] = PQgetvalue(cur, 0, 0);
@@ -367,15 +367,15 @@ out:
 	PQclear(cur);
 }
 
-static struct db_stmt stmt_set_password = DB_STMT(
-    "accounts_set_password",
-    "UPDATE account SET password_hash = $2, updated_at = now(), version = version + 1"
-    " WHERE id = $1",
-    2);
+static struct db_stmt stmt_set_password =
+    DB_STMT("accounts_set_password",
+            "UPDATE account SET password_hash = $2, updated_at = now(), version = version + 1"
+            " WHERE id = $1",
+            2);
 
 static bool
 store_password(struct http_request *rq, const char *account, const char *email,
-	       const char *password, const char *field)
+               const char *password, const char *field)
 {
 	char hash[crypto_pwhash_STRBYTES];
 	const char *why = password_problem(password, email);
@@ -410,11 +410,11 @@ accounts_reset_password(struct http_request *rq)
 		return;
 	if (!may_assign(rq, PQgetvalue(cur, 0, 3))) {
 		http_reply_problem(rq, ERR_FORBIDDEN,
-				   "Coordinators reset passwords of their centre's accounts only.");
+		                   "Coordinators reset passwords of their centre's accounts only.");
 		goto out;
 	}
 	if (!store_password(rq, PQgetvalue(cur, 0, 0), PQgetvalue(cur, 0, 1),
-			    json_string_value(json_object_get(rq->body, "password")), "password") ||
+	                    json_string_value(json_object_get(rq->body, "password")), "password") ||
 	    !revoke_sessions(rq, PQgetvalue(cur, 0, 0), NULL))
 		goto out;
 	http_reply_data(rq, 204, NULL, "", 0, false);
@@ -448,7 +448,7 @@ me_change_password(struct http_request *rq)
 	    !crypto_password_verify(PQgetvalue(res, 0, 0), current)) {
 		PQclear(res);
 		reply_field(rq, ERR_VALIDATION_FAILED, "current_password", ERR_FIELD_FORMAT,
-			    "is not your current password");
+		            "is not your current password");
 		return;
 	}
 	if (store_password(rq, id, PQgetvalue(res, 0, 1), fresh, "new_password") &&

@@ -14,8 +14,8 @@
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define KEY_COLUMNS                                                                                \
-	"id, name, role, centre_id, created_by, " TS("created_at") ", " TS("last_used_at")         \
-	    ", " TS("revoked_at")
+	"id, name, role, centre_id, created_by, " TS("created_at") ", " TS(                        \
+	    "last_used_at") ", " TS("revoked_at")
 
 static const char *const key_roles[] = {"portal", "analyst", NULL};
 
@@ -25,19 +25,18 @@ const struct spec_field api_keys_create_spec[] = {
     {.name = "centre_id", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_UUID},
     SPEC_END};
 
-const struct spec_field api_keys_list_query[] = {
-    {.name = "include_revoked", .type = SPEC_BOOLEAN},
-    SPEC_END};
+const struct spec_field api_keys_list_query[] = {{.name = "include_revoked", .type = SPEC_BOOLEAN},
+                                                 SPEC_END};
 
 static json_t *
 key_json(const PGresult *res, int row)
 {
 	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o}", "id", PQgetvalue(res, row, 0),
-			 "name", PQgetvalue(res, row, 1), "role", PQgetvalue(res, row, 2),
-			 "centre_id", db_json_text(res, row, 3), "created_by",
-			 db_json_text(res, row, 4), "created_at", PQgetvalue(res, row, 5),
-			 "last_used_at", db_json_text(res, row, 6), "revoked_at",
-			 db_json_text(res, row, 7));
+	                 "name", PQgetvalue(res, row, 1), "role", PQgetvalue(res, row, 2),
+	                 "centre_id", db_json_text(res, row, 3), "created_by",
+	                 db_json_text(res, row, 4), "created_at", PQgetvalue(res, row, 5),
+	                 "last_used_at", db_json_text(res, row, 6), "revoked_at",
+	                 db_json_text(res, row, 7));
 }
 
 static void
@@ -49,12 +48,12 @@ reply_field(struct http_request *rq, enum err_code code, const char *field, cons
 	http_reply_problem_json(rq, p);
 }
 
-static struct db_stmt stmt_insert = DB_STMT(
-    "api_keys_insert",
-    "INSERT INTO api_key (name, role, centre_id, key_hash, created_by)"
-    " SELECT $1, $2, $3, $4::bytea, $5 WHERE $3::uuid IS NULL"
-    " OR EXISTS (SELECT 1 FROM centre WHERE id = $3) RETURNING " KEY_COLUMNS,
-    5);
+static struct db_stmt stmt_insert =
+    DB_STMT("api_keys_insert",
+            "INSERT INTO api_key (name, role, centre_id, key_hash, created_by)"
+            " SELECT $1, $2, $3, $4::bytea, $5 WHERE $3::uuid IS NULL"
+            " OR EXISTS (SELECT 1 FROM centre WHERE id = $3) RETURNING " KEY_COLUMNS,
+            5);
 
 /* POST /v1/api-keys: 201 with the key in "key", shown this once. */
 void
@@ -71,20 +70,20 @@ api_keys_create(struct http_request *rq)
 	if (rq->caller.role == ROLE_COORDINATOR) {
 		if (strcmp(role, "portal") != 0) {
 			reply_field(rq, ERR_FORBIDDEN, "role",
-				    "coordinators create portal keys for their centre");
+			            "coordinators create portal keys for their centre");
 			return;
 		}
 		if (centre != NULL && strcmp(centre, rq->caller.centre_id) != 0) {
 			reply_field(rq, ERR_FORBIDDEN, "centre_id",
-				    "coordinators create keys for their own centre");
+			            "coordinators create keys for their own centre");
 			return;
 		}
 		centre = rq->caller.centre_id;
 	}
 	if ((strcmp(role, "portal") == 0) != (centre != NULL)) {
 		reply_field(rq, ERR_VALIDATION_FAILED, "centre_id",
-			    centre ? "analyst keys are national: give no centre"
-				   : "a portal key needs its centre");
+		            centre ? "analyst keys are national: give no centre"
+		                   : "a portal key needs its centre");
 		return;
 	}
 	crypto_token_new(TOKEN_PREFIX_KEY, key, sizeof(key));
@@ -116,16 +115,16 @@ out:
 
 static struct db_stmt stmt_list =
     DB_STMT("api_keys_list",
-	    "SELECT " KEY_COLUMNS " FROM api_key WHERE ($1::boolean OR revoked_at IS NULL)"
-	    " ORDER BY created_at, id LIMIT 500",
-	    1);
+            "SELECT " KEY_COLUMNS " FROM api_key WHERE ($1::boolean OR revoked_at IS NULL)"
+            " ORDER BY created_at, id LIMIT 500",
+            1);
 
 /* GET /v1/api-keys: the keys the caller may manage (never the keys). */
 void
 api_keys_list(struct http_request *rq)
 {
-	const char *inc = json_is_true(json_object_get(rq->query, "include_revoked")) ? "true"
-										     : "false";
+	const char *inc =
+	    json_is_true(json_object_get(rq->query, "include_revoked")) ? "true" : "false";
 	json_t *items;
 	enum db_qs qs;
 	PGresult *res = db_exec(rq->db, &stmt_list, (const char *const[]){inc}, &qs);
@@ -143,9 +142,9 @@ api_keys_list(struct http_request *rq)
 
 static struct db_stmt stmt_revoke =
     DB_STMT("api_keys_revoke",
-	    "UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1"
-	    " RETURNING id",
-	    1);
+            "UPDATE api_key SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1"
+            " RETURNING id",
+            1);
 
 /* DELETE /v1/api-keys/{id}: revoke; the key is refused from now on. */
 void

@@ -18,11 +18,11 @@ struct crypto_keys;
 struct app {
 	const struct config *cfg;
 	unsigned schema_expected; /* number of migration files this binary was started with */
-	char *openapi;		  /* docs/openapi.yaml, served at /v1/openapi.yaml */
+	char *openapi;            /* docs/openapi.yaml, served at /v1/openapi.yaml */
 	size_t openapi_len;
 	struct crypto_keys *keys; /* from the key file */
-	char dummy_hash[128];	  /* argon2id of a random password, for unknown logins */
-	char *index_json; /* the GET /v1 body, built once */
+	char dummy_hash[128];     /* argon2id of a random password, for unknown logins */
+	char *index_json;         /* the GET /v1 body, built once */
 	size_t index_len;
 };
 
@@ -46,7 +46,7 @@ const char *password_problem(const char *password, const char *email);
  * what they did or why not, and return a process exit status. */
 int cmd_create_admin(const struct config *cfg, const char *email, const char *name);
 int cmd_create_centre(const struct config *cfg, const char *slug, const char *name,
-		      const char *municipality);
+                      const char *municipality);
 
 /* Handlers, one file per resource. */
 void system_healthz(struct http_request *rq);

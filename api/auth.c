@@ -12,8 +12,9 @@ static const struct {
 	unsigned bit;
 	const char *name;
 } roles[] = {
-    {ROLE_ADMIN, "admin"},	 {ROLE_COORDINATOR, "coordinator"}, {ROLE_GUIDE, "guide"},
-    {ROLE_ASSOCIATION, "association"}, {ROLE_ANALYST, "analyst"},	    {ROLE_PORTAL, "portal"},
+    {ROLE_ADMIN, "admin"},     {ROLE_COORDINATOR, "coordinator"},
+    {ROLE_GUIDE, "guide"},     {ROLE_ASSOCIATION, "association"},
+    {ROLE_ANALYST, "analyst"}, {ROLE_PORTAL, "portal"},
 };
 
 unsigned
@@ -48,7 +49,7 @@ auth_roles_text(unsigned mask, char *out, size_t outlen)
 		if ((mask & roles[i].bit) == 0)
 			continue;
 		used += (size_t)snprintf(out + used, outlen > used ? outlen - used : 0, "%s%s",
-					 used ? ", " : "", roles[i].name);
+		                         used ? ", " : "", roles[i].name);
 	}
 }
 
@@ -89,10 +90,10 @@ unauthenticated(struct http_request *rq, const char *detail)
 
 static struct db_stmt stmt_authenticate =
     DB_STMT("auth_authenticate",
-	    "SELECT kind, credential_id, account_id, role, centre_id, display_name, email,"
-	    " to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-	    " FROM kompas_authenticate($1::bytea, make_interval(secs => $2::int))",
-	    2);
+            "SELECT kind, credential_id, account_id, role, centre_id, display_name, email,"
+            " to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+            " FROM kompas_authenticate($1::bytea, make_interval(secs => $2::int))",
+            2);
 
 static void
 copy_field(char *dst, size_t dstlen, PGresult *res, int col)
@@ -113,7 +114,8 @@ auth_authorize(struct http_request *rq)
 	if (h == NULL)
 		return unauthenticated(rq, "This endpoint needs a bearer token.");
 	if (strncasecmp(h, "Bearer ", 7) != 0 || !token_well_formed(h + 7))
-		return unauthenticated(rq, "The Authorization header is not a Kompas bearer token.");
+		return unauthenticated(rq,
+		                       "The Authorization header is not a Kompas bearer token.");
 	auth_token_hash_param(h + 7, hash, sizeof(hash));
 	snprintf(idle, sizeof(idle), "%u", app.cfg->session_idle_timeout);
 	res = db_exec(rq->db, &stmt_authenticate, params, &qs);

@@ -6,15 +6,16 @@
 #include "../lib/http.h"
 
 /* Role bits for struct route.roles. */
-#define ROLE_ADMIN	 0x01u /* national: centres and accounts */
+#define ROLE_ADMIN       0x01u /* national: centres and accounts */
 #define ROLE_COORDINATOR 0x02u /* everything in their centre */
-#define ROLE_GUIDE	 0x04u /* own profile, assigned citizens and courses */
+#define ROLE_GUIDE       0x04u /* own profile, assigned citizens and courses */
 #define ROLE_ASSOCIATION 0x08u /* their association, its events, referrals to it */
-#define ROLE_ANALYST	 0x10u /* FriSe: aggregates across centres */
-#define ROLE_PORTAL	 0x20u /* a centre's socialkompas portal key */
+#define ROLE_ANALYST     0x10u /* FriSe: aggregates across centres */
+#define ROLE_PORTAL      0x20u /* a centre's socialkompas portal key */
 
-#define ROLES_ACCOUNTS (ROLE_ADMIN | ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION | ROLE_ANALYST)
-#define ROLES_ALL      (ROLES_ACCOUNTS | ROLE_PORTAL)
+#define ROLES_ACCOUNTS                                                                             \
+	(ROLE_ADMIN | ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION | ROLE_ANALYST)
+#define ROLES_ALL (ROLES_ACCOUNTS | ROLE_PORTAL)
 
 /* Token prefixes: sessions and integration keys. */
 #define TOKEN_PREFIX_SESSION "kps_"

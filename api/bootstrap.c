@@ -12,8 +12,8 @@
 static struct db_conn *
 owner_connect(const struct config *cfg)
 {
-	const char *ci = cfg->migrate_conninfo && *cfg->migrate_conninfo ? cfg->migrate_conninfo
-									 : cfg->conninfo;
+	const char *ci =
+	    cfg->migrate_conninfo && *cfg->migrate_conninfo ? cfg->migrate_conninfo : cfg->conninfo;
 	char err[512];
 	struct db_conn *c = db_conn_open(ci, cfg->connect_timeout, err, sizeof(err));
 
@@ -56,7 +56,8 @@ cmd_create_admin(const struct config *cfg, const char *email_in, const char *nam
 		return 1;
 	}
 	if (read_password(password, sizeof(password)) != 0) {
-		fprintf(stderr, "kompasd: give the password in $KOMPAS_ADMIN_PASSWORD or on stdin\n");
+		fprintf(stderr,
+		        "kompasd: give the password in $KOMPAS_ADMIN_PASSWORD or on stdin\n");
 		return 1;
 	}
 	why = password_problem(password, email);
@@ -72,10 +73,11 @@ cmd_create_admin(const struct config *cfg, const char *email_in, const char *nam
 	params[0] = email;
 	params[1] = name;
 	params[2] = hash;
-	res = PQexecParams(db_pg(c),
-			   "INSERT INTO account (email, display_name, role, password_hash)"
-			   " VALUES ($1, $2, 'admin', $3) ON CONFLICT (email) DO NOTHING RETURNING id",
-			   3, NULL, params, NULL, NULL, 0);
+	res = PQexecParams(
+	    db_pg(c),
+	    "INSERT INTO account (email, display_name, role, password_hash)"
+	    " VALUES ($1, $2, 'admin', $3) ON CONFLICT (email) DO NOTHING RETURNING id",
+	    3, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "kompasd: %s", PQerrorMessage(db_pg(c)));
 		goto out;
@@ -96,7 +98,7 @@ out:
 
 int
 cmd_create_centre(const struct config *cfg, const char *slug, const char *name,
-		  const char *municipality)
+                  const char *municipality)
 {
 	const char *params[3] = {slug, name, municipality};
 	struct db_conn *c;
@@ -111,9 +113,9 @@ cmd_create_centre(const struct config *cfg, const char *slug, const char *name,
 	if (c == NULL)
 		return 1;
 	res = PQexecParams(db_pg(c),
-			   "INSERT INTO centre (slug, name, municipality) VALUES ($1, $2, $3)"
-			   " ON CONFLICT (slug) DO NOTHING RETURNING id",
-			   3, NULL, params, NULL, NULL, 0);
+	                   "INSERT INTO centre (slug, name, municipality) VALUES ($1, $2, $3)"
+	                   " ON CONFLICT (slug) DO NOTHING RETURNING id",
+	                   3, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		fprintf(stderr, "kompasd: %s", PQerrorMessage(db_pg(c)));
 	else if (PQntuples(res) == 0)

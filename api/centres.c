@@ -15,7 +15,7 @@
 
 #define CENTRE_COLUMNS                                                                             \
 	"id, slug, name, municipality, postal_code, email, phone, website,"                        \
-	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"                \
+	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"               \
 	" to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 const struct spec_field centres_create_spec[] = {
@@ -54,19 +54,19 @@ static json_t *
 centre_json(PGresult *res, int row)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s}", "id",
-			 PQgetvalue(res, row, 0), "slug", PQgetvalue(res, row, 1), "name",
-			 PQgetvalue(res, row, 2), "municipality", PQgetvalue(res, row, 3),
-			 "postal_code", db_json_text(res, row, 4), "email", db_json_text(res, row, 5),
-			 "phone", db_json_text(res, row, 6), "website", db_json_text(res, row, 7),
-			 "created_at", PQgetvalue(res, row, 8), "updated_at",
-			 PQgetvalue(res, row, 9));
+	                 PQgetvalue(res, row, 0), "slug", PQgetvalue(res, row, 1), "name",
+	                 PQgetvalue(res, row, 2), "municipality", PQgetvalue(res, row, 3),
+	                 "postal_code", db_json_text(res, row, 4), "email",
+	                 db_json_text(res, row, 5), "phone", db_json_text(res, row, 6), "website",
+	                 db_json_text(res, row, 7), "created_at", PQgetvalue(res, row, 8),
+	                 "updated_at", PQgetvalue(res, row, 9));
 }
 
 static struct db_stmt stmt_list =
     DB_STMT("centres_list",
-	    "SELECT " CENTRE_COLUMNS " FROM centre WHERE ($1::text IS NULL OR slug > $1)"
-	    " ORDER BY slug LIMIT $2",
-	    2);
+            "SELECT " CENTRE_COLUMNS " FROM centre WHERE ($1::text IS NULL OR slug > $1)"
+            " ORDER BY slug LIMIT $2",
+            2);
 
 /* GET /v1/centres?limit=&cursor=: centres ordered by slug, keyset paged. */
 void
@@ -95,9 +95,9 @@ centres_list(struct http_request *rq)
 	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(items, centre_json(res, i));
 	body = json_pack("{s:o, s:o}", "items", items, "next",
-			 n > limit ? http_next_link(rq, "/v1/centres",
-						    PQgetvalue(res, (int)limit - 1, 1))
-				   : json_null());
+	                 n > limit
+	                     ? http_next_link(rq, "/v1/centres", PQgetvalue(res, (int)limit - 1, 1))
+	                     : json_null());
 	PQclear(res);
 	http_reply_json(rq, 200, body);
 }
@@ -169,7 +169,7 @@ centres_create(struct http_request *rq)
 	if (qs == DB_NO_RESULTS) {
 		PQclear(res);
 		p = problem_new(ERR_CONFLICT, "A centre with this slug exists already.",
-				rq->request_id);
+		                rq->request_id);
 		problem_add_field_error(p, "slug", ERR_FIELD_TAKEN, "is taken by another centre");
 		http_reply_problem_json(rq, p);
 		return;

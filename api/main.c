@@ -90,7 +90,7 @@ static const char *
 owner_conninfo(const struct config *cfg)
 {
 	return cfg->migrate_conninfo && *cfg->migrate_conninfo ? cfg->migrate_conninfo
-								: cfg->conninfo;
+	                                                       : cfg->conninfo;
 }
 
 static int
@@ -150,7 +150,7 @@ check_schema(const struct config *cfg, int migrate)
 		return -1;
 	}
 	c = db_conn_open(migrate ? owner_conninfo(cfg) : cfg->conninfo, cfg->connect_timeout, err,
-			 sizeof(err));
+	                 sizeof(err));
 	if (c == NULL) {
 		log_msg(LOG_ERROR, "cannot connect to the database: %s", err);
 		goto out;
@@ -165,9 +165,9 @@ check_schema(const struct config *cfg, int migrate)
 	}
 	if (pending > 0) {
 		log_msg(LOG_ERROR,
-			"the database schema is at version %u but this kompasd needs %zu: run "
-			"'kompasd migrate' or start with 'kompasd serve --migrate'",
-			applied, set.n);
+		        "the database schema is at version %u but this kompasd needs %zu: run "
+		        "'kompasd migrate' or start with 'kompasd serve --migrate'",
+		        applied, set.n);
 		goto out;
 	}
 	app.schema_expected = (unsigned)set.n;
@@ -182,9 +182,9 @@ static void
 build_index(void)
 {
 	json_t *j = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s}}", "name", "Kompas",
-			      "version", KOMPAS_VERSION, "links", "self", "/v1", "openapi",
-			      "/v1/openapi.yaml", "health", "/healthz", "ready", "/readyz",
-			      "metrics", "/metrics", "centres", "/v1/centres");
+	                      "version", KOMPAS_VERSION, "links", "self", "/v1", "openapi",
+	                      "/v1/openapi.yaml", "health", "/healthz", "ready", "/readyz",
+	                      "metrics", "/metrics", "centres", "/v1/centres");
 
 	app.index_json = json_dumps(j, JSON_COMPACT);
 	app.index_len = strlen(app.index_json);
@@ -235,12 +235,12 @@ cmd_serve(const struct config *cfg, int migrate)
 	}
 	if (log_access_open(cfg->access_log) != 0) {
 		log_msg(LOG_ERROR, "cannot open access log %s: %s", cfg->access_log,
-			strerror(errno));
+		        strerror(errno));
 		return 1;
 	}
 	if (read_whole_file(cfg->openapi, &app.openapi, &app.openapi_len) != 0) {
 		log_msg(LOG_ERROR, "cannot read the OpenAPI document %s: %s", cfg->openapi,
-			strerror(errno));
+		        strerror(errno));
 		goto out;
 	}
 	if (router_check_table(api_routes, api_nroutes, err, sizeof(err)) != 0) {
@@ -284,12 +284,12 @@ cmd_serve(const struct config *cfg, int migrate)
 		goto out;
 	}
 	log_msg(LOG_INFO, "kompasd %s listening on http://%s%s%s:%u with %u worker threads",
-		KOMPAS_VERSION, strchr(cfg->listen, ':') ? "[" : "", cfg->listen,
-		strchr(cfg->listen, ':') ? "]" : "", http_server_port(srv), hs.threads);
+	        KOMPAS_VERSION, strchr(cfg->listen, ':') ? "[" : "", cfg->listen,
+	        strchr(cfg->listen, ':') ? "]" : "", http_server_port(srv), hs.threads);
 	if (sigwait(&set, &sig) != 0)
 		sig = SIGTERM;
 	log_msg(LOG_INFO, "received %s: finishing in-flight requests",
-		sig == SIGINT ? "SIGINT" : "SIGTERM");
+	        sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_server_stop(srv, cfg->shutdown_timeout);
 	log_msg(LOG_INFO, "stopped");
 	rc = 0;

@@ -14,21 +14,21 @@
 /* The most common passwords of breach corpora that are 10 characters or
  * longer, and Danish favourites; compared case-insensitively. */
 static const char *const common[] = {
-    "1234567890",     "12345678910",    "123456789a",     "0123456789",	 "qwertyuiop",
-    "1q2w3e4r5t",     "1qaz2wsx3edc",   "qwerty1234",     "password1",	 "password12",
-    "password123",    "password1234",   "passw0rd123",    "iloveyou12",	 "football123",
-    "baseball123",    "welcome123",     "welcome1234",    "administrator",	 "adminadmin",
-    "letmein123",     "changeme123",    "monkey1234",     "dragon1234",	 "sunshine123",
-    "princess123",    "trustno1234",    "abcdefghij",     "abcd123456",	 "a1b2c3d4e5",
-    "1111111111",     "0000000000",     "9876543210",     "987654321a",	 "zaq12wsxcde",
-    "kodeord123",     "kodeord1234",    "adgangskode",    "adgangskode1",	 "adgangskode123",
-    "hejmeddig1",     "hejmeddig12",    "hejmeddig123",   "sommer2024",	 "sommer2025",
-    "sommer2026",     "vinter2024",     "vinter2025",     "vinter2026",	 "efterar2025",
-    "foraar2025",     "danmark123",     "danmark1234",    "kobenhavn1",	 "koebenhavn",
-    "odense1234",     "silkeborg1",     "frivillig1",     "frivillig123",	 "kompas1234",
-    "kompasguide",    "socialkompas",   "velkommen1",     "velkommen12",	 "velkommen123",
-    "qwertyuiop1",    "asdfghjkl1",     "zxcvbnm123",     "mypassword1",	 "mypassword",
-    "superman123",    "batman1234",     "computer123",    "internet123",	 "starwars123",
+    "1234567890",  "12345678910",  "123456789a",   "0123456789",    "qwertyuiop",
+    "1q2w3e4r5t",  "1qaz2wsx3edc", "qwerty1234",   "password1",     "password12",
+    "password123", "password1234", "passw0rd123",  "iloveyou12",    "football123",
+    "baseball123", "welcome123",   "welcome1234",  "administrator", "adminadmin",
+    "letmein123",  "changeme123",  "monkey1234",   "dragon1234",    "sunshine123",
+    "princess123", "trustno1234",  "abcdefghij",   "abcd123456",    "a1b2c3d4e5",
+    "1111111111",  "0000000000",   "9876543210",   "987654321a",    "zaq12wsxcde",
+    "kodeord123",  "kodeord1234",  "adgangskode",  "adgangskode1",  "adgangskode123",
+    "hejmeddig1",  "hejmeddig12",  "hejmeddig123", "sommer2024",    "sommer2025",
+    "sommer2026",  "vinter2024",   "vinter2025",   "vinter2026",    "efterar2025",
+    "foraar2025",  "danmark123",   "danmark1234",  "kobenhavn1",    "koebenhavn",
+    "odense1234",  "silkeborg1",   "frivillig1",   "frivillig123",  "kompas1234",
+    "kompasguide", "socialkompas", "velkommen1",   "velkommen12",   "velkommen123",
+    "qwertyuiop1", "asdfghjkl1",   "zxcvbnm123",   "mypassword1",   "mypassword",
+    "superman123", "batman1234",   "computer123",  "internet123",   "starwars123",
 };
 
 const char *

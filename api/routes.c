@@ -43,8 +43,7 @@ const struct route api_routes[] = {
      api_keys_list_query},
     {"POST", "/v1/api-keys", api_keys_create, DB | BODY, ROLE_ADMIN | ROLE_COORDINATOR,
      api_keys_create_spec, NULL},
-    {"DELETE", "/v1/api-keys/{id}", api_keys_revoke, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL,
-     NULL},
+    {"DELETE", "/v1/api-keys/{id}", api_keys_revoke, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL, NULL},
     /* centres */
     {"GET", "/v1/centres", centres_list, DB, 0, NULL, centres_list_query},
     {"POST", "/v1/centres", centres_create, DB | BODY, ROLE_ADMIN, centres_create_spec, NULL},

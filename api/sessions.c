@@ -16,11 +16,11 @@ const struct spec_field sessions_create_spec[] = {
     {.name = "password", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 1024},
     SPEC_END};
 
-static struct db_stmt stmt_lookup = DB_STMT(
-    "sessions_login_lookup",
-    "SELECT account_id, password_hash, disabled, locked_seconds"
-    " FROM kompas_login_lookup($1, $2::bytea, $3::bytea)",
-    3);
+static struct db_stmt stmt_lookup =
+    DB_STMT("sessions_login_lookup",
+            "SELECT account_id, password_hash, disabled, locked_seconds"
+            " FROM kompas_login_lookup($1, $2::bytea, $3::bytea)",
+            3);
 
 static struct db_stmt stmt_failed =
     DB_STMT("sessions_login_failed", "SELECT kompas_login_failed($1::bytea, $2::bytea)", 2);
@@ -51,7 +51,7 @@ reply_too_many(struct http_request *rq, int seconds)
 
 	snprintf(secs, sizeof(secs), "%d", seconds > 0 ? seconds : 1);
 	http_reply_problem(rq, ERR_TOO_MANY_REQUESTS,
-			   "Too many failed logins; wait before trying again.");
+	                   "Too many failed logins; wait before trying again.");
 	http_set_header(rq, MHD_HTTP_HEADER_RETRY_AFTER, secs);
 }
 
@@ -78,7 +78,7 @@ nullable_text(PGresult *res, int row, int col)
 /* Open the session after a verified password and answer 201. */
 static void
 open_session(struct http_request *rq, const char *account_id, const char *esubj,
-	     const char *password, bool rehash)
+             const char *password, bool rehash)
 {
 	char token[CRYPTO_TOKEN_TEXT_MAX], hash[80], lifetime[16];
 	char newhash[crypto_pwhash_STRBYTES];
@@ -109,11 +109,11 @@ open_session(struct http_request *rq, const char *account_id, const char *esubj,
 		goto out;
 	}
 	body = json_pack("{s:s, s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s, s:o}}", "token", token,
-			 "token_type", "Bearer", "expires_at", PQgetvalue(res, 0, 1),
-			 "idle_timeout_seconds", (int)app.cfg->session_idle_timeout, "account", "id",
-			 account_id, "email", PQgetvalue(res, 0, 5), "display_name",
-			 PQgetvalue(res, 0, 4), "role", PQgetvalue(res, 0, 2), "centre_id",
-			 nullable_text(res, 0, 3));
+	                 "token_type", "Bearer", "expires_at", PQgetvalue(res, 0, 1),
+	                 "idle_timeout_seconds", (int)app.cfg->session_idle_timeout, "account",
+	                 "id", account_id, "email", PQgetvalue(res, 0, 5), "display_name",
+	                 PQgetvalue(res, 0, 4), "role", PQgetvalue(res, 0, 2), "centre_id",
+	                 nullable_text(res, 0, 3));
 	PQclear(res);
 	http_reply_json(rq, 201, body);
 out:
@@ -154,20 +154,21 @@ sessions_create(struct http_request *rq)
 	}
 	hash = PQgetisnull(res, 0, 1) ? app.dummy_hash : PQgetvalue(res, 0, 1);
 	disabled = PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 1) ||
-		   strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+	           strcmp(PQgetvalue(res, 0, 2), "t") == 0;
 	ok = crypto_password_verify(hash, password) && !disabled;
 	if (!ok) {
 		PQclear(res);
 		reply_bad_login(rq, esubj, ipsubj);
 		return;
 	}
-	open_session(rq, PQgetvalue(res, 0, 0), esubj, password, crypto_password_needs_rehash(hash));
+	open_session(rq, PQgetvalue(res, 0, 0), esubj, password,
+	             crypto_password_needs_rehash(hash));
 	PQclear(res);
 }
 
-static struct db_stmt stmt_revoke = DB_STMT(
-    "sessions_revoke", "UPDATE session SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
-    1);
+static struct db_stmt stmt_revoke =
+    DB_STMT("sessions_revoke",
+            "UPDATE session SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", 1);
 
 /* DELETE /v1/sessions/current: log out; the token stops working at once. */
 void
@@ -177,8 +178,9 @@ sessions_delete_current(struct http_request *rq)
 	PGresult *res;
 
 	if (rq->caller.is_key) {
-		http_reply_problem(rq, ERR_FORBIDDEN,
-				   "Integration keys are revoked by an administrator, not logged out.");
+		http_reply_problem(
+		    rq, ERR_FORBIDDEN,
+		    "Integration keys are revoked by an administrator, not logged out.");
 		return;
 	}
 	res = db_exec(rq->db, &stmt_revoke, (const char *const[]){rq->caller.credential_id}, &qs);
@@ -205,12 +207,12 @@ sessions_me(struct http_request *rq)
 
 	if (c->is_key)
 		body = json_pack("{s:s, s:s, s:o, s:{s:s, s:s}}", "kind", "api_key", "role",
-				 c->role_name, "centre_id", text_or_null(c->centre_id), "api_key",
-				 "id", c->credential_id, "name", c->name);
+		                 c->role_name, "centre_id", text_or_null(c->centre_id), "api_key",
+		                 "id", c->credential_id, "name", c->name);
 	else
 		body = json_pack("{s:s, s:s, s:o, s:s, s:{s:s, s:s, s:s}}", "kind", "session",
-				 "role", c->role_name, "centre_id", text_or_null(c->centre_id),
-				 "expires_at", c->expires_at, "account", "id", c->account_id, "email",
-				 c->email, "display_name", c->name);
+		                 "role", c->role_name, "centre_id", text_or_null(c->centre_id),
+		                 "expires_at", c->expires_at, "account", "id", c->account_id,
+		                 "email", c->email, "display_name", c->name);
 	http_reply_json(rq, 200, body);
 }

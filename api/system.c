@@ -15,8 +15,7 @@ static const char healthz_body[] = "{\"status\":\"ok\"}";
 void
 system_healthz(struct http_request *rq)
 {
-	http_reply_data(rq, 200, "application/json", healthz_body, sizeof(healthz_body) - 1,
-			false);
+	http_reply_data(rq, 200, "application/json", healthz_body, sizeof(healthz_body) - 1, false);
 }
 
 /* GET /readyz: the database answers and its schema is the one this binary
@@ -42,13 +41,13 @@ system_readyz(struct http_request *rq)
 	}
 	if (version < app.schema_expected) {
 		snprintf(detail, sizeof(detail),
-			 "The database schema is at version %u; this server needs %u.", version,
-			 app.schema_expected);
+		         "The database schema is at version %u; this server needs %u.", version,
+		         app.schema_expected);
 		http_reply_problem(rq, ERR_SCHEMA_BEHIND, detail);
 		return;
 	}
 	http_reply_json(rq, 200,
-			json_pack("{s:s, s:i}", "status", "ready", "schema_version", (int)version));
+	                json_pack("{s:s, s:i}", "status", "ready", "schema_version", (int)version));
 }
 
 /* GET /v1: name, version and links; the body is built once at start. */
@@ -63,7 +62,7 @@ void
 system_openapi(struct http_request *rq)
 {
 	http_reply_data(rq, 200, "application/yaml; charset=utf-8", app.openapi, app.openapi_len,
-			false);
+	                false);
 	http_set_header(rq, "Cache-Control", "public, max-age=300");
 }
 

@@ -146,8 +146,8 @@ cfg_set(struct config *c, const struct cfg_key *k, const char *v, char *err, siz
 		size_t len = strlen(v);
 
 		if (len < k->min || len > k->max) {
-			snprintf(err, errlen, "value of '%s' must be %llu to %llu characters", k->key,
-				 k->min, k->max);
+			snprintf(err, errlen, "value of '%s' must be %llu to %llu characters",
+			         k->key, k->min, k->max);
 			return -1;
 		}
 		free(*(char **)field);
@@ -158,12 +158,12 @@ cfg_set(struct config *c, const struct cfg_key *k, const char *v, char *err, siz
 	case CFG_SIZE:
 		if (parse_unsigned(v, k->type == CFG_SIZE, &n) != 0) {
 			snprintf(err, errlen, "value of '%s' is not a whole number%s", k->key,
-				 k->type == CFG_SIZE ? " (with optional k, M or G)" : "");
+			         k->type == CFG_SIZE ? " (with optional k, M or G)" : "");
 			return -1;
 		}
 		if (n < k->min || n > k->max) {
 			snprintf(err, errlen, "value of '%s' must be between %llu and %llu", k->key,
-				 k->min, k->max);
+			         k->min, k->max);
 			return -1;
 		}
 		if (k->type == CFG_SIZE)
@@ -174,7 +174,7 @@ cfg_set(struct config *c, const struct cfg_key *k, const char *v, char *err, siz
 	case CFG_LOGLEVEL:
 		if (log_level_parse(v, &lvl) != 0) {
 			snprintf(err, errlen,
-				 "value of '%s' must be one of debug, info, warn, error", k->key);
+			         "value of '%s' must be one of debug, info, warn, error", k->key);
 			return -1;
 		}
 		*(enum log_level *)field = lvl;
@@ -252,7 +252,7 @@ parse_value(char *v, char *err, size_t errlen)
 
 int
 config_parse(struct config *c, const char *text, size_t len, const char *filename, char *err,
-	     size_t errlen)
+             size_t errlen)
 {
 	char section[64] = "";
 	unsigned char seen[NKEYS];
@@ -308,18 +308,19 @@ config_parse(struct config *c, const char *text, size_t len, const char *filenam
 		*eq = '\0';
 		key = trim(s);
 		if (section[0] == '\0') {
-			snprintf(reason, sizeof(reason), "key '%.60s' outside of any [section]", key);
+			snprintf(reason, sizeof(reason), "key '%.60s' outside of any [section]",
+			         key);
 			goto bad;
 		}
 		k = cfg_find(section, key);
 		if (k == NULL) {
 			snprintf(reason, sizeof(reason), "unknown key '%.60s' in section [%s]", key,
-				 section);
+			         section);
 			goto bad;
 		}
 		if (seen[k - cfg_keys]) {
 			snprintf(reason, sizeof(reason), "duplicate key '%s' in section [%s]", key,
-				 section);
+			         section);
 			goto bad;
 		}
 		seen[k - cfg_keys] = 1;

@@ -17,20 +17,20 @@
 
 struct config {
 	/* [http] */
-	char *listen;			  /* IPv4 or IPv6 literal */
-	unsigned port;			  /* 0 = any free port (tests) */
-	unsigned threads;		  /* worker threads, 0 = one per CPU */
-	size_t body_limit;		  /* bytes */
-	unsigned connection_timeout;	  /* idle seconds before a connection is closed */
-	unsigned connection_limit;	  /* concurrent connections */
+	char *listen;                     /* IPv4 or IPv6 literal */
+	unsigned port;                    /* 0 = any free port (tests) */
+	unsigned threads;                 /* worker threads, 0 = one per CPU */
+	size_t body_limit;                /* bytes */
+	unsigned connection_timeout;      /* idle seconds before a connection is closed */
+	unsigned connection_limit;        /* concurrent connections */
 	unsigned per_ip_connection_limit; /* concurrent connections from one address */
-	unsigned shutdown_timeout;	  /* seconds to wait for in-flight requests */
-	unsigned retry_after;		  /* Retry-After seconds sent with 503 */
+	unsigned shutdown_timeout;        /* seconds to wait for in-flight requests */
+	unsigned retry_after;             /* Retry-After seconds sent with 503 */
 	/* [database] */
-	char *conninfo;		/* kompasd's own login role (member of kompas_app) */
-	char *migrate_conninfo; /* the schema owner, for migrations; NULL = conninfo */
+	char *conninfo;           /* kompasd's own login role (member of kompas_app) */
+	char *migrate_conninfo;   /* the schema owner, for migrations; NULL = conninfo */
 	unsigned connect_timeout; /* seconds */
-	unsigned tx_retries;	  /* serialization failures retried this often */
+	unsigned tx_retries;      /* serialization failures retried this often */
 	/* [crypto] */
 	char *key_file;
 	/* [auth] */
@@ -57,7 +57,7 @@ void config_cleanup(struct config *c);
  * Returns 0 on success; on failure returns -1, writes "filename:line: reason"
  * into err (errlen bytes) and leaves the keys parsed so far in c. */
 int config_parse(struct config *c, const char *text, size_t len, const char *filename, char *err,
-		 size_t errlen);
+                 size_t errlen);
 
 /* Read and parse the file at path. Same contract as config_parse; a file that
  * cannot be read is reported as "path: reason". */

@@ -91,7 +91,8 @@ crypto_keys_parse(const char *text, struct crypto_keys **out, char *err, size_t 
 			n = sscanf(s, "%15s %159s", word, hex);
 			if (n != 2 || k->have_index || parse_hex_key(hex, k->index_key) != 0) {
 				snprintf(err, errlen,
-					 "line %u: expected one 'index <64 hex digits>' line", lineno);
+				         "line %u: expected one 'index <64 hex digits>' line",
+				         lineno);
 				goto fail;
 			}
 			k->have_index = true;
@@ -100,14 +101,14 @@ crypto_keys_parse(const char *text, struct crypto_keys **out, char *err, size_t 
 			if (n != 3 || id < 1 || id > 65535 || k->ndata == CRYPTO_MAX_DATA_KEYS ||
 			    parse_hex_key(hex, k->data[k->ndata].key) != 0) {
 				snprintf(err, errlen,
-					 "line %u: expected 'data <id 1-65535> <64 hex digits>'",
-					 lineno);
+				         "line %u: expected 'data <id 1-65535> <64 hex digits>'",
+				         lineno);
 				goto fail;
 			}
 			for (size_t i = 0; i < k->ndata; i++) {
 				if (k->data[i].id == id) {
 					snprintf(err, errlen, "line %u: data key %u appears twice",
-						 lineno, id);
+					         lineno, id);
 					goto fail;
 				}
 			}
@@ -149,9 +150,9 @@ crypto_keys_load(const char *path, struct crypto_keys **out, char *err, size_t e
 	}
 	if (fstat(fileno(f), &st) != 0 || (st.st_mode & 077) != 0) {
 		snprintf(err, errlen,
-			 "%s: group or others may read the key file; chmod 600 it (and keep it out "
-			 "of backups readable by others)",
-			 path);
+		         "%s: group or others may read the key file; chmod 600 it (and keep it out "
+		         "of backups readable by others)",
+		         path);
 		fclose(f);
 		return -1;
 	}
@@ -184,14 +185,14 @@ crypto_token_new(const char *prefix, char *out, size_t outlen)
 
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2base64(enc, sizeof(enc), rnd, sizeof(rnd),
-			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	snprintf(out, outlen, "%.*s%s", (int)plen, prefix, enc);
 	sodium_memzero(rnd, sizeof(rnd));
 }
 
 void
 crypto_token_hash(const struct crypto_keys *keys, const char *token,
-		  unsigned char out[CRYPTO_HASH_BYTES])
+                  unsigned char out[CRYPTO_HASH_BYTES])
 {
 	crypto_generichash_state st;
 
@@ -203,7 +204,7 @@ crypto_token_hash(const struct crypto_keys *keys, const char *token,
 
 void
 crypto_blind_index(const struct crypto_keys *keys, const char *kind, const char *normalised,
-		   unsigned char out[CRYPTO_HASH_BYTES])
+                   unsigned char out[CRYPTO_HASH_BYTES])
 {
 	crypto_generichash_state st;
 
@@ -276,7 +277,7 @@ make_ad(struct buf *b, const char *ad, unsigned key_id)
 
 unsigned char *
 crypto_seal(const struct crypto_keys *keys, const char *ad, const void *pt, size_t len,
-	    size_t *outlen)
+            size_t *outlen)
 {
 	const struct data_key *dk = &keys->data[keys->active];
 	unsigned char *out = xmalloc(len + CRYPTO_SEAL_OVERHEAD);
@@ -288,8 +289,8 @@ crypto_seal(const struct crypto_keys *keys, const char *ad, const void *pt, size
 	randombytes_buf(out + 2, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
 	make_ad(&a, ad, dk->id);
 	crypto_aead_xchacha20poly1305_ietf_encrypt(out + CRYPTO_SEAL_HEADER, &clen, pt, len,
-						   (const unsigned char *)a.data, a.len, NULL,
-						   out + 2, dk->key);
+	                                           (const unsigned char *)a.data, a.len, NULL,
+	                                           out + 2, dk->key);
 	buf_cleanup(&a);
 	*outlen = CRYPTO_SEAL_HEADER + (size_t)clen;
 	return out;
@@ -307,7 +308,7 @@ crypto_sealed_key_id(const void *sealed, size_t len)
 
 unsigned char *
 crypto_open(const struct crypto_keys *keys, const char *ad, const void *sealed, size_t len,
-	    size_t *outlen)
+            size_t *outlen)
 {
 	const unsigned char *s = sealed;
 	unsigned id = crypto_sealed_key_id(sealed, len);
@@ -341,10 +342,10 @@ int
 crypto_password_hash(const char *password, char out[crypto_pwhash_STRBYTES])
 {
 	return crypto_pwhash_str(out, password, strlen(password),
-				 crypto_pwhash_OPSLIMIT_INTERACTIVE,
-				 crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0
-		   ? 0
-		   : -1;
+	                         crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                         crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0
+	           ? 0
+	           : -1;
 }
 
 bool
@@ -357,11 +358,12 @@ bool
 crypto_password_needs_rehash(const char *hash)
 {
 	return crypto_pwhash_str_needs_rehash(hash, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-					      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0;
+	                                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0;
 }
 
 bool
-crypto_hash_equal(const unsigned char a[CRYPTO_HASH_BYTES], const unsigned char b[CRYPTO_HASH_BYTES])
+crypto_hash_equal(const unsigned char a[CRYPTO_HASH_BYTES],
+                  const unsigned char b[CRYPTO_HASH_BYTES])
 {
 	return sodium_memcmp(a, b, CRYPTO_HASH_BYTES) == 0;
 }

@@ -20,9 +20,9 @@
 
 #include <sodium.h>
 
-#define CRYPTO_HASH_BYTES   32
-#define CRYPTO_TOKEN_BYTES  32
-#define CRYPTO_SEAL_HEADER  (2 + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
+#define CRYPTO_HASH_BYTES    32
+#define CRYPTO_TOKEN_BYTES   32
+#define CRYPTO_SEAL_HEADER   (2 + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
 #define CRYPTO_SEAL_OVERHEAD (CRYPTO_SEAL_HEADER + crypto_aead_xchacha20poly1305_ietf_ABYTES)
 #define CRYPTO_MAX_DATA_KEYS 16
 /* A token as text: prefix (at most 7) + base64url of 32 bytes (43) + NUL. */
@@ -54,12 +54,12 @@ void crypto_token_new(const char *prefix, char *out, size_t outlen);
 /* The keyed hash (BLAKE2b-256 under the index key) of a token, for storage
  * and lookup: the token itself is never stored. */
 void crypto_token_hash(const struct crypto_keys *keys, const char *token,
-		       unsigned char out[CRYPTO_HASH_BYTES]);
+                       unsigned char out[CRYPTO_HASH_BYTES]);
 
 /* A blind index: keyed hash of kind ("email", "phone") and an already
  * normalised value; equal inputs give equal outputs, nothing else leaks. */
 void crypto_blind_index(const struct crypto_keys *keys, const char *kind, const char *normalised,
-			unsigned char out[CRYPTO_HASH_BYTES]);
+                        unsigned char out[CRYPTO_HASH_BYTES]);
 
 /* Normalise an e-mail address for a blind index: trimmed, lower-cased.
  * Returns 0, or -1 when it does not fit outlen or is empty. */
@@ -75,14 +75,14 @@ int crypto_normalise_phone(const char *in, char *out, size_t outlen);
  * *outlen bytes (caller frees with free()). Cannot fail except on
  * out-of-memory, which aborts. */
 unsigned char *crypto_seal(const struct crypto_keys *keys, const char *ad, const void *pt,
-			   size_t len, size_t *outlen);
+                           size_t len, size_t *outlen);
 
 /* Open a sealed value bound to ad. Returns a new NUL-terminated buffer with
  * *outlen plaintext bytes (caller frees), or NULL when the value is too
  * short, its key id is unknown, or it was tampered with or moved (the
  * authentication fails). */
 unsigned char *crypto_open(const struct crypto_keys *keys, const char *ad, const void *sealed,
-			   size_t len, size_t *outlen);
+                           size_t len, size_t *outlen);
 
 /* The key id a sealed value was made with, or 0 when it is too short. */
 unsigned crypto_sealed_key_id(const void *sealed, size_t len);
@@ -100,6 +100,6 @@ bool crypto_password_needs_rehash(const char *hash);
 
 /* Compare two hashes in constant time. */
 bool crypto_hash_equal(const unsigned char a[CRYPTO_HASH_BYTES],
-		       const unsigned char b[CRYPTO_HASH_BYTES]);
+                       const unsigned char b[CRYPTO_HASH_BYTES]);
 
 #endif

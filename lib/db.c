@@ -12,12 +12,12 @@
 
 struct db_conn {
 	PGconn *pg;
-	unsigned generation;		/* bumped on every successful connect */
+	unsigned generation;             /* bumped on every successful connect */
 	unsigned prepared[DB_MAX_STMTS]; /* generation at which each statement was prepared */
 	bool lost;
 	struct timespec last_attempt; /* last failed connect */
-	bool pooled;		      /* owned by a thread */
-	char sqlstate[6];	      /* of the last failed statement */
+	bool pooled;                  /* owned by a thread */
+	char sqlstate[6];             /* of the last failed statement */
 };
 
 static struct {
@@ -188,7 +188,7 @@ classify_failure(struct db_conn *c, PGresult *res, const char *what)
 	}
 	/* The primary message never carries parameter values; DETAIL may. */
 	log_msg(LOG_ERROR, "%s failed: SQLSTATE %s: %s", what, state ? state : "?",
-		msg ? msg : PQerrorMessage(c->pg));
+	        msg ? msg : PQerrorMessage(c->pg));
 	return DB_HARD_ERROR;
 }
 

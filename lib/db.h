@@ -70,7 +70,7 @@ struct db_conn *db_thread_conn(void);
 /* Open a connection outside the per-thread pool (migrations, CLI). Returns
  * NULL with a message in err on failure. Free with db_conn_free. */
 struct db_conn *db_conn_open(const char *conninfo, unsigned connect_timeout, char *err,
-			     size_t errlen);
+                             size_t errlen);
 
 /* Close and free c. NULL is accepted. */
 void db_conn_free(struct db_conn *c);
@@ -86,7 +86,7 @@ PGconn *db_pg(struct db_conn *c);
  * without parameters and, when the connection is lost, marks it for
  * reconnection. */
 PGresult *db_exec(struct db_conn *c, struct db_stmt *stmt, const char *const *params,
-		  enum db_qs *qs);
+                  enum db_qs *qs);
 
 /* Run a plain command (BEGIN, COMMIT, SET LOCAL ...) without parameters.
  * Returns DB_NO_RESULTS on success or an error status. */

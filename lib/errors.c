@@ -9,10 +9,8 @@ static const struct err_def err_table[ERR__COUNT] = {
     {ERR_BAD_REQUEST, "bad_request", 400, ERR_SCOPE_REQUEST, "The request is malformed"},
     {ERR_UNAUTHENTICATED, "unauthenticated", 401, ERR_SCOPE_REQUEST,
      "Missing or invalid credentials"},
-    {ERR_FORBIDDEN, "forbidden", 403, ERR_SCOPE_REQUEST,
-     "The caller may not perform this action"},
-    {ERR_ROUTE_NOT_FOUND, "route_not_found", 404, ERR_SCOPE_REQUEST,
-     "No such endpoint"},
+    {ERR_FORBIDDEN, "forbidden", 403, ERR_SCOPE_REQUEST, "The caller may not perform this action"},
+    {ERR_ROUTE_NOT_FOUND, "route_not_found", 404, ERR_SCOPE_REQUEST, "No such endpoint"},
     {ERR_NOT_FOUND, "not_found", 404, ERR_SCOPE_REQUEST, "The resource does not exist"},
     {ERR_METHOD_NOT_ALLOWED, "method_not_allowed", 405, ERR_SCOPE_REQUEST,
      "The endpoint does not support this method"},
@@ -40,10 +38,8 @@ static const struct err_def err_table[ERR__COUNT] = {
      "The text or list is shorter than allowed"},
     {ERR_FIELD_TOO_LONG, "too_long", 422, ERR_SCOPE_FIELD,
      "The text or list is longer than allowed"},
-    {ERR_FIELD_TOO_SMALL, "too_small", 422, ERR_SCOPE_FIELD,
-     "The number is below the minimum"},
-    {ERR_FIELD_TOO_LARGE, "too_large", 422, ERR_SCOPE_FIELD,
-     "The number is above the maximum"},
+    {ERR_FIELD_TOO_SMALL, "too_small", 422, ERR_SCOPE_FIELD, "The number is below the minimum"},
+    {ERR_FIELD_TOO_LARGE, "too_large", 422, ERR_SCOPE_FIELD, "The number is above the maximum"},
     {ERR_FIELD_NOT_IN_ENUM, "not_in_enum", 422, ERR_SCOPE_FIELD,
      "The value is not one of the allowed values"},
     {ERR_FIELD_FORMAT, "invalid_format", 422, ERR_SCOPE_FIELD,
@@ -90,7 +86,7 @@ err_write_markdown(FILE *out)
 	for (size_t i = 0; i < ERR__COUNT; i++)
 		if (err_table[i].scope == ERR_SCOPE_REQUEST)
 			fprintf(out, "| `%s` | %u | %s |\n", err_table[i].code, err_table[i].status,
-				err_table[i].title);
+			        err_table[i].title);
 	fputs("\n## Field codes (inside `errors`)\n\n| code | meaning |\n|---|---|\n", out);
 	for (size_t i = 0; i < ERR__COUNT; i++)
 		if (err_table[i].scope == ERR_SCOPE_FIELD)
@@ -109,7 +105,7 @@ err_table_check(char *why, size_t whylen)
 		}
 		if (d->status < 400 || d->status > 599) {
 			snprintf(why, whylen, "%s: status %u is not an error status", d->code,
-				 d->status);
+			         d->status);
 			return -1;
 		}
 		for (const char *p = d->code; *p; p++) {

@@ -49,10 +49,10 @@ enum err_scope { ERR_SCOPE_REQUEST, ERR_SCOPE_FIELD };
 
 struct err_def {
 	enum err_code id;
-	const char *code;    /* stable, snake_case */
-	unsigned status;     /* HTTP status; for field codes the status of the problem (422) */
+	const char *code; /* stable, snake_case */
+	unsigned status;  /* HTTP status; for field codes that of the problem they appear in */
 	enum err_scope scope;
-	const char *title;   /* short, English, no personal data */
+	const char *title; /* short, English, no personal data */
 };
 
 /* The definition of code. Never returns NULL for a valid enum value; an

@@ -75,7 +75,7 @@ set_request_id(struct http_request *rq)
 	if (in != NULL) {
 		size_t len = strlen(in);
 		size_t ok = strspn(in, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				       "0123456789._:-");
+		                       "0123456789._:-");
 
 		if (len > 0 && len <= 64 && ok == len) {
 			memcpy(rq->request_id, in, len + 1);
@@ -104,10 +104,10 @@ http_client_address(const struct http_request *rq, char *out, size_t outlen)
 		return;
 	if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-			  (socklen_t)outlen);
+		          (socklen_t)outlen);
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			  out, (socklen_t)outlen);
+		          out, (socklen_t)outlen);
 }
 
 const char *
@@ -118,7 +118,7 @@ http_header(const struct http_request *rq, const char *name)
 
 static void
 set_response(struct http_request *rq, unsigned status, struct MHD_Response *resp, size_t bytes,
-	     const char *content_type)
+             const char *content_type)
 {
 	if (rq->response != NULL) {
 		/* A handler answered twice: keep the first, which is the bug's
@@ -138,7 +138,7 @@ set_response(struct http_request *rq, unsigned status, struct MHD_Response *resp
 
 void
 http_reply_data(struct http_request *rq, unsigned status, const char *content_type,
-		const void *data, size_t len, bool copy)
+                const void *data, size_t len, bool copy)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 	    len, (void *)data, copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
@@ -331,7 +331,7 @@ queue_response(struct http_request *rq)
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	if (MHD_get_response_header(resp, "Content-Security-Policy") == NULL)
 		MHD_add_response_header(resp, "Content-Security-Policy",
-					"default-src 'none'; frame-ancestors 'none'");
+		                        "default-src 'none'; frame-ancestors 'none'");
 	if (MHD_get_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	ret = MHD_queue_response(rq->conn, rq->status, resp);
@@ -360,7 +360,7 @@ content_type_is_json(struct http_request *rq)
 		return false;
 	return media_type_is(ct, "application/json") ||
 	       (strcmp(rq->method, "PATCH") == 0 &&
-		media_type_is(ct, "application/merge-patch+json"));
+	        media_type_is(ct, "application/merge-patch+json"));
 }
 
 static void
@@ -370,7 +370,7 @@ reply_malformed_json(struct http_request *rq, const json_error_t *e)
 	json_t *p;
 
 	snprintf(detail, sizeof(detail), "Malformed JSON at line %d, column %d: %s", e->line,
-		 e->column, e->text);
+	         e->column, e->text);
 	p = problem_new(ERR_MALFORMED_JSON, detail, rq->request_id);
 	json_object_set_new(p, "line", json_integer(e->line));
 	json_object_set_new(p, "column", json_integer(e->column));
@@ -388,7 +388,7 @@ prepare_body(struct http_request *rq)
 
 	if (!content_type_is_json(rq)) {
 		http_reply_problem(rq, ERR_UNSUPPORTED_MEDIA_TYPE,
-				   "Send the body as Content-Type: application/json.");
+		                   "Send the body as Content-Type: application/json.");
 		return false;
 	}
 	if (rq->upload.len == 0) {
@@ -403,7 +403,7 @@ prepare_body(struct http_request *rq)
 	if (r->body_spec == NULL)
 		return true;
 	p = problem_new(ERR_VALIDATION_FAILED, "The request body has invalid fields.",
-			rq->request_id);
+	                rq->request_id);
 	if (spec_validate_object(r->body_spec, rq->body, NULL, p) > 0) {
 		http_reply_problem_json(rq, p);
 		return false;
@@ -428,7 +428,7 @@ collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *v
 	if (json_object_get(qc->strings, key) != NULL) {
 		snprintf(path, sizeof(path), "%.64s", key);
 		problem_add_field_error(qc->problem, path, ERR_FIELD_REPEATED,
-					"must be given at most once");
+		                        "must be given at most once");
 		qc->errors++;
 		return MHD_YES;
 	}
@@ -437,7 +437,7 @@ collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *v
 	if (json_object_set_new(qc->strings, key, json_string(value ? value : "")) != 0) {
 		snprintf(path, sizeof(path), "%.64s", "query");
 		problem_add_field_error(qc->problem, path, ERR_FIELD_FORMAT,
-					"query parameters must be UTF-8 text");
+		                        "query parameters must be UTF-8 text");
 		qc->errors++;
 	}
 	return MHD_YES;
@@ -453,8 +453,8 @@ prepare_query(struct http_request *rq)
 	struct query_collect qc;
 
 	qc.strings = json_object();
-	qc.problem = problem_new(ERR_VALIDATION_FAILED, "The query parameters are invalid.",
-				 rq->request_id);
+	qc.problem =
+	    problem_new(ERR_VALIDATION_FAILED, "The query parameters are invalid.", rq->request_id);
 	qc.errors = 0;
 	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect_query, &qc);
 	rq->query = spec_parse_query(r->query_spec ? r->query_spec : none, qc.strings, qc.problem);
@@ -476,8 +476,7 @@ reply_too_large(struct http_request *rq)
 {
 	char detail[96];
 
-	snprintf(detail, sizeof(detail), "The body limit is %zu bytes.",
-		 rq->server->s.body_limit);
+	snprintf(detail, sizeof(detail), "The body limit is %zu bytes.", rq->server->s.body_limit);
 	http_reply_problem(rq, ERR_BODY_TOO_LARGE, detail);
 }
 
@@ -532,7 +531,7 @@ dispatch(struct http_request *rq)
 		return;
 	case ROUTER_METHOD_NOT_ALLOWED:
 		http_reply_problem(rq, ERR_METHOD_NOT_ALLOWED,
-				   "This endpoint does not support the method.");
+		                   "This endpoint does not support the method.");
 		http_set_header(rq, MHD_HTTP_HEADER_ALLOW, rq->match.allow);
 		return;
 	case ROUTER_FOUND:
@@ -567,7 +566,7 @@ dispatch(struct http_request *rq)
  * length is over the limit, so the body is never read. */
 static enum MHD_Result
 request_begin(struct http_server *srv, struct MHD_Connection *conn, const char *url,
-	      const char *method, void **con_cls)
+              const char *method, void **con_cls)
 {
 	struct http_request *rq = xcalloc(1, sizeof(*rq));
 	const char *cl;
@@ -593,7 +592,7 @@ request_begin(struct http_server *srv, struct MHD_Connection *conn, const char *
 
 static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-	  const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+          const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct http_server *srv = cls;
 	struct http_request *rq = *con_cls;
@@ -607,8 +606,8 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		bool wants = rq->routed == ROUTER_FOUND &&
-			     (rq->match.route->flags & ROUTE_JSON_BODY) != 0;
+		bool wants =
+		    rq->routed == ROUTER_FOUND && (rq->match.route->flags & ROUTE_JSON_BODY) != 0;
 
 		rq->received += *upload_data_size;
 		if (rq->received > srv->s.body_limit && !rq->too_large) {
@@ -635,7 +634,7 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 
 static void
 completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
-	     enum MHD_RequestTerminationCode toe)
+             enum MHD_RequestTerminationCode toe)
 {
 	struct http_server *srv = cls;
 	struct http_request *rq = *con_cls;
@@ -654,7 +653,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	e.bytes = rq->response_bytes;
 	e.aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK;
 	metrics_observe(rq->routed == ROUTER_FOUND ? rq->match.index : srv->s.nroutes, rq->status,
-			dur);
+	                dur);
 	log_access(&e);
 	if (rq->response != NULL)
 		MHD_destroy_response(rq->response);
@@ -687,8 +686,8 @@ http_server_start(const struct http_settings *s, char *err, size_t errlen)
 	struct sockaddr_in6 a6;
 	struct sockaddr_in a4;
 	const struct sockaddr *addr;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-			 MHD_USE_ERROR_LOG;
+	unsigned flags =
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *info;
 
 	srv->s = *s;
@@ -705,20 +704,20 @@ http_server_start(const struct http_settings *s, char *err, size_t errlen)
 		flags |= MHD_USE_IPv6;
 	} else {
 		snprintf(err, errlen, "listen address '%s' is not an IPv4 or IPv6 literal",
-			 s->listen);
+		         s->listen);
 		free(srv);
 		return NULL;
 	}
 	srv->daemon = MHD_start_daemon(
 	    flags, (uint16_t)s->port, NULL, NULL, access_cb, srv, MHD_OPTION_EXTERNAL_LOGGER,
-	    mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, addr,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->threads, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned)s->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)s->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)s->per_ip_connection_limit, MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv, MHD_OPTION_END);
+	    mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned)s->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->connection_timeout,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->connection_limit,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->per_ip_connection_limit,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv, MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		snprintf(err, errlen, "cannot listen on %s port %u (in use, or not permitted)",
-			 s->listen, s->port);
+		         s->listen, s->port);
 		free(srv);
 		return NULL;
 	}
@@ -753,7 +752,7 @@ http_server_stop(struct http_server *srv, unsigned timeout)
 	}
 	if (inflight > 0)
 		log_msg(LOG_WARN, "shutdown: %lu requests still running after %u s", inflight,
-			timeout);
+		        timeout);
 	pthread_mutex_unlock(&inflight_lock);
 	MHD_stop_daemon(srv->daemon);
 	free(srv);

@@ -40,25 +40,25 @@ struct http_server;
 /* Who is calling, filled in by the application's authorize hook. */
 struct http_caller {
 	bool authenticated;
-	unsigned role;	     /* one bit of the route roles mask */
-	const char *role_name; /* "coordinator", ... (static string) */
-	bool is_key;	     /* an integration key rather than a login session */
+	unsigned role;          /* one bit of the route roles mask */
+	const char *role_name;  /* "coordinator", ... (static string) */
+	bool is_key;            /* an integration key rather than a login session */
 	char credential_id[37]; /* session or key id */
-	char account_id[37];	/* empty for keys */
-	char centre_id[37];	/* empty for national roles */
-	char name[121];		/* display name or key name */
-	char email[255];	/* accounts only */
-	char expires_at[40];	/* sessions only: RFC 3339 */
+	char account_id[37];    /* empty for keys */
+	char centre_id[37];     /* empty for national roles */
+	char name[121];         /* display name or key name */
+	char email[255];        /* accounts only */
+	char expires_at[40];    /* sessions only: RFC 3339 */
 };
 
 struct http_request {
 	/* For handlers to read. */
-	const char *method;	   /* as received */
-	const char *url;	   /* path, decoded by MHD; never log it */
+	const char *method;        /* as received */
+	const char *url;           /* path, decoded by MHD; never log it */
 	struct router_match match; /* route and path parameters */
-	json_t *body;		   /* validated JSON body (routes with ROUTE_JSON_BODY) */
-	json_t *query;		   /* typed, validated query parameters (or an empty object) */
-	struct db_conn *db;	   /* this worker's connection (routes with ROUTE_NEEDS_DB) */
+	json_t *body;              /* validated JSON body (routes with ROUTE_JSON_BODY) */
+	json_t *query;             /* typed, validated query parameters (or an empty object) */
+	struct db_conn *db;        /* this worker's connection (routes with ROUTE_NEEDS_DB) */
 	struct http_caller caller; /* set before the handler runs on routes with roles */
 	char request_id[65];
 
@@ -79,7 +79,7 @@ struct http_request {
 
 struct http_settings {
 	const char *listen; /* IPv4 or IPv6 literal */
-	unsigned port;	    /* 0 = any free port */
+	unsigned port;      /* 0 = any free port */
 	unsigned threads;   /* worker threads, >= 1 */
 	size_t body_limit;
 	unsigned connection_timeout;
@@ -130,7 +130,7 @@ void http_reply_json(struct http_request *rq, unsigned status, json_t *body);
 /* Answer with len bytes of data of the given content type. With copy false,
  * data must be static or outlive the response. */
 void http_reply_data(struct http_request *rq, unsigned status, const char *content_type,
-		     const void *data, size_t len, bool copy);
+                     const void *data, size_t len, bool copy);
 
 /* Answer with an RFC 9457 problem for code (status from the error table).
  * detail is English text shown to the client: no personal data. */

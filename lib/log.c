@@ -138,8 +138,9 @@ log_access(const struct log_access_entry *e)
 
 	log_format_now(now, sizeof(now));
 	buf_init(&b);
-	buf_appendf(&b, "{\"time\":\"%s\",\"type\":\"access\",\"request_id\":\"%s\",\"method\":",
-		    now, e->request_id);
+	buf_appendf(&b,
+	            "{\"time\":\"%s\",\"type\":\"access\",\"request_id\":\"%s\",\"method\":", now,
+	            e->request_id);
 	buf_append_json_string(&b, e->method, strlen(e->method));
 	buf_append_str(&b, ",\"route\":");
 	if (e->route != NULL)
@@ -147,8 +148,8 @@ log_access(const struct log_access_entry *e)
 	else
 		buf_append_str(&b, "null");
 	buf_appendf(&b, ",\"status\":%u,\"duration_us\":%llu,\"bytes\":%llu%s}\n", e->status,
-		    (unsigned long long)e->duration_us, (unsigned long long)e->bytes,
-		    e->aborted ? ",\"aborted\":true" : "");
+	            (unsigned long long)e->duration_us, (unsigned long long)e->bytes,
+	            e->aborted ? ",\"aborted\":true" : "");
 	write_line(atomic_load(&access_fd), &b);
 	buf_cleanup(&b);
 }

@@ -7,17 +7,17 @@
 
 #include "mem.h"
 
-static const unsigned statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409,
-				    412, 413, 415, 422, 429, 500, 503};
+static const unsigned statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
+                                    409, 412, 413, 415, 422, 429, 500, 503};
 #define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1) /* + "other" */
 
 static const double bucket_le[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-				   0.05,   0.1,	  0.25,	  0.5,	 1.0,  2.5};
+                                   0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
 #define NBUCKET (sizeof(bucket_le) / sizeof(bucket_le[0]))
 
 struct route_metrics {
 	_Atomic uint64_t by_status[NSTATUS];
-	_Atomic uint64_t other_status[6]; /* by class 0xx..5xx for "other" statuses */
+	_Atomic uint64_t other_status[6];  /* by class 0xx..5xx for "other" statuses */
 	_Atomic uint64_t buckets[NBUCKET]; /* non-cumulative; summed when rendered */
 	_Atomic uint64_t count;
 	_Atomic uint64_t sum_us;
@@ -67,7 +67,7 @@ metrics_observe(size_t route, unsigned status, uint64_t duration_us)
 	atomic_fetch_add_explicit(&r->by_status[si], 1, memory_order_relaxed);
 	if (si == NSTATUS - 1)
 		atomic_fetch_add_explicit(&r->other_status[status / 100 % 6], 1,
-					  memory_order_relaxed);
+		                          memory_order_relaxed);
 	for (size_t b = 0; b < NBUCKET; b++) {
 		if (secs <= bucket_le[b]) {
 			atomic_fetch_add_explicit(&r->buckets[b], 1, memory_order_relaxed);
@@ -86,10 +86,10 @@ label_of(size_t i)
 
 void
 metrics_render(struct buf *out, unsigned long in_flight, unsigned long long db_errors,
-	       unsigned long long db_connects)
+               unsigned long long db_connects)
 {
 	buf_append_str(out, "# HELP kompas_http_requests_total HTTP requests answered, by route "
-			    "and status.\n# TYPE kompas_http_requests_total counter\n");
+	                    "and status.\n# TYPE kompas_http_requests_total counter\n");
 	for (size_t i = 0; m.routes && i <= m.nroutes; i++) {
 		struct route_metrics *r = &m.routes[i];
 
@@ -97,24 +97,27 @@ metrics_render(struct buf *out, unsigned long in_flight, unsigned long long db_e
 			uint64_t v = atomic_load_explicit(&r->by_status[s], memory_order_relaxed);
 
 			if (v > 0)
-				buf_appendf(out,
-					    "kompas_http_requests_total{route=\"%s\",status=\"%u\"} "
-					    "%llu\n",
-					    label_of(i), statuses[s], (unsigned long long)v);
+				buf_appendf(
+				    out,
+				    "kompas_http_requests_total{route=\"%s\",status=\"%u\"} "
+				    "%llu\n",
+				    label_of(i), statuses[s], (unsigned long long)v);
 		}
 		for (size_t c = 0; c < 6; c++) {
-			uint64_t v = atomic_load_explicit(&r->other_status[c], memory_order_relaxed);
+			uint64_t v =
+			    atomic_load_explicit(&r->other_status[c], memory_order_relaxed);
 
 			if (v > 0)
-				buf_appendf(out,
-					    "kompas_http_requests_total{route=\"%s\",status=\"%zuxx\"}"
-					    " %llu\n",
-					    label_of(i), c, (unsigned long long)v);
+				buf_appendf(
+				    out,
+				    "kompas_http_requests_total{route=\"%s\",status=\"%zuxx\"}"
+				    " %llu\n",
+				    label_of(i), c, (unsigned long long)v);
 		}
 	}
 	buf_append_str(out, "# HELP kompas_http_request_duration_seconds Time from the request "
-			    "headers being read to the response being sent.\n"
-			    "# TYPE kompas_http_request_duration_seconds histogram\n");
+	                    "headers being read to the response being sent.\n"
+	                    "# TYPE kompas_http_request_duration_seconds histogram\n");
 	for (size_t i = 0; m.routes && i <= m.nroutes; i++) {
 		struct route_metrics *r = &m.routes[i];
 		uint64_t count = atomic_load_explicit(&r->count, memory_order_relaxed);
@@ -124,31 +127,32 @@ metrics_render(struct buf *out, unsigned long in_flight, unsigned long long db_e
 			continue;
 		for (size_t b = 0; b < NBUCKET; b++) {
 			cum += atomic_load_explicit(&r->buckets[b], memory_order_relaxed);
-			buf_appendf(out,
-				    "kompas_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"}"
-				    " %llu\n",
-				    label_of(i), bucket_le[b], (unsigned long long)cum);
+			buf_appendf(
+			    out,
+			    "kompas_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"}"
+			    " %llu\n",
+			    label_of(i), bucket_le[b], (unsigned long long)cum);
 		}
 		buf_appendf(out,
-			    "kompas_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
-			    "%llu\n",
-			    label_of(i), (unsigned long long)count);
+		            "kompas_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} "
+		            "%llu\n",
+		            label_of(i), (unsigned long long)count);
 		buf_appendf(out, "kompas_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
-			    label_of(i),
-			    (double)atomic_load_explicit(&r->sum_us, memory_order_relaxed) / 1e6);
+		            label_of(i),
+		            (double)atomic_load_explicit(&r->sum_us, memory_order_relaxed) / 1e6);
 		buf_appendf(out, "kompas_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
-			    label_of(i), (unsigned long long)count);
+		            label_of(i), (unsigned long long)count);
 	}
 	buf_appendf(out,
-		    "# HELP kompas_http_requests_in_flight Requests being processed now.\n"
-		    "# TYPE kompas_http_requests_in_flight gauge\n"
-		    "kompas_http_requests_in_flight %lu\n"
-		    "# HELP kompas_db_errors_total Failed database connects and statements.\n"
-		    "# TYPE kompas_db_errors_total counter\n"
-		    "kompas_db_errors_total %llu\n"
-		    "# HELP kompas_db_connects_total Database connections opened (incl. "
-		    "reconnects).\n"
-		    "# TYPE kompas_db_connects_total counter\n"
-		    "kompas_db_connects_total %llu\n",
-		    in_flight, db_errors, db_connects);
+	            "# HELP kompas_http_requests_in_flight Requests being processed now.\n"
+	            "# TYPE kompas_http_requests_in_flight gauge\n"
+	            "kompas_http_requests_in_flight %lu\n"
+	            "# HELP kompas_db_errors_total Failed database connects and statements.\n"
+	            "# TYPE kompas_db_errors_total counter\n"
+	            "kompas_db_errors_total %llu\n"
+	            "# HELP kompas_db_connects_total Database connections opened (incl. "
+	            "reconnects).\n"
+	            "# TYPE kompas_db_connects_total counter\n"
+	            "kompas_db_connects_total %llu\n",
+	            in_flight, db_errors, db_connects);
 }

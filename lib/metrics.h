@@ -25,6 +25,6 @@ void metrics_observe(size_t route, unsigned status, uint64_t duration_us);
 /* Append the Prometheus exposition text to out. in_flight, db_errors and
  * db_connects are sampled by the caller. */
 void metrics_render(struct buf *out, unsigned long in_flight, unsigned long long db_errors,
-		    unsigned long long db_connects);
+                    unsigned long long db_connects);
 
 #endif

@@ -103,7 +103,7 @@ migration_set_load(struct migration_set *set, const char *dir, char *err, size_t
 			continue;
 		if (!valid_name(e->d_name)) {
 			snprintf(err, errlen, "%s/%s: name must be NNNN_lowercase_name.sql", dir,
-				 e->d_name);
+			         e->d_name);
 			goto out;
 		}
 		if (set->n == cap) {
@@ -129,8 +129,10 @@ migration_set_load(struct migration_set *set, const char *dir, char *err, size_t
 	qsort(set->items, set->n, sizeof(*set->items), cmp_migration);
 	for (size_t i = 0; i < set->n; i++) {
 		if (set->items[i].version != i + 1) {
-			snprintf(err, errlen, "%s: expected migration number %04zu here (no gaps or "
-				 "duplicates allowed)", set->items[i].name, i + 1);
+			snprintf(err, errlen,
+			         "%s: expected migration number %04zu here (no gaps or "
+			         "duplicates allowed)",
+			         set->items[i].name, i + 1);
 			goto out;
 		}
 	}
@@ -217,7 +219,7 @@ fetch_applied(PGconn *pg, char *err, size_t errlen)
 
 int
 migrate_status(struct db_conn *c, const struct migration_set *set, unsigned *applied,
-	       size_t *pending, char *err, size_t errlen)
+               size_t *pending, char *err, size_t errlen)
 {
 	PGresult *res = fetch_applied(db_pg(c), err, errlen);
 	int n, rc = -1;
@@ -231,16 +233,17 @@ migrate_status(struct db_conn *c, const struct migration_set *set, unsigned *app
 
 		if (v > set->n) {
 			snprintf(err, errlen,
-				 "the database has migration %04u but no such file exists: this "
-				 "kompasd is older than the database",
-				 v);
+			         "the database has migration %04u but no such file exists: this "
+			         "kompasd is older than the database",
+			         v);
 			goto out;
 		}
 		if (strcmp(PQgetvalue(res, i, 1), set->items[v - 1].checksum) != 0) {
-			snprintf(err, errlen,
-				 "%s was changed after it was applied (checksum differs); add a new "
-				 "migration instead",
-				 set->items[v - 1].name);
+			snprintf(
+			    err, errlen,
+			    "%s was changed after it was applied (checksum differs); add a new "
+			    "migration instead",
+			    set->items[v - 1].name);
 			goto out;
 		}
 		if (v != (unsigned)i + 1) {
@@ -258,7 +261,7 @@ out:
 
 int
 migrate_apply(struct db_conn *c, const struct migration_set *set, size_t *count, char *err,
-	      size_t errlen)
+              size_t errlen)
 {
 	PGconn *pg = db_pg(c);
 	unsigned applied;
@@ -266,8 +269,8 @@ migrate_apply(struct db_conn *c, const struct migration_set *set, size_t *count,
 	int rc = -1;
 
 	*count = 0;
-	if (exec_script(pg, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", "lock", err,
-			errlen) != 0)
+	if (exec_script(pg, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", "lock", err, errlen) !=
+	    0)
 		return -1;
 	if (exec_script(pg, "SET client_min_messages = warning", "setup", err, errlen) != 0 ||
 	    exec_script(pg, create_table_sql, "creating schema_migration", err, errlen) != 0 ||
@@ -290,9 +293,9 @@ migrate_apply(struct db_conn *c, const struct migration_set *set, size_t *count,
 		params[1] = m->name;
 		params[2] = m->checksum;
 		res = PQexecParams(pg,
-				   "INSERT INTO schema_migration (version, name, checksum) "
-				   "VALUES ($1, $2, $3)",
-				   3, NULL, params, NULL, NULL, 0);
+		                   "INSERT INTO schema_migration (version, name, checksum) "
+		                   "VALUES ($1, $2, $3)",
+		                   3, NULL, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			snprintf(err, errlen, "%s: recording: %s", m->name, PQerrorMessage(pg));
 			PQclear(res);

@@ -14,10 +14,10 @@
 
 struct migration {
 	unsigned version;
-	char *name;	      /* file name without directory */
-	char *path;	      /* full path */
-	char checksum[65];    /* hex SHA-256 of the content */
-	char *sql;	      /* content */
+	char *name;        /* file name without directory */
+	char *path;        /* full path */
+	char checksum[65]; /* hex SHA-256 of the content */
+	char *sql;         /* content */
 };
 
 struct migration_set {
@@ -39,13 +39,13 @@ void migration_set_free(struct migration_set *set);
  * with the reason in err when the database cannot be read, a checksum
  * differs or the database is ahead of the files. */
 int migrate_status(struct db_conn *c, const struct migration_set *set, unsigned *applied,
-		   size_t *pending, char *err, size_t errlen);
+                   size_t *pending, char *err, size_t errlen);
 
 /* Apply every pending migration in set. *count receives how many were
  * applied. Returns 0, or -1 with the failing file and PostgreSQL's message
  * in err (that migration is rolled back; earlier ones stay). */
 int migrate_apply(struct db_conn *c, const struct migration_set *set, size_t *count, char *err,
-		  size_t errlen);
+                  size_t errlen);
 
 /* The highest applied version, for readiness checks: one prepared query.
  * Returns a query status (DB_ONE_RESULT on success) and sets *version. */

@@ -13,7 +13,7 @@ problem_new(enum err_code code, const char *detail, const char *request_id)
 
 	snprintf(type, sizeof(type), "urn:kompas:problem:%s", d->code);
 	p = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", d->title, "status",
-		      (int)d->status, "detail", detail ? detail : d->title, "code", d->code);
+	              (int)d->status, "detail", detail ? detail : d->title, "code", d->code);
 	if (p == NULL)
 		abort();
 	if (request_id != NULL)
@@ -22,8 +22,7 @@ problem_new(enum err_code code, const char *detail, const char *request_id)
 }
 
 void
-problem_add_field_error(json_t *problem, const char *field, enum err_code code,
-			const char *message)
+problem_add_field_error(json_t *problem, const char *field, enum err_code code, const char *message)
 {
 	json_t *errors = json_object_get(problem, "errors");
 	json_t *e;
@@ -33,7 +32,7 @@ problem_add_field_error(json_t *problem, const char *field, enum err_code code,
 		json_object_set_new(problem, "errors", errors);
 	}
 	e = json_pack("{s:s, s:s, s:s}", "field", field, "code", err_get(code)->code, "message",
-		      message ? message : err_get(code)->title);
+	              message ? message : err_get(code)->title);
 	if (e == NULL)
 		abort();
 	json_array_append_new(errors, e);

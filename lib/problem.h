@@ -19,7 +19,7 @@ json_t *problem_new(enum err_code code, const char *detail, const char *request_
  * first use). field is a JSON path such as "address.postal_code" or
  * "languages[2]"; message is English text without personal data. */
 void problem_add_field_error(json_t *problem, const char *field, enum err_code code,
-			     const char *message);
+                             const char *message);
 
 /* Number of entries in the problem's "errors" list (0 when absent). */
 size_t problem_field_error_count(const json_t *problem);

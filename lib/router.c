@@ -19,7 +19,8 @@ pattern_match(const char *pat, const char *path, struct router_match *m)
 			size_t nlen = (size_t)(close - pat - 1);
 			size_t vlen = strcspn(path, "/");
 
-			if (vlen == 0 || vlen > ROUTER_MAX_PARAM_LEN || m->nparams >= ROUTER_MAX_PARAMS)
+			if (vlen == 0 || vlen > ROUTER_MAX_PARAM_LEN ||
+			    m->nparams >= ROUTER_MAX_PARAMS)
 				return 0;
 			memcpy(m->params[m->nparams].name, pat + 1, nlen);
 			m->params[m->nparams].name[nlen] = '\0';
@@ -58,7 +59,7 @@ allow_add(char *allow, size_t len, const char *method)
 
 enum router_result
 router_match(const struct route *routes, size_t n, const char *method, const char *path,
-	     struct router_match *m)
+             struct router_match *m)
 {
 	const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
 	struct router_match scratch;
@@ -114,12 +115,12 @@ router_check_table(const struct route *routes, size_t n, char *why, size_t whyle
 				    p[-1] != '/' || (close[1] != '/' && close[1] != '\0') ||
 				    memchr(p + 1, '{', (size_t)(close - p - 1)) != NULL) {
 					snprintf(why, whylen, "%s: malformed parameter",
-						 routes[i].pattern);
+					         routes[i].pattern);
 					return -1;
 				}
 				if (++nparams > ROUTER_MAX_PARAMS) {
 					snprintf(why, whylen, "%s: more than %d parameters",
-						 routes[i].pattern, ROUTER_MAX_PARAMS);
+					         routes[i].pattern, ROUTER_MAX_PARAMS);
 					return -1;
 				}
 				p = close;
@@ -127,14 +128,14 @@ router_check_table(const struct route *routes, size_t n, char *why, size_t whyle
 		}
 		if (routes[i].roles != 0 && (routes[i].flags & ROUTE_NEEDS_DB) == 0) {
 			snprintf(why, whylen, "%s %s: a route with roles needs ROUTE_NEEDS_DB",
-				 routes[i].method, routes[i].pattern);
+			         routes[i].method, routes[i].pattern);
 			return -1;
 		}
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(routes[i].method, routes[j].method) == 0 &&
 			    strcmp(routes[i].pattern, routes[j].pattern) == 0) {
 				snprintf(why, whylen, "%s %s appears twice", routes[i].method,
-					 routes[i].pattern);
+				         routes[i].pattern);
 				return -1;
 			}
 		}

@@ -21,8 +21,10 @@ struct spec_field;
 typedef void (*route_handler)(struct http_request *rq);
 
 /* Flags for struct route. */
-#define ROUTE_NEEDS_DB 0x1u /* the glue hands the handler this worker's connection, or answers 503 */
-#define ROUTE_JSON_BODY 0x2u /* the request must carry a JSON body (415 / 400 / 413 checked first) */
+#define ROUTE_NEEDS_DB                                                                             \
+	0x1u /* the glue hands the handler this worker's connection, or answers 503 */
+#define ROUTE_JSON_BODY                                                                            \
+	0x2u /* the request must carry a JSON body (415 / 400 / 413 checked first) */
 
 struct route {
 	const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE" */
@@ -30,8 +32,8 @@ struct route {
 	route_handler handler;
 	unsigned flags;
 	unsigned roles; /* bit set of caller roles allowed; 0 = public (no credential needed) */
-	const struct spec_field *body_spec;	/* validated before the handler when set */
-	const struct spec_field *query_spec;	/* validated before the handler when set */
+	const struct spec_field *body_spec;  /* validated before the handler when set */
+	const struct spec_field *query_spec; /* validated before the handler when set */
 };
 
 enum router_result { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_METHOD_NOT_ALLOWED };
@@ -53,7 +55,7 @@ struct router_match {
  * A path segment longer than ROUTER_MAX_PARAM_LEN never matches a
  * parameter. Cannot fail otherwise; keeps no pointer to its arguments. */
 enum router_result router_match(const struct route *routes, size_t n, const char *method,
-				const char *path, struct router_match *m);
+                                const char *path, struct router_match *m);
 
 /* Check a table: patterns start with '/', braces balanced, parameter names
  * at most 31 characters and at most ROUTER_MAX_PARAMS, no (method, pattern)

@@ -12,7 +12,7 @@
 #include "problem.h"
 
 static size_t validate_value(const struct spec_field *f, const json_t *v, const char *path,
-			     json_t *problem);
+                             json_t *problem);
 
 size_t
 spec_utf8_length(const char *s, size_t len)
@@ -278,8 +278,7 @@ type_name(enum spec_type t)
 	return "a value";
 }
 
-static size_t
-fail(json_t *problem, const char *path, enum err_code code, const char *fmt, ...)
+static size_t fail(json_t *problem, const char *path, enum err_code code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static size_t
@@ -311,17 +310,18 @@ validate_string(const struct spec_field *f, const json_t *v, const char *path, j
 	for (size_t i = 0; i < bytes; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if ((c < 0x20 && !((f->flags & SPEC_MULTILINE) && (c == '\n' || c == '\t'))) ||
+		if ((c < 0x20 &&
+		     !((f->flags & SPEC_MULTILINE) && (c == '\n' || c == '\t' || c == '\r'))) ||
 		    c == 0x7F)
 			return fail(problem, path, ERR_FIELD_FORMAT,
-				    "must not contain control characters");
+			            "must not contain control characters");
 	}
 	if (has_bounds(f) && (long long)chars < f->min)
 		return fail(problem, path, ERR_FIELD_TOO_SHORT,
-			    "must be at least %lld characters long", f->min);
+		            "must be at least %lld characters long", f->min);
 	if (has_bounds(f) && (long long)chars > f->max)
 		return fail(problem, path, ERR_FIELD_TOO_LONG,
-			    "must be at most %lld characters long", f->max);
+		            "must be at most %lld characters long", f->max);
 	if (f->enum_values != NULL) {
 		struct buf allowed;
 		size_t n;
@@ -335,7 +335,7 @@ validate_string(const struct spec_field *f, const json_t *v, const char *path, j
 			buf_append_str(&allowed, *e);
 		}
 		n = fail(problem, path, ERR_FIELD_NOT_IN_ENUM, "must be one of: %.200s",
-			 allowed.data);
+		         allowed.data);
 		buf_cleanup(&allowed);
 		return n;
 	}
@@ -357,10 +357,10 @@ validate_number(const struct spec_field *f, const json_t *v, const char *path, j
 
 		if (n < f->min)
 			return fail(problem, path, ERR_FIELD_TOO_SMALL, "must be at least %lld",
-				    f->min);
+			            f->min);
 		if (n > f->max)
 			return fail(problem, path, ERR_FIELD_TOO_LARGE, "must be at most %lld",
-				    f->max);
+			            f->max);
 		return 0;
 	}
 	if (d < (double)f->min)
@@ -377,10 +377,10 @@ validate_array(const struct spec_field *f, const json_t *v, const char *path, js
 
 	if (has_bounds(f) && (long long)n < f->min)
 		return fail(problem, path, ERR_FIELD_TOO_SHORT, "must have at least %lld items",
-			    f->min);
+		            f->min);
 	if (has_bounds(f) && (long long)n > f->max)
-		return fail(problem, path, ERR_FIELD_TOO_MANY_ITEMS,
-			    "must have at most %lld items", f->max);
+		return fail(problem, path, ERR_FIELD_TOO_MANY_ITEMS, "must have at most %lld items",
+		            f->max);
 	for (size_t i = 0; i < n; i++) {
 		const json_t *item = json_array_get(v, i);
 		char ipath[256];
@@ -392,7 +392,7 @@ validate_array(const struct spec_field *f, const json_t *v, const char *path, js
 			for (size_t j = 0; j < i; j++) {
 				if (json_equal((json_t *)item, json_array_get(v, j))) {
 					errors += fail(problem, ipath, ERR_FIELD_DUPLICATE_ITEM,
-						       "repeats item %zu", j);
+					               "repeats item %zu", j);
 					break;
 				}
 			}
@@ -428,7 +428,7 @@ validate_value(const struct spec_field *f, const json_t *v, const char *path, js
 		if (f->flags & SPEC_NULLABLE)
 			return 0;
 		return fail(problem, path, ERR_FIELD_TYPE, "must be %s, not null",
-			    type_name(f->type));
+		            type_name(f->type));
 	}
 	if (!type_matches(f->type, v))
 		return fail(problem, path, ERR_FIELD_TYPE, "must be %s", type_name(f->type));
@@ -459,7 +459,7 @@ join_path(char *out, size_t outlen, const char *prefix, const char *name)
 
 size_t
 spec_validate_object(const struct spec_field *spec, const json_t *obj, const char *prefix,
-		     json_t *problem)
+                     json_t *problem)
 {
 	const char *key;
 	json_t *value;
@@ -467,7 +467,7 @@ spec_validate_object(const struct spec_field *spec, const json_t *obj, const cha
 
 	if (!json_is_object(obj))
 		return fail(problem, prefix && *prefix ? prefix : "$", ERR_FIELD_TYPE,
-			    "must be an object");
+		            "must be an object");
 	for (const struct spec_field *f = spec; f->name != NULL; f++) {
 		const json_t *v = json_object_get(obj, f->name);
 		char path[256];
@@ -492,7 +492,7 @@ spec_validate_object(const struct spec_field *spec, const json_t *obj, const cha
 			continue;
 		/* Unknown names are echoed back, so cut them to a sane length. */
 		snprintf(path, sizeof(path), "%s%s%.64s", prefix && *prefix ? prefix : "",
-			 prefix && *prefix ? "." : "", key);
+		         prefix && *prefix ? "." : "", key);
 		errors += fail(problem, path, ERR_FIELD_UNKNOWN, "is not a known field");
 	}
 	return errors;
@@ -589,14 +589,14 @@ spec_parse_query(const struct spec_field *spec, const json_t *strings, json_t *p
 
 			snprintf(path, sizeof(path), "%.64s", key);
 			errors += fail(problem, path, ERR_FIELD_UNKNOWN,
-				       "is not a known query parameter");
+			               "is not a known query parameter");
 			continue;
 		}
 		v = query_value(f, json_string_value(value));
 		if (v == NULL) {
 			errors += fail(problem, key, ERR_FIELD_TYPE, "must be %s",
-				       f->type == SPEC_ARRAY ? "a comma-separated list"
-							     : type_name(f->type));
+			               f->type == SPEC_ARRAY ? "a comma-separated list"
+			                                     : type_name(f->type));
 			continue;
 		}
 		json_object_set_new(typed, key, v);

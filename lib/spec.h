@@ -29,20 +29,20 @@ enum spec_type {
 
 enum spec_format {
 	SPEC_FMT_NONE = 0,
-	SPEC_FMT_DATE,		 /* YYYY-MM-DD, a real calendar date */
-	SPEC_FMT_DATETIME,	 /* RFC 3339 date-time with offset */
-	SPEC_FMT_EMAIL,		 /* pragmatic addr-spec, at most 254 characters */
-	SPEC_FMT_UUID,		 /* 8-4-4-4-12 hexadecimal */
+	SPEC_FMT_DATE,           /* YYYY-MM-DD, a real calendar date */
+	SPEC_FMT_DATETIME,       /* RFC 3339 date-time with offset */
+	SPEC_FMT_EMAIL,          /* pragmatic addr-spec, at most 254 characters */
+	SPEC_FMT_UUID,           /* 8-4-4-4-12 hexadecimal */
 	SPEC_FMT_POSTAL_CODE_DK, /* four digits, 0800-9990 */
-	SPEC_FMT_URL,		 /* absolute http or https URL */
-	SPEC_FMT_CVR,		 /* Danish CVR number: 8 digits, modulus 11 */
-	SPEC_FMT_SLUG,		 /* a-z, 0-9 and inner hyphens, as in URLs */
+	SPEC_FMT_URL,            /* absolute http or https URL */
+	SPEC_FMT_CVR,            /* Danish CVR number: 8 digits, modulus 11 */
+	SPEC_FMT_SLUG,           /* a-z, 0-9 and inner hyphens, as in URLs */
 };
 
 /* flags */
 #define SPEC_REQUIRED  0x1u /* must be present */
 #define SPEC_NULLABLE  0x2u /* JSON null is accepted */
-#define SPEC_MULTILINE 0x4u /* strings may contain newlines and tabs */
+#define SPEC_MULTILINE 0x4u /* strings may contain line breaks (\n, \r) and tabs */
 #define SPEC_UNIQUE    0x8u /* array items must be distinct */
 
 struct spec_field {
@@ -53,8 +53,8 @@ struct spec_field {
 	 * item count for arrays. Ignored while min == max == 0. */
 	long long min, max;
 	enum spec_format format;
-	const char *const *enum_values;	 /* NULL-terminated list of allowed strings */
-	const struct spec_field *items;	 /* arrays: the spec of one item */
+	const char *const *enum_values;  /* NULL-terminated list of allowed strings */
+	const struct spec_field *items;  /* arrays: the spec of one item */
 	const struct spec_field *fields; /* objects: the nested field list */
 };
 
@@ -69,7 +69,7 @@ struct spec_field {
  * one error at prefix. Returns the number of errors added; 0 means valid.
  * Does not modify obj and keeps no reference to it. */
 size_t spec_validate_object(const struct spec_field *spec, const json_t *obj, const char *prefix,
-			    json_t *problem);
+                            json_t *problem);
 
 /* Turn query parameters (an object of name -> string, as received) into an
  * object of typed values following spec: integers, numbers and booleans

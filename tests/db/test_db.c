@@ -30,7 +30,7 @@ side_query(const char *sql)
 	assert_int_equal(PQstatus(pg), CONNECTION_OK);
 	res = PQexec(pg, sql);
 	assert_true(PQresultStatus(res) == PGRES_TUPLES_OK ||
-		    PQresultStatus(res) == PGRES_COMMAND_OK);
+	            PQresultStatus(res) == PGRES_COMMAND_OK);
 	v = strdup(PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "");
 	PQclear(res);
 	PQfinish(pg);
@@ -74,9 +74,9 @@ static int
 prepared_count(struct db_conn *c, const char *name)
 {
 	const char *params[1] = {name};
-	PGresult *res = PQexecParams(db_pg(c),
-				     "SELECT count(*) FROM pg_prepared_statements WHERE name = $1",
-				     1, NULL, params, NULL, NULL, 0);
+	PGresult *res =
+	    PQexecParams(db_pg(c), "SELECT count(*) FROM pg_prepared_statements WHERE name = $1", 1,
+	                 NULL, params, NULL, NULL, 0);
 	int n = atoi(PQgetvalue(res, 0, 0));
 
 	PQclear(res);
@@ -175,7 +175,7 @@ tx_body(struct db_conn *c, void *cls)
 		return db_command(c, "SELECT 1/0");
 	if (st->calls <= st->fail_times)
 		return db_command(c, "DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = "
-				     "'serialization_failure'; END $$");
+		                     "'serialization_failure'; END $$");
 	return DB_ONE_RESULT;
 }
 

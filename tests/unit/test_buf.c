@@ -11,7 +11,8 @@
 
 #include "../../lib/buf.h"
 
-static void test_init_is_empty(void **state)
+static void
+test_init_is_empty(void **state)
 {
 	struct buf b;
 
@@ -29,7 +30,8 @@ static void test_init_is_empty(void **state)
 	assert_int_equal(b.len, 0);
 }
 
-static void test_append_bytes_and_strings(void **state)
+static void
+test_append_bytes_and_strings(void **state)
 {
 	struct buf b;
 
@@ -52,7 +54,8 @@ static void test_append_bytes_and_strings(void **state)
 	assert_int_equal(b.len, 0);
 }
 
-static void test_append_empty_allocates_terminated_string(void **state)
+static void
+test_append_empty_allocates_terminated_string(void **state)
 {
 	struct buf b;
 
@@ -65,7 +68,8 @@ static void test_append_empty_allocates_terminated_string(void **state)
 	buf_cleanup(&b);
 }
 
-static void test_append_grows(void **state)
+static void
+test_append_grows(void **state)
 {
 	struct buf b;
 	char expect[1001];
@@ -85,7 +89,8 @@ static void test_append_grows(void **state)
 	buf_cleanup(&b);
 }
 
-static void test_appendf_short(void **state)
+static void
+test_appendf_short(void **state)
 {
 	struct buf b;
 
@@ -100,7 +105,8 @@ static void test_appendf_short(void **state)
 	buf_cleanup(&b);
 }
 
-static void test_appendf_grows_past_64_bytes(void **state)
+static void
+test_appendf_grows_past_64_bytes(void **state)
 {
 	struct buf b;
 	char longstr[301];
@@ -128,7 +134,8 @@ static void test_appendf_grows_past_64_bytes(void **state)
 	buf_cleanup(&b);
 }
 
-static void test_appendf_many_small(void **state)
+static void
+test_appendf_many_small(void **state)
 {
 	struct buf b;
 	size_t expect_len = 0;
@@ -146,7 +153,8 @@ static void test_appendf_many_small(void **state)
 	buf_cleanup(&b);
 }
 
-static void check_json(const char *in, size_t n, const char *expect)
+static void
+check_json(const char *in, size_t n, const char *expect)
 {
 	struct buf b;
 
@@ -157,7 +165,8 @@ static void check_json(const char *in, size_t n, const char *expect)
 	buf_cleanup(&b);
 }
 
-static void test_json_string_plain(void **state)
+static void
+test_json_string_plain(void **state)
 {
 	(void)state;
 	check_json("", 0, "\"\"");
@@ -168,7 +177,8 @@ static void test_json_string_plain(void **state)
 	check_json("abcdef", 3, "\"abc\"");
 }
 
-static void test_json_string_quotes_and_backslashes(void **state)
+static void
+test_json_string_quotes_and_backslashes(void **state)
 {
 	(void)state;
 	check_json("say \"hi\"", 8, "\"say \\\"hi\\\"\"");
@@ -177,7 +187,8 @@ static void test_json_string_quotes_and_backslashes(void **state)
 	check_json("\\\"\\", 3, "\"\\\\\\\"\\\\\"");
 }
 
-static void test_json_string_control_characters(void **state)
+static void
+test_json_string_control_characters(void **state)
 {
 	(void)state;
 	check_json("a\nb", 3, "\"a\\nb\"");
@@ -190,7 +201,8 @@ static void test_json_string_control_characters(void **state)
 	check_json(" \x7f", 2, "\" \x7f\"");
 }
 
-static void test_json_string_appends(void **state)
+static void
+test_json_string_appends(void **state)
 {
 	struct buf b;
 
@@ -203,7 +215,8 @@ static void test_json_string_appends(void **state)
 	buf_cleanup(&b);
 }
 
-static void test_reset_keeps_memory(void **state)
+static void
+test_reset_keeps_memory(void **state)
 {
 	struct buf b;
 	char *before;
@@ -231,7 +244,8 @@ static void test_reset_keeps_memory(void **state)
 	assert_int_equal(b.len, 0);
 }
 
-static void test_steal(void **state)
+static void
+test_steal(void **state)
 {
 	struct buf b;
 	size_t len = 99;
@@ -257,7 +271,8 @@ static void test_steal(void **state)
 	assert_null(b.data);
 }
 
-static void test_steal_empty(void **state)
+static void
+test_steal_empty(void **state)
 {
 	struct buf b;
 	size_t len = 99;
@@ -273,7 +288,8 @@ static void test_steal_empty(void **state)
 	free(s);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_init_is_empty),

@@ -14,7 +14,8 @@
 
 /* The tests may run under a harness that exports KOMPAS_* variables:
  * start every test from a clean environment. */
-static int clear_env(void **state)
+static int
+clear_env(void **state)
 {
 	(void)state;
 	for (;;) {
@@ -34,7 +35,8 @@ static int clear_env(void **state)
 
 /* Parse text into a fresh config (defaults first). Returns the result;
  * *c must be cleaned up by the caller. */
-static int parse(struct config *c, const char *text, char *err, size_t errlen)
+static int
+parse(struct config *c, const char *text, char *err, size_t errlen)
 {
 	config_init(c);
 	err[0] = '\0';
@@ -42,7 +44,8 @@ static int parse(struct config *c, const char *text, char *err, size_t errlen)
 }
 
 /* text must be refused with exactly message in err. */
-static void expect_error(const char *text, const char *message)
+static void
+expect_error(const char *text, const char *message)
 {
 	struct config c;
 	char err[512];
@@ -54,7 +57,8 @@ static void expect_error(const char *text, const char *message)
 	config_cleanup(&c);
 }
 
-static void test_defaults(void **state)
+static void
+test_defaults(void **state)
 {
 	struct config c;
 
@@ -94,7 +98,8 @@ static void test_defaults(void **state)
 	assert_null(c.listen);
 }
 
-static void test_empty_text_keeps_defaults(void **state)
+static void
+test_empty_text_keeps_defaults(void **state)
 {
 	struct config c;
 	char err[128];
@@ -145,7 +150,8 @@ static const char full_conf[] = "# kompas.conf\n"
                                 "schema_dir = /usr/share/kompas/schema\n"
                                 "openapi = /usr/share/kompas/openapi.yaml\n";
 
-static void test_every_key(void **state)
+static void
+test_every_key(void **state)
 {
 	struct config c;
 	char err[256];
@@ -176,7 +182,8 @@ static void test_every_key(void **state)
 	config_cleanup(&c);
 }
 
-static void test_log_levels(void **state)
+static void
+test_log_levels(void **state)
 {
 	static const struct {
 		const char *name;
@@ -195,7 +202,8 @@ static void test_log_levels(void **state)
 	}
 }
 
-static void test_size_suffixes(void **state)
+static void
+test_size_suffixes(void **state)
 {
 	static const struct {
 		const char *value;
@@ -217,7 +225,8 @@ static void test_size_suffixes(void **state)
 	}
 }
 
-static void test_size_errors(void **state)
+static void
+test_size_errors(void **state)
 {
 	(void)state;
 	expect_error("[http]\nbody_limit = 65M\n",
@@ -245,7 +254,8 @@ static void test_size_errors(void **state)
 	expect_error("[http]\nport = 8k\n", "test.conf:2: value of 'port' is not a whole number");
 }
 
-static void test_number_errors(void **state)
+static void
+test_number_errors(void **state)
 {
 	(void)state;
 	expect_error("[http]\nport = 65536\n",
@@ -277,7 +287,8 @@ static void test_number_errors(void **state)
 	             "test.conf:2: value of 'port' is not a whole number");
 }
 
-static void test_boundaries_accepted(void **state)
+static void
+test_boundaries_accepted(void **state)
 {
 	struct config c;
 	char err[256];
@@ -295,7 +306,8 @@ static void test_boundaries_accepted(void **state)
 	config_cleanup(&c);
 }
 
-static void test_string_lengths(void **state)
+static void
+test_string_lengths(void **state)
 {
 	struct config c;
 	char text[200], err[256];
@@ -318,7 +330,8 @@ static void test_string_lengths(void **state)
 	config_cleanup(&c);
 }
 
-static void test_quoted_values(void **state)
+static void
+test_quoted_values(void **state)
 {
 	struct config c;
 	char err[256];
@@ -343,7 +356,8 @@ static void test_quoted_values(void **state)
 	config_cleanup(&c);
 }
 
-static void test_quote_errors(void **state)
+static void
+test_quote_errors(void **state)
 {
 	(void)state;
 	expect_error("[database]\nconninfo = \"dbname=x\n",
@@ -354,7 +368,8 @@ static void test_quote_errors(void **state)
 	             "test.conf:4: unexpected text after quoted value");
 }
 
-static void test_comments(void **state)
+static void
+test_comments(void **state)
 {
 	struct config c;
 	char err[256];
@@ -384,7 +399,8 @@ static void test_comments(void **state)
 	             "test.conf:2: value of 'schema_dir' must be 1 to 4096 characters");
 }
 
-static void test_comment_after_section_header(void **state)
+static void
+test_comment_after_section_header(void **state)
 {
 	struct config c;
 	char err[256];
@@ -399,7 +415,8 @@ static void test_comment_after_section_header(void **state)
 	config_cleanup(&c);
 }
 
-static void test_whitespace_and_crlf(void **state)
+static void
+test_whitespace_and_crlf(void **state)
 {
 	struct config c;
 	char err[256];
@@ -424,7 +441,8 @@ static void test_whitespace_and_crlf(void **state)
 	             "test.conf:3: unknown key 'nope' in section [http]");
 }
 
-static void test_structure_errors(void **state)
+static void
+test_structure_errors(void **state)
 {
 	(void)state;
 	expect_error("[http]\nport = 80\n[server]\nport = 81\n",
@@ -457,7 +475,8 @@ static void test_structure_errors(void **state)
 	             "test.conf:2: value of 'level' must be one of debug, info, warn, error");
 }
 
-static void test_nul_byte(void **state)
+static void
+test_nul_byte(void **state)
 {
 	struct config c;
 	static const char text[] = "[http]\nport = 8\0\n";
@@ -471,7 +490,8 @@ static void test_nul_byte(void **state)
 	config_cleanup(&c);
 }
 
-static void test_keys_before_error_are_kept(void **state)
+static void
+test_keys_before_error_are_kept(void **state)
 {
 	struct config c;
 	char err[256];
@@ -488,7 +508,8 @@ static void test_keys_before_error_are_kept(void **state)
 	config_cleanup(&c);
 }
 
-static void test_error_buffer_truncation(void **state)
+static void
+test_error_buffer_truncation(void **state)
 {
 	struct config c;
 	char err[12];
@@ -501,7 +522,8 @@ static void test_error_buffer_truncation(void **state)
 	config_cleanup(&c);
 }
 
-static void test_parse_uses_len(void **state)
+static void
+test_parse_uses_len(void **state)
 {
 	struct config c;
 	static const char text[] = "[http]\nport = 90\nport = 91\n";
@@ -517,7 +539,8 @@ static void test_parse_uses_len(void **state)
 
 /* ---- environment ------------------------------------------------------- */
 
-static void test_env_overrides(void **state)
+static void
+test_env_overrides(void **state)
 {
 	struct config c;
 	char err[256] = "";
@@ -556,7 +579,8 @@ static void test_env_overrides(void **state)
 	clear_env(NULL);
 }
 
-static void test_env_over_file(void **state)
+static void
+test_env_over_file(void **state)
 {
 	struct config c;
 	char err[256];
@@ -574,7 +598,8 @@ static void test_env_over_file(void **state)
 	clear_env(NULL);
 }
 
-static void expect_env_error(const char *name, const char *value, const char *message)
+static void
+expect_env_error(const char *name, const char *value, const char *message)
 {
 	struct config c;
 	char err[256] = "";
@@ -588,7 +613,8 @@ static void expect_env_error(const char *name, const char *value, const char *me
 	config_cleanup(&c);
 }
 
-static void test_env_rejects_bad_values(void **state)
+static void
+test_env_rejects_bad_values(void **state)
 {
 	(void)state;
 	expect_env_error("KOMPAS_HTTP_PORT", "http",
@@ -614,7 +640,8 @@ static void test_env_rejects_bad_values(void **state)
 
 /* ---- files ------------------------------------------------------------- */
 
-static char *write_temp(const char *text)
+static char *
+write_temp(const char *text)
 {
 	char *path = strdup("/tmp/kompas-test-config-XXXXXX");
 	int fd;
@@ -630,7 +657,8 @@ static char *write_temp(const char *text)
 	return path;
 }
 
-static void test_load_file(void **state)
+static void
+test_load_file(void **state)
 {
 	struct config c;
 	char err[512] = "";
@@ -647,7 +675,8 @@ static void test_load_file(void **state)
 	free(path);
 }
 
-static void test_load_file_error_names_file_and_line(void **state)
+static void
+test_load_file_error_names_file_and_line(void **state)
 {
 	struct config c;
 	char err[512] = "";
@@ -665,7 +694,8 @@ static void test_load_file_error_names_file_and_line(void **state)
 	free(path);
 }
 
-static void test_load_empty_file(void **state)
+static void
+test_load_empty_file(void **state)
 {
 	struct config c;
 	char err[512] = "";
@@ -680,7 +710,8 @@ static void test_load_empty_file(void **state)
 	free(path);
 }
 
-static void test_load_missing_file(void **state)
+static void
+test_load_missing_file(void **state)
 {
 	struct config c;
 	char err[512] = "";
@@ -695,7 +726,8 @@ static void test_load_missing_file(void **state)
 	config_cleanup(&c);
 }
 
-static void test_load_directory(void **state)
+static void
+test_load_directory(void **state)
 {
 	struct config c;
 	char err[512] = "";
@@ -707,7 +739,8 @@ static void test_load_directory(void **state)
 	config_cleanup(&c);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(test_defaults, clear_env),

@@ -11,7 +11,8 @@
 
 #include "../../lib/errors.h"
 
-static void test_table_check_and_round_trip(void **state)
+static void
+test_table_check_and_round_trip(void **state)
 {
 	char why[256] = "untouched";
 
@@ -38,7 +39,8 @@ static void test_table_check_and_round_trip(void **state)
 	}
 }
 
-static void test_out_of_range_is_internal(void **state)
+static void
+test_out_of_range_is_internal(void **state)
 {
 	const struct err_def *internal = err_get(ERR_INTERNAL);
 
@@ -50,7 +52,8 @@ static void test_out_of_range_is_internal(void **state)
 	assert_ptr_equal(err_get((enum err_code) - 1), internal);
 }
 
-static void test_find_unknown(void **state)
+static void
+test_find_unknown(void **state)
 {
 	(void)state;
 	assert_non_null(err_find("not_found"));
@@ -98,7 +101,8 @@ static const struct {
 };
 
 /* The codes are a public, stable interface: pin every one of them. */
-static void test_codes_and_statuses_are_stable(void **state)
+static void
+test_codes_and_statuses_are_stable(void **state)
 {
 	(void)state;
 	assert_int_equal(sizeof(expected) / sizeof(expected[0]), ERR__COUNT);
@@ -113,7 +117,8 @@ static void test_codes_and_statuses_are_stable(void **state)
 	}
 }
 
-static char *markdown(size_t *len)
+static char *
+markdown(size_t *len)
 {
 	char *text = NULL;
 	size_t n = 0;
@@ -128,7 +133,8 @@ static char *markdown(size_t *len)
 	return text;
 }
 
-static void test_markdown_contains_every_code(void **state)
+static void
+test_markdown_contains_every_code(void **state)
 {
 	size_t len;
 	char *md = markdown(&len);
@@ -172,7 +178,8 @@ static void test_markdown_contains_every_code(void **state)
 	free(md);
 }
 
-static void test_markdown_is_deterministic(void **state)
+static void
+test_markdown_is_deterministic(void **state)
 {
 	char *a = markdown(NULL);
 	char *b = markdown(NULL);
@@ -185,7 +192,8 @@ static void test_markdown_is_deterministic(void **state)
 	free(b);
 }
 
-static void test_markdown_to_tmpfile(void **state)
+static void
+test_markdown_to_tmpfile(void **state)
 {
 	FILE *f = tmpfile();
 	char line[512];
@@ -202,7 +210,8 @@ static void test_markdown_to_tmpfile(void **state)
 	assert_int_equal(rows, ERR__COUNT);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table_check_and_round_trip),

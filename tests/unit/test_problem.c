@@ -13,7 +13,8 @@
 
 #include "../../lib/problem.h"
 
-static const char *str_member(const json_t *o, const char *key)
+static const char *
+str_member(const json_t *o, const char *key)
 {
 	const json_t *v = json_object_get(o, key);
 
@@ -22,7 +23,8 @@ static const char *str_member(const json_t *o, const char *key)
 	return json_string_value(v);
 }
 
-static void test_new_with_detail_and_request_id(void **state)
+static void
+test_new_with_detail_and_request_id(void **state)
 {
 	json_t *p = problem_new(ERR_NOT_FOUND, "No centre with that id.", "req-123");
 
@@ -43,7 +45,8 @@ static void test_new_with_detail_and_request_id(void **state)
 	json_decref(p);
 }
 
-static void test_new_default_detail_no_request_id(void **state)
+static void
+test_new_default_detail_no_request_id(void **state)
 {
 	json_t *p = problem_new(ERR_METHOD_NOT_ALLOWED, NULL, NULL);
 
@@ -59,7 +62,8 @@ static void test_new_default_detail_no_request_id(void **state)
 	json_decref(p);
 }
 
-static void test_new_for_every_code(void **state)
+static void
+test_new_for_every_code(void **state)
 {
 	(void)state;
 	for (int i = 0; i < ERR__COUNT; i++) {
@@ -76,7 +80,8 @@ static void test_new_for_every_code(void **state)
 	}
 }
 
-static void test_add_field_errors_accumulate(void **state)
+static void
+test_add_field_errors_accumulate(void **state)
 {
 	json_t *p = problem_new(ERR_VALIDATION_FAILED, NULL, "req-1");
 	const json_t *errors, *e;
@@ -116,7 +121,8 @@ static void test_add_field_errors_accumulate(void **state)
 	json_decref(p);
 }
 
-static void test_field_error_count_without_errors(void **state)
+static void
+test_field_error_count_without_errors(void **state)
 {
 	json_t *o = json_object();
 
@@ -131,7 +137,8 @@ static void test_field_error_count_without_errors(void **state)
 	json_decref(o);
 }
 
-static void test_problem_serialises(void **state)
+static void
+test_problem_serialises(void **state)
 {
 	json_t *p = problem_new(ERR_CONFLICT, "Slug \"x\" taken", NULL);
 	char *text;
@@ -152,7 +159,8 @@ static void test_problem_serialises(void **state)
 	free(text);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_new_with_detail_and_request_id),

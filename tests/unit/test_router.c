@@ -10,12 +10,14 @@
 
 #include "../../lib/router.h"
 
-static void h_a(struct http_request *rq)
+static void
+h_a(struct http_request *rq)
 {
 	(void)rq;
 }
 
-static void h_b(struct http_request *rq)
+static void
+h_b(struct http_request *rq)
 {
 	(void)rq;
 }
@@ -36,13 +38,15 @@ static const struct route table[] = {
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
-static enum router_result match(const char *method, const char *path, struct router_match *m)
+static enum router_result
+match(const char *method, const char *path, struct router_match *m)
 {
 	memset(m, 0x5A, sizeof(*m));
 	return router_match(table, NTABLE, method, path, m);
 }
 
-static void test_table_is_valid(void **state)
+static void
+test_table_is_valid(void **state)
 {
 	char why[128] = "";
 
@@ -50,7 +54,8 @@ static void test_table_is_valid(void **state)
 	assert_int_equal(router_check_table(table, NTABLE, why, sizeof(why)), 0);
 }
 
-static void test_literal_match(void **state)
+static void
+test_literal_match(void **state)
 {
 	struct router_match m;
 
@@ -70,7 +75,8 @@ static void test_literal_match(void **state)
 	assert_string_equal(m.route->method, "POST");
 }
 
-static void test_params(void **state)
+static void
+test_params(void **state)
 {
 	struct router_match m;
 
@@ -98,7 +104,8 @@ static void test_params(void **state)
 	assert_string_equal(router_param(&m, "staff"), "s7");
 }
 
-static void test_param_does_not_match_empty_or_several_segments(void **state)
+static void
+test_param_does_not_match_empty_or_several_segments(void **state)
 {
 	struct router_match m;
 
@@ -113,7 +120,8 @@ static void test_param_does_not_match_empty_or_several_segments(void **state)
 	assert_int_equal(match("GET", "/v1/requests/history", &m), ROUTER_NOT_FOUND);
 }
 
-static void test_head_is_answered_by_get(void **state)
+static void
+test_head_is_answered_by_get(void **state)
 {
 	struct router_match m;
 
@@ -131,7 +139,8 @@ static void test_head_is_answered_by_get(void **state)
 	assert_string_equal(m.allow, "POST");
 }
 
-static void test_not_found(void **state)
+static void
+test_not_found(void **state)
 {
 	struct router_match m;
 
@@ -153,7 +162,8 @@ static void test_not_found(void **state)
 	assert_int_equal(match("GET", "/v1/health/x", &m), ROUTER_NOT_FOUND);
 }
 
-static void test_method_not_allowed_lists_allow(void **state)
+static void
+test_method_not_allowed_lists_allow(void **state)
 {
 	struct router_match m;
 
@@ -176,7 +186,8 @@ static void test_method_not_allowed_lists_allow(void **state)
 	assert_string_equal(m.allow, "GET, HEAD");
 }
 
-static void test_allow_covers_literal_and_param_routes(void **state)
+static void
+test_allow_covers_literal_and_param_routes(void **state)
 {
 	struct router_match m;
 
@@ -187,7 +198,8 @@ static void test_allow_covers_literal_and_param_routes(void **state)
 	assert_string_equal(m.allow, "GET, HEAD, PATCH, DELETE");
 }
 
-static void test_table_order_wins(void **state)
+static void
+test_table_order_wins(void **state)
 {
 	struct router_match m;
 
@@ -203,7 +215,8 @@ static void test_table_order_wins(void **state)
 	assert_string_equal(router_param(&m, "id"), "stats");
 }
 
-static void test_table_order_param_first(void **state)
+static void
+test_table_order_param_first(void **state)
 {
 	static const struct route t[] = {
 	    {.method = "GET", .pattern = "/a/{x}", .handler = h_a},
@@ -223,7 +236,8 @@ static void test_table_order_param_first(void **state)
 	assert_int_equal(m.nparams, 0);
 }
 
-static void test_trailing_slash_is_not_found(void **state)
+static void
+test_trailing_slash_is_not_found(void **state)
 {
 	struct router_match m;
 
@@ -236,7 +250,8 @@ static void test_trailing_slash_is_not_found(void **state)
 	assert_int_equal(match("GET", "//v1/health", &m), ROUTER_NOT_FOUND);
 }
 
-static void test_segment_length_limit(void **state)
+static void
+test_segment_length_limit(void **state)
 {
 	struct router_match m;
 	char path[512];
@@ -268,7 +283,8 @@ static void test_segment_length_limit(void **state)
 	assert_int_equal(match("GET", path, &m), ROUTER_NOT_FOUND);
 }
 
-static void test_four_params(void **state)
+static void
+test_four_params(void **state)
 {
 	static const struct route t[] = {
 	    {.method = "GET", .pattern = "/{a}/{b}/{c}/{d}", .handler = h_a},
@@ -287,7 +303,8 @@ static void test_four_params(void **state)
 	assert_int_equal(router_match(t, 1, "GET", "/1/22/333", &m), ROUTER_NOT_FOUND);
 }
 
-static void test_empty_table(void **state)
+static void
+test_empty_table(void **state)
 {
 	struct router_match m;
 	char why[64];
@@ -301,7 +318,8 @@ static void test_empty_table(void **state)
 	assert_ptr_equal(m.route, &table[0]);
 }
 
-static void test_no_pointer_to_arguments(void **state)
+static void
+test_no_pointer_to_arguments(void **state)
 {
 	struct router_match m;
 	char path[] = "/v1/centres/abc";
@@ -313,7 +331,8 @@ static void test_no_pointer_to_arguments(void **state)
 }
 
 /* Check that a one- or two-route table is refused with a reason. */
-static void expect_bad(const char *pattern1, const char *pattern2, const char *reason_part)
+static void
+expect_bad(const char *pattern1, const char *pattern2, const char *reason_part)
 {
 	struct route t[2] = {
 	    {.method = "GET", .pattern = pattern1, .handler = h_a},
@@ -326,7 +345,8 @@ static void expect_bad(const char *pattern1, const char *pattern2, const char *r
 		fail_msg("pattern %s: reason \"%s\" lacks \"%s\"", pattern1, why, reason_part);
 }
 
-static void test_check_rejects_malformed_patterns(void **state)
+static void
+test_check_rejects_malformed_patterns(void **state)
 {
 	(void)state;
 	expect_bad("v1/health", NULL, "not absolute");
@@ -345,7 +365,8 @@ static void test_check_rejects_malformed_patterns(void **state)
 	expect_bad("/{a}/{b}/{c}/{d}/{e}", NULL, "more than 4 parameters");
 }
 
-static void test_check_accepts_edge_patterns(void **state)
+static void
+test_check_accepts_edge_patterns(void **state)
 {
 	static const struct route t[] = {
 	    {.method = "GET", .pattern = "/", .handler = h_a},
@@ -367,7 +388,8 @@ static void test_check_accepts_edge_patterns(void **state)
 	assert_int_equal(m.index, 2);
 }
 
-static void test_check_rejects_incomplete_routes(void **state)
+static void
+test_check_rejects_incomplete_routes(void **state)
 {
 	struct route t[1] = {{.method = "GET", .pattern = "/a", .handler = NULL}};
 	char why[128] = "";
@@ -387,7 +409,8 @@ static void test_check_rejects_incomplete_routes(void **state)
 	assert_int_equal(router_check_table(t, 1, why, sizeof(why)), 0);
 }
 
-static void test_check_rejects_duplicates(void **state)
+static void
+test_check_rejects_duplicates(void **state)
 {
 	static const struct route t[] = {
 	    {.method = "GET", .pattern = "/a/{id}", .handler = h_a},
@@ -404,7 +427,8 @@ static void test_check_rejects_duplicates(void **state)
 	assert_string_equal(why, "GET /a/{id} appears twice");
 }
 
-static void test_check_reports_the_bad_route(void **state)
+static void
+test_check_reports_the_bad_route(void **state)
 {
 	static const struct route t[] = {
 	    {.method = "GET", .pattern = "/ok", .handler = h_a},
@@ -421,7 +445,8 @@ static void test_check_reports_the_bad_route(void **state)
 	assert_string_equal(why, "/bad");
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table_is_valid),

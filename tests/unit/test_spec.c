@@ -16,7 +16,8 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static json_t *parse(const char *text)
+static json_t *
+parse(const char *text)
 {
 	json_error_t jerr;
 	json_t *v = json_loads(text, JSON_DECODE_ANY, &jerr);
@@ -26,7 +27,8 @@ static json_t *parse(const char *text)
 	return v;
 }
 
-static json_t *new_problem(void)
+static json_t *
+new_problem(void)
 {
 	return problem_new(ERR_VALIDATION_FAILED, NULL, NULL);
 }
@@ -34,7 +36,8 @@ static json_t *new_problem(void)
 /* Validate text against spec; returns the number of errors and leaves the
  * problem in *out (caller decrefs). Checks the return value equals the
  * number of entries in "errors". */
-static size_t check(const struct spec_field *spec, const char *text, json_t **out)
+static size_t
+check(const struct spec_field *spec, const char *text, json_t **out)
 {
 	json_t *obj = parse(text);
 	json_t *p = new_problem();
@@ -56,7 +59,8 @@ static size_t check(const struct spec_field *spec, const char *text, json_t **ou
 }
 
 /* The i-th error of p must be (field, code). */
-static void expect_error(const json_t *p, size_t i, const char *field, const char *code)
+static void
+expect_error(const json_t *p, size_t i, const char *field, const char *code)
 {
 	const json_t *e = json_array_get(json_object_get(p, "errors"), i);
 	const char *f, *c, *msg;
@@ -74,15 +78,16 @@ static void expect_error(const json_t *p, size_t i, const char *field, const cha
 		fail_msg("error #%zu is %s %s (%s), want %s %s", i, f, c, msg, field, code);
 }
 
-static const char *error_message(const json_t *p, size_t i)
+static const char *
+error_message(const json_t *p, size_t i)
 {
 	return json_string_value(
 	    json_object_get(json_array_get(json_object_get(p, "errors"), i), "message"));
 }
 
 /* Validate and expect exactly one error (field, code). */
-static void expect_one(const struct spec_field *spec, const char *text, const char *field,
-                       const char *code)
+static void
+expect_one(const struct spec_field *spec, const char *text, const char *field, const char *code)
 {
 	json_t *p;
 	size_t n = check(spec, text, &p);
@@ -93,7 +98,8 @@ static void expect_one(const struct spec_field *spec, const char *text, const ch
 	json_decref(p);
 }
 
-static void expect_valid(const struct spec_field *spec, const char *text)
+static void
+expect_valid(const struct spec_field *spec, const char *text)
 {
 	json_t *p;
 	size_t n = check(spec, text, &p);
@@ -199,7 +205,8 @@ static const struct spec_field formats_spec[] = {
 
 /* ---- types, required, nullable ---------------------------------------- */
 
-static void test_all_types_valid(void **state)
+static void
+test_all_types_valid(void **state)
 {
 	(void)state;
 	expect_valid(
@@ -213,7 +220,8 @@ static void test_all_types_valid(void **state)
 	expect_one(types_spec, "{\"i\":true}", "i", "wrong_type");
 }
 
-static void test_wrong_types(void **state)
+static void
+test_wrong_types(void **state)
 {
 	json_t *p;
 
@@ -235,7 +243,8 @@ static void test_wrong_types(void **state)
 	json_decref(p);
 }
 
-static void test_required(void **state)
+static void
+test_required(void **state)
 {
 	json_t *p;
 
@@ -248,7 +257,8 @@ static void test_required(void **state)
 	json_decref(p);
 }
 
-static void test_nullable(void **state)
+static void
+test_nullable(void **state)
 {
 	json_t *p;
 
@@ -265,7 +275,8 @@ static void test_nullable(void **state)
 
 /* ---- bounds ----------------------------------------------------------- */
 
-static void test_utf8_length(void **state)
+static void
+test_utf8_length(void **state)
 {
 	(void)state;
 	assert_int_equal(spec_utf8_length("", 0), 0);
@@ -276,7 +287,8 @@ static void test_utf8_length(void **state)
 	assert_int_equal(spec_utf8_length("a\xc3\xa6z", 2), 2);               /* only len bytes */
 }
 
-static void test_string_bounds_in_characters(void **state)
+static void
+test_string_bounds_in_characters(void **state)
 {
 	json_t *p;
 
@@ -301,7 +313,8 @@ static void test_string_bounds_in_characters(void **state)
 	json_decref(p);
 }
 
-static void test_no_bounds_when_zero(void **state)
+static void
+test_no_bounds_when_zero(void **state)
 {
 	char text[5000];
 
@@ -317,7 +330,8 @@ static void test_no_bounds_when_zero(void **state)
 	expect_one(bounds_spec, text, "s", "too_long");
 }
 
-static void test_number_bounds(void **state)
+static void
+test_number_bounds(void **state)
 {
 	json_t *p;
 
@@ -344,7 +358,8 @@ static void test_number_bounds(void **state)
 	json_decref(p);
 }
 
-static void test_integer_bounds_are_exact(void **state)
+static void
+test_integer_bounds_are_exact(void **state)
 {
 	(void)state;
 	/* 2^53 + 1 is not representable as a double: it must still be
@@ -356,7 +371,8 @@ static void test_integer_bounds_are_exact(void **state)
 
 /* ---- arrays ------------------------------------------------------------ */
 
-static void test_array_counts(void **state)
+static void
+test_array_counts(void **state)
 {
 	json_t *p;
 
@@ -373,7 +389,8 @@ static void test_array_counts(void **state)
 	expect_valid(array_spec, "{\"any\":[1,\"a\",null,{},[],1,1]}");
 }
 
-static void test_array_unique(void **state)
+static void
+test_array_unique(void **state)
 {
 	json_t *p;
 
@@ -392,7 +409,8 @@ static void test_array_unique(void **state)
 	json_decref(p);
 }
 
-static void test_array_items(void **state)
+static void
+test_array_items(void **state)
 {
 	json_t *p;
 
@@ -409,7 +427,8 @@ static void test_array_items(void **state)
 	expect_one(array_spec, "{\"emails\":[null]}", "emails[0]", "wrong_type");
 }
 
-static void test_array_of_objects(void **state)
+static void
+test_array_of_objects(void **state)
 {
 	json_t *p;
 
@@ -429,7 +448,8 @@ static void test_array_of_objects(void **state)
 
 /* ---- nested objects ---------------------------------------------------- */
 
-static void test_nested_objects(void **state)
+static void
+test_nested_objects(void **state)
 {
 	json_t *p;
 
@@ -456,7 +476,8 @@ static void test_nested_objects(void **state)
 	json_decref(p);
 }
 
-static void test_prefix_and_non_object(void **state)
+static void
+test_prefix_and_non_object(void **state)
 {
 	json_t *p = new_problem();
 	json_t *arr = parse("[1,2]");
@@ -480,7 +501,8 @@ static void test_prefix_and_non_object(void **state)
 
 /* ---- enum -------------------------------------------------------------- */
 
-static void test_enum(void **state)
+static void
+test_enum(void **state)
 {
 	json_t *p;
 
@@ -498,14 +520,16 @@ static void test_enum(void **state)
 
 /* ---- formats ----------------------------------------------------------- */
 
-static void test_format_none(void **state)
+static void
+test_format_none(void **state)
 {
 	(void)state;
 	assert_true(spec_format_ok(SPEC_FMT_NONE, ""));
 	assert_true(spec_format_ok(SPEC_FMT_NONE, "anything at all"));
 }
 
-static void test_format_date(void **state)
+static void
+test_format_date(void **state)
 {
 	(void)state;
 	assert_true(spec_format_ok(SPEC_FMT_DATE, "2024-01-31"));
@@ -541,7 +565,8 @@ static void test_format_date(void **state)
 	assert_false(spec_format_ok(SPEC_FMT_DATE, "+202-01-01"));
 }
 
-static void test_format_datetime(void **state)
+static void
+test_format_datetime(void **state)
 {
 	(void)state;
 	assert_true(spec_format_ok(SPEC_FMT_DATETIME, "2024-02-29T12:34:56Z"));
@@ -575,7 +600,8 @@ static void test_format_datetime(void **state)
 	assert_false(spec_format_ok(SPEC_FMT_DATETIME, "2024-01-01T1a:00:00Z"));
 }
 
-static void test_format_email(void **state)
+static void
+test_format_email(void **state)
 {
 	char s[300];
 
@@ -632,7 +658,8 @@ static void test_format_email(void **state)
 	assert_false(spec_format_ok(SPEC_FMT_EMAIL, s));
 }
 
-static void test_format_uuid(void **state)
+static void
+test_format_uuid(void **state)
 {
 	(void)state;
 	assert_true(spec_format_ok(SPEC_FMT_UUID, "123e4567-e89b-12d3-a456-426614174000"));
@@ -648,7 +675,8 @@ static void test_format_uuid(void **state)
 	assert_false(spec_format_ok(SPEC_FMT_UUID, "{23e4567-e89b-12d3-a456-426614174000}"));
 }
 
-static void test_format_postal_code_dk(void **state)
+static void
+test_format_postal_code_dk(void **state)
 {
 	(void)state;
 	assert_true(spec_format_ok(SPEC_FMT_POSTAL_CODE_DK, "0800"));
@@ -667,7 +695,8 @@ static void test_format_postal_code_dk(void **state)
 	assert_false(spec_format_ok(SPEC_FMT_POSTAL_CODE_DK, ""));
 }
 
-static void test_format_url(void **state)
+static void
+test_format_url(void **state)
 {
 	(void)state;
 	assert_true(spec_format_ok(SPEC_FMT_URL, "https://example.dk"));
@@ -688,7 +717,8 @@ static void test_format_url(void **state)
 	assert_false(spec_format_ok(SPEC_FMT_URL, "https://example.dk/\n"));
 }
 
-static int cvr_checksum(const char *s)
+static int
+cvr_checksum(const char *s)
 {
 	static const int w[] = {2, 7, 6, 5, 4, 3, 2, 1};
 	int sum = 0;
@@ -698,7 +728,8 @@ static int cvr_checksum(const char *s)
 	return sum % 11;
 }
 
-static void test_format_cvr(void **state)
+static void
+test_format_cvr(void **state)
 {
 	char s[9];
 	int valid = 0;
@@ -737,7 +768,8 @@ static void test_format_cvr(void **state)
 	assert_int_equal(valid, 1);
 }
 
-static void test_format_slug(void **state)
+static void
+test_format_slug(void **state)
 {
 	(void)state;
 	assert_true(spec_format_ok(SPEC_FMT_SLUG, "aarhus"));
@@ -753,7 +785,8 @@ static void test_format_slug(void **state)
 	assert_false(spec_format_ok(SPEC_FMT_SLUG, "\xc3\xa6r\xc3\xb8"));
 }
 
-static void test_formats_in_validation(void **state)
+static void
+test_formats_in_validation(void **state)
 {
 	json_t *p;
 
@@ -783,7 +816,8 @@ static void test_formats_in_validation(void **state)
 
 /* ---- control characters ------------------------------------------------ */
 
-static void test_control_characters(void **state)
+static void
+test_control_characters(void **state)
 {
 	json_t *p;
 
@@ -806,7 +840,8 @@ static void test_control_characters(void **state)
 	expect_one(text_spec, "{\"text\":\"del\\u007f\"}", "text", "invalid_format");
 }
 
-static void test_control_characters_embedded_nul(void **state)
+static void
+test_control_characters_embedded_nul(void **state)
 {
 	json_t *obj = json_object();
 	json_t *p = new_problem();
@@ -821,7 +856,8 @@ static void test_control_characters_embedded_nul(void **state)
 
 /* ---- unknown fields and collecting every error -------------------------- */
 
-static void test_unknown_fields(void **state)
+static void
+test_unknown_fields(void **state)
 {
 	json_t *p;
 	char text[300];
@@ -863,7 +899,8 @@ static const struct spec_field centre_spec[] = {
     {.name = "active", .type = SPEC_BOOLEAN, .flags = SPEC_REQUIRED},
     SPEC_END};
 
-static void test_all_errors_reported_at_once(void **state)
+static void
+test_all_errors_reported_at_once(void **state)
 {
 	json_t *p;
 	json_t *obj = parse("{\"name\":\"X\",\"postal_code\":\"12\",\"email\":\"nope\","
@@ -896,7 +933,8 @@ static void test_all_errors_reported_at_once(void **state)
 	json_decref(p);
 }
 
-static void test_errors_accumulate_across_calls(void **state)
+static void
+test_errors_accumulate_across_calls(void **state)
 {
 	json_t *p = new_problem();
 	json_t *a = parse("{}");
@@ -934,7 +972,8 @@ static const struct spec_field query_required_spec[] = {
     SPEC_END};
 
 /* Parse query strings; returns the typed object or NULL, with problem. */
-static json_t *query(const struct spec_field *spec, const char *strings_text, json_t **problem)
+static json_t *
+query(const struct spec_field *spec, const char *strings_text, json_t **problem)
 {
 	json_t *strings = parse(strings_text);
 	char *before = json_dumps(strings, JSON_SORT_KEYS);
@@ -955,8 +994,9 @@ static json_t *query(const struct spec_field *spec, const char *strings_text, js
 	return typed;
 }
 
-static void expect_query_error(const struct spec_field *spec, const char *strings_text,
-                               const char *field, const char *code)
+static void
+expect_query_error(const struct spec_field *spec, const char *strings_text, const char *field,
+                   const char *code)
 {
 	json_t *p;
 	json_t *typed = query(spec, strings_text, &p);
@@ -969,7 +1009,8 @@ static void expect_query_error(const struct spec_field *spec, const char *string
 	json_decref(p);
 }
 
-static void test_query_conversions(void **state)
+static void
+test_query_conversions(void **state)
 {
 	json_t *p;
 	json_t *t =
@@ -1030,7 +1071,8 @@ static void test_query_conversions(void **state)
 	json_decref(p);
 }
 
-static void test_query_bad_integers(void **state)
+static void
+test_query_bad_integers(void **state)
 {
 	static const char *const bad[] = {"{\"limit\":\"abc\"}",
 	                                  "{\"limit\":\"12abc\"}",
@@ -1053,7 +1095,8 @@ static void test_query_bad_integers(void **state)
 	json_decref(p);
 }
 
-static void test_query_bad_numbers_and_booleans(void **state)
+static void
+test_query_bad_numbers_and_booleans(void **state)
 {
 	json_t *p;
 
@@ -1072,7 +1115,8 @@ static void test_query_bad_numbers_and_booleans(void **state)
 	json_decref(p);
 }
 
-static void test_query_lists(void **state)
+static void
+test_query_lists(void **state)
 {
 	json_t *p;
 
@@ -1088,7 +1132,8 @@ static void test_query_lists(void **state)
 	expect_query_error(query_spec, "{\"langs\":\"da,en,da\"}", "langs[2]", "duplicate_item");
 }
 
-static void test_query_validation_after_conversion(void **state)
+static void
+test_query_validation_after_conversion(void **state)
 {
 	(void)state;
 	expect_query_error(query_spec, "{\"limit\":\"0\"}", "limit", "too_small");
@@ -1102,7 +1147,8 @@ static void test_query_validation_after_conversion(void **state)
 	                   "invalid_format");
 }
 
-static void test_query_unknown_message(void **state)
+static void
+test_query_unknown_message(void **state)
 {
 	json_t *p;
 
@@ -1112,7 +1158,8 @@ static void test_query_unknown_message(void **state)
 	json_decref(p);
 }
 
-static void test_query_all_errors_at_once(void **state)
+static void
+test_query_all_errors_at_once(void **state)
 {
 	json_t *p;
 	json_t *t;
@@ -1148,7 +1195,8 @@ static void test_query_all_errors_at_once(void **state)
 	json_decref(p);
 }
 
-static void test_query_required_present(void **state)
+static void
+test_query_required_present(void **state)
 {
 	json_t *p;
 	json_t *t = query(query_required_spec, "{\"from\":\"2024-02-29\",\"page\":\"10\"}", &p);
@@ -1162,7 +1210,8 @@ static void test_query_required_present(void **state)
 	json_decref(p);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_all_types_valid),

@@ -31,9 +31,9 @@ static const char body[] =
 /* Marks a request whose first access-handler call has been seen. */
 static int request_seen;
 
-static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const char *url,
-                                 const char *method, const char *version, const char *upload_data,
-                                 size_t *upload_data_size, void **con_cls)
+static enum MHD_Result
+access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+          const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -63,7 +63,8 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn, const c
 	return ret;
 }
 
-static int parse_uint(const char *s, unsigned max, unsigned *out)
+static int
+parse_uint(const char *s, unsigned max, unsigned *out)
 {
 	char *end;
 	unsigned long v;
@@ -76,7 +77,8 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 	return 0;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	unsigned port, threads, timeout = 30, conn_limit = 1024, per_ip_limit = 64;
 	struct MHD_Daemon *d;
