@@ -70,6 +70,11 @@ void accounts_update(struct http_request *rq);
 void accounts_reset_password(struct http_request *rq);
 void me_change_password(struct http_request *rq);
 
+void requests_create(struct http_request *rq);
+void requests_list(struct http_request *rq);
+void requests_get(struct http_request *rq);
+void requests_status(struct http_request *rq);
+
 void api_keys_create(struct http_request *rq);
 void api_keys_list(struct http_request *rq);
 void api_keys_revoke(struct http_request *rq);
@@ -85,5 +90,7 @@ extern const struct spec_field accounts_list_query[];
 extern const struct spec_field me_password_spec[];
 extern const struct spec_field api_keys_create_spec[];
 extern const struct spec_field api_keys_list_query[];
+extern const struct spec_field requests_create_spec[];
+extern const struct spec_field requests_list_query[];
 
 #endif

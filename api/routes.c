@@ -44,6 +44,13 @@ const struct route api_routes[] = {
     {"POST", "/v1/api-keys", api_keys_create, DB | BODY, ROLE_ADMIN | ROLE_COORDINATOR,
      api_keys_create_spec, NULL},
     {"DELETE", "/v1/api-keys/{id}", api_keys_revoke, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL, NULL},
+    /* requests */
+    {"GET", "/v1/requests", requests_list, DB, ROLE_COORDINATOR, NULL, requests_list_query},
+    {"POST", "/v1/requests", requests_create, DB | BODY, ROLE_COORDINATOR | ROLE_PORTAL,
+     requests_create_spec, NULL},
+    {"GET", "/v1/requests/{id}", requests_get, DB, ROLE_COORDINATOR, NULL, NULL},
+    {"GET", "/v1/requests/{id}/status", requests_status, DB, ROLE_COORDINATOR | ROLE_PORTAL, NULL,
+     NULL},
     /* centres */
     {"GET", "/v1/centres", centres_list, DB, 0, NULL, centres_list_query},
     {"POST", "/v1/centres", centres_create, DB | BODY, ROLE_ADMIN, centres_create_spec, NULL},

@@ -367,3 +367,16 @@ crypto_hash_equal(const unsigned char a[CRYPTO_HASH_BYTES],
 {
 	return sodium_memcmp(a, b, CRYPTO_HASH_BYTES) == 0;
 }
+
+void
+crypto_uuid_v4(char out[37])
+{
+	unsigned char b[16];
+	char hex[33];
+
+	randombytes_buf(b, sizeof(b));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	sodium_bin2hex(hex, sizeof(hex), b, sizeof(b));
+	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
+}

@@ -87,6 +87,9 @@ unsigned char *crypto_open(const struct crypto_keys *keys, const char *ad, const
 /* The key id a sealed value was made with, or 0 when it is too short. */
 unsigned crypto_sealed_key_id(const void *sealed, size_t len);
 
+/* A random (version 4) UUID as text into out (37 bytes). */
+void crypto_uuid_v4(char out[37]);
+
 /* Hash a password with argon2id (crypto_pwhash_str, interactive limits).
  * Returns 0, or -1 when memory for the hash could not be had. */
 int crypto_password_hash(const char *password, char out[crypto_pwhash_STRBYTES]);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "log.h"
 #include "mem.h"
 
@@ -328,4 +330,37 @@ db_json_bool(const PGresult *res, int row, int col)
 	if (PQgetisnull(res, row, col))
 		return json_null();
 	return json_boolean(PQgetvalue(res, row, col)[0] == 't');
+}
+
+char *
+db_bytea_param(const void *data, size_t len)
+{
+	char *out = xmalloc(2 * len + 3);
+
+	out[0] = '\\';
+	out[1] = 'x';
+	sodium_bin2hex(out + 2, 2 * len + 1, data, len);
+	return out;
+}
+
+unsigned char *
+db_bytea_value(const PGresult *res, int row, int col, size_t *len)
+{
+	const char *v;
+	unsigned char *out;
+	size_t hexlen, binlen = 0;
+
+	if (PQgetisnull(res, row, col))
+		return NULL;
+	v = PQgetvalue(res, row, col);
+	if (strncmp(v, "\\x", 2) != 0)
+		return NULL;
+	hexlen = strlen(v + 2);
+	out = xmalloc(hexlen / 2 + 1);
+	if (sodium_hex2bin(out, hexlen / 2 + 1, v + 2, hexlen, NULL, &binlen, NULL) != 0) {
+		free(out);
+		return NULL;
+	}
+	*len = binlen;
+	return out;
 }

@@ -111,6 +111,14 @@ enum db_qs db_tx_run(struct db_conn *c, const char *iso, db_tx_fn fn, void *cls)
 /* The SQLSTATE of the last failed statement on c (e.g. "23503"), or NULL. */
 const char *db_last_sqlstate(const struct db_conn *c);
 
+/* A bytea parameter in text format ("\\x" and hex) for len bytes of data.
+ * Returns a new string (caller frees). */
+char *db_bytea_param(const void *data, size_t len);
+
+/* Decode a bytea column (text format) into a new buffer; *len gets its
+ * size. Returns NULL for SQL NULL or a malformed value. Caller frees. */
+unsigned char *db_bytea_value(const PGresult *res, int row, int col, size_t *len);
+
 /* Column col of row as JSON: a string, or null for SQL NULL. */
 json_t *db_json_text(const PGresult *res, int row, int col);
 

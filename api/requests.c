@@ -1,0 +1,604 @@
+/* requests.c - citizens' requests for a Kompasguide: intake from the
+ * portal and from coordinators, reading back (full for coordinators, a
+ * citizen-safe status for the portal), and exact search by phone or e-mail.
+ *
+ * The citizen's personal fields are sealed per field with the row id bound
+ * in (lib/crypto.h) before they reach SQL, and every access to them is
+ * written to the access log in the same transaction. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/crypto.h"
+#include "../lib/db.h"
+#include "../lib/http.h"
+#include "../lib/log.h"
+#include "../lib/problem.h"
+#include "../lib/spec.h"
+#include "access_log.h"
+#include "app.h"
+#include "auth.h"
+
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* The sealed personal fields, in column order. */
+static const char *const sealed_fields[] = {"name", "phone", "email", "address", "notes"};
+#define NSEALED 5
+
+#define REQUEST_COLUMNS                                                                            \
+	"id, centre_id, source, portal_reference, state, postal_code, age_band,"                   \
+	" preferred_language, contact_preference, heard_from, " TS("created_at") ", "               \
+	    TS("updated_at") ", version, anonymised_at IS NOT NULL,"                              \
+	    " name_sealed, phone_sealed, email_sealed, address_sealed, notes_sealed,"             \
+	    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define COL_SEALED 14
+#define COL_CURSOR 19
+
+static const char *const sources[] = {"portal", "phone", "walk_in", "municipal_referral",
+				      "relative_referral", NULL};
+static const char *const age_bands[] = {"18-24", "25-34", "35-49", "50-64", "65-79", "80+", NULL};
+static const char *const contact_prefs[] = {"phone", "email", "sms", "letter", NULL};
+static const char *const heard_from[] = {"socialkompas", "municipal_staff", "relative",
+					 "local_paper",	 "association",	    "other",
+					 NULL};
+static const char *const languages[] = {"da", "en", "de", "ar", "so", "tr", "fa", "ur", "pl",
+					"uk", "ru", "ro", "ti", "ku", "bs", "sv", "no", "es",
+					"fr", "vi", "th", "tl", NULL};
+
+static const struct spec_field citizen_spec[] = {
+    {.name = "name", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 200},
+    {.name = "phone", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .min = 8, .max = 30},
+    {.name = "email",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .max = 254,
+     .format = SPEC_FMT_EMAIL},
+    {.name = "address",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
+     .min = 1,
+     .max = 300},
+    {.name = "notes",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
+     .min = 1,
+     .max = 4000},
+    SPEC_END};
+
+const struct spec_field requests_create_spec[] = {
+    {.name = "source", .type = SPEC_STRING, .enum_values = sources},
+    {.name = "portal_reference", .type = SPEC_STRING, .min = 1, .max = 100},
+    {.name = "citizen", .type = SPEC_OBJECT, .flags = SPEC_REQUIRED, .fields = citizen_spec},
+    {.name = "postal_code",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .format = SPEC_FMT_POSTAL_CODE_DK},
+    {.name = "age_band", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .enum_values = age_bands},
+    {.name = "preferred_language",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .enum_values = languages},
+    {.name = "contact_preference",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .enum_values = contact_prefs},
+    {.name = "heard_from", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .enum_values = heard_from},
+    SPEC_END};
+
+const struct spec_field requests_list_query[] = {
+    {.name = "phone", .type = SPEC_STRING, .min = 8, .max = 30},
+    {.name = "email", .type = SPEC_STRING, .max = 254, .format = SPEC_FMT_EMAIL},
+    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
+    {.name = "cursor", .type = SPEC_STRING, .min = 1, .max = 80},
+    SPEC_END};
+
+/* The address a sealed field is bound to: "request/<id>/<field>". */
+static void
+seal_place(char *out, size_t outlen, const char *id, const char *field)
+{
+	snprintf(out, outlen, "request/%s/%s", id, field);
+}
+
+/* Open the sealed field i of row into a JSON string (null when absent).
+ * A value that does not open (tampered, moved, unknown key) is reported
+ * by setting *broken and returned as null: never as garbage. */
+static json_t *
+open_field(const PGresult *res, int row, int i, const char *id, bool *broken)
+{
+	size_t len = 0, plen = 0;
+	unsigned char *sealed = db_bytea_value(res, row, COL_SEALED + i, &len);
+	unsigned char *plain;
+	char place[96];
+	json_t *v;
+
+	if (sealed == NULL)
+		return json_null();
+	seal_place(place, sizeof(place), id, sealed_fields[i]);
+	plain = crypto_open(app.keys, place, sealed, len, &plen);
+	free(sealed);
+	if (plain == NULL) {
+		*broken = true;
+		return json_null();
+	}
+	v = json_stringn((const char *)plain, plen);
+	sodium_memzero(plain, plen);
+	free(plain);
+	return v ? v : json_null();
+}
+
+/* The coordinator's view of a request, with the citizen's data opened.
+ * Returns NULL when a sealed field does not open (logged; the caller
+ * answers 500 without echoing anything). */
+static json_t *
+request_full_json(const PGresult *res, int row)
+{
+	const char *id = PQgetvalue(res, row, 0);
+	bool broken = false;
+	json_t *citizen = json_object();
+	json_t *j;
+
+	for (int i = 0; i < NSEALED; i++)
+		json_object_set_new(citizen, sealed_fields[i], open_field(res, row, i, id, &broken));
+	json_object_set_new(citizen, "postal_code", db_json_text(res, row, 5));
+	if (broken) {
+		json_decref(citizen);
+		log_msg(LOG_ERROR,
+			"request %s: a sealed field failed authentication (tampered, moved, or "
+			"sealed with an unknown key)",
+			id);
+		return NULL;
+	}
+	j = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b}", "id", id,
+		      "centre_id", PQgetvalue(res, row, 1), "source", PQgetvalue(res, row, 2),
+		      "portal_reference", db_json_text(res, row, 3), "state",
+		      PQgetvalue(res, row, 4), "citizen", citizen, "age_band",
+		      db_json_text(res, row, 6), "preferred_language", db_json_text(res, row, 7),
+		      "contact_preference", db_json_text(res, row, 8), "heard_from",
+		      db_json_text(res, row, 9), "created_at", PQgetvalue(res, row, 10),
+		      "updated_at", PQgetvalue(res, row, 11), "anonymised",
+		      PQgetvalue(res, row, 13)[0] == 't');
+	return j;
+}
+
+/* What the citizen may see through the portal: no personal data. */
+static const char *
+citizen_status(const char *state)
+{
+	if (strcmp(state, "received") == 0)
+		return "received";
+	if (strcmp(state, "withdrawn") == 0)
+		return "withdrawn";
+	if (strcmp(state, "declined") == 0 || strcmp(state, "closed") == 0 ||
+	    strcmp(state, "referred") == 0 || strcmp(state, "signposted") == 0)
+		return "closed";
+	return "in_progress";
+}
+
+static json_t *
+request_status_json(const PGresult *res, int row)
+{
+	return json_pack("{s:s, s:o, s:s, s:s, s:s}", "id", PQgetvalue(res, row, 0),
+			 "portal_reference", db_json_text(res, row, 3), "status",
+			 citizen_status(PQgetvalue(res, row, 4)), "created_at",
+			 PQgetvalue(res, row, 10), "updated_at", PQgetvalue(res, row, 11));
+}
+
+/* Parameters for an insert: sealed fields and blind indexes, owned here. */
+struct sealed_params {
+	char *sealed[NSEALED];
+	char *phone_bidx;
+	char *email_bidx;
+};
+
+static void
+sealed_params_cleanup(struct sealed_params *sp)
+{
+	for (int i = 0; i < NSEALED; i++)
+		free(sp->sealed[i]);
+	free(sp->phone_bidx);
+	free(sp->email_bidx);
+	memset(sp, 0, sizeof(*sp));
+}
+
+static char *
+blind_param(const char *kind, const char *normalised)
+{
+	unsigned char h[CRYPTO_HASH_BYTES];
+
+	crypto_blind_index(app.keys, kind, normalised, h);
+	return db_bytea_param(h, sizeof(h));
+}
+
+/* Seal the citizen object for row id. Returns false with a 422 set when
+ * the phone number cannot be normalised. */
+static bool
+seal_citizen(struct http_request *rq, const json_t *citizen, const char *id,
+	     struct sealed_params *sp)
+{
+	char norm[300], place[96];
+
+	memset(sp, 0, sizeof(*sp));
+	for (int i = 0; i < NSEALED; i++) {
+		const char *v = json_string_value(json_object_get(citizen, sealed_fields[i]));
+		unsigned char *sealed;
+		size_t len;
+
+		if (v == NULL)
+			continue;
+		seal_place(place, sizeof(place), id, sealed_fields[i]);
+		sealed = crypto_seal(app.keys, place, v, strlen(v), &len);
+		sp->sealed[i] = db_bytea_param(sealed, len);
+		free(sealed);
+	}
+	if (json_string_value(json_object_get(citizen, "phone")) != NULL) {
+		if (crypto_normalise_phone(json_string_value(json_object_get(citizen, "phone")),
+					   norm, sizeof(norm)) != 0) {
+			json_t *p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
+
+			problem_add_field_error(p, "citizen.phone", ERR_FIELD_FORMAT,
+						"must be a phone number with at least 8 digits");
+			http_reply_problem_json(rq, p);
+			sealed_params_cleanup(sp);
+			return false;
+		}
+		sp->phone_bidx = blind_param("phone", norm);
+	}
+	if (json_string_value(json_object_get(citizen, "email")) != NULL &&
+	    crypto_normalise_email(json_string_value(json_object_get(citizen, "email")), norm,
+				   sizeof(norm)) == 0)
+		sp->email_bidx = blind_param("email", norm);
+	return true;
+}
+
+static struct db_stmt stmt_insert = DB_STMT(
+    "requests_insert",
+    "INSERT INTO request (id, centre_id, source, portal_reference, name_sealed, phone_sealed,"
+    " email_sealed, address_sealed, notes_sealed, phone_bidx, email_bidx, postal_code, age_band,"
+    " preferred_language, contact_preference, heard_from)"
+    " VALUES ($1, kompas_centre(), $2, $3, $4::bytea, $5::bytea, $6::bytea, $7::bytea,"
+    " $8::bytea, $9::bytea, $10::bytea, $11, $12, $13, $14, $15)"
+    " ON CONFLICT (centre_id, portal_reference) DO NOTHING RETURNING " REQUEST_COLUMNS,
+    15);
+
+static struct db_stmt stmt_by_reference =
+    DB_STMT("requests_by_reference",
+	    "SELECT " REQUEST_COLUMNS " FROM request WHERE centre_id = kompas_centre()"
+	    " AND portal_reference = $1",
+	    1);
+
+static struct db_stmt stmt_duplicates = DB_STMT(
+    "requests_duplicates",
+    "SELECT id FROM request WHERE centre_id = kompas_centre() AND id <> $1"
+    " AND anonymised_at IS NULL AND ((phone_bidx = $2::bytea) OR (email_bidx = $3::bytea))"
+    " ORDER BY created_at DESC LIMIT 10",
+    3);
+
+/* Requests of the same centre with the same phone or e-mail: a warning for
+ * the coordinator, never a refusal. */
+static json_t *
+possible_duplicates(struct http_request *rq, const char *id, const struct sealed_params *sp)
+{
+	json_t *ids = json_array();
+	enum db_qs qs;
+	PGresult *res;
+
+	if (sp->phone_bidx == NULL && sp->email_bidx == NULL)
+		return ids;
+	res = db_exec(rq->db, &stmt_duplicates,
+		      (const char *const[]){id, sp->phone_bidx, sp->email_bidx}, &qs);
+	if (res == NULL) {
+		json_decref(ids);
+		http_reply_db_error(rq, qs);
+		return NULL;
+	}
+	for (int i = 0; i < PQntuples(res); i++)
+		json_array_append_new(ids, json_string(PQgetvalue(res, i, 0)));
+	PQclear(res);
+	return ids;
+}
+
+/* A repeated portal submission: answer 200 with the request it made first. */
+static void
+reply_existing(struct http_request *rq, const char *reference)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, &stmt_by_reference, (const char *const[]){reference}, &qs);
+
+	if (res == NULL || qs == DB_NO_RESULTS) {
+		if (res != NULL)
+			PQclear(res);
+		http_reply_db_error(rq, res ? DB_SOFT_ERROR : qs);
+		return;
+	}
+	http_reply_json(rq, 200, request_status_json(res, 0));
+	http_set_etag(rq, PQgetvalue(res, 0, 12));
+	PQclear(res);
+}
+
+static bool
+has_contact(const json_t *citizen)
+{
+	return json_string_value(json_object_get(citizen, "phone")) != NULL ||
+	       json_string_value(json_object_get(citizen, "email")) != NULL ||
+	       json_string_value(json_object_get(citizen, "address")) != NULL;
+}
+
+/* POST /v1/requests: a portal (with its reference; a repeat answers 200 with
+ * the first) or a coordinator records a citizen's request. */
+void
+requests_create(struct http_request *rq)
+{
+	const json_t *b = rq->body, *citizen = json_object_get(b, "citizen");
+	bool portal = rq->caller.role == ROLE_PORTAL;
+	const char *source = json_string_value(json_object_get(b, "source"));
+	const char *reference = json_string_value(json_object_get(b, "portal_reference"));
+	struct sealed_params sp;
+	const char *params[15];
+	char id[37], location[64];
+	json_t *body, *dups, *p;
+	enum db_qs qs;
+	PGresult *res;
+
+	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
+	if (portal && reference == NULL)
+		problem_add_field_error(p, "portal_reference", ERR_FIELD_REQUIRED,
+					"the portal sends its own reference");
+	if (portal && source != NULL && strcmp(source, "portal") != 0)
+		problem_add_field_error(p, "source", ERR_FIELD_NOT_IN_ENUM,
+					"a portal's requests have source portal");
+	if (!portal && source == NULL)
+		problem_add_field_error(p, "source", ERR_FIELD_REQUIRED, "how did the request come?");
+	if (!has_contact(citizen))
+		problem_add_field_error(p, "citizen", ERR_FIELD_REQUIRED,
+					"give a phone number, an e-mail or an address");
+	if (problem_field_error_count(p) > 0) {
+		http_reply_problem_json(rq, p);
+		return;
+	}
+	json_decref(p);
+	crypto_uuid_v4(id);
+	if (!seal_citizen(rq, citizen, id, &sp))
+		return;
+	params[0] = id;
+	params[1] = portal ? "portal" : source;
+	params[2] = reference;
+	for (int i = 0; i < NSEALED; i++)
+		params[3 + i] = sp.sealed[i];
+	params[8] = sp.phone_bidx;
+	params[9] = sp.email_bidx;
+	params[10] = json_string_value(json_object_get(b, "postal_code"));
+	params[11] = json_string_value(json_object_get(b, "age_band"));
+	params[12] = json_string_value(json_object_get(b, "preferred_language"));
+	params[13] = json_string_value(json_object_get(b, "contact_preference"));
+	params[14] = json_string_value(json_object_get(b, "heard_from"));
+	res = db_exec(rq->db, &stmt_insert, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		reply_existing(rq, reference);
+		goto out;
+	}
+	qs = access_log_write(rq, "create", id, NULL,
+			      portal ? "the request was received from the portal"
+				     : "a coordinator recorded the request");
+	if (qs < 0) {
+		PQclear(res);
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	if (portal) {
+		body = request_status_json(res, 0);
+	} else {
+		body = request_full_json(res, 0);
+		dups = body ? possible_duplicates(rq, id, &sp) : NULL;
+		if (dups == NULL) {
+			json_decref(body);
+			PQclear(res);
+			if (rq->response == NULL)
+				http_reply_problem(rq, ERR_INTERNAL, NULL);
+			goto out;
+		}
+		json_object_set_new(body, "possible_duplicates", dups);
+	}
+	snprintf(location, sizeof(location), "/v1/requests/%s", id);
+	http_reply_json(rq, 201, body);
+	http_set_etag(rq, PQgetvalue(res, 0, 12));
+	http_set_header(rq, "Location", location);
+	PQclear(res);
+out:
+	sealed_params_cleanup(&sp);
+}
+
+static struct db_stmt stmt_get =
+    DB_STMT("requests_get", "SELECT " REQUEST_COLUMNS " FROM request WHERE id = $1", 1);
+
+static PGresult *
+fetch_request(struct http_request *rq)
+{
+	const char *id = http_param(rq, "id");
+	enum db_qs qs;
+	PGresult *res;
+
+	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
+		http_reply_problem(rq, ERR_NOT_FOUND, "No request has this id.");
+		return NULL;
+	}
+	res = db_exec(rq->db, &stmt_get, (const char *const[]){id}, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return NULL;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		http_reply_problem(rq, ERR_NOT_FOUND, "No request has this id.");
+		return NULL;
+	}
+	return res;
+}
+
+/* GET /v1/requests/{id}: the whole request with the citizen's data, for
+ * coordinators; logged as a read. */
+void
+requests_get(struct http_request *rq)
+{
+	PGresult *res = fetch_request(rq);
+	enum db_qs qs;
+	json_t *body;
+
+	if (res == NULL)
+		return;
+	body = request_full_json(res, 0);
+	if (body == NULL) {
+		http_reply_problem(rq, ERR_INTERNAL,
+				   "The citizen's data cannot be decrypted; the incident is logged.");
+		goto out;
+	}
+	qs = access_log_write(rq, "read", PQgetvalue(res, 0, 0), NULL,
+			      "a coordinator read the request");
+	if (qs < 0) {
+		json_decref(body);
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	http_reply_json(rq, 200, body);
+	http_set_etag(rq, PQgetvalue(res, 0, 12));
+out:
+	PQclear(res);
+}
+
+/* GET /v1/requests/{id}/status: what the portal shows the citizen. */
+void
+requests_status(struct http_request *rq)
+{
+	PGresult *res = fetch_request(rq);
+
+	if (res == NULL)
+		return;
+	http_reply_json(rq, 200, request_status_json(res, 0));
+	http_set_etag(rq, PQgetvalue(res, 0, 12));
+	PQclear(res);
+}
+
+static struct db_stmt stmt_list = DB_STMT(
+    "requests_list",
+    "SELECT " REQUEST_COLUMNS " FROM request WHERE centre_id = kompas_centre()"
+    " AND ($1::bytea IS NULL OR phone_bidx = $1::bytea)"
+    " AND ($2::bytea IS NULL OR email_bidx = $2::bytea)"
+    " AND ($3::text IS NULL OR (created_at, id) > (split_part($3, '_', 1)::timestamptz,"
+    "      split_part($3, '_', 2)::uuid))"
+    " ORDER BY created_at, id LIMIT $4",
+    4);
+
+/* The list entry without personal data (a listing is not a read). */
+static json_t *
+request_summary_json(const PGresult *res, int row)
+{
+	return json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:s, s:s}", "id", PQgetvalue(res, row, 0),
+			 "source", PQgetvalue(res, row, 2), "portal_reference",
+			 db_json_text(res, row, 3), "state", PQgetvalue(res, row, 4),
+			 "postal_code", db_json_text(res, row, 5), "age_band",
+			 db_json_text(res, row, 6), "created_at", PQgetvalue(res, row, 10),
+			 "updated_at", PQgetvalue(res, row, 11));
+}
+
+/* The criterion of a search as it is logged: field names and the keyed
+ * hashes that were compared, never the values themselves. */
+static json_t *
+search_criterion(const char *phone_bidx, const char *email_bidx)
+{
+	json_t *c = json_object();
+
+	if (phone_bidx != NULL)
+		json_object_set_new(c, "phone", json_string(phone_bidx));
+	if (email_bidx != NULL)
+		json_object_set_new(c, "email", json_string(email_bidx));
+	return c;
+}
+
+/* GET /v1/requests: the centre's requests, oldest first (keyset paged),
+ * without personal data; with ?phone= or ?email= an exact search through
+ * the blind indexes that returns the matches with the citizen's data and
+ * logs one search entry per match (one without a subject if none). */
+void
+requests_list(struct http_request *rq)
+{
+	const char *phone = json_string_value(json_object_get(rq->query, "phone"));
+	const char *email = json_string_value(json_object_get(rq->query, "email"));
+	json_t *jl = json_object_get(rq->query, "limit");
+	long long limit = jl ? json_integer_value(jl) : 50;
+	char *pb = NULL, *eb = NULL, norm[300], fetch[24], cursor[80];
+	const char *params[4];
+	bool search = phone != NULL || email != NULL;
+	json_t *items = NULL, *crit = NULL;
+	enum db_qs qs;
+	PGresult *res = NULL;
+	int n;
+
+	if (phone != NULL) {
+		if (crypto_normalise_phone(phone, norm, sizeof(norm)) != 0) {
+			json_t *p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
+
+			problem_add_field_error(p, "phone", ERR_FIELD_FORMAT,
+						"must be a phone number with at least 8 digits");
+			http_reply_problem_json(rq, p);
+			return;
+		}
+		pb = blind_param("phone", norm);
+	}
+	if (email != NULL && crypto_normalise_email(email, norm, sizeof(norm)) == 0)
+		eb = blind_param("email", norm);
+	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
+	params[0] = pb;
+	params[1] = eb;
+	params[2] = json_string_value(json_object_get(rq->query, "cursor"));
+	params[3] = fetch;
+	res = db_exec(rq->db, &stmt_list, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	n = PQntuples(res);
+	items = json_array();
+	crit = search ? search_criterion(pb, eb) : NULL;
+	for (int i = 0; i < n && i < limit; i++) {
+		json_t *item = search ? request_full_json(res, i) : request_summary_json(res, i);
+
+		if (item == NULL) {
+			http_reply_problem(rq, ERR_INTERNAL,
+					   "A citizen's data cannot be decrypted; the incident is "
+					   "logged.");
+			goto out;
+		}
+		json_array_append_new(items, item);
+		if (search && (qs = access_log_write(rq, "search", PQgetvalue(res, i, 0), crit,
+						     "a coordinator searched for the citizen")) < 0) {
+			http_reply_db_error(rq, qs);
+			goto out;
+		}
+	}
+	if (search && n == 0 &&
+	    (qs = access_log_write(rq, "search", NULL, crit,
+				   "a coordinator searched; nothing was found")) < 0) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	if (n > limit) {
+		/* cursor: created_at with microseconds and id of the last row */
+		snprintf(cursor, sizeof(cursor), "%s_%s", PQgetvalue(res, (int)limit - 1, COL_CURSOR),
+			 PQgetvalue(res, (int)limit - 1, 0));
+	}
+	http_reply_json(rq, 200,
+			json_pack("{s:O, s:o}", "items", items, "next",
+				  n > limit ? http_next_link(rq, "/v1/requests", cursor)
+					    : json_null()));
+out:
+	json_decref(items);
+	json_decref(crit);
+	if (res != NULL)
+		PQclear(res);
+	free(pb);
+	free(eb);
+}
