@@ -38,6 +38,11 @@ const char *const *api_route_labels(void);
 /* Free the labels made by api_route_labels (at exit). */
 void api_route_labels_free(void);
 
+/* CORS (api/cors.c): is origin one of the centres' configured web origins?
+ * Cached for 30 s. cors_cleanup frees the cache at exit. */
+bool cors_origin_allowed(const char *origin);
+void cors_cleanup(void);
+
 /* Password policy (api/passwords.c): NULL when password is acceptable for
  * the account with this e-mail, else the reason in English. */
 const char *password_problem(const char *password, const char *email);
@@ -58,6 +63,7 @@ void system_metrics(struct http_request *rq);
 void centres_list(struct http_request *rq);
 void centres_get(struct http_request *rq);
 void centres_create(struct http_request *rq);
+void centres_update(struct http_request *rq);
 
 void sessions_create(struct http_request *rq);
 void sessions_delete_current(struct http_request *rq);
@@ -82,6 +88,7 @@ void api_keys_revoke(struct http_request *rq);
 /* Specs referenced by the route table. */
 extern const struct spec_field centres_create_spec[];
 extern const struct spec_field centres_list_query[];
+extern const struct spec_field centres_update_spec[];
 extern const struct spec_field sessions_create_spec[];
 extern const struct spec_field accounts_create_spec[];
 extern const struct spec_field accounts_update_spec[];

@@ -16,7 +16,8 @@
 #define CENTRE_COLUMNS                                                                             \
 	"id, slug, name, municipality, postal_code, email, phone, website,"                        \
 	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"               \
-	" to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	" to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"           \
+	" array_to_json(cors_origins), version"
 
 const struct spec_field centres_create_spec[] = {
     {.name = "slug",
@@ -53,13 +54,16 @@ const struct spec_field centres_list_query[] = {
 static json_t *
 centre_json(PGresult *res, int row)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s}", "id",
+	json_t *origins = json_loads(PQgetvalue(res, row, 10), 0, NULL);
+
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "id",
 	                 PQgetvalue(res, row, 0), "slug", PQgetvalue(res, row, 1), "name",
 	                 PQgetvalue(res, row, 2), "municipality", PQgetvalue(res, row, 3),
 	                 "postal_code", db_json_text(res, row, 4), "email",
 	                 db_json_text(res, row, 5), "phone", db_json_text(res, row, 6), "website",
-	                 db_json_text(res, row, 7), "created_at", PQgetvalue(res, row, 8),
-	                 "updated_at", PQgetvalue(res, row, 9));
+	                 db_json_text(res, row, 7), "cors_origins", origins ? origins : json_array(),
+	                 "created_at", PQgetvalue(res, row, 8), "updated_at",
+	                 PQgetvalue(res, row, 9));
 }
 
 static struct db_stmt stmt_list =
@@ -128,6 +132,7 @@ centres_get(struct http_request *rq)
 		return;
 	}
 	http_reply_json(rq, 200, centre_json(res, 0));
+	http_set_etag(rq, PQgetvalue(res, 0, 11));
 	PQclear(res);
 }
 
@@ -177,5 +182,113 @@ centres_create(struct http_request *rq)
 	snprintf(location, sizeof(location), "/v1/centres/%s", PQgetvalue(res, 0, 0));
 	http_reply_json(rq, 201, centre_json(res, 0));
 	http_set_header(rq, "Location", location);
+	http_set_etag(rq, PQgetvalue(res, 0, 11));
 	PQclear(res);
+}
+
+static const struct spec_field origin_item = {.type = SPEC_STRING,
+                                              .max = 300,
+                                              .format = SPEC_FMT_ORIGIN};
+
+const struct spec_field centres_update_spec[] = {
+    {.name = "name", .type = SPEC_STRING, .min = 2, .max = 120},
+    {.name = "municipality", .type = SPEC_STRING, .min = 2, .max = 60},
+    {.name = "postal_code",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .format = SPEC_FMT_POSTAL_CODE_DK},
+    {.name = "email",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .max = 254,
+     .format = SPEC_FMT_EMAIL},
+    {.name = "phone", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .min = 8, .max = 20},
+    {.name = "website",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .max = 300,
+     .format = SPEC_FMT_URL},
+    {.name = "cors_origins",
+     .type = SPEC_ARRAY,
+     .flags = SPEC_UNIQUE,
+     .max = 10,
+     .items = &origin_item},
+    SPEC_END};
+
+/* JSON merge patch (RFC 7396) in SQL: $k is the value, $k+1 says whether
+ * the member was present (so null clears a nullable column). */
+static struct db_stmt stmt_update = DB_STMT(
+    "centres_update",
+    "UPDATE centre SET name = coalesce($2, name), municipality = coalesce($3, municipality),"
+    " postal_code = CASE WHEN $5::boolean THEN $4 ELSE postal_code END,"
+    " email = CASE WHEN $7::boolean THEN $6 ELSE email END,"
+    " phone = CASE WHEN $9::boolean THEN $8 ELSE phone END,"
+    " website = CASE WHEN $11::boolean THEN $10 ELSE website END,"
+    " cors_origins = CASE WHEN $12::json IS NULL THEN cors_origins"
+    "   ELSE ARRAY(SELECT json_array_elements_text($12::json)) END,"
+    " updated_at = now(), version = version + 1"
+    " WHERE id = $1 AND ($13::integer IS NULL OR version = $13) RETURNING " CENTRE_COLUMNS,
+    13);
+
+static struct db_stmt stmt_version =
+    DB_STMT("centres_version", "SELECT version FROM centre WHERE id = $1", 1);
+
+/* PATCH /v1/centres/{id} (admins): merge patch, honouring If-Match. */
+void
+centres_update(struct http_request *rq)
+{
+	static const char *const nullable[] = {"postal_code", "email", "phone", "website"};
+	const char *id = http_param(rq, "id");
+	json_t *origins = json_object_get(rq->body, "cors_origins");
+	char *origins_text = origins ? json_dumps(origins, JSON_COMPACT) : NULL;
+	const char *params[13];
+	char version[24];
+	long long want = 0;
+	int m = http_if_match(rq, &want);
+	enum db_qs qs;
+	PGresult *res;
+
+	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
+		http_reply_problem(rq, ERR_NOT_FOUND, "No centre has this id.");
+		goto out;
+	}
+	if (m < 0) {
+		http_reply_problem(rq, ERR_PRECONDITION_FAILED, "If-Match is not a version of ours.");
+		goto out;
+	}
+	snprintf(version, sizeof(version), "%lld", want);
+	params[0] = id;
+	params[1] = str_or_null(rq->body, "name");
+	params[2] = str_or_null(rq->body, "municipality");
+	for (int i = 0; i < 4; i++) {
+		params[3 + 2 * i] = str_or_null(rq->body, nullable[i]);
+		params[4 + 2 * i] = json_object_get(rq->body, nullable[i]) ? "true" : "false";
+	}
+	params[11] = origins_text;
+	params[12] = m == 1 ? version : NULL;
+	res = db_exec(rq->db, &stmt_update, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		res = db_exec(rq->db, &stmt_version, (const char *const[]){id}, &qs);
+		if (res == NULL) {
+			http_reply_db_error(rq, qs);
+			goto out;
+		}
+		if (qs == DB_NO_RESULTS)
+			http_reply_problem(rq, ERR_NOT_FOUND, "No centre has this id.");
+		else
+			http_reply_problem(rq, ERR_PRECONDITION_FAILED,
+			                   "The centre has changed since you read it; read it again.");
+		PQclear(res);
+		goto out;
+	}
+	http_reply_json(rq, 200, centre_json(res, 0));
+	http_set_etag(rq, PQgetvalue(res, 0, 11));
+	PQclear(res);
+out:
+	free(origins_text);
 }

@@ -278,6 +278,7 @@ cmd_serve(const struct config *cfg, int migrate)
 	hs.routes = api_routes;
 	hs.nroutes = api_nroutes;
 	hs.authorize = auth_authorize;
+	hs.origin_allowed = cors_origin_allowed;
 	srv = http_server_start(&hs, err, sizeof(err));
 	if (srv == NULL) {
 		log_msg(LOG_ERROR, "%s", err);
@@ -294,6 +295,7 @@ cmd_serve(const struct config *cfg, int migrate)
 	log_msg(LOG_INFO, "stopped");
 	rc = 0;
 out:
+	cors_cleanup();
 	db_global_cleanup();
 	metrics_cleanup();
 	api_route_labels_free();

@@ -318,6 +318,61 @@ http_reply_db_error(struct http_request *rq, enum db_qs qs)
 		http_reply_problem(rq, ERR_INTERNAL, NULL);
 }
 
+#define CORS_ALLOW_HEADERS "Authorization, Content-Type, If-Match, Idempotency-Key, X-Request-Id"
+#define CORS_EXPOSE_HEADERS "ETag, Location, Retry-After, X-Request-Id"
+
+/* The request's Origin when it is allowed to read the response, else NULL. */
+static const char *
+allowed_origin(struct http_request *rq)
+{
+	const char *origin = http_header(rq, "Origin");
+
+	if (origin == NULL || rq->server->s.origin_allowed == NULL ||
+	    !rq->server->s.origin_allowed(origin))
+		return NULL;
+	return origin;
+}
+
+static void
+add_cors_headers(struct http_request *rq, struct MHD_Response *resp)
+{
+	const char *origin = http_header(rq, "Origin");
+
+	if (origin == NULL)
+		return;
+	MHD_add_response_header(resp, "Vary", "Origin");
+	if (allowed_origin(rq) == NULL)
+		return;
+	MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+	MHD_add_response_header(resp, "Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
+}
+
+/* A CORS preflight (OPTIONS with Origin and Access-Control-Request-Method)
+ * for a known path: 204 with the methods the path allows; the allow-origin
+ * header follows in add_cors_headers only for configured origins. */
+static bool
+answer_preflight(struct http_request *rq)
+{
+	const char *want = http_header(rq, "Access-Control-Request-Method");
+	struct router_match m;
+	enum router_result rr;
+
+	if (strcmp(rq->method, "OPTIONS") != 0 || want == NULL || http_header(rq, "Origin") == NULL)
+		return false;
+	rr = router_match(rq->server->s.routes, rq->server->s.nroutes, want, rq->url, &m);
+	if (rr == ROUTER_NOT_FOUND)
+		return false;
+	http_reply_data(rq, 204, NULL, "", 0, false);
+	if (allowed_origin(rq) != NULL) {
+		if (rr == ROUTER_FOUND)
+			snprintf(m.allow, sizeof(m.allow), "%s", m.route->method);
+		http_set_header(rq, "Access-Control-Allow-Methods", m.allow);
+		http_set_header(rq, "Access-Control-Allow-Headers", CORS_ALLOW_HEADERS);
+		http_set_header(rq, "Access-Control-Max-Age", "600");
+	}
+	return true;
+}
+
 /* Add the headers every response carries, then queue it. */
 static enum MHD_Result
 queue_response(struct http_request *rq)
@@ -334,6 +389,7 @@ queue_response(struct http_request *rq)
 		                        "default-src 'none'; frame-ancestors 'none'");
 	if (MHD_get_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	add_cors_headers(rq, resp);
 	ret = MHD_queue_response(rq->conn, rq->status, resp);
 	MHD_destroy_response(resp);
 	rq->response = NULL;
@@ -525,6 +581,8 @@ dispatch(struct http_request *rq)
 {
 	const struct route *r = rq->match.route;
 
+	if (answer_preflight(rq))
+		return;
 	switch (rq->routed) {
 	case ROUTER_NOT_FOUND:
 		http_reply_problem(rq, ERR_ROUTE_NOT_FOUND, "There is no endpoint at this path.");

@@ -94,6 +94,9 @@ struct http_settings {
 	 * set an error response (401/403) and returns DB_ROLLBACK, or returns a
 	 * database error status. */
 	enum db_qs (*authorize)(struct http_request *rq);
+	/* May a browser page from this origin call the API (CORS)? NULL: no
+	 * origin may. Called from worker threads. */
+	bool (*origin_allowed)(const char *origin);
 };
 
 /* Start serving. The route table must outlive the server. Returns the

@@ -206,6 +206,26 @@ slug_ok(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
+static bool
+origin_ok(const char *s)
+{
+	const char *host, *colon;
+
+	if (!url_ok(s))
+		return false;
+	host = strstr(s, "://") + 3;
+	if (strpbrk(host, "/?#@") != NULL)
+		return false;
+	colon = strchr(host, ':');
+	if (colon != NULL) {
+		size_t n = strlen(colon + 1);
+
+		if (n == 0 || n > 5 || !all_digits(colon + 1, n))
+			return false;
+	}
+	return true;
+}
+
 bool
 spec_format_ok(enum spec_format format, const char *s)
 {
@@ -228,6 +248,8 @@ spec_format_ok(enum spec_format format, const char *s)
 		return cvr_ok(s);
 	case SPEC_FMT_SLUG:
 		return slug_ok(s);
+	case SPEC_FMT_ORIGIN:
+		return origin_ok(s);
 	}
 	return false;
 }
@@ -252,6 +274,8 @@ format_name(enum spec_format format)
 		return "a CVR number (eight digits with a valid check digit)";
 	case SPEC_FMT_SLUG:
 		return "lower-case letters, digits and inner hyphens";
+	case SPEC_FMT_ORIGIN:
+		return "a web origin such as https://odense.socialkompas.dk (no path)";
 	case SPEC_FMT_NONE:
 		break;
 	}

@@ -11,6 +11,10 @@ import path from 'node:path';
 import net from 'node:net';
 import { ROOT, startKompasd, psql, until } from './harness.mjs';
 
+// kompasd serves as an unprivileged role and migrates as the schema owner.
+const APP_CONNINFO = process.env.KOMPAS_TEST_CONNINFO;
+const OWNER_CONNINFO = process.env.KOMPAS_TEST_OWNER_CONNINFO || APP_CONNINFO;
+
 const tag = randomBytes(4).toString('hex');
 let tmp;
 const databases = [];
@@ -26,12 +30,14 @@ after(() => {
 // Run kompasd to completion, killing it (and failing) if it is still
 // running after timeoutMs: a command that should refuse to start must not
 // hang the suite when it starts after all.
-function run(args, { env = {}, conninfo, timeoutMs = 15000 } = {}) {
+// db: { conninfo, ownerConninfo } of another database than the shared one.
+function run(args, { env = {}, db, timeoutMs = 15000 } = {}) {
   const proc = spawn(process.env.KOMPASD, args, {
     cwd: ROOT,
     env: {
       ...process.env,
-      KOMPAS_DATABASE_CONNINFO: conninfo || process.env.KOMPAS_TEST_CONNINFO,
+      KOMPAS_DATABASE_CONNINFO: db ? db.conninfo : APP_CONNINFO,
+      KOMPAS_DATABASE_MIGRATE_CONNINFO: db ? db.ownerConninfo : OWNER_CONNINFO,
       KOMPAS_HTTP_PORT: '0',
       ...env,
     },
@@ -117,6 +123,18 @@ test('a missing configuration file is refused with its name', async () => {
   assert.match(r.stderr, /No such file/);
 });
 
+test('check-config and serve refuse a missing key file, naming it', async () => {
+  const file = path.join(tmp, 'no-such.key');
+  for (const cmd of ['check-config', 'serve']) {
+    const r = await run([...conf, cmd], { env: { KOMPAS_CRYPTO_KEY_FILE: file } });
+    assert.equal(r.code, 1, `${cmd}: ${r.stderr}`);
+    assert.ok(r.stderr.includes(file), `${cmd}: ${r.stderr}`);
+    assert.match(r.stderr, /key file refused/);
+    assert.doesNotMatch(r.stderr, /listening on/);
+    assert.equal(r.stdout, '');
+  }
+});
+
 test('a bad environment override is refused, naming the variable', async () => {
   let r = await run([...conf, 'serve'], { env: { KOMPAS_HTTP_PORT: 'notanumber' } });
   assert.equal(r.code, 1);
@@ -143,17 +161,24 @@ function freshDatabase(suffix) {
   const db = `x_${tag}_${suffix}`;
   psql(`CREATE DATABASE ${db}`, { db: 'postgres' });
   databases.push(db);
-  const conninfo = process.env.KOMPAS_TEST_CONNINFO.replace(/dbname=\S+/, `dbname=${db}`);
-  assert.notEqual(conninfo, process.env.KOMPAS_TEST_CONNINFO);
-  return { db, conninfo };
+  const conninfo = APP_CONNINFO.replace(/dbname=\S+/, `dbname=${db}`);
+  const ownerConninfo = OWNER_CONNINFO.replace(/dbname=\S+/, `dbname=${db}`);
+  assert.notEqual(conninfo, APP_CONNINFO);
+  assert.notEqual(ownerConninfo, OWNER_CONNINFO);
+  return { db, conninfo, ownerConninfo };
 }
+
+// startKompasd on a fresh database, with the owner for --migrate.
+const startOn = (fdb, args = []) => startKompasd({
+  conninfo: fdb.conninfo, args, env: { KOMPAS_DATABASE_MIGRATE_CONNINFO: fdb.ownerConninfo },
+});
 
 let fresh;
 
 test('serve refuses an unmigrated database and tells to run migrate', async () => {
   assert.ok(N >= 1, 'there are migration files');
   fresh = freshDatabase('a');
-  const r = await run([...conf, 'serve'], { conninfo: fresh.conninfo });
+  const r = await run([...conf, 'serve'], { db: fresh });
   assert.notEqual(r.code, 0);
   assert.equal(r.signal, null);
   const errors = logMessages(r.stderr, 'error');
@@ -163,14 +188,14 @@ test('serve refuses an unmigrated database and tells to run migrate', async () =
 });
 
 test('migrate --status reports pending migrations with exit code 3', async () => {
-  const r = await run([...conf, 'migrate', '--status'], { conninfo: fresh.conninfo });
+  const r = await run([...conf, 'migrate', '--status'], { db: fresh });
   assert.equal(r.code, 3, r.stderr);
   assert.equal(r.stdout, `schema version 0 of ${N}, ${N} pending\n`);
   assert.equal(psql("SELECT to_regclass('schema_migration') IS NULL", { db: fresh.db }), 't', '--status changes nothing');
 });
 
 test('migrate applies every migration once, recording name and checksum; a second run applies none', async () => {
-  let r = await run([...conf, 'migrate'], { conninfo: fresh.conninfo });
+  let r = await run([...conf, 'migrate'], { db: fresh });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `applied ${N} migration(s); schema version ${N}\n`);
   const rows = psql('SELECT version, name, checksum FROM schema_migration ORDER BY version', { db: fresh.db })
@@ -180,18 +205,18 @@ test('migrate applies every migration once, recording name and checksum; a secon
   ]));
   assert.equal(psql("SELECT to_regclass('centre') IS NOT NULL", { db: fresh.db }), 't');
 
-  r = await run([...conf, 'migrate'], { conninfo: fresh.conninfo });
+  r = await run([...conf, 'migrate'], { db: fresh });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `applied 0 migration(s); schema version ${N}\n`);
   assert.equal(psql('SELECT count(*) FROM schema_migration', { db: fresh.db }), String(N));
 
-  r = await run([...conf, 'migrate', '--status'], { conninfo: fresh.conninfo });
+  r = await run([...conf, 'migrate', '--status'], { db: fresh });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `schema version ${N} of ${N}, 0 pending\n`);
 });
 
 test('serve starts on the migrated database', async () => {
-  const k = await startKompasd({ conninfo: fresh.conninfo });
+  const k = await startOn(fresh);
   try {
     const res = await k.fetch('/readyz');
     assert.equal(res.status, 200);
@@ -207,23 +232,23 @@ test('serve starts on the migrated database', async () => {
 test('a migration whose checksum differs from the file is refused by migrate and serve, naming the file', async () => {
   const first = migrations[0];
   psql("UPDATE schema_migration SET checksum = repeat('0', 64) WHERE version = 1", { db: fresh.db });
-  let r = await run([...conf, 'migrate'], { conninfo: fresh.conninfo });
+  let r = await run([...conf, 'migrate'], { db: fresh });
   assert.notEqual(r.code, 0);
   assert.ok(r.stderr.includes(first), r.stderr);
   assert.match(r.stderr, /checksum/);
   assert.equal(r.stdout, '');
 
-  r = await run([...conf, 'migrate', '--status'], { conninfo: fresh.conninfo });
+  r = await run([...conf, 'migrate', '--status'], { db: fresh });
   assert.notEqual(r.code, 0);
   assert.notEqual(r.code, 3, 'not merely pending');
   assert.ok(r.stderr.includes(first), r.stderr);
 
-  r = await run([...conf, 'serve'], { conninfo: fresh.conninfo });
+  r = await run([...conf, 'serve'], { db: fresh });
   assert.notEqual(r.code, 0);
   assert.ok(logMessages(r.stderr, 'error').some((m) => m.includes(first) && /checksum/.test(m)), r.stderr);
   assert.doesNotMatch(r.stderr, /listening on/);
 
-  r = await run([...conf, 'serve', '--migrate'], { conninfo: fresh.conninfo });
+  r = await run([...conf, 'serve', '--migrate'], { db: fresh });
   assert.notEqual(r.code, 0, 'serve --migrate refuses too');
   assert.ok(r.stderr.includes(first), r.stderr);
   assert.doesNotMatch(r.stderr, /listening on/);
@@ -231,8 +256,9 @@ test('a migration whose checksum differs from the file is refused by migrate and
 });
 
 test('serve --migrate on a fresh database migrates it and becomes ready', async () => {
-  const { db, conninfo } = freshDatabase('b');
-  const k = await startKompasd({ conninfo, args: ['--migrate'] });
+  const fdb = freshDatabase('b');
+  const { db } = fdb;
+  const k = await startOn(fdb, ['--migrate']);
   try {
     assert.equal(psql('SELECT count(*) FROM schema_migration', { db }), String(N));
     const res = await k.fetch('/readyz');
@@ -246,8 +272,9 @@ test('serve --migrate on a fresh database migrates it and becomes ready', async 
 // ---- (c) readiness follows the schema ---------------------------------------------
 
 test('/readyz answers 503 schema_behind while the database is behind, and recovers', async () => {
-  const { db, conninfo } = freshDatabase('c');
-  const k = await startKompasd({ conninfo, args: ['--migrate'] });
+  const fdb = freshDatabase('c');
+  const { db } = fdb;
+  const k = await startOn(fdb, ['--migrate']);
   try {
     let res = await k.fetch('/readyz');
     assert.equal(res.status, 200);
@@ -320,6 +347,14 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
 
 test('SIGTERM lets a request that is in flight finish before exiting', async () => {
   const k = await startKompasd();
+  // Creating a centre is for admins: make one and log in.
+  const email = `lifecycle-${tag}@example.org`;
+  const password = `Lifecycle ${tag} password`;
+  const made = await run([...conf, 'create-admin', email, 'Lifecycle Admin'], { env: { KOMPAS_ADMIN_PASSWORD: password } });
+  assert.equal(made.code, 0, made.stderr);
+  const login = await k.fetch('/v1/sessions', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  assert.equal(login.status, 201);
+  const { token } = await login.json();
   const slug = `l-${tag}-inflight`;
   const body = JSON.stringify({ slug, name: 'In Flight', municipality: 'Odense' });
   const sock = net.connect(k.port, '127.0.0.1');
@@ -328,7 +363,7 @@ test('SIGTERM lets a request that is in flight finish before exiting', async () 
   sock.on('error', () => {});
   await once(sock, 'connect');
   // Headers and half the body: the request has begun but cannot finish.
-  sock.write(`POST /v1/centres HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+  sock.write(`POST /v1/centres HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
   sock.write(body.slice(0, 10));
   await until(async () => {
     const m = /^kompas_http_requests_in_flight (\d+)$/m.exec(await (await k.fetch('/metrics')).text());

@@ -20,9 +20,19 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(process.env.KOMPAS_TEST_TMP || os.tmpdir(), 'outage-'));
   pgcluster('init', dir, '--fast');
   pgcluster('start', dir);
-  psql('CREATE DATABASE kompas', { dir, db: 'postgres' });
-  const conninfo = `host=${pgcluster('socket', dir).trim()} dbname=kompas user=kompas_owner`;
-  k = await startKompasd({ conninfo, args: ['--migrate'], env: { KOMPAS_HTTP_RETRY_AFTER: RETRY_AFTER } });
+  // The database and the roles kompasd needs (its own login role, and the
+  // group migrations grant to), as tools/test.sh makes them.
+  pgcluster('createdb', dir, 'kompas');
+  assert.equal(psql("SELECT count(*) FROM pg_roles WHERE rolname IN ('kompasd', 'kompas_app')", { dir }), '2');
+  const host = pgcluster('socket', dir).trim();
+  k = await startKompasd({
+    conninfo: `host=${host} dbname=kompas user=kompasd`,
+    args: ['--migrate'],
+    env: {
+      KOMPAS_DATABASE_MIGRATE_CONNINFO: `host=${host} dbname=kompas user=kompas_owner`,
+      KOMPAS_HTTP_RETRY_AFTER: RETRY_AFTER,
+    },
+  });
 });
 
 after(async () => {
@@ -36,12 +46,12 @@ after(async () => {
 // One request on a new connection each time, so that the requests are
 // spread over kompasd's worker threads (each has its own database
 // connection) instead of riding one keep-alive connection.
-function request(method, p, body) {
+function request(method, p, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const req = http.request(k.url(p), {
       method,
       agent: false,
-      headers: body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {},
+      headers: { ...headers, ...(body ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}) },
     }, (res) => {
       let text = '';
       res.setEncoding('utf8').on('data', (d) => { text += d; }).on('end', () => {
@@ -74,13 +84,13 @@ function assertUnavailable(res, what) {
 
 let before0;
 
-test('with the database up, centres can be created and listed', async () => {
-  const made = await request('POST', '/v1/centres', JSON.stringify({ slug: 'outage-centre', name: 'Outage Centre', municipality: 'Odense' }));
-  assert.equal(made.status, 201, made.text);
-  centreId = made.json().id;
+test('with the database up, centres are listed', async () => {
+  centreId = psql("INSERT INTO centre (slug, name, municipality) VALUES ('outage-centre', 'Outage Centre', 'Odense') RETURNING id", { dir });
   const res = await request('GET', '/v1/centres');
   assert.equal(res.status, 200);
   assert.deepEqual(res.json().items.map((c) => c.slug), ['outage-centre']);
+  assert.equal(res.json().items[0].id, centreId);
+  assert.equal((await request('GET', `/v1/centres/${centreId}`)).status, 200);
   assert.equal((await request('GET', '/readyz')).status, 200);
   before0 = (await request('GET', '/metrics')).text;
 });
@@ -93,7 +103,11 @@ test('with PostgreSQL stopped: 503 database_unavailable with Retry-After, livene
     assertUnavailable(await request('GET', '/v1/centres'), `GET /v1/centres #${i}`);
     assertUnavailable(await request('GET', '/readyz'), `GET /readyz #${i}`);
     assertUnavailable(await request('GET', `/v1/centres/${centreId}`), `GET /v1/centres/{id} #${i}`);
-    assertUnavailable(await request('POST', '/v1/centres', JSON.stringify({ slug: `outage-${i}`, name: 'Never', municipality: 'Odense' })), `POST #${i}`);
+    // Routes that authorize the caller in a transaction: the caller cannot
+    // be checked, so this is 503 too, not 401.
+    assertUnavailable(await request('POST', '/v1/centres', JSON.stringify({ slug: `outage-${i}`, name: 'Never', municipality: 'Odense' })), `POST /v1/centres #${i}`);
+    assertUnavailable(await request('GET', '/v1/me', undefined, { Authorization: 'Bearer kp_not_a_real_token' }), `GET /v1/me #${i}`);
+    assertUnavailable(await request('POST', '/v1/sessions', JSON.stringify({ email: 'nobody@example.org', password: 'wrong password' })), `POST /v1/sessions #${i}`);
     const h = await request('GET', '/healthz');
     assert.equal(h.status, 200);
     assert.deepEqual(h.json(), { status: 'ok' });
