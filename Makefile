@@ -92,6 +92,7 @@ valgrind: deps
 
 docs: $(KOMPASD)
 	$(KOMPASD) errors > docs/errors.md
+	$(KOMPASD) routes --markdown > docs/roles.md
 
 format:
 	clang-format -i $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h tools/bench/*.c

@@ -3,16 +3,16 @@
 
 #include <stdlib.h>
 
-static struct db_stmt stmt_insert = DB_STMT(
-    "access_log_insert",
-    "INSERT INTO access_log (centre_id, actor_kind, actor_id, actor_role, action, subject,"
-    " subject_id, criterion, purpose, request_id)"
-    " VALUES (kompas_centre(), $1, $2, $3, $4, 'request', $5, $6::jsonb, $7, $8)",
-    8);
+static struct db_stmt stmt_insert =
+    DB_STMT("access_log_insert",
+            "INSERT INTO access_log (centre_id, actor_kind, actor_id, actor_role, action, subject,"
+            " subject_id, criterion, purpose, request_id)"
+            " VALUES (kompas_centre(), $1, $2, $3, $4, 'request', $5, $6::jsonb, $7, $8)",
+            8);
 
 enum db_qs
 access_log_write(struct http_request *rq, const char *action, const char *subject_id,
-		 const json_t *criterion, const char *purpose)
+                 const json_t *criterion, const char *purpose)
 {
 	const struct http_caller *c = &rq->caller;
 	char *crit = criterion ? json_dumps(criterion, JSON_COMPACT) : NULL;

@@ -15,6 +15,6 @@
  * entry exists exactly when the access does. Returns a query status; on
  * failure the caller answers with http_reply_db_error. */
 enum db_qs access_log_write(struct http_request *rq, const char *action, const char *subject_id,
-			    const json_t *criterion, const char *purpose);
+                            const json_t *criterion, const char *purpose);
 
 #endif

@@ -53,6 +53,15 @@ int cmd_create_admin(const struct config *cfg, const char *email, const char *na
 int cmd_create_centre(const struct config *cfg, const char *slug, const char *name,
                       const char *municipality);
 
+/* Maintenance (api/maintenance.c): the hourly scheduler thread in serve,
+ * and the same jobs as subcommands (exit statuses). */
+int maintenance_start(const struct config *cfg);
+void maintenance_stop(void);
+struct db_conn;
+long long maintenance_purge_access_log(struct db_conn *c, unsigned days);
+int cmd_rotate_keys(const struct config *cfg);
+int cmd_purge_access_log(const struct config *cfg);
+
 /* Handlers, one file per resource. */
 void system_healthz(struct http_request *rq);
 void system_readyz(struct http_request *rq);

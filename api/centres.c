@@ -16,7 +16,7 @@
 #define CENTRE_COLUMNS                                                                             \
 	"id, slug, name, municipality, postal_code, email, phone, website,"                        \
 	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"               \
-	" to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"           \
+	" to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"               \
 	" array_to_json(cors_origins), version"
 
 const struct spec_field centres_create_spec[] = {
@@ -61,9 +61,9 @@ centre_json(PGresult *res, int row)
 	                 PQgetvalue(res, row, 2), "municipality", PQgetvalue(res, row, 3),
 	                 "postal_code", db_json_text(res, row, 4), "email",
 	                 db_json_text(res, row, 5), "phone", db_json_text(res, row, 6), "website",
-	                 db_json_text(res, row, 7), "cors_origins", origins ? origins : json_array(),
-	                 "created_at", PQgetvalue(res, row, 8), "updated_at",
-	                 PQgetvalue(res, row, 9));
+	                 db_json_text(res, row, 7), "cors_origins",
+	                 origins ? origins : json_array(), "created_at", PQgetvalue(res, row, 8),
+	                 "updated_at", PQgetvalue(res, row, 9));
 }
 
 static struct db_stmt stmt_list =
@@ -186,9 +186,8 @@ centres_create(struct http_request *rq)
 	PQclear(res);
 }
 
-static const struct spec_field origin_item = {.type = SPEC_STRING,
-                                              .max = 300,
-                                              .format = SPEC_FMT_ORIGIN};
+static const struct spec_field origin_item = {
+    .type = SPEC_STRING, .max = 300, .format = SPEC_FMT_ORIGIN};
 
 const struct spec_field centres_update_spec[] = {
     {.name = "name", .type = SPEC_STRING, .min = 2, .max = 120},
@@ -253,7 +252,8 @@ centres_update(struct http_request *rq)
 		goto out;
 	}
 	if (m < 0) {
-		http_reply_problem(rq, ERR_PRECONDITION_FAILED, "If-Match is not a version of ours.");
+		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
+		                   "If-Match is not a version of ours.");
 		goto out;
 	}
 	snprintf(version, sizeof(version), "%lld", want);
@@ -281,8 +281,9 @@ centres_update(struct http_request *rq)
 		if (qs == DB_NO_RESULTS)
 			http_reply_problem(rq, ERR_NOT_FOUND, "No centre has this id.");
 		else
-			http_reply_problem(rq, ERR_PRECONDITION_FAILED,
-			                   "The centre has changed since you read it; read it again.");
+			http_reply_problem(
+			    rq, ERR_PRECONDITION_FAILED,
+			    "The centre has changed since you read it; read it again.");
 		PQclear(res);
 		goto out;
 	}

@@ -40,6 +40,8 @@ usage(FILE *out)
 	      "  create-centre SLUG NAME MUNICIPALITY\n"
 	      "                      create a volunteer centre\n"
 	      "  gen-keyfile         print a new key file (index key and data key 1)\n"
+	      "  rotate-keys         re-seal personal data with the newest data key\n"
+	      "  purge-access-log    delete access-log entries past their retention\n"
 	      "  routes [--markdown] print the route table (method, pattern, roles)\n"
 	      "  errors              print the error table as Markdown (docs/errors.md)\n"
 	      "  version             print the version\n"
@@ -284,6 +286,8 @@ cmd_serve(const struct config *cfg, int migrate)
 		log_msg(LOG_ERROR, "%s", err);
 		goto out;
 	}
+	if (maintenance_start(cfg) != 0)
+		log_msg(LOG_WARN, "could not start the maintenance scheduler");
 	log_msg(LOG_INFO, "kompasd %s listening on http://%s%s%s:%u with %u worker threads",
 	        KOMPAS_VERSION, strchr(cfg->listen, ':') ? "[" : "", cfg->listen,
 	        strchr(cfg->listen, ':') ? "]" : "", http_server_port(srv), hs.threads);
@@ -291,6 +295,7 @@ cmd_serve(const struct config *cfg, int migrate)
 		sig = SIGTERM;
 	log_msg(LOG_INFO, "received %s: finishing in-flight requests",
 	        sig == SIGINT ? "SIGINT" : "SIGTERM");
+	maintenance_stop();
 	http_server_stop(srv, cfg->shutdown_timeout);
 	log_msg(LOG_INFO, "stopped");
 	rc = 0;
@@ -434,6 +439,10 @@ main(int argc, char **argv)
 		rc = cmd_migrate(&cfg, argi < argc);
 	} else if (strcmp(cmd, "create-admin") == 0 && argc - argi == 2) {
 		rc = cmd_create_admin(&cfg, argv[argi], argv[argi + 1]);
+	} else if (strcmp(cmd, "rotate-keys") == 0 && argc == argi) {
+		rc = cmd_rotate_keys(&cfg);
+	} else if (strcmp(cmd, "purge-access-log") == 0 && argc == argi) {
+		rc = cmd_purge_access_log(&cfg);
 	} else if (strcmp(cmd, "create-centre") == 0 && argc - argi == 3) {
 		rc = cmd_create_centre(&cfg, argv[argi], argv[argi + 1], argv[argi + 2]);
 	} else {

@@ -27,23 +27,24 @@ static const char *const sealed_fields[] = {"name", "phone", "email", "address",
 
 #define REQUEST_COLUMNS                                                                            \
 	"id, centre_id, source, portal_reference, state, postal_code, age_band,"                   \
-	" preferred_language, contact_preference, heard_from, " TS("created_at") ", "               \
-	    TS("updated_at") ", version, anonymised_at IS NOT NULL,"                              \
-	    " name_sealed, phone_sealed, email_sealed, address_sealed, notes_sealed,"             \
-	    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+	" preferred_language, contact_preference, heard_from, " TS("created_at") ", " TS(          \
+	    "updated_at") ", version, anonymised_at IS NOT NULL,"                                  \
+	                  " name_sealed, phone_sealed, email_sealed, address_sealed, "             \
+	                  "notes_sealed,"                                                          \
+	                  " to_char(created_at AT TIME ZONE 'UTC', "                               \
+	                  "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 #define COL_SEALED 14
 #define COL_CURSOR 19
 
-static const char *const sources[] = {"portal", "phone", "walk_in", "municipal_referral",
-				      "relative_referral", NULL};
+static const char *const sources[] = {
+    "portal", "phone", "walk_in", "municipal_referral", "relative_referral", NULL};
 static const char *const age_bands[] = {"18-24", "25-34", "35-49", "50-64", "65-79", "80+", NULL};
 static const char *const contact_prefs[] = {"phone", "email", "sms", "letter", NULL};
-static const char *const heard_from[] = {"socialkompas", "municipal_staff", "relative",
-					 "local_paper",	 "association",	    "other",
-					 NULL};
-static const char *const languages[] = {"da", "en", "de", "ar", "so", "tr", "fa", "ur", "pl",
-					"uk", "ru", "ro", "ti", "ku", "bs", "sv", "no", "es",
-					"fr", "vi", "th", "tl", NULL};
+static const char *const heard_from[] = {
+    "socialkompas", "municipal_staff", "relative", "local_paper", "association", "other", NULL};
+static const char *const languages[] = {"da", "en", "de", "ar", "so", "tr", "fa", "ur",
+                                        "pl", "uk", "ru", "ro", "ti", "ku", "bs", "sv",
+                                        "no", "es", "fr", "vi", "th", "tl", NULL};
 
 static const struct spec_field citizen_spec[] = {
     {.name = "name", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 200},
@@ -138,25 +139,26 @@ request_full_json(const PGresult *res, int row)
 	json_t *j;
 
 	for (int i = 0; i < NSEALED; i++)
-		json_object_set_new(citizen, sealed_fields[i], open_field(res, row, i, id, &broken));
+		json_object_set_new(citizen, sealed_fields[i],
+		                    open_field(res, row, i, id, &broken));
 	json_object_set_new(citizen, "postal_code", db_json_text(res, row, 5));
 	if (broken) {
 		json_decref(citizen);
 		log_msg(LOG_ERROR,
-			"request %s: a sealed field failed authentication (tampered, moved, or "
-			"sealed with an unknown key)",
-			id);
+		        "request %s: a sealed field failed authentication (tampered, moved, or "
+		        "sealed with an unknown key)",
+		        id);
 		return NULL;
 	}
 	j = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b}", "id", id,
-		      "centre_id", PQgetvalue(res, row, 1), "source", PQgetvalue(res, row, 2),
-		      "portal_reference", db_json_text(res, row, 3), "state",
-		      PQgetvalue(res, row, 4), "citizen", citizen, "age_band",
-		      db_json_text(res, row, 6), "preferred_language", db_json_text(res, row, 7),
-		      "contact_preference", db_json_text(res, row, 8), "heard_from",
-		      db_json_text(res, row, 9), "created_at", PQgetvalue(res, row, 10),
-		      "updated_at", PQgetvalue(res, row, 11), "anonymised",
-		      PQgetvalue(res, row, 13)[0] == 't');
+	              "centre_id", PQgetvalue(res, row, 1), "source", PQgetvalue(res, row, 2),
+	              "portal_reference", db_json_text(res, row, 3), "state",
+	              PQgetvalue(res, row, 4), "citizen", citizen, "age_band",
+	              db_json_text(res, row, 6), "preferred_language", db_json_text(res, row, 7),
+	              "contact_preference", db_json_text(res, row, 8), "heard_from",
+	              db_json_text(res, row, 9), "created_at", PQgetvalue(res, row, 10),
+	              "updated_at", PQgetvalue(res, row, 11), "anonymised",
+	              PQgetvalue(res, row, 13)[0] == 't');
 	return j;
 }
 
@@ -178,9 +180,9 @@ static json_t *
 request_status_json(const PGresult *res, int row)
 {
 	return json_pack("{s:s, s:o, s:s, s:s, s:s}", "id", PQgetvalue(res, row, 0),
-			 "portal_reference", db_json_text(res, row, 3), "status",
-			 citizen_status(PQgetvalue(res, row, 4)), "created_at",
-			 PQgetvalue(res, row, 10), "updated_at", PQgetvalue(res, row, 11));
+	                 "portal_reference", db_json_text(res, row, 3), "status",
+	                 citizen_status(PQgetvalue(res, row, 4)), "created_at",
+	                 PQgetvalue(res, row, 10), "updated_at", PQgetvalue(res, row, 11));
 }
 
 /* Parameters for an insert: sealed fields and blind indexes, owned here. */
@@ -213,7 +215,7 @@ blind_param(const char *kind, const char *normalised)
  * the phone number cannot be normalised. */
 static bool
 seal_citizen(struct http_request *rq, const json_t *citizen, const char *id,
-	     struct sealed_params *sp)
+             struct sealed_params *sp)
 {
 	char norm[300], place[96];
 
@@ -232,11 +234,11 @@ seal_citizen(struct http_request *rq, const json_t *citizen, const char *id,
 	}
 	if (json_string_value(json_object_get(citizen, "phone")) != NULL) {
 		if (crypto_normalise_phone(json_string_value(json_object_get(citizen, "phone")),
-					   norm, sizeof(norm)) != 0) {
+		                           norm, sizeof(norm)) != 0) {
 			json_t *p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
 
 			problem_add_field_error(p, "citizen.phone", ERR_FIELD_FORMAT,
-						"must be a phone number with at least 8 digits");
+			                        "must be a phone number with at least 8 digits");
 			http_reply_problem_json(rq, p);
 			sealed_params_cleanup(sp);
 			return false;
@@ -245,7 +247,7 @@ seal_citizen(struct http_request *rq, const json_t *citizen, const char *id,
 	}
 	if (json_string_value(json_object_get(citizen, "email")) != NULL &&
 	    crypto_normalise_email(json_string_value(json_object_get(citizen, "email")), norm,
-				   sizeof(norm)) == 0)
+	                           sizeof(norm)) == 0)
 		sp->email_bidx = blind_param("email", norm);
 	return true;
 }
@@ -262,16 +264,16 @@ static struct db_stmt stmt_insert = DB_STMT(
 
 static struct db_stmt stmt_by_reference =
     DB_STMT("requests_by_reference",
-	    "SELECT " REQUEST_COLUMNS " FROM request WHERE centre_id = kompas_centre()"
-	    " AND portal_reference = $1",
-	    1);
+            "SELECT " REQUEST_COLUMNS " FROM request WHERE centre_id = kompas_centre()"
+            " AND portal_reference = $1",
+            1);
 
-static struct db_stmt stmt_duplicates = DB_STMT(
-    "requests_duplicates",
-    "SELECT id FROM request WHERE centre_id = kompas_centre() AND id <> $1"
-    " AND anonymised_at IS NULL AND ((phone_bidx = $2::bytea) OR (email_bidx = $3::bytea))"
-    " ORDER BY created_at DESC LIMIT 10",
-    3);
+static struct db_stmt stmt_duplicates =
+    DB_STMT("requests_duplicates",
+            "SELECT id FROM request WHERE centre_id = kompas_centre() AND id <> $1"
+            " AND anonymised_at IS NULL AND ((phone_bidx = $2::bytea) OR (email_bidx = $3::bytea))"
+            " ORDER BY created_at DESC LIMIT 10",
+            3);
 
 /* Requests of the same centre with the same phone or e-mail: a warning for
  * the coordinator, never a refusal. */
@@ -285,7 +287,7 @@ possible_duplicates(struct http_request *rq, const char *id, const struct sealed
 	if (sp->phone_bidx == NULL && sp->email_bidx == NULL)
 		return ids;
 	res = db_exec(rq->db, &stmt_duplicates,
-		      (const char *const[]){id, sp->phone_bidx, sp->email_bidx}, &qs);
+	              (const char *const[]){id, sp->phone_bidx, sp->email_bidx}, &qs);
 	if (res == NULL) {
 		json_decref(ids);
 		http_reply_db_error(rq, qs);
@@ -342,15 +344,16 @@ requests_create(struct http_request *rq)
 	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
 	if (portal && reference == NULL)
 		problem_add_field_error(p, "portal_reference", ERR_FIELD_REQUIRED,
-					"the portal sends its own reference");
+		                        "the portal sends its own reference");
 	if (portal && source != NULL && strcmp(source, "portal") != 0)
 		problem_add_field_error(p, "source", ERR_FIELD_NOT_IN_ENUM,
-					"a portal's requests have source portal");
+		                        "a portal's requests have source portal");
 	if (!portal && source == NULL)
-		problem_add_field_error(p, "source", ERR_FIELD_REQUIRED, "how did the request come?");
+		problem_add_field_error(p, "source", ERR_FIELD_REQUIRED,
+		                        "how did the request come?");
 	if (!has_contact(citizen))
 		problem_add_field_error(p, "citizen", ERR_FIELD_REQUIRED,
-					"give a phone number, an e-mail or an address");
+		                        "give a phone number, an e-mail or an address");
 	if (problem_field_error_count(p) > 0) {
 		http_reply_problem_json(rq, p);
 		return;
@@ -382,8 +385,8 @@ requests_create(struct http_request *rq)
 		goto out;
 	}
 	qs = access_log_write(rq, "create", id, NULL,
-			      portal ? "the request was received from the portal"
-				     : "a coordinator recorded the request");
+	                      portal ? "the request was received from the portal"
+	                             : "a coordinator recorded the request");
 	if (qs < 0) {
 		PQclear(res);
 		http_reply_db_error(rq, qs);
@@ -452,12 +455,13 @@ requests_get(struct http_request *rq)
 		return;
 	body = request_full_json(res, 0);
 	if (body == NULL) {
-		http_reply_problem(rq, ERR_INTERNAL,
-				   "The citizen's data cannot be decrypted; the incident is logged.");
+		http_reply_problem(
+		    rq, ERR_INTERNAL,
+		    "The citizen's data cannot be decrypted; the incident is logged.");
 		goto out;
 	}
 	qs = access_log_write(rq, "read", PQgetvalue(res, 0, 0), NULL,
-			      "a coordinator read the request");
+	                      "a coordinator read the request");
 	if (qs < 0) {
 		json_decref(body);
 		http_reply_db_error(rq, qs);
@@ -482,26 +486,26 @@ requests_status(struct http_request *rq)
 	PQclear(res);
 }
 
-static struct db_stmt stmt_list = DB_STMT(
-    "requests_list",
-    "SELECT " REQUEST_COLUMNS " FROM request WHERE centre_id = kompas_centre()"
-    " AND ($1::bytea IS NULL OR phone_bidx = $1::bytea)"
-    " AND ($2::bytea IS NULL OR email_bidx = $2::bytea)"
-    " AND ($3::text IS NULL OR (created_at, id) > (split_part($3, '_', 1)::timestamptz,"
-    "      split_part($3, '_', 2)::uuid))"
-    " ORDER BY created_at, id LIMIT $4",
-    4);
+static struct db_stmt stmt_list =
+    DB_STMT("requests_list",
+            "SELECT " REQUEST_COLUMNS " FROM request WHERE centre_id = kompas_centre()"
+            " AND ($1::bytea IS NULL OR phone_bidx = $1::bytea)"
+            " AND ($2::bytea IS NULL OR email_bidx = $2::bytea)"
+            " AND ($3::text IS NULL OR (created_at, id) > (split_part($3, '_', 1)::timestamptz,"
+            "      split_part($3, '_', 2)::uuid))"
+            " ORDER BY created_at, id LIMIT $4",
+            4);
 
 /* The list entry without personal data (a listing is not a read). */
 static json_t *
 request_summary_json(const PGresult *res, int row)
 {
 	return json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:s, s:s}", "id", PQgetvalue(res, row, 0),
-			 "source", PQgetvalue(res, row, 2), "portal_reference",
-			 db_json_text(res, row, 3), "state", PQgetvalue(res, row, 4),
-			 "postal_code", db_json_text(res, row, 5), "age_band",
-			 db_json_text(res, row, 6), "created_at", PQgetvalue(res, row, 10),
-			 "updated_at", PQgetvalue(res, row, 11));
+	                 "source", PQgetvalue(res, row, 2), "portal_reference",
+	                 db_json_text(res, row, 3), "state", PQgetvalue(res, row, 4), "postal_code",
+	                 db_json_text(res, row, 5), "age_band", db_json_text(res, row, 6),
+	                 "created_at", PQgetvalue(res, row, 10), "updated_at",
+	                 PQgetvalue(res, row, 11));
 }
 
 /* The criterion of a search as it is logged: field names and the keyed
@@ -542,7 +546,7 @@ requests_list(struct http_request *rq)
 			json_t *p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
 
 			problem_add_field_error(p, "phone", ERR_FIELD_FORMAT,
-						"must be a phone number with at least 8 digits");
+			                        "must be a phone number with at least 8 digits");
 			http_reply_problem_json(rq, p);
 			return;
 		}
@@ -568,32 +572,34 @@ requests_list(struct http_request *rq)
 
 		if (item == NULL) {
 			http_reply_problem(rq, ERR_INTERNAL,
-					   "A citizen's data cannot be decrypted; the incident is "
-					   "logged.");
+			                   "A citizen's data cannot be decrypted; the incident is "
+			                   "logged.");
 			goto out;
 		}
 		json_array_append_new(items, item);
-		if (search && (qs = access_log_write(rq, "search", PQgetvalue(res, i, 0), crit,
-						     "a coordinator searched for the citizen")) < 0) {
+		if (search &&
+		    (qs = access_log_write(rq, "search", PQgetvalue(res, i, 0), crit,
+		                           "a coordinator searched for the citizen")) < 0) {
 			http_reply_db_error(rq, qs);
 			goto out;
 		}
 	}
 	if (search && n == 0 &&
 	    (qs = access_log_write(rq, "search", NULL, crit,
-				   "a coordinator searched; nothing was found")) < 0) {
+	                           "a coordinator searched; nothing was found")) < 0) {
 		http_reply_db_error(rq, qs);
 		goto out;
 	}
 	if (n > limit) {
 		/* cursor: created_at with microseconds and id of the last row */
-		snprintf(cursor, sizeof(cursor), "%s_%s", PQgetvalue(res, (int)limit - 1, COL_CURSOR),
-			 PQgetvalue(res, (int)limit - 1, 0));
+		snprintf(cursor, sizeof(cursor), "%s_%s",
+		         PQgetvalue(res, (int)limit - 1, COL_CURSOR),
+		         PQgetvalue(res, (int)limit - 1, 0));
 	}
-	http_reply_json(rq, 200,
-			json_pack("{s:O, s:o}", "items", items, "next",
-				  n > limit ? http_next_link(rq, "/v1/requests", cursor)
-					    : json_null()));
+	http_reply_json(
+	    rq, 200,
+	    json_pack("{s:O, s:o}", "items", items, "next",
+	              n > limit ? http_next_link(rq, "/v1/requests", cursor) : json_null()));
 out:
 	json_decref(items);
 	json_decref(crit);

@@ -55,8 +55,7 @@ const struct route api_routes[] = {
     {"GET", "/v1/centres", centres_list, DB, 0, NULL, centres_list_query},
     {"POST", "/v1/centres", centres_create, DB | BODY, ROLE_ADMIN, centres_create_spec, NULL},
     {"GET", "/v1/centres/{id}", centres_get, DB, 0, NULL, NULL},
-    {"PATCH", "/v1/centres/{id}", centres_update, DB | BODY, ROLE_ADMIN, centres_update_spec,
-     NULL},
+    {"PATCH", "/v1/centres/{id}", centres_update, DB | BODY, ROLE_ADMIN, centres_update_spec, NULL},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

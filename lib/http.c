@@ -318,7 +318,7 @@ http_reply_db_error(struct http_request *rq, enum db_qs qs)
 		http_reply_problem(rq, ERR_INTERNAL, NULL);
 }
 
-#define CORS_ALLOW_HEADERS "Authorization, Content-Type, If-Match, Idempotency-Key, X-Request-Id"
+#define CORS_ALLOW_HEADERS  "Authorization, Content-Type, If-Match, Idempotency-Key, X-Request-Id"
 #define CORS_EXPOSE_HEADERS "ETag, Location, Retry-After, X-Request-Id"
 
 /* The request's Origin when it is allowed to read the response, else NULL. */

@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startKompasd, runKompasd, expectProblem, psql } from './harness.mjs';
+import { startKompasd, expectProblem, psql } from './harness.mjs';
+import { createAccount, login } from './fixtures.mjs';
 
 // Lower-case letters and digits only, so slugs stay valid and sort predictably.
 const tag = randomBytes(4).toString('hex');
@@ -14,15 +15,7 @@ let token; // a national admin's session: creating a centre is for admins
 
 before(async () => {
   k = await startKompasd();
-  const email = `centres-admin-${tag}@example.org`;
-  const password = `Centres ${tag} test password`;
-  const made = await runKompasd(['-c', 'kompas.conf', 'create-admin', email, 'Centres Test Admin'], {
-    env: { KOMPAS_ADMIN_PASSWORD: password },
-  });
-  assert.equal(made.code, 0, made.stderr);
-  const res = await k.fetch('/v1/sessions', { method: 'POST', headers: json, body: JSON.stringify({ email, password }) });
-  assert.equal(res.status, 201, 'the admin can log in');
-  token = (await res.json()).token;
+  token = await login(k, createAccount('admin').email);
   assert.equal(typeof token, 'string');
 });
 after(async () => {
@@ -71,10 +64,10 @@ test('POST /v1/centres creates a centre: 201, Location and every field', async (
   const body = await res.json();
   assert.match(body.id, UUID);
   assert.equal(res.headers.get('location'), `/v1/centres/${body.id}`);
-  assert.deepEqual(
-    Object.keys(body).sort(),
-    ['created_at', 'email', 'id', 'municipality', 'name', 'phone', 'postal_code', 'slug', 'updated_at', 'website'],
-  );
+  // (The resource may grow more fields; these are the ones it must have.)
+  for (const f of ['id', 'slug', 'name', 'municipality', 'postal_code', 'email', 'phone', 'website', 'created_at', 'updated_at']) {
+    assert.ok(Object.hasOwn(body, f), `the centre has ${f}`);
+  }
   for (const [key, value] of Object.entries(input)) assert.equal(body[key], value, key);
   assertRecentUtc(body.created_at, 'created_at');
   assertRecentUtc(body.updated_at, 'updated_at');

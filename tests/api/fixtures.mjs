@@ -1,7 +1,9 @@
 // fixtures.mjs - test data made directly in the database as the owner
 // (fast: no argon2 per account), and credentials obtained through the API.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { psql } from './harness.mjs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { psql, ROOT } from './harness.mjs';
 
 // argon2id of PASSWORD (the same hash the demo data uses).
 export const PASSWORD = 'kompas-demo-2026';
@@ -76,3 +78,36 @@ export function auth(token, extra = {}) {
 }
 
 export const JSON_HEADERS = { 'Content-Type': 'application/json' };
+
+// --- helpers added for the identity tests (roles, rls, auth) ---
+
+// Run SQL like psql() but never throw: { code, stdout, stderr }. For
+// statements that are expected to fail (row-level security, grants).
+export function psqlTry(sql, { db = 'kompas', user } = {}) {
+  const dir = process.env.KOMPAS_TEST_PGDIR;
+  if (!dir) throw new Error('KOMPAS_TEST_PGDIR is not set: run the API tests through \'make test\'');
+  const as = user ? ['-U', user] : [];
+  const r = spawnSync(path.join(ROOT, 'tools/pgcluster.sh'),
+    ['psql', dir, ...as, '-d', db, '-tA', '-v', 'ON_ERROR_STOP=1', '-c', sql], { encoding: 'utf8' });
+  return { code: r.status, stdout: (r.stdout || '').trim(), stderr: (r.stderr || '').trim() };
+}
+
+// A request with an optional bearer token and JSON body; resolves with the
+// Response (body unread).
+export function call(k, method, p, { token, body, headers = {} } = {}) {
+  const h = { ...headers };
+  if (token) h.Authorization = `Bearer ${token}`;
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  return k.fetch(p, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+// A citizen's request made through the API by a coordinator (source phone)
+// or a portal key (source portal); resolves with the created body.
+export async function createRequest(k, token, { portal = false } = {}) {
+  const body = portal
+    ? { portal_reference: uniq('ref'), citizen: { name: 'Test Borger', email: `${uniq('b')}@test.invalid` } }
+    : { source: 'phone', citizen: { name: 'Test Borger', phone: '+45 12 34 56 78' } };
+  const res = await call(k, 'POST', '/v1/requests', { token, body });
+  if (res.status !== 201) throw new Error(`create request: ${res.status} ${await res.text()}`);
+  return res.json();
+}

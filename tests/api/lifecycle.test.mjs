@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { ROOT, startKompasd, psql, until } from './harness.mjs';
+import { createAccount, login } from './fixtures.mjs';
 
 // kompasd serves as an unprivileged role and migrates as the schema owner.
 const APP_CONNINFO = process.env.KOMPAS_TEST_CONNINFO;
@@ -121,6 +122,16 @@ test('a missing configuration file is refused with its name', async () => {
   assert.equal(r.code, 1);
   assert.ok(r.stderr.includes(file), r.stderr);
   assert.match(r.stderr, /No such file/);
+});
+
+test('an unknown option of serve or migrate is refused before anything starts', async () => {
+  for (const args of [['serve', '--migrat'], ['migrate', '--stat'], ['serve', '--migrate', '--migrate']]) {
+    const r = await run([...conf, ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`unknown option '${args[args.length - 1]}'`));
+    assert.match(r.stderr, /^usage: kompasd/m);
+    assert.doesNotMatch(r.stderr, /listening on/);
+  }
 });
 
 test('check-config and serve refuse a missing key file, naming it', async () => {
@@ -347,14 +358,8 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
 
 test('SIGTERM lets a request that is in flight finish before exiting', async () => {
   const k = await startKompasd();
-  // Creating a centre is for admins: make one and log in.
-  const email = `lifecycle-${tag}@example.org`;
-  const password = `Lifecycle ${tag} password`;
-  const made = await run([...conf, 'create-admin', email, 'Lifecycle Admin'], { env: { KOMPAS_ADMIN_PASSWORD: password } });
-  assert.equal(made.code, 0, made.stderr);
-  const login = await k.fetch('/v1/sessions', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  assert.equal(login.status, 201);
-  const { token } = await login.json();
+  // Creating a centre is for admins.
+  const token = await login(k, createAccount('admin').email);
   const slug = `l-${tag}-inflight`;
   const body = JSON.stringify({ slug, name: 'In Flight', municipality: 'Odense' });
   const sock = net.connect(k.port, '127.0.0.1');

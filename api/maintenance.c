@@ -1,0 +1,292 @@
+/* maintenance.c - scheduled jobs inside kompasd (and as subcommands):
+ * purging access-log entries past their retention, re-sealing personal
+ * data with the newest key. The scheduler is one thread that wakes every
+ * hour (and at start) and is woken at shutdown. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../lib/crypto.h"
+#include "../lib/db.h"
+#include "../lib/log.h"
+#include "app.h"
+
+#define MAINTENANCE_INTERVAL_S 3600
+
+static struct {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool running;
+	bool stop;
+	const struct config *cfg;
+} sched = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static struct db_stmt stmt_purge =
+    DB_STMT("maintenance_purge_access_log",
+            "SELECT kompas_access_log_purge(make_interval(days => $1::int))", 1);
+
+long long
+maintenance_purge_access_log(struct db_conn *c, unsigned days)
+{
+	char d[16];
+	enum db_qs qs;
+	PGresult *res;
+	long long n;
+
+	snprintf(d, sizeof(d), "%u", days);
+	res = db_exec(c, &stmt_purge, (const char *const[]){d}, &qs);
+	if (res == NULL)
+		return -1;
+	n = atoll(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return n;
+}
+
+static void
+run_jobs(const struct config *cfg)
+{
+	char err[256];
+	struct db_conn *c = db_conn_open(cfg->conninfo, cfg->connect_timeout, err, sizeof(err));
+	long long n;
+
+	if (c == NULL) {
+		log_msg(LOG_WARN, "maintenance: database unavailable, will try again: %s", err);
+		return;
+	}
+	n = maintenance_purge_access_log(c, cfg->access_log_retention_days);
+	if (n < 0)
+		log_msg(LOG_WARN, "maintenance: purging the access log failed");
+	else if (n > 0)
+		log_msg(LOG_INFO, "maintenance: deleted %lld access-log entries older than %u days",
+		        n, cfg->access_log_retention_days);
+	db_conn_free(c);
+}
+
+static void *
+scheduler(void *arg)
+{
+	struct timespec until;
+
+	(void)arg;
+	pthread_mutex_lock(&sched.lock);
+	while (!sched.stop) {
+		pthread_mutex_unlock(&sched.lock);
+		run_jobs(sched.cfg);
+		pthread_mutex_lock(&sched.lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += MAINTENANCE_INTERVAL_S;
+		while (!sched.stop && pthread_cond_timedwait(&sched.wake, &sched.lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&sched.lock);
+	return NULL;
+}
+
+int
+maintenance_start(const struct config *cfg)
+{
+	sigset_t all, old;
+	int rc;
+
+	sched.cfg = cfg;
+	sched.stop = false;
+	/* The scheduler must not take SIGTERM/SIGINT from the main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&sched.thread, NULL, scheduler, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	sched.running = rc == 0;
+	return rc == 0 ? 0 : -1;
+}
+
+void
+maintenance_stop(void)
+{
+	if (!sched.running)
+		return;
+	pthread_mutex_lock(&sched.lock);
+	sched.stop = true;
+	pthread_cond_broadcast(&sched.wake);
+	pthread_mutex_unlock(&sched.lock);
+	pthread_join(sched.thread, NULL);
+	sched.running = false;
+}
+
+/* --- key rotation ---------------------------------------------------- */
+
+static const char *const sealed_columns[] = {"name", "phone", "email", "address", "notes"};
+#define NSEALED 5
+
+/* Re-seal one field value; returns a new bytea parameter, or NULL (with
+ * *failed set) when it does not open. */
+static char *
+reseal(const struct crypto_keys *keys, PGresult *res, int row, int col, const char *id,
+       const char *field, bool *failed)
+{
+	size_t len = 0, plen = 0, slen = 0;
+	unsigned char *sealed = db_bytea_value(res, row, col, &len), *plain, *fresh;
+	char place[96], *param;
+
+	if (sealed == NULL)
+		return NULL;
+	snprintf(place, sizeof(place), "request/%s/%s", id, field);
+	plain = crypto_open(keys, place, sealed, len, &plen);
+	free(sealed);
+	if (plain == NULL) {
+		*failed = true;
+		return NULL;
+	}
+	fresh = crypto_seal(keys, place, plain, plen, &slen);
+	sodium_memzero(plain, plen);
+	free(plain);
+	param = db_bytea_param(fresh, slen);
+	free(fresh);
+	return param;
+}
+
+static bool
+exec_ok(PGconn *pg, const char *sql)
+{
+	PGresult *r = PQexec(pg, sql);
+	bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+
+	PQclear(r);
+	return ok;
+}
+
+/* Re-seal one batch of rows not sealed with the active key. Returns the
+ * number of rows re-sealed, 0 when none are left, -1 on an error. */
+static long
+rotate_batch(PGconn *pg, const struct crypto_keys *keys, char *last_id, long *broken)
+{
+	char active[16];
+	const char *qp[2] = {active, last_id};
+	PGresult *res;
+	long done = 0;
+	int n;
+
+	snprintf(active, sizeof(active), "%u", crypto_active_key_id(keys));
+	if (!exec_ok(pg, "BEGIN"))
+		return -1;
+	res = PQexecParams(
+	    pg,
+	    "SELECT id, name_sealed, phone_sealed, email_sealed, address_sealed, notes_sealed"
+	    " FROM request WHERE id > $2::uuid AND EXISTS (SELECT 1 FROM unnest(ARRAY[name_sealed,"
+	    " phone_sealed, email_sealed, address_sealed, notes_sealed]) s"
+	    " WHERE s IS NOT NULL AND get_byte(s, 0) * 256 + get_byte(s, 1) <> $1::int)"
+	    " ORDER BY id LIMIT 200 FOR UPDATE",
+	    2, NULL, qp, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		goto fail;
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++) {
+		const char *id = PQgetvalue(res, i, 0);
+		char *params[NSEALED + 1] = {NULL};
+		bool failed = false;
+		PGresult *u;
+
+		for (int f = 0; f < NSEALED; f++)
+			params[f + 1] = reseal(keys, res, i, f + 1, id, sealed_columns[f], &failed);
+		params[0] = (char *)id;
+		snprintf(last_id, 37, "%s", id);
+		if (failed) {
+			(*broken)++;
+			fprintf(stderr,
+			        "kompasd: request %s: a sealed field does not open with any "
+			        "key in the key file; left as it is\n",
+			        id);
+		} else {
+			u = PQexecParams(
+			    pg,
+			    "UPDATE request SET name_sealed = coalesce($2::bytea, name_sealed),"
+			    " phone_sealed = coalesce($3::bytea, phone_sealed),"
+			    " email_sealed = coalesce($4::bytea, email_sealed),"
+			    " address_sealed = coalesce($5::bytea, address_sealed),"
+			    " notes_sealed = coalesce($6::bytea, notes_sealed) WHERE id = $1",
+			    6, NULL, (const char *const *)params, NULL, NULL, 0);
+			if (PQresultStatus(u) != PGRES_COMMAND_OK)
+				failed = true;
+			PQclear(u);
+			if (failed) {
+				for (int f = 1; f <= NSEALED; f++)
+					free(params[f]);
+				goto fail;
+			}
+			done++;
+		}
+		for (int f = 1; f <= NSEALED; f++)
+			free(params[f]);
+	}
+	PQclear(res);
+	if (!exec_ok(pg, "COMMIT"))
+		return -1;
+	return n == 0 ? 0 : (done > 0 ? done : -2);
+fail:
+	fprintf(stderr, "kompasd: key rotation: %s", PQerrorMessage(pg));
+	PQclear(res);
+	PQclear(PQexec(pg, "ROLLBACK"));
+	return -1;
+}
+
+int
+cmd_rotate_keys(const struct config *cfg)
+{
+	const char *ci =
+	    cfg->migrate_conninfo && *cfg->migrate_conninfo ? cfg->migrate_conninfo : cfg->conninfo;
+	struct crypto_keys *keys = NULL;
+	char err[512], last_id[37] = "00000000-0000-0000-0000-000000000000";
+	struct db_conn *c = NULL;
+	long total = 0, broken = 0, n;
+	int rc = 1;
+
+	if (crypto_keys_load(cfg->key_file, &keys, err, sizeof(err)) != 0) {
+		fprintf(stderr, "kompasd: key file refused: %s\n", err);
+		return 1;
+	}
+	c = db_conn_open(ci, cfg->connect_timeout, err, sizeof(err));
+	if (c == NULL) {
+		fprintf(stderr, "kompasd: cannot connect to the database: %s\n", err);
+		goto out;
+	}
+	/* Batches of rows that still need it, each in its own transaction;
+	 * rows that cannot be opened are skipped (last_id moves past them). */
+	while ((n = rotate_batch(db_pg(c), keys, last_id, &broken)) != 0) {
+		if (n == -1)
+			goto out;
+		if (n > 0)
+			total += n;
+	}
+	printf("re-sealed %ld request(s) with data key %u%s\n", total, crypto_active_key_id(keys),
+	       broken ? "; some could not be opened (see above)" : "");
+	rc = broken ? 2 : 0;
+out:
+	db_conn_free(c);
+	crypto_keys_free(keys);
+	return rc;
+}
+
+int
+cmd_purge_access_log(const struct config *cfg)
+{
+	char err[512];
+	struct db_conn *c = db_conn_open(cfg->conninfo, cfg->connect_timeout, err, sizeof(err));
+	long long n;
+
+	if (c == NULL) {
+		fprintf(stderr, "kompasd: cannot connect to the database: %s\n", err);
+		return 1;
+	}
+	n = maintenance_purge_access_log(c, cfg->access_log_retention_days);
+	db_conn_free(c);
+	if (n < 0) {
+		fprintf(stderr, "kompasd: purging the access log failed\n");
+		return 1;
+	}
+	printf("deleted %lld access-log entries older than %u days\n", n,
+	       cfg->access_log_retention_days);
+	return 0;
+}
