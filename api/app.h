@@ -89,6 +89,7 @@ void requests_create(struct http_request *rq);
 void requests_list(struct http_request *rq);
 void requests_get(struct http_request *rq);
 void requests_status(struct http_request *rq);
+void requests_search(struct http_request *rq);
 
 void api_keys_create(struct http_request *rq);
 void api_keys_list(struct http_request *rq);
@@ -108,5 +109,6 @@ extern const struct spec_field api_keys_create_spec[];
 extern const struct spec_field api_keys_list_query[];
 extern const struct spec_field requests_create_spec[];
 extern const struct spec_field requests_list_query[];
+extern const struct spec_field requests_search_spec[];
 
 #endif

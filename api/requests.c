@@ -87,10 +87,16 @@ const struct spec_field requests_create_spec[] = {
     SPEC_END};
 
 const struct spec_field requests_list_query[] = {
+    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
+    {.name = "cursor", .type = SPEC_STRING, .min = 1, .max = 80},
+    SPEC_END};
+
+/* Search criteria travel in a body, never in the URL: URLs end up in proxy
+ * logs and browser histories. */
+const struct spec_field requests_search_spec[] = {
     {.name = "phone", .type = SPEC_STRING, .min = 8, .max = 30},
     {.name = "email", .type = SPEC_STRING, .max = 254, .format = SPEC_FMT_EMAIL},
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
-    {.name = "cursor", .type = SPEC_STRING, .min = 1, .max = 80},
     SPEC_END};
 
 /* The address a sealed field is bound to: "request/<id>/<field>". */
@@ -522,29 +528,99 @@ search_criterion(const char *phone_bidx, const char *email_bidx)
 	return c;
 }
 
+/* Run the list statement with optional blind-index filters and a cursor. */
+static PGresult *
+list_rows(struct http_request *rq, const char *pb, const char *eb, const char *cursor,
+          long long limit)
+{
+	char fetch[24];
+	const char *params[4] = {pb, eb, cursor, fetch};
+	enum db_qs qs;
+	PGresult *res;
+
+	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
+	res = db_exec(rq->db, &stmt_list, params, &qs);
+	if (res == NULL)
+		http_reply_db_error(rq, qs);
+	return res;
+}
+
+static long long
+limit_of(const json_t *obj)
+{
+	json_t *jl = json_object_get(obj, "limit");
+
+	return jl ? json_integer_value(jl) : 50;
+}
+
 /* GET /v1/requests: the centre's requests, oldest first (keyset paged),
- * without personal data; with ?phone= or ?email= an exact search through
- * the blind indexes that returns the matches with the citizen's data and
- * logs one search entry per match (one without a subject if none). */
+ * without personal data: a listing is not a read of anyone's data. */
 void
 requests_list(struct http_request *rq)
 {
-	const char *phone = json_string_value(json_object_get(rq->query, "phone"));
-	const char *email = json_string_value(json_object_get(rq->query, "email"));
-	json_t *jl = json_object_get(rq->query, "limit");
-	long long limit = jl ? json_integer_value(jl) : 50;
-	char *pb = NULL, *eb = NULL, norm[300], fetch[24], cursor[80];
-	const char *params[4];
-	bool search = phone != NULL || email != NULL;
-	json_t *items = NULL, *crit = NULL;
-	enum db_qs qs;
-	PGresult *res = NULL;
+	long long limit = limit_of(rq->query);
+	PGresult *res = list_rows(rq, NULL, NULL,
+	                          json_string_value(json_object_get(rq->query, "cursor")), limit);
+	char cursor[80];
+	json_t *items;
 	int n;
 
+	if (res == NULL)
+		return;
+	n = PQntuples(res);
+	items = json_array();
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(items, request_summary_json(res, i));
+	if (n > limit)
+		snprintf(cursor, sizeof(cursor), "%s_%s",
+		         PQgetvalue(res, (int)limit - 1, COL_CURSOR),
+		         PQgetvalue(res, (int)limit - 1, 0));
+	http_reply_json(
+	    rq, 200,
+	    json_pack("{s:o, s:o}", "items", items, "next",
+	              n > limit ? http_next_link(rq, "/v1/requests", cursor) : json_null()));
+	PQclear(res);
+}
+
+/* Log one search entry per match, or one without a subject if none. */
+static enum db_qs
+log_search(struct http_request *rq, PGresult *res, int shown, const json_t *crit)
+{
+	enum db_qs qs = DB_ONE_RESULT;
+
+	for (int i = 0; i < shown && qs >= 0; i++)
+		qs = access_log_write(rq, "search", PQgetvalue(res, i, 0), crit,
+		                      "a coordinator searched for the citizen");
+	if (shown == 0)
+		qs = access_log_write(rq, "search", NULL, crit,
+		                      "a coordinator searched; nothing was found");
+	return qs;
+}
+
+/* POST /v1/requests/search {phone | email}: exact search through the blind
+ * indexes; the matches come with the citizen's data, and each is logged. */
+void
+requests_search(struct http_request *rq)
+{
+	const char *phone = json_string_value(json_object_get(rq->body, "phone"));
+	const char *email = json_string_value(json_object_get(rq->body, "email"));
+	long long limit = limit_of(rq->body);
+	char *pb = NULL, *eb = NULL, norm[300];
+	json_t *items = NULL, *crit = NULL, *p;
+	enum db_qs qs;
+	PGresult *res = NULL;
+	int shown;
+
+	if (phone == NULL && email == NULL) {
+		p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
+		problem_add_field_error(p, "phone", ERR_FIELD_REQUIRED,
+		                        "give a phone or an e-mail");
+		http_reply_problem_json(rq, p);
+		return;
+	}
 	if (phone != NULL) {
 		if (crypto_normalise_phone(phone, norm, sizeof(norm)) != 0) {
-			json_t *p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
-
+			p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
 			problem_add_field_error(p, "phone", ERR_FIELD_FORMAT,
 			                        "must be a phone number with at least 8 digits");
 			http_reply_problem_json(rq, p);
@@ -554,21 +630,13 @@ requests_list(struct http_request *rq)
 	}
 	if (email != NULL && crypto_normalise_email(email, norm, sizeof(norm)) == 0)
 		eb = blind_param("email", norm);
-	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
-	params[0] = pb;
-	params[1] = eb;
-	params[2] = json_string_value(json_object_get(rq->query, "cursor"));
-	params[3] = fetch;
-	res = db_exec(rq->db, &stmt_list, params, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
+	res = list_rows(rq, pb, eb, NULL, limit);
+	if (res == NULL)
 		goto out;
-	}
-	n = PQntuples(res);
+	shown = PQntuples(res) < limit ? PQntuples(res) : (int)limit;
 	items = json_array();
-	crit = search ? search_criterion(pb, eb) : NULL;
-	for (int i = 0; i < n && i < limit; i++) {
-		json_t *item = search ? request_full_json(res, i) : request_summary_json(res, i);
+	for (int i = 0; i < shown; i++) {
+		json_t *item = request_full_json(res, i);
 
 		if (item == NULL) {
 			http_reply_problem(rq, ERR_INTERNAL,
@@ -577,29 +645,15 @@ requests_list(struct http_request *rq)
 			goto out;
 		}
 		json_array_append_new(items, item);
-		if (search &&
-		    (qs = access_log_write(rq, "search", PQgetvalue(res, i, 0), crit,
-		                           "a coordinator searched for the citizen")) < 0) {
-			http_reply_db_error(rq, qs);
-			goto out;
-		}
 	}
-	if (search && n == 0 &&
-	    (qs = access_log_write(rq, "search", NULL, crit,
-	                           "a coordinator searched; nothing was found")) < 0) {
+	crit = search_criterion(pb, eb);
+	qs = log_search(rq, res, shown, crit);
+	if (qs < 0) {
 		http_reply_db_error(rq, qs);
 		goto out;
 	}
-	if (n > limit) {
-		/* cursor: created_at with microseconds and id of the last row */
-		snprintf(cursor, sizeof(cursor), "%s_%s",
-		         PQgetvalue(res, (int)limit - 1, COL_CURSOR),
-		         PQgetvalue(res, (int)limit - 1, 0));
-	}
-	http_reply_json(
-	    rq, 200,
-	    json_pack("{s:O, s:o}", "items", items, "next",
-	              n > limit ? http_next_link(rq, "/v1/requests", cursor) : json_null()));
+	http_reply_json(rq, 200,
+	                json_pack("{s:O, s:b}", "items", items, "more", PQntuples(res) > limit));
 out:
 	json_decref(items);
 	json_decref(crit);

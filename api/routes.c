@@ -48,6 +48,8 @@ const struct route api_routes[] = {
     {"GET", "/v1/requests", requests_list, DB, ROLE_COORDINATOR, NULL, requests_list_query},
     {"POST", "/v1/requests", requests_create, DB | BODY, ROLE_COORDINATOR | ROLE_PORTAL,
      requests_create_spec, NULL},
+    {"POST", "/v1/requests/search", requests_search, DB | BODY, ROLE_COORDINATOR,
+     requests_search_spec, NULL},
     {"GET", "/v1/requests/{id}", requests_get, DB, ROLE_COORDINATOR, NULL, NULL},
     {"GET", "/v1/requests/{id}/status", requests_status, DB, ROLE_COORDINATOR | ROLE_PORTAL, NULL,
      NULL},
