@@ -1,6 +1,7 @@
 /* db.c - libpq connections per worker thread, lazy prepared statements. */
 #include "db.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,6 +140,21 @@ ms_since(const struct timespec *t)
 	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
 }
 
+/* kompasd never LISTENs, so the server has nothing to say to an idle
+ * connection: a readable socket means it is terminating the session (a
+ * restart or an administrator's pg_terminate_backend) or has closed it.
+ * Such a connection is replaced before a request's first statement fails.
+ * Costs one poll(2) with zero timeout per request. */
+static bool
+idle_conn_alive(struct db_conn *c)
+{
+	struct pollfd p = {.fd = PQsocket(c->pg), .events = POLLIN};
+
+	if (p.fd < 0)
+		return false;
+	return poll(&p, 1, 0) == 0;
+}
+
 struct db_conn *
 db_thread_conn(void)
 {
@@ -149,7 +165,8 @@ db_thread_conn(void)
 		c = xcalloc(1, sizeof(*c));
 		c->pooled = true;
 		pthread_setspecific(settings.key, c);
-	} else if (c->pg != NULL && !c->lost && PQstatus(c->pg) == CONNECTION_OK) {
+	} else if (c->pg != NULL && !c->lost && PQstatus(c->pg) == CONNECTION_OK &&
+	           idle_conn_alive(c)) {
 		return c;
 	} else if (c->pg == NULL && ms_since(&c->last_attempt) < 200) {
 		return NULL;

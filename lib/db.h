@@ -61,10 +61,12 @@ int db_global_init(const struct db_settings *s);
  * Worker threads close theirs when they exit. */
 void db_global_cleanup(void);
 
-/* The calling thread's connection, opened or re-opened as needed. Returns
- * NULL when the database cannot be reached now; reconnect attempts are then
- * spaced by at least 200 ms so an outage does not turn into a connection
- * storm. The connection belongs to the thread: do not free or share it. */
+/* The calling thread's connection, opened or re-opened as needed: a
+ * connection the server has closed while idle (a restart) is noticed here
+ * and replaced. Returns NULL when the database cannot be reached now;
+ * reconnect attempts are then spaced by at least 200 ms so an outage does
+ * not turn into a connection storm. The connection belongs to the thread:
+ * do not free or share it. */
 struct db_conn *db_thread_conn(void);
 
 /* Open a connection outside the per-thread pool (migrations, CLI). Returns

@@ -2,15 +2,22 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKompasd, expectProblem, rawRequest, psql } from './harness.mjs';
+import { createAccount, login } from './fixtures.mjs';
 
 let k;
+let admin;
 const LIMIT = 4096;
-before(async () => { k = await startKompasd({ env: { KOMPAS_HTTP_BODY_LIMIT: String(LIMIT) } }); });
+before(async () => {
+  k = await startKompasd({ env: { KOMPAS_HTTP_BODY_LIMIT: String(LIMIT) } });
+  admin = await login(k, createAccount('admin').email);
+});
 after(async () => { assert.equal((await k.stop()).code, 0); });
 
 const json = { 'Content-Type': 'application/json' };
 const centreCount = () => Number(psql('SELECT count(*) FROM centre'));
-const post = (body, headers = json) => k.fetch('/v1/centres', { method: 'POST', headers, body });
+const post = (body, headers = json) => k.fetch('/v1/centres', {
+  method: 'POST', headers: { Authorization: `Bearer ${admin}`, ...headers }, body,
+});
 
 test('a body that is not application/json is 415', async () => {
   const n = centreCount();

@@ -148,6 +148,18 @@ test('when PostgreSQL is back, kompasd recovers by itself and counts the errors'
   assert.ok(!k.jsonLines().some((j) => j.type === 'access' && j.status === 500), 'no 500 in the access log');
 });
 
+test('a restart while kompasd is idle costs no request: every one after it is 200', async () => {
+  // Warm every worker's connection, restart PostgreSQL, then ask again on
+  // fresh connections (spread over the workers): the dead connections are
+  // noticed and replaced before their first statement.
+  for (let i = 0; i < 8; i++) assert.equal((await request('GET', '/v1/centres')).status, 200);
+  pgcluster('stop', dir);
+  pgcluster('start', dir);
+  const after = [];
+  for (let i = 0; i < 20; i++) after.push((await request('GET', '/v1/centres')).status);
+  assert.deepEqual(after, Array(20).fill(200));
+});
+
 test('kompasd stops cleanly after the outage', async () => {
   const { code, signal } = await k.stop();
   assert.equal(code, 0);

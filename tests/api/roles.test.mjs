@@ -1,0 +1,263 @@
+// The route x role matrix, generated from `kompasd routes`: every route is
+// called without a credential, with bad credentials and as every role, and
+// the answer must follow the route's role mask (401 / 403 / allowed). Routes
+// whose resources belong to a centre are also called for the caller's own
+// centre and for another centre (404). A route added to api/routes.c is in
+// the matrix automatically; a new parameterised pattern must be given an
+// entry in PARAMS below, or the test fails naming it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { startKompasd, runKompasd, expectProblem, psql, ROOT } from './harness.mjs';
+import {
+  PASSWORD, ROLES, uniq, createAccount, createKey, login, makeWorld, call, createRequest,
+} from './fixtures.mjs';
+
+// --- the route table, as kompasd itself prints it ---------------------------
+const printed = await runKompasd(['routes']);
+if (printed.code !== 0) throw new Error(`kompasd routes failed: ${printed.stderr}`);
+const ROUTES = printed.stdout.split('\n').filter(Boolean).map((line) => {
+  const [method, pattern, roles] = line.split('\t');
+  return { method, pattern, label: `${method} ${pattern}`, public: roles === 'public', roles: roles === 'public' ? [] : roles.split(/,\s*/) };
+});
+
+const STRONG = 'Et langt og sikkert kodeord 2026';
+let k;
+let w; // makeWorld: centres A and B, accounts and tokens of every role
+let loginAccount; // whose correct password POST /v1/sessions gets in the matrix
+const fixtures = {};
+
+before(async () => {
+  k = await startKompasd();
+  w = await makeWorld(k);
+  loginAccount = createAccount('guide', w.A.id);
+  // resources of each centre that the parameterised routes name
+  fixtures.targetA = createAccount('guide', w.A.id);
+  fixtures.targetB = createAccount('guide', w.B.id);
+  fixtures.requestA = await createRequest(k, w.tokens.A.coordinator);
+  fixtures.requestB = await createRequest(k, w.tokens.B.coordinator);
+});
+after(async () => {
+  const { code } = await k.stop();
+  assert.equal(code, 0, 'kompasd exits 0 on SIGTERM');
+});
+
+// --- path parameters ---------------------------------------------------------
+// pattern -> ids(): { own, other } where own is a resource of centre A (the
+// centre of every centre-bound caller below) and other one of centre B.
+// tenant: the resource belongs to a centre, so a centre-bound caller must not
+// reach the other one (404). table: where the row lives, to prove that a
+// refused request changed nothing. Destructive routes get throwaway rows per
+// call.
+const throwawayKey = async (centre) => (await createKey(k, w.tokens.national.admin, { name: uniq('throwaway'), role: 'portal', centre_id: centre.id })).id;
+const PARAMS = {
+  '/v1/accounts/{id}': { tenant: true, table: 'account', ids: async () => ({ own: fixtures.targetA.id, other: fixtures.targetB.id }) },
+  '/v1/accounts/{id}/password': { tenant: true, table: 'account', ids: async () => ({ own: createAccount('guide', w.A.id).id, other: createAccount('guide', w.B.id).id }) },
+  '/v1/api-keys/{id}': { tenant: true, table: 'api_key', ids: async () => ({ own: await throwawayKey(w.A), other: await throwawayKey(w.B) }) },
+  '/v1/requests/{id}': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
+  '/v1/requests/{id}/status': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
+  '/v1/centres/{id}': { tenant: false, table: 'centre', ids: async () => ({ own: w.A.id, other: w.B.id }) },
+};
+const isParameterised = (pattern) => /\{[^}]+\}/.test(pattern);
+const fill = (pattern, id) => pattern.replace(/\{[^}]+\}/g, id);
+
+// --- what to send, and what an allowed caller gets ------------------------
+// body(caller): a minimal valid body; ok: the status for a caller whose role
+// the route allows (a number, or a function of the caller). fresh: the
+// request ends the caller's session, so a fresh login is used for it.
+const REQUESTS = {
+  'GET /healthz': { ok: 200 },
+  'GET /readyz': { ok: 200 },
+  'GET /metrics': { ok: 200 },
+  'GET /v1': { ok: 200 },
+  'GET /v1/openapi.yaml': { ok: 200 },
+  'POST /v1/sessions': { body: () => ({ email: loginAccount.email, password: PASSWORD }), ok: 201 },
+  'DELETE /v1/sessions/current': { fresh: true, ok: 204 },
+  'GET /v1/me': { ok: 200 },
+  // a wrong current password: the route is reached, nothing changes
+  'PUT /v1/me/password': { body: () => ({ current_password: 'not the current password', new_password: STRONG }), ok: 422 },
+  'GET /v1/accounts': { ok: 200 },
+  'POST /v1/accounts': { body: () => ({ email: `${uniq('matrix')}@test.invalid`, display_name: 'Matrix guide', role: 'guide', centre_id: w.A.id, password: STRONG }), ok: 201 },
+  'GET /v1/accounts/{id}': { ok: 200 },
+  'PATCH /v1/accounts/{id}': { body: () => ({ display_name: 'Matrix renamed' }), ok: 200 },
+  'POST /v1/accounts/{id}/password': { body: () => ({ password: STRONG }), ok: 204 },
+  'GET /v1/api-keys': { ok: 200 },
+  'POST /v1/api-keys': { body: () => ({ name: uniq('matrix'), role: 'portal', centre_id: w.A.id }), ok: 201 },
+  'DELETE /v1/api-keys/{id}': { ok: 204 },
+  'GET /v1/requests': { ok: 200 },
+  'POST /v1/requests': {
+    body: (c) => (c.role === 'portal'
+      ? { portal_reference: uniq('ref'), citizen: { name: 'Matrix Borger', email: `${uniq('b')}@test.invalid` } }
+      : { source: 'phone', citizen: { name: 'Matrix Borger', phone: '+45 87 65 43 21' } }),
+    ok: 201,
+  },
+  'GET /v1/requests/{id}': { ok: 200 },
+  'GET /v1/requests/{id}/status': { ok: 200 },
+  'GET /v1/centres': { ok: 200 },
+  'POST /v1/centres': { body: () => ({ slug: uniq('m'), name: 'Matrix centre', municipality: 'Testkommune' }), ok: 201 },
+  'GET /v1/centres/{id}': { ok: 200 },
+};
+// A literal route missing from REQUESTS is still in the matrix: it is sent
+// an empty JSON object if it takes a body, and an allowed caller must get
+// neither 401 nor 403 (nor a server error).
+const defaultRequest = (r) => ({ body: ['POST', 'PUT', 'PATCH'].includes(r.method) ? () => ({}) : undefined, ok: null });
+
+// --- callers -------------------------------------------------------------------
+const unknown = (prefix) => `${prefix}${randomBytes(32).toString('base64url')}`;
+assert.equal(unknown('kps_').length, 4 + 43);
+const BAD = [
+  { name: 'no credential', header: null },
+  { name: 'a malformed bearer token', header: 'Bearer kps_not-a-real-token' },
+  { name: 'Basic credentials', header: `Basic ${Buffer.from('admin:kompas').toString('base64')}` },
+  { name: 'an unknown well-formed session token', header: `Bearer ${unknown('kps_')}` },
+  { name: 'an unknown well-formed integration key', header: `Bearer ${unknown('kpk_')}` },
+];
+// account: for a fresh login; centre: the caller is bound to centre A
+const roleCallers = () => [
+  { name: 'admin (session)', role: 'admin', token: w.tokens.national.admin, account: w.accounts.national.admin },
+  { name: 'coordinator of A (session)', role: 'coordinator', centre: 'A', token: w.tokens.A.coordinator, account: w.accounts.A.coordinator },
+  { name: 'guide of A (session)', role: 'guide', centre: 'A', token: w.tokens.A.guide, account: w.accounts.A.guide },
+  { name: 'association of A (session)', role: 'association', centre: 'A', token: w.tokens.A.association, account: w.accounts.A.association },
+  { name: 'analyst (session)', role: 'analyst', token: w.tokens.national.analyst, account: w.accounts.national.analyst },
+  { name: 'portal key of A', role: 'portal', centre: 'A', token: w.tokens.A.portal },
+  { name: 'analyst key', role: 'analyst', token: w.tokens.national.analystKey },
+];
+
+async function send(r, spec, caller, id, header) {
+  const headers = {};
+  if (header) headers.Authorization = header;
+  const body = spec.body ? spec.body(caller) : undefined;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  return k.fetch(isParameterised(r.pattern) ? fill(r.pattern, id) : r.pattern, {
+    method: r.method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+async function expectOk(res, ok, what) {
+  const text = await res.text();
+  if (ok === null) {
+    assert.ok(![401, 403].includes(res.status) && res.status < 500, `${what}: allowed, got ${res.status} ${text}`);
+  } else {
+    assert.equal(res.status, ok, `${what}: expected ${ok}, got ${res.status} ${text}`);
+  }
+}
+
+async function expect401(res, what) {
+  assert.equal(res.status, 401, `${what}: expected 401, got ${res.status}`);
+  assert.match(res.headers.get('www-authenticate') || '', /^Bearer/, `${what}: WWW-Authenticate`);
+  await expectProblem(assert, res, 401, 'unauthenticated');
+}
+
+// --- the tests -------------------------------------------------------------------
+
+test('kompasd routes prints a usable table', () => {
+  assert.ok(ROUTES.length >= 20, `${ROUTES.length} routes`);
+  for (const r of ROUTES) {
+    assert.match(r.method, /^(GET|POST|PUT|PATCH|DELETE)$/, r.label);
+    assert.match(r.pattern, /^\//, r.label);
+    for (const role of r.roles) assert.ok(ROLES.includes(role), `${r.label}: role ${role} has no caller in this matrix`);
+  }
+  assert.equal(new Set(ROUTES.map((r) => r.label)).size, ROUTES.length, 'no route twice');
+  // spot checks against api/routes.c
+  const byLabel = Object.fromEntries(ROUTES.map((r) => [r.label, r]));
+  assert.equal(byLabel['POST /v1/sessions'].public, true);
+  assert.deepEqual(byLabel['POST /v1/centres'].roles, ['admin']);
+  assert.deepEqual(byLabel['GET /v1/me'].roles, ROLES);
+});
+
+test('every parameterised route has an entry in the PARAMS table', () => {
+  const missing = [...new Set(ROUTES.filter((r) => isParameterised(r.pattern) && !PARAMS[r.pattern]).map((r) => r.pattern))];
+  assert.deepEqual(missing, [], `parameterised patterns without an entry in PARAMS (roles.test.mjs): ${missing.join(', ')}`);
+});
+
+test('docs/roles.md is the output of kompasd routes --markdown', async () => {
+  const md = await runKompasd(['routes', '--markdown']);
+  assert.equal(md.code, 0, md.stderr);
+  assert.match(md.stdout, /^# Routes and roles\n/);
+  const file = path.join(ROOT, 'docs/roles.md');
+  assert.ok(existsSync(file), 'docs/roles.md is missing: generate it with `kompasd routes --markdown > docs/roles.md`');
+  assert.equal(readFileSync(file, 'utf8'), md.stdout, 'docs/roles.md differs from `kompasd routes --markdown`: regenerate it');
+});
+
+for (const r of ROUTES) {
+  test(`${r.label} (${r.public ? 'public' : r.roles.join(', ')})`, async (t) => {
+    const spec = REQUESTS[r.label] || defaultRequest(r);
+    const param = isParameterised(r.pattern) ? PARAMS[r.pattern] : null;
+    if (isParameterised(r.pattern)) assert.ok(param, `${r.pattern} has no entry in PARAMS (roles.test.mjs)`);
+    const ownId = async () => (param ? (await param.ids()).own : null);
+
+    for (const bad of BAD) {
+      await t.test(bad.name, async () => {
+        const res = await send(r, spec, {}, await ownId(), bad.header);
+        if (r.public) await expectOk(res, spec.ok, `${r.label} with ${bad.name}`);
+        else await expect401(res, `${r.label} with ${bad.name}`);
+      });
+    }
+
+    for (const c of roleCallers()) {
+      await t.test(c.name, async () => {
+        const what = `${r.label} as ${c.name}`;
+        const allowed = r.public || r.roles.includes(c.role);
+        const token = allowed && spec.fresh && c.account ? await login(k, c.account.email) : c.token;
+        const res = await send(r, spec, c, await ownId(), `Bearer ${token}`);
+        if (!allowed) {
+          assert.equal(res.status, 403, `${what}: expected 403, got ${res.status}`);
+          await expectProblem(assert, res, 403, 'forbidden');
+          return;
+        }
+        const ok = typeof spec.ok === 'function' ? spec.ok(c) : spec.ok;
+        await expectOk(res, ok, what);
+        if (token !== c.token) {
+          // the fresh session ended; the shared one is untouched
+          await expect401(await call(k, 'GET', '/v1/me', { token }), `${what}: the ended session`);
+          assert.equal((await call(k, 'GET', '/v1/me', { token: c.token })).status, 200, `${what}: the shared session still works`);
+        }
+      });
+    }
+  });
+}
+
+// Own centre against other centre, for the routes whose path names a
+// resource: centre-bound callers reach their centre's resource and get 404
+// for another centre's (row-level security), and the refused request
+// changes nothing; national callers (admin) reach both.
+for (const r of ROUTES.filter((x) => isParameterised(x.pattern))) {
+  test(`${r.label}: own centre against another centre`, async (t) => {
+    const param = PARAMS[r.pattern];
+    assert.ok(param, `${r.pattern} has no entry in PARAMS (roles.test.mjs)`);
+    const spec = REQUESTS[r.label] || defaultRequest(r);
+    const callers = roleCallers().filter((c) => r.public || r.roles.includes(c.role));
+    assert.ok(callers.length > 0, `${r.label}: some caller may use it`);
+    const snapshot = (id) => psql(`SELECT row_to_json(t)::text FROM ${param.table} t WHERE id = '${id}'`);
+
+    for (const c of callers) {
+      await t.test(c.name, async () => {
+        const what = `${r.label} as ${c.name}`;
+        const ok = typeof spec.ok === 'function' ? spec.ok(c) : spec.ok;
+        const { own, other } = await param.ids();
+        assert.notEqual(snapshot(own), '', `${what}: own resource ${own} exists`);
+        const before = snapshot(other);
+        assert.notEqual(before, '', `${what}: other centre's resource ${other} exists`);
+        const resOther = await send(r, spec, c, other, `Bearer ${c.token}`);
+        if (param.tenant && c.centre) {
+          await expectProblem(assert, resOther, 404, 'not_found');
+          assert.equal(snapshot(other), before, `${what}: the other centre's row is unchanged`);
+        } else {
+          await expectOk(resOther, ok, `${what} (other centre, caller not centre-bound or resource public)`);
+        }
+        await expectOk(await send(r, spec, c, own, `Bearer ${c.token}`), ok, `${what} (own centre)`);
+      });
+    }
+  });
+}
+
+test('a path id that is not a UUID is 404 for an allowed caller, never 500', async () => {
+  for (const r of ROUTES.filter((x) => isParameterised(x.pattern))) {
+    const c = roleCallers().find((x) => r.public || r.roles.includes(x.role));
+    const spec = REQUESTS[r.label] || defaultRequest(r);
+    const res = await send(r, spec, c, 'not-a-uuid', `Bearer ${c.token}`);
+    await expectProblem(assert, res, 404, 'not_found');
+  }
+});
