@@ -373,14 +373,15 @@ static struct db_stmt stmt_set_password =
             " WHERE id = $1",
             2);
 
+static struct db_stmt stmt_set_own_password =
+    DB_STMT("accounts_set_own_password", "SELECT kompas_set_own_password($1)", 1);
+
+/* Check the password policy and hash; false with a 422 or 500 set. */
 static bool
-store_password(struct http_request *rq, const char *account, const char *email,
-               const char *password, const char *field)
+hash_new_password(struct http_request *rq, const char *email, const char *password,
+                  const char *field, char hash[crypto_pwhash_STRBYTES])
 {
-	char hash[crypto_pwhash_STRBYTES];
 	const char *why = password_problem(password, email);
-	enum db_qs qs;
-	PGresult *res;
 
 	if (why != NULL) {
 		reply_field(rq, ERR_VALIDATION_FAILED, field, ERR_FIELD_FORMAT, why);
@@ -390,13 +391,43 @@ store_password(struct http_request *rq, const char *account, const char *email,
 		http_reply_problem(rq, ERR_INTERNAL, NULL);
 		return false;
 	}
-	res = db_exec(rq->db, &stmt_set_password, (const char *const[]){account, hash}, &qs);
+	return true;
+}
+
+static bool
+exec_ok(struct http_request *rq, struct db_stmt *stmt, const char *const *params)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, stmt, params, &qs);
+
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
 		return false;
 	}
 	PQclear(res);
 	return true;
+}
+
+/* Another account's new password (admins and coordinators). */
+static bool
+store_password(struct http_request *rq, const char *account, const char *email,
+               const char *password)
+{
+	char hash[crypto_pwhash_STRBYTES];
+
+	return hash_new_password(rq, email, password, "password", hash) &&
+	       exec_ok(rq, &stmt_set_password, (const char *const[]){account, hash});
+}
+
+/* The caller's own new password, through kompas_set_own_password (row-level
+ * security lets only admins and coordinators write account rows). */
+static bool
+store_own_password(struct http_request *rq, const char *email, const char *password)
+{
+	char hash[crypto_pwhash_STRBYTES];
+
+	return hash_new_password(rq, email, password, "new_password", hash) &&
+	       exec_ok(rq, &stmt_set_own_password, (const char *const[]){hash});
 }
 
 /* POST /v1/accounts/{id}/password: an admin or coordinator sets a new
@@ -414,7 +445,7 @@ accounts_reset_password(struct http_request *rq)
 		goto out;
 	}
 	if (!store_password(rq, PQgetvalue(cur, 0, 0), PQgetvalue(cur, 0, 1),
-	                    json_string_value(json_object_get(rq->body, "password")), "password") ||
+	                    json_string_value(json_object_get(rq->body, "password"))) ||
 	    !revoke_sessions(rq, PQgetvalue(cur, 0, 0), NULL))
 		goto out;
 	http_reply_data(rq, 204, NULL, "", 0, false);
@@ -435,10 +466,6 @@ me_change_password(struct http_request *rq)
 	enum db_qs qs;
 	PGresult *res;
 
-	if (rq->caller.is_key) {
-		http_reply_problem(rq, ERR_FORBIDDEN, "Integration keys have no password.");
-		return;
-	}
 	res = db_exec(rq->db, &stmt_own_hash, (const char *const[]){id}, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
@@ -451,7 +478,7 @@ me_change_password(struct http_request *rq)
 		            "is not your current password");
 		return;
 	}
-	if (store_password(rq, id, PQgetvalue(res, 0, 1), fresh, "new_password") &&
+	if (store_own_password(rq, PQgetvalue(res, 0, 1), fresh) &&
 	    revoke_sessions(rq, id, rq->caller.credential_id))
 		http_reply_data(rq, 204, NULL, "", 0, false);
 	PQclear(res);

@@ -115,29 +115,49 @@ out:
 
 static struct db_stmt stmt_list =
     DB_STMT("api_keys_list",
-            "SELECT " KEY_COLUMNS " FROM api_key WHERE ($1::boolean OR revoked_at IS NULL)"
-            " ORDER BY created_at, id LIMIT 500",
-            1);
+            "SELECT " KEY_COLUMNS ", to_char(created_at AT TIME ZONE 'UTC',"
+            " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '_' || id FROM api_key"
+            " WHERE ($1::boolean OR revoked_at IS NULL)"
+            " AND ($2::text IS NULL OR (created_at, id) > (split_part($2, '_', 1)::timestamptz,"
+            "      split_part($2, '_', 2)::uuid))"
+            " ORDER BY created_at, id LIMIT $3",
+            3);
 
-/* GET /v1/api-keys: the keys the caller may manage (never the keys). */
+/* GET /v1/api-keys: the keys the caller may manage, oldest first, keyset
+ * paged (never the keys themselves). */
 void
 api_keys_list(struct http_request *rq)
 {
 	const char *inc =
 	    json_is_true(json_object_get(rq->query, "include_revoked")) ? "true" : "false";
+	json_t *jl = json_object_get(rq->query, "limit");
+	long long limit = jl ? json_integer_value(jl) : 50;
+	const char *params[3];
+	char fetch[24];
 	json_t *items;
 	enum db_qs qs;
-	PGresult *res = db_exec(rq->db, &stmt_list, (const char *const[]){inc}, &qs);
+	PGresult *res;
+	int n;
 
+	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
+	params[0] = inc;
+	params[1] = json_string_value(json_object_get(rq->query, "cursor"));
+	params[2] = fetch;
+	res = db_exec(rq->db, &stmt_list, params, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
 		return;
 	}
+	n = PQntuples(res);
 	items = json_array();
-	for (int i = 0; i < PQntuples(res); i++)
+	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(items, key_json(res, i));
+	http_reply_json(rq, 200,
+	                json_pack("{s:o, s:o}", "items", items, "next",
+	                          n > limit ? http_next_link(rq, "/v1/api-keys",
+	                                                     PQgetvalue(res, (int)limit - 1, 8))
+	                                    : json_null()));
 	PQclear(res);
-	http_reply_json(rq, 200, json_pack("{s:o, s:n}", "items", items, "next"));
 }
 
 static struct db_stmt stmt_revoke =

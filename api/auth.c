@@ -101,6 +101,30 @@ copy_field(char *dst, size_t dstlen, PGresult *res, int col)
 	snprintf(dst, dstlen, "%s", PQgetisnull(res, 0, col) ? "" : PQgetvalue(res, 0, col));
 }
 
+/* Answer 401 when the Authorization header is missing or cannot hold a
+ * Kompas token; returns false then. */
+static bool
+credential_well_formed(struct http_request *rq)
+{
+	const char *h = http_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
+
+	if (h == NULL) {
+		unauthenticated(rq, "This endpoint needs a bearer token.");
+		return false;
+	}
+	if (strncasecmp(h, "Bearer ", 7) != 0 || !token_well_formed(h + 7)) {
+		unauthenticated(rq, "The Authorization header is not a Kompas bearer token.");
+		return false;
+	}
+	return true;
+}
+
+bool
+auth_precheck(struct http_request *rq)
+{
+	return credential_well_formed(rq);
+}
+
 enum db_qs
 auth_authorize(struct http_request *rq)
 {
@@ -111,11 +135,8 @@ auth_authorize(struct http_request *rq)
 	enum db_qs qs;
 	PGresult *res;
 
-	if (h == NULL)
-		return unauthenticated(rq, "This endpoint needs a bearer token.");
-	if (strncasecmp(h, "Bearer ", 7) != 0 || !token_well_formed(h + 7))
-		return unauthenticated(rq,
-		                       "The Authorization header is not a Kompas bearer token.");
+	if (!credential_well_formed(rq))
+		return DB_ROLLBACK;
 	auth_token_hash_param(h + 7, hash, sizeof(hash));
 	snprintf(idle, sizeof(idle), "%u", app.cfg->session_idle_timeout);
 	res = db_exec(rq->db, &stmt_authenticate, params, &qs);
@@ -138,6 +159,11 @@ auth_authorize(struct http_request *rq)
 	PQclear(res);
 	if ((rq->match.route->roles & c->role) == 0) {
 		http_reply_problem(rq, ERR_FORBIDDEN, "Your role may not use this endpoint.");
+		return DB_ROLLBACK;
+	}
+	if ((rq->match.route->flags & ROUTE_SESSION_ONLY) && c->is_key) {
+		http_reply_problem(rq, ERR_FORBIDDEN,
+		                   "This endpoint needs a login session, not an integration key.");
 		return DB_ROLLBACK;
 	}
 	return DB_ONE_RESULT;

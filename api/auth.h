@@ -38,6 +38,10 @@ void auth_roles_text(unsigned mask, char *out, size_t outlen);
  * for a role the route does not allow. */
 enum db_qs auth_authorize(struct http_request *rq);
 
+/* The precheck hook (see struct http_settings): 401 before any validation
+ * when the Authorization header is missing or malformed. */
+bool auth_precheck(struct http_request *rq);
+
 /* Write the keyed hash of a token as a bytea literal ("\\x..." hex) into
  * out (at least 67 bytes), for statement parameters. */
 void auth_token_hash_param(const char *token, char *out, size_t outlen);

@@ -280,6 +280,7 @@ cmd_serve(const struct config *cfg, int migrate)
 	hs.routes = api_routes;
 	hs.nroutes = api_nroutes;
 	hs.authorize = auth_authorize;
+	hs.precheck = auth_precheck;
 	hs.origin_allowed = cors_origin_allowed;
 	srv = http_server_start(&hs, err, sizeof(err));
 	if (srv == NULL) {
@@ -345,12 +346,19 @@ cmd_routes(int markdown)
 		      "A caller without a valid bearer token gets 401 on every route that is not "
 		      "public; a caller whose role is not listed gets 403. Rows of another centre "
 		      "are invisible (row-level security), so they answer 404.\n\n"
-		      "| method | path | roles |\n|---|---|---|\n",
+		      "Integration keys (portal, analyst) are refused on routes marked *session "
+		      "only*.\n\n"
+		      "| method | path | roles | credential |\n|---|---|---|---|\n",
 		      stdout);
 	for (size_t i = 0; i < api_nroutes; i++) {
 		auth_roles_text(api_routes[i].roles, roles, sizeof(roles));
-		printf(markdown ? "| %s | `%s` | %s |\n" : "%s\t%s\t%s\n", api_routes[i].method,
-		       api_routes[i].pattern, roles);
+		const char *cred = api_routes[i].roles == 0 ? "none"
+		                   : (api_routes[i].flags & ROUTE_SESSION_ONLY) != 0
+		                       ? "session only"
+		                       : "session or key";
+
+		printf(markdown ? "| %s | `%s` | %s | %s |\n" : "%s\t%s\t%s\t%s\n",
+		       api_routes[i].method, api_routes[i].pattern, roles, cred);
 	}
 }
 

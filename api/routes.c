@@ -14,6 +14,7 @@
 
 #define DB   ROUTE_NEEDS_DB
 #define BODY ROUTE_JSON_BODY
+#define SESS ROUTE_SESSION_ONLY
 
 const struct route api_routes[] = {
     /* system */
@@ -24,10 +25,11 @@ const struct route api_routes[] = {
     {"GET", "/v1/openapi.yaml", system_openapi, 0, 0, NULL, NULL},
     /* sessions and the caller */
     {"POST", "/v1/sessions", sessions_create, DB | BODY, 0, sessions_create_spec, NULL},
-    {"DELETE", "/v1/sessions/current", sessions_delete_current, DB, ROLES_ACCOUNTS, NULL, NULL},
-    {"GET", "/v1/me", sessions_me, DB, ROLES_ALL, NULL, NULL},
-    {"PUT", "/v1/me/password", me_change_password, DB | BODY, ROLES_ACCOUNTS, me_password_spec,
+    {"DELETE", "/v1/sessions/current", sessions_delete_current, DB | SESS, ROLES_ACCOUNTS, NULL,
      NULL},
+    {"GET", "/v1/me", sessions_me, DB, ROLES_ALL, NULL, NULL},
+    {"PUT", "/v1/me/password", me_change_password, DB | BODY | SESS, ROLES_ACCOUNTS,
+     me_password_spec, NULL},
     /* accounts */
     {"GET", "/v1/accounts", accounts_list, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL,
      accounts_list_query},

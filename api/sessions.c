@@ -177,12 +177,6 @@ sessions_delete_current(struct http_request *rq)
 	enum db_qs qs;
 	PGresult *res;
 
-	if (rq->caller.is_key) {
-		http_reply_problem(
-		    rq, ERR_FORBIDDEN,
-		    "Integration keys are revoked by an administrator, not logged out.");
-		return;
-	}
 	res = db_exec(rq->db, &stmt_revoke, (const char *const[]){rq->caller.credential_id}, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);

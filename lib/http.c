@@ -599,6 +599,8 @@ dispatch(struct http_request *rq)
 		reply_too_large(rq);
 		return;
 	}
+	if (r->roles != 0 && rq->server->s.precheck != NULL && !rq->server->s.precheck(rq))
+		return;
 	if (!prepare_query(rq))
 		return;
 	if ((r->flags & ROUTE_JSON_BODY) && !prepare_body(rq))

@@ -94,6 +94,10 @@ struct http_settings {
 	 * set an error response (401/403) and returns DB_ROLLBACK, or returns a
 	 * database error status. */
 	enum db_qs (*authorize)(struct http_request *rq);
+	/* Called for routes with roles before anything else is looked at
+	 * (query, body): answer 401 at once when no credential could be valid.
+	 * Returns false after setting that response. NULL: no pre-check. */
+	bool (*precheck)(struct http_request *rq);
 	/* May a browser page from this origin call the API (CORS)? NULL: no
 	 * origin may. Called from worker threads. */
 	bool (*origin_allowed)(const char *origin);

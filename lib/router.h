@@ -20,11 +20,15 @@ struct spec_field;
  * call MHD_queue_response itself. */
 typedef void (*route_handler)(struct http_request *rq);
 
-/* Flags for struct route. */
-#define ROUTE_NEEDS_DB                                                                             \
-	0x1u /* the glue hands the handler this worker's connection, or answers 503 */
-#define ROUTE_JSON_BODY                                                                            \
-	0x2u /* the request must carry a JSON body (415 / 400 / 413 checked first) */
+/* Flags for struct route.
+ * ROUTE_NEEDS_DB: the glue hands the handler this worker's connection, or
+ *   answers 503.
+ * ROUTE_JSON_BODY: the request must carry a JSON body (413, 415 and 400 are
+ *   checked first).
+ * ROUTE_SESSION_ONLY: a login session is needed; integration keys get 403. */
+#define ROUTE_NEEDS_DB     0x1u
+#define ROUTE_JSON_BODY    0x2u
+#define ROUTE_SESSION_ONLY 0x4u
 
 struct route {
 	const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE" */

@@ -19,8 +19,13 @@ import {
 const printed = await runKompasd(['routes']);
 if (printed.code !== 0) throw new Error(`kompasd routes failed: ${printed.stderr}`);
 const ROUTES = printed.stdout.split('\n').filter(Boolean).map((line) => {
-  const [method, pattern, roles] = line.split('\t');
-  return { method, pattern, label: `${method} ${pattern}`, public: roles === 'public', roles: roles === 'public' ? [] : roles.split(/,\s*/) };
+  const [method, pattern, roles, credential] = line.split('\t');
+  return {
+    method, pattern, label: `${method} ${pattern}`, public: roles === 'public',
+    roles: roles === 'public' ? [] : roles.split(/,\s*/),
+    // 'none' (public), 'session only' (integration keys refused) or 'session or key'
+    sessionOnly: credential === 'session only',
+  };
 });
 
 const STRONG = 'Et langt og sikkert kodeord 2026';
@@ -93,11 +98,13 @@ const REQUESTS = {
       : { source: 'phone', citizen: { name: 'Matrix Borger', phone: '+45 87 65 43 21' } }),
     ok: 201,
   },
+  'POST /v1/requests/search': { body: () => ({ phone: '+45 12 34 56 78' }), ok: 200 },
   'GET /v1/requests/{id}': { ok: 200 },
   'GET /v1/requests/{id}/status': { ok: 200 },
   'GET /v1/centres': { ok: 200 },
   'POST /v1/centres': { body: () => ({ slug: uniq('m'), name: 'Matrix centre', municipality: 'Testkommune' }), ok: 201 },
   'GET /v1/centres/{id}': { ok: 200 },
+  'PATCH /v1/centres/{id}': { body: () => ({ phone: '+45 70 10 20 30' }), ok: 200 },
 };
 // A literal route missing from REQUESTS is still in the matrix: it is sent
 // an empty JSON object if it takes a body, and an allowed caller must get
@@ -121,8 +128,8 @@ const roleCallers = () => [
   { name: 'guide of A (session)', role: 'guide', centre: 'A', token: w.tokens.A.guide, account: w.accounts.A.guide },
   { name: 'association of A (session)', role: 'association', centre: 'A', token: w.tokens.A.association, account: w.accounts.A.association },
   { name: 'analyst (session)', role: 'analyst', token: w.tokens.national.analyst, account: w.accounts.national.analyst },
-  { name: 'portal key of A', role: 'portal', centre: 'A', token: w.tokens.A.portal },
-  { name: 'analyst key', role: 'analyst', token: w.tokens.national.analystKey },
+  { name: 'portal key of A', role: 'portal', centre: 'A', token: w.tokens.A.portal, key: true },
+  { name: 'analyst key', role: 'analyst', token: w.tokens.national.analystKey, key: true },
 ];
 
 async function send(r, spec, caller, id, header) {
@@ -186,11 +193,14 @@ for (const r of ROUTES) {
     const spec = REQUESTS[r.label] || defaultRequest(r);
     const param = isParameterised(r.pattern) ? PARAMS[r.pattern] : null;
     if (isParameterised(r.pattern)) assert.ok(param, `${r.pattern} has no entry in PARAMS (roles.test.mjs)`);
-    const ownId = async () => (param ? (await param.ids()).own : null);
+    // Callers that must be refused share one set of ids; allowed callers
+    // get fresh ones (throwaway rows for the destructive routes).
+    const refused = param ? (await param.ids()).own : null;
+    const ownId = async (allowed) => (param ? (allowed ? (await param.ids()).own : refused) : null);
 
     for (const bad of BAD) {
       await t.test(bad.name, async () => {
-        const res = await send(r, spec, {}, await ownId(), bad.header);
+        const res = await send(r, spec, {}, await ownId(r.public), bad.header);
         if (r.public) await expectOk(res, spec.ok, `${r.label} with ${bad.name}`);
         else await expect401(res, `${r.label} with ${bad.name}`);
       });
@@ -199,16 +209,18 @@ for (const r of ROUTES) {
     for (const c of roleCallers()) {
       await t.test(c.name, async () => {
         const what = `${r.label} as ${c.name}`;
-        const allowed = r.public || r.roles.includes(c.role);
+        const allowed = r.public || (r.roles.includes(c.role) && !(r.sessionOnly && c.key));
         const token = allowed && spec.fresh && c.account ? await login(k, c.account.email) : c.token;
-        const res = await send(r, spec, c, await ownId(), `Bearer ${token}`);
+        const res = await send(r, spec, c, await ownId(allowed), `Bearer ${token}`);
         if (!allowed) {
-          assert.equal(res.status, 403, `${what}: expected 403, got ${res.status}`);
+          assert.equal(res.status, 403, `${what}: the route does not allow ${c.role}: expected 403, got ${res.status}`);
           await expectProblem(assert, res, 403, 'forbidden');
           return;
         }
         const ok = typeof spec.ok === 'function' ? spec.ok(c) : spec.ok;
-        await expectOk(res, ok, what);
+        // The role is in the route's mask, as `kompasd routes` and
+        // docs/roles.md say, so the caller must not be refused.
+        await expectOk(res, ok, `${what} (role ${c.role} is in the route's mask)`);
         if (token !== c.token) {
           // the fresh session ended; the shared one is untouched
           await expect401(await call(k, 'GET', '/v1/me', { token }), `${what}: the ended session`);
@@ -228,7 +240,7 @@ for (const r of ROUTES.filter((x) => isParameterised(x.pattern))) {
     const param = PARAMS[r.pattern];
     assert.ok(param, `${r.pattern} has no entry in PARAMS (roles.test.mjs)`);
     const spec = REQUESTS[r.label] || defaultRequest(r);
-    const callers = roleCallers().filter((c) => r.public || r.roles.includes(c.role));
+    const callers = roleCallers().filter((c) => r.public || (r.roles.includes(c.role) && !(r.sessionOnly && c.key)));
     assert.ok(callers.length > 0, `${r.label}: some caller may use it`);
     const snapshot = (id) => psql(`SELECT row_to_json(t)::text FROM ${param.table} t WHERE id = '${id}'`);
 
@@ -255,9 +267,33 @@ for (const r of ROUTES.filter((x) => isParameterised(x.pattern))) {
 
 test('a path id that is not a UUID is 404 for an allowed caller, never 500', async () => {
   for (const r of ROUTES.filter((x) => isParameterised(x.pattern))) {
-    const c = roleCallers().find((x) => r.public || r.roles.includes(x.role));
+    const c = roleCallers().find((x) => r.public || (r.roles.includes(x.role) && !(r.sessionOnly && x.key)));
     const spec = REQUESTS[r.label] || defaultRequest(r);
     const res = await send(r, spec, c, 'not-a-uuid', `Bearer ${c.token}`);
     await expectProblem(assert, res, 404, 'not_found');
   }
+});
+
+// "A caller without a valid bearer token gets 401 on every route that is not
+// public" (docs/roles.md): also when the request is otherwise malformed, so
+// an anonymous caller learns nothing about a route's parameters or body.
+test('401 comes before query and body validation on every non-public route', async () => {
+  const wrong = [];
+  for (const r of ROUTES.filter((x) => !x.public)) {
+    const p = isParameterised(r.pattern) ? fill(r.pattern, (await PARAMS[r.pattern].ids()).own) : r.pattern;
+    const takesBody = ['POST', 'PUT', 'PATCH'].includes(r.method);
+    for (const [what, init] of [
+      ['an unknown query parameter', { path: `${p}?colour=red` }],
+      ...(takesBody ? [
+        ['a body that is not JSON', { path: p, headers: { 'Content-Type': 'text/plain' }, body: 'hello' }],
+        ['malformed JSON', { path: p, headers: { 'Content-Type': 'application/json' }, body: '{"a":' }],
+        ['an invalid JSON body', { path: p, headers: { 'Content-Type': 'application/json' }, body: '{"colour":"red"}' }],
+      ] : []),
+    ]) {
+      const res = await k.fetch(init.path, { method: r.method, headers: init.headers, body: init.body });
+      const text = await res.text();
+      if (res.status !== 401) wrong.push(`${r.label} with ${what}: ${res.status} ${JSON.parse(text).code}`);
+    }
+  }
+  assert.deepEqual(wrong, [], `anonymous requests validated before authentication:\n${wrong.join('\n')}`);
 });

@@ -589,6 +589,25 @@ test_open_fails_on_changed_key_id(void **state)
 }
 
 static void
+test_key_id_is_bound_even_with_equal_keys(void **state)
+{
+	/* the same key material under ids 1 and 2: only the associated data
+	 * tells them apart, so the key id must be part of it */
+	struct crypto_keys *k = make_keys(0x10, 1, 0x20, 2, 0x20);
+	size_t n = strlen(name_plain), len = 0;
+	unsigned char *s;
+
+	(void)state;
+	s = crypto_seal(k, ROW1 "/name", name_plain, n, &len);
+	assert_int_equal(crypto_sealed_key_id(s, len), 2);
+	expect_open(k, ROW1 "/name", s, len, name_plain, n);
+	s[1] = 1;
+	expect_no_open(k, ROW1 "/name", s, len);
+	free(s);
+	crypto_keys_free(k);
+}
+
+static void
 test_open_fails_in_another_place(void **state)
 {
 	struct crypto_keys *k = make_keys(0x10, 1, 0x20, 0, 0);
@@ -1048,6 +1067,7 @@ main(void)
 	    cmocka_unit_test(test_open_fails_on_any_flipped_bit),
 	    cmocka_unit_test(test_open_fails_on_flipped_nonce_ciphertext_tag),
 	    cmocka_unit_test(test_open_fails_on_changed_key_id),
+	    cmocka_unit_test(test_key_id_is_bound_even_with_equal_keys),
 	    cmocka_unit_test(test_open_fails_in_another_place),
 	    cmocka_unit_test(test_open_fails_when_truncated),
 	    cmocka_unit_test(test_open_fails_with_unknown_key),
