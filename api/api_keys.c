@@ -25,8 +25,11 @@ const struct spec_field api_keys_create_spec[] = {
     {.name = "centre_id", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_UUID},
     SPEC_END};
 
-const struct spec_field api_keys_list_query[] = {{.name = "include_revoked", .type = SPEC_BOOLEAN},
-                                                 SPEC_END};
+const struct spec_field api_keys_list_query[] = {
+    {.name = "include_revoked", .type = SPEC_BOOLEAN},
+    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
+    {.name = "cursor", .type = SPEC_STRING, .min = 1, .max = 80},
+    SPEC_END};
 
 static json_t *
 key_json(const PGresult *res, int row)

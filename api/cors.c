@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../lib/db.h"
@@ -67,7 +68,7 @@ cors_origin_allowed(const char *origin)
 	if (!loaded || now - loaded_at >= CORS_CACHE_SECONDS)
 		refresh_locked(now);
 	for (size_t i = 0; i < norigins && !ok; i++)
-		ok = strcmp(origins[i], origin) == 0;
+		ok = strcasecmp(origins[i], origin) == 0; /* scheme and host ignore case */
 	pthread_mutex_unlock(&lock);
 	return ok;
 }

@@ -277,6 +277,7 @@ cmd_serve(const struct config *cfg, int migrate)
 	hs.connection_limit = cfg->connection_limit;
 	hs.per_ip_connection_limit = cfg->per_ip_connection_limit;
 	hs.retry_after = cfg->retry_after;
+	hs.trusted_proxy = cfg->trusted_proxy;
 	hs.routes = api_routes;
 	hs.nroutes = api_nroutes;
 	hs.authorize = auth_authorize;

@@ -232,6 +232,20 @@ fail:
 	return -1;
 }
 
+/* Does this connection's role own the request table (and so see every
+ * centre's rows)? */
+static bool
+connected_as_owner(PGconn *pg)
+{
+	PGresult *r = PQexec(pg, "SELECT pg_has_role(current_user, tableowner, 'USAGE') FROM "
+	                         "pg_tables WHERE schemaname = 'public' AND tablename = 'request'");
+	bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+	          PQgetvalue(r, 0, 0)[0] == 't';
+
+	PQclear(r);
+	return ok;
+}
+
 int
 cmd_rotate_keys(const struct config *cfg)
 {
@@ -250,6 +264,11 @@ cmd_rotate_keys(const struct config *cfg)
 	c = db_conn_open(ci, cfg->connect_timeout, err, sizeof(err));
 	if (c == NULL) {
 		fprintf(stderr, "kompasd: cannot connect to the database: %s\n", err);
+		goto out;
+	}
+	if (!connected_as_owner(db_pg(c))) {
+		fprintf(stderr, "kompasd: rotate-keys must connect as the schema owner (row-level "
+		                "security hides other roles' rows): set database.migrate_conninfo\n");
 		goto out;
 	}
 	/* Batches of rows that still need it, each in its own transaction;

@@ -147,7 +147,6 @@ request_full_json(const PGresult *res, int row)
 	for (int i = 0; i < NSEALED; i++)
 		json_object_set_new(citizen, sealed_fields[i],
 		                    open_field(res, row, i, id, &broken));
-	json_object_set_new(citizen, "postal_code", db_json_text(res, row, 5));
 	if (broken) {
 		json_decref(citizen);
 		log_msg(LOG_ERROR,
@@ -156,10 +155,11 @@ request_full_json(const PGresult *res, int row)
 		        id);
 		return NULL;
 	}
-	j = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b}", "id", id,
-	              "centre_id", PQgetvalue(res, row, 1), "source", PQgetvalue(res, row, 2),
+	j = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b}", "id",
+	              id, "centre_id", PQgetvalue(res, row, 1), "source", PQgetvalue(res, row, 2),
 	              "portal_reference", db_json_text(res, row, 3), "state",
-	              PQgetvalue(res, row, 4), "citizen", citizen, "age_band",
+	              PQgetvalue(res, row, 4), "citizen", citizen, "postal_code",
+	              db_json_text(res, row, 5), "age_band",
 	              db_json_text(res, row, 6), "preferred_language", db_json_text(res, row, 7),
 	              "contact_preference", db_json_text(res, row, 8), "heard_from",
 	              db_json_text(res, row, 9), "created_at", PQgetvalue(res, row, 10),
@@ -387,7 +387,15 @@ requests_create(struct http_request *rq)
 	}
 	if (qs == DB_NO_RESULTS) {
 		PQclear(res);
-		reply_existing(rq, reference);
+		if (portal) {
+			reply_existing(rq, reference);
+		} else {
+			json_t *c = problem_new(ERR_CONFLICT, NULL, rq->request_id);
+
+			problem_add_field_error(c, "portal_reference", ERR_FIELD_TAKEN,
+			                        "another request of the centre has this reference");
+			http_reply_problem_json(rq, c);
+		}
 		goto out;
 	}
 	qs = access_log_write(rq, "create", id, NULL,
@@ -412,7 +420,8 @@ requests_create(struct http_request *rq)
 		}
 		json_object_set_new(body, "possible_duplicates", dups);
 	}
-	snprintf(location, sizeof(location), "/v1/requests/%s", id);
+	/* the portal reads back the status; coordinators the whole request */
+	snprintf(location, sizeof(location), "/v1/requests/%s%s", id, portal ? "/status" : "");
 	http_reply_json(rq, 201, body);
 	http_set_etag(rq, PQgetvalue(res, 0, 12));
 	http_set_header(rq, "Location", location);

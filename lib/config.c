@@ -36,6 +36,7 @@ static const struct cfg_key cfg_keys[] = {
     KEY("http", "per_ip_connection_limit", CFG_UINT, per_ip_connection_limit, 0, 100000),
     KEY("http", "shutdown_timeout", CFG_UINT, shutdown_timeout, 0, 600),
     KEY("http", "retry_after", CFG_UINT, retry_after, 1, 3600),
+    KEY("http", "trusted_proxy", CFG_STRING, trusted_proxy, 0, 64),
     KEY("database", "conninfo", CFG_STRING, conninfo, 0, 4096),
     KEY("database", "migrate_conninfo", CFG_STRING, migrate_conninfo, 0, 4096),
     KEY("database", "connect_timeout", CFG_UINT, connect_timeout, 1, 60),

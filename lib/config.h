@@ -26,6 +26,7 @@ struct config {
 	unsigned per_ip_connection_limit; /* concurrent connections from one address */
 	unsigned shutdown_timeout;        /* seconds to wait for in-flight requests */
 	unsigned retry_after;             /* Retry-After seconds sent with 503 */
+	char *trusted_proxy; /* a reverse proxy whose X-Forwarded-For is believed ("" = none) */
 	/* [database] */
 	char *conninfo;           /* kompasd's own login role (member of kompas_app) */
 	char *migrate_conninfo;   /* the schema owner, for migrations; NULL = conninfo */

@@ -99,6 +99,10 @@ http_client_address(const struct http_request *rq, char *out, size_t outlen)
 	    MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
+	const char *proxy = rq->server->s.trusted_proxy;
+	const char *xff, *last;
+	size_t len;
+
 	snprintf(out, outlen, "unknown");
 	if (sa == NULL)
 		return;
@@ -108,6 +112,20 @@ http_client_address(const struct http_request *rq, char *out, size_t outlen)
 	else if (sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 		          out, (socklen_t)outlen);
+	if (proxy == NULL || *proxy == '\0' || strcmp(out, proxy) != 0)
+		return;
+	xff = http_header(rq, "X-Forwarded-For");
+	if (xff == NULL)
+		return;
+	last = strrchr(xff, ',');
+	last = last ? last + 1 : xff;
+	while (*last == ' ')
+		last++;
+	len = strcspn(last, " ");
+	if (len > 0 && len < outlen && len < 64 && strspn(last, "0123456789abcdefABCDEF.:") >= len) {
+		memcpy(out, last, len);
+		out[len] = '\0';
+	}
 }
 
 const char *
@@ -318,7 +336,7 @@ http_reply_db_error(struct http_request *rq, enum db_qs qs)
 		http_reply_problem(rq, ERR_INTERNAL, NULL);
 }
 
-#define CORS_ALLOW_HEADERS  "Authorization, Content-Type, If-Match, Idempotency-Key, X-Request-Id"
+#define CORS_ALLOW_HEADERS  "Authorization, Content-Type, If-Match, X-Request-Id"
 #define CORS_EXPOSE_HEADERS "ETag, Location, Retry-After, X-Request-Id"
 
 /* The request's Origin when it is allowed to read the response, else NULL. */

@@ -86,6 +86,7 @@ struct http_settings {
 	unsigned connection_limit;
 	unsigned per_ip_connection_limit;
 	unsigned retry_after;
+	const char *trusted_proxy; /* peer address whose X-Forwarded-For is believed, or NULL */
 	const struct route *routes;
 	size_t nroutes;
 	/* Called for routes with roles, inside the route's transaction, before
@@ -127,7 +128,8 @@ const char *http_param(const struct http_request *rq, const char *name);
 const char *http_header(const struct http_request *rq, const char *name);
 
 /* The client's address as text (IPv4 or IPv6) into out; "unknown" when it
- * cannot be had. */
+ * cannot be had. When the peer is the configured trusted proxy, the last
+ * address of X-Forwarded-For (the one that proxy appended) is used. */
 void http_client_address(const struct http_request *rq, char *out, size_t outlen);
 
 /* Answer with body as compact JSON. Takes ownership of body (a NULL body

@@ -53,3 +53,4 @@ BEGIN
 END
 $$;
 COMMENT ON COLUMN login_throttle.failures IS 'Failures within the current window; the count restarts after 15 minutes without a failure, and a successful login clears the e-mail''s count';
+COMMENT ON COLUMN login_throttle.subject IS 'Keyed hash (blind index) of the login e-mail (kind login-email) or of the client address (kind login-ip); no plain e-mail or address is stored';

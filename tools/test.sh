@@ -64,7 +64,7 @@ echo "== database tests"
 run_cmocka "$build"/tests/db/test_*
 
 echo "== API tests ($build/kompasd)"
-KOMPAS_DATABASE_CONNINFO="$KOMPAS_TEST_OWNER_CONNINFO" "$build/kompasd" -c kompas.conf migrate ||
+KOMPAS_DATABASE_MIGRATE_CONNINFO="$KOMPAS_TEST_OWNER_CONNINFO" "$build/kompasd" -c kompas.conf migrate ||
     { echo "test: migrations failed" >&2; echo "total: $passed passed, $((failed + 1)) failed"; exit 1; }
 if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules ]; then
     (cd tests && npm ci --no-audit --no-fund --loglevel=error) || { echo "test: npm ci failed" >&2; exit 1; }

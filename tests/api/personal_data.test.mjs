@@ -432,6 +432,21 @@ test('the portal: a repeated submission answers 200 with the first request, no p
   assert.equal(count(), 1);
 });
 
+test('the portal: simultaneous submissions with one reference make one request', async () => {
+  const ref = uniq('portal-ref');
+  const c = citizen();
+  const answers = await Promise.all(Array.from({ length: 6 }, () =>
+    postRequest(world.tokens.A.portal, { portal_reference: ref, citizen: personal(c) })));
+  const statuses = answers.map((a) => a.res.status).sort();
+  assert.deepEqual(statuses, [200, 200, 200, 200, 200, 201], answers.map((a) => a.text).join('\n'));
+  const ids = new Set(answers.map((a) => a.body.id));
+  assert.equal(ids.size, 1, 'every answer names the same request');
+  const [id] = ids;
+  for (const a of answers) assertStatusOnly(a.body, a.text, c, 'a simultaneous answer');
+  assert.equal(psql(`SELECT count(*) FROM request WHERE centre_id = '${world.A.id}' AND portal_reference = '${ref}'`), '1');
+  assert.deepEqual(logOfSubject(id).map((e) => e.action), ['create']);
+});
+
 test('GET /v1/requests/{id}/status shows no personal data, to the portal or a coordinator', async () => {
   const ref = uniq('portal-ref');
   const c = citizen();
