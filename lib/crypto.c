@@ -255,8 +255,15 @@ crypto_normalise_phone(const char *in, char *out, size_t outlen)
 		n -= 2;
 		plus = true;
 	}
+	if (!plus && n == 10 && strncmp(digits, "45", 2) == 0) {
+		/* "45 20 30 40 50": the country code without + or 00 */
+		memmove(digits, digits + 2, n - 1);
+		n -= 2;
+	}
 	if (n < 8)
 		return -1;
+	if (plus && strncmp(digits, "45", 2) == 0 && n != 10)
+		return -1; /* Danish numbers have eight digits */
 	if (!plus && n == 8) {
 		if ((size_t)snprintf(out, outlen, "+45%s", digits) >= outlen)
 			return -1;

@@ -66,8 +66,9 @@ void crypto_blind_index(const struct crypto_keys *keys, const char *kind, const 
 int crypto_normalise_email(const char *in, char *out, size_t outlen);
 
 /* Normalise a phone number: digits only, with a leading + kept; Danish
- * 8-digit numbers get +45, 0045 becomes +45. Returns 0, or -1 when fewer
- * than 8 digits remain or it does not fit. */
+ * 8-digit numbers get +45, and 0045 or a bare 45 before eight digits become
+ * +45. Returns 0, or -1 when fewer than 8 digits remain, a +45 number does
+ * not have eight digits, or it does not fit. */
 int crypto_normalise_phone(const char *in, char *out, size_t outlen);
 
 /* Seal len bytes of pt bound to ad (a NUL-terminated place such as

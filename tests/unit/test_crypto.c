@@ -926,6 +926,8 @@ test_normalise_phone(void **state)
 	expect_phone("+46 70 123 45 67", "+46701234567");
 	expect_phone("(+45) 20.30.40.50", "+4520304050");
 	expect_phone("0046 70 123 45 67", "+46701234567");
+	/* the country code written without + or 00 */
+	expect_phone("45 20 30 40 50", "+4520304050");
 	/* all formats of one number give one blind index */
 	{
 		struct crypto_keys *k = make_keys(0x10, 1, 0x20, 0, 0);
@@ -946,6 +948,9 @@ test_normalise_phone(void **state)
 	expect_bad_phone("1234567");
 	expect_bad_phone("+45 12345");
 	expect_bad_phone("0045 12345");
+	/* a Danish number has eight digits after +45 */
+	expect_bad_phone("+45 123456");
+	expect_bad_phone("+45 20 30 40 50 6");
 	expect_bad_phone("");
 	expect_bad_phone("phone me");
 	expect_bad_phone("+");
