@@ -86,9 +86,14 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench-hello
 	@tools/bench/run.sh $(KOMPASD)
 
+# The unit and database tests, and the API files below, with kompasd under
+# valgrind (memcheck; leaks and errors fail). Argon2 is slow under valgrind,
+# so by default not every API file: TESTS=... picks others.
+VALGRIND_TESTS ?= tests/api/basics.test.mjs tests/api/errors.test.mjs \
+                  tests/api/centres.test.mjs tests/api/personal_data.test.mjs
 valgrind: deps
 	@$(MAKE) --no-print-directory all unit-bins
-	@VALGRIND=1 tools/test.sh $(BUILD)
+	@VALGRIND=1 TESTS="$(or $(TESTS),$(VALGRIND_TESTS))" tools/test.sh $(BUILD)
 
 docs: $(KOMPASD)
 	$(KOMPASD) errors > docs/errors.md

@@ -267,8 +267,9 @@ cmd_rotate_keys(const struct config *cfg)
 		goto out;
 	}
 	if (!connected_as_owner(db_pg(c))) {
-		fprintf(stderr, "kompasd: rotate-keys must connect as the schema owner (row-level "
-		                "security hides other roles' rows): set database.migrate_conninfo\n");
+		fprintf(stderr,
+		        "kompasd: rotate-keys must connect as the schema owner (row-level "
+		        "security hides other roles' rows): set database.migrate_conninfo\n");
 		goto out;
 	}
 	/* Batches of rows that still need it, each in its own transaction;

@@ -155,16 +155,15 @@ request_full_json(const PGresult *res, int row)
 		        id);
 		return NULL;
 	}
-	j = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b}", "id",
-	              id, "centre_id", PQgetvalue(res, row, 1), "source", PQgetvalue(res, row, 2),
-	              "portal_reference", db_json_text(res, row, 3), "state",
-	              PQgetvalue(res, row, 4), "citizen", citizen, "postal_code",
-	              db_json_text(res, row, 5), "age_band",
-	              db_json_text(res, row, 6), "preferred_language", db_json_text(res, row, 7),
-	              "contact_preference", db_json_text(res, row, 8), "heard_from",
-	              db_json_text(res, row, 9), "created_at", PQgetvalue(res, row, 10),
-	              "updated_at", PQgetvalue(res, row, 11), "anonymised",
-	              PQgetvalue(res, row, 13)[0] == 't');
+	j = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b}",
+	              "id", id, "centre_id", PQgetvalue(res, row, 1), "source",
+	              PQgetvalue(res, row, 2), "portal_reference", db_json_text(res, row, 3),
+	              "state", PQgetvalue(res, row, 4), "citizen", citizen, "postal_code",
+	              db_json_text(res, row, 5), "age_band", db_json_text(res, row, 6),
+	              "preferred_language", db_json_text(res, row, 7), "contact_preference",
+	              db_json_text(res, row, 8), "heard_from", db_json_text(res, row, 9),
+	              "created_at", PQgetvalue(res, row, 10), "updated_at",
+	              PQgetvalue(res, row, 11), "anonymised", PQgetvalue(res, row, 13)[0] == 't');
 	return j;
 }
 

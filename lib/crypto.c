@@ -237,6 +237,7 @@ int
 crypto_normalise_phone(const char *in, char *out, size_t outlen)
 {
 	char digits[32];
+	const char *d = digits;
 	size_t n = 0;
 	bool plus = false;
 
@@ -250,26 +251,21 @@ crypto_normalise_phone(const char *in, char *out, size_t outlen)
 		}
 	}
 	digits[n] = '\0';
-	if (!plus && n > 2 && strncmp(digits, "00", 2) == 0) {
-		memmove(digits, digits + 2, n - 1);
+	if (!plus && n > 2 && strncmp(d, "00", 2) == 0) {
+		d += 2;
 		n -= 2;
 		plus = true;
 	}
-	if (!plus && n == 10 && strncmp(digits, "45", 2) == 0) {
+	if (!plus && n == 10 && strncmp(d, "45", 2) == 0) {
 		/* "45 20 30 40 50": the country code without + or 00 */
-		memmove(digits, digits + 2, n - 1);
+		d += 2;
 		n -= 2;
 	}
 	if (n < 8)
 		return -1;
-	if (plus && strncmp(digits, "45", 2) == 0 && n != 10)
+	if (plus && strncmp(d, "45", 2) == 0 && n != 10)
 		return -1; /* Danish numbers have eight digits */
-	if (!plus && n == 8) {
-		if ((size_t)snprintf(out, outlen, "+45%s", digits) >= outlen)
-			return -1;
-		return 0;
-	}
-	if ((size_t)snprintf(out, outlen, "%s%s", plus ? "+" : "", digits) >= outlen)
+	if ((size_t)snprintf(out, outlen, "%s%s", plus ? "+" : (n == 8 ? "+45" : ""), d) >= outlen)
 		return -1;
 	return 0;
 }

@@ -122,7 +122,8 @@ http_client_address(const struct http_request *rq, char *out, size_t outlen)
 	while (*last == ' ')
 		last++;
 	len = strcspn(last, " ");
-	if (len > 0 && len < outlen && len < 64 && strspn(last, "0123456789abcdefABCDEF.:") >= len) {
+	if (len > 0 && len < outlen && len < 64 &&
+	    strspn(last, "0123456789abcdefABCDEF.:") >= len) {
 		memcpy(out, last, len);
 		out[len] = '\0';
 	}

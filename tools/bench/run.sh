@@ -12,7 +12,9 @@
 #
 # Environment (defaults in brackets):
 #   BENCH_DURATION     wrk duration of each measured run [10s]
-#   BENCH_WARMUP       unmeasured wrk run before each one, 0 for none [2s]
+#   BENCH_WARMUP       unmeasured wrk run per target before the first round,
+#                      0 for none [2s]
+#   BENCH_ROUNDS       rounds through the three targets; medians are reported [3]
 #   BENCH_CONNECTIONS  wrk connections [32]
 #   BENCH_WRK_THREADS  wrk threads [2]
 #   BENCH_THREADS      server worker threads, kompasd and bench-hello [nproc]
@@ -24,10 +26,12 @@ cd "$(dirname "$0")/../.."
 die() { echo "bench: $*" >&2; exit 1; }
 
 [ $# -eq 1 ] || die "usage: $0 KOMPASD"
+[[ ${BENCH_ROUNDS:-3} =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive number"
 kompasd=$1
 hello=$(dirname "$kompasd")/bench-hello
 duration=${BENCH_DURATION:-10s}
 warmup=${BENCH_WARMUP:-2s}
+rounds=${BENCH_ROUNDS:-3}
 conns=${BENCH_CONNECTIONS:-32}
 wrk_threads=${BENCH_WRK_THREADS:-2}
 threads=${BENCH_THREADS:-$(nproc)}
@@ -155,28 +159,56 @@ to_ms() {
         sub(/[a-z]+$/, "", v); printf "%.2f", v * f }'
 }
 
+# Server CPU time (user + system, all threads) in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+tck=$(getconf CLK_TCK)
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END {
+    if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# Rounds go through the targets in turn, so a slow spell of the machine
+# (other processes, wrk's own scheduling) hits all of them alike; the
+# report takes the median of the rounds.
+pids=("$kompasd_pid" "$kompasd_pid" "$hello_pid")
+runs_rps=("" "" "")
+runs_p99=("" "" "")
+runs_cpu=("" "" "")
+errors=("" "" "")
+for round in $(seq "$rounds"); do
+    for i in "${!urls[@]}"; do
+        if [ "$round" = 1 ] && [ "$warmup" != 0 ] && [ "$warmup" != 0s ]; then
+            wrk -t"$wrk_threads" -c"$conns" -d"$warmup" "${urls[$i]}" >/dev/null
+        fi
+        echo "bench: round $round/$rounds: wrk -t$wrk_threads -c$conns -d$duration --latency ${urls[$i]}"
+        c0=$(cpu_ticks "${pids[$i]}")
+        out=$(wrk -t"$wrk_threads" -c"$conns" -d"$duration" --latency "${urls[$i]}")
+        c1=$(cpu_ticks "${pids[$i]}")
+        printf '%s\n' "$out" >"$tmp/wrk-$round-$i.txt"
+        n=$(awk '/ requests in / { print $1 }' <<<"$out")
+        r=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
+        l=$(awk '/Latency Distribution/ { d = 1 } d && $1 == "99%" { print $2; exit }' <<<"$out")
+        if [ -z "$n" ] || [ -z "$r" ] || [ -z "$l" ]; then
+            printf '%s\n' "$out" >&2
+            die "cannot parse wrk's output"
+        fi
+        runs_rps[i]+="$r "
+        runs_p99[i]+="$(to_ms "$l") "
+        runs_cpu[i]+="$(awk -v c=$((c1 - c0)) -v k="$tck" -v n="$n" \
+            'BEGIN { printf "%.1f", (n > 0 ? c / k * 1e6 / n : 0) }') "
+        e=$(awk '/Non-2xx or 3xx responses:/ { printf "%s non-2xx ", $NF }
+                 /Socket errors:/ { sub(/^ *Socket errors: */, ""); printf "socket errors: %s", $0 }' <<<"$out")
+        if [ -n "$e" ]; then
+            errors[i]+="round $round: $e; "
+            echo "bench: warning: ${names[$i]}: $e" >&2
+        fi
+    done
+done
 rps=()
 p99=()
-errors=()
+cpu=()
 for i in "${!urls[@]}"; do
-    if [ "$warmup" != 0 ] && [ "$warmup" != 0s ]; then
-        wrk -t"$wrk_threads" -c"$conns" -d"$warmup" "${urls[$i]}" >/dev/null
-    fi
-    echo "bench: wrk -t$wrk_threads -c$conns -d$duration --latency ${urls[$i]}"
-    out=$(wrk -t"$wrk_threads" -c"$conns" -d"$duration" --latency "${urls[$i]}")
-    printf '%s\n' "$out" >"$tmp/wrk-$i.txt"
-    r=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
-    l=$(awk '/Latency Distribution/ { d = 1 } d && $1 == "99%" { print $2; exit }' <<<"$out")
-    if [ -z "$r" ] || [ -z "$l" ]; then
-        printf '%s\n' "$out" >&2
-        die "cannot parse wrk's output"
-    fi
-    rps+=("$r")
-    p99+=("$(to_ms "$l")")
-    e=$(awk '/Non-2xx or 3xx responses:/ { printf "%s non-2xx ", $NF }
-             /Socket errors:/ { sub(/^ *Socket errors: */, ""); printf "socket errors: %s", $0 }' <<<"$out")
-    errors+=("$e")
-    [ -z "$e" ] || echo "bench: warning: ${names[$i]}: $e" >&2
+    rps+=("$(median <<<"${runs_rps[$i]}" | awk '{ printf "%.0f", $1 }')")
+    p99+=("$(median <<<"${runs_p99[$i]}" | awk '{ printf "%.2f", $1 }')")
+    cpu+=("$(median <<<"${runs_cpu[$i]}" | awk '{ printf "%.1f", $1 }')")
 done
 
 # ------------------------------------------------------------- stop kompasd
