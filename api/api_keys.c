@@ -28,7 +28,7 @@ const struct spec_field api_keys_create_spec[] = {
 const struct spec_field api_keys_list_query[] = {
     {.name = "include_revoked", .type = SPEC_BOOLEAN},
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
-    {.name = "cursor", .type = SPEC_STRING, .min = 1, .max = 80},
+    {.name = "cursor", .type = SPEC_STRING, .max = 80, .format = SPEC_FMT_KEYSET},
     SPEC_END};
 
 static json_t *

@@ -62,6 +62,10 @@ long long maintenance_purge_access_log(struct db_conn *c, unsigned days);
 int cmd_rotate_keys(const struct config *cfg);
 int cmd_purge_access_log(const struct config *cfg);
 
+/* Idempotency-Key (api/idempotency.c): the before/after handler hooks. */
+enum db_qs idempotency_before(struct http_request *rq);
+enum db_qs idempotency_after(struct http_request *rq);
+
 /* Handlers, one file per resource. */
 void system_healthz(struct http_request *rq);
 void system_readyz(struct http_request *rq);

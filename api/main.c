@@ -282,6 +282,8 @@ cmd_serve(const struct config *cfg, int migrate)
 	hs.nroutes = api_nroutes;
 	hs.authorize = auth_authorize;
 	hs.precheck = auth_precheck;
+	hs.before_handler = idempotency_before;
+	hs.after_handler = idempotency_after;
 	hs.origin_allowed = cors_origin_allowed;
 	srv = http_server_start(&hs, err, sizeof(err));
 	if (srv == NULL) {

@@ -46,6 +46,21 @@ maintenance_purge_access_log(struct db_conn *c, unsigned days)
 	return n;
 }
 
+static struct db_stmt stmt_purge_idem =
+    DB_STMT("maintenance_purge_idempotency", "SELECT kompas_idempotency_purge()", 0);
+
+static void
+purge_idempotency(struct db_conn *c)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(c, &stmt_purge_idem, NULL, &qs);
+
+	if (res == NULL)
+		log_msg(LOG_WARN, "maintenance: purging stored idempotent answers failed");
+	else
+		PQclear(res);
+}
+
 static void
 run_jobs(const struct config *cfg)
 {
@@ -57,6 +72,7 @@ run_jobs(const struct config *cfg)
 		log_msg(LOG_WARN, "maintenance: database unavailable, will try again: %s", err);
 		return;
 	}
+	purge_idempotency(c);
 	n = maintenance_purge_access_log(c, cfg->access_log_retention_days);
 	if (n < 0)
 		log_msg(LOG_WARN, "maintenance: purging the access log failed");

@@ -88,7 +88,7 @@ const struct spec_field requests_create_spec[] = {
 
 const struct spec_field requests_list_query[] = {
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
-    {.name = "cursor", .type = SPEC_STRING, .min = 1, .max = 80},
+    {.name = "cursor", .type = SPEC_STRING, .max = 80, .format = SPEC_FMT_KEYSET},
     SPEC_END};
 
 /* Search criteria travel in a body, never in the URL: URLs end up in proxy

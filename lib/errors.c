@@ -52,6 +52,8 @@ static const struct err_def err_table[ERR__COUNT] = {
      "The query parameter is given more than once"},
     {ERR_FIELD_TAKEN, "already_taken", 409, ERR_SCOPE_FIELD,
      "The value must be unique and another record has it"},
+    {ERR_IDEMPOTENCY_KEY_REUSED, "idempotency_key_reused", 422, ERR_SCOPE_REQUEST,
+     "The Idempotency-Key was used before with another request"},
 };
 
 const struct err_def *

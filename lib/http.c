@@ -183,6 +183,10 @@ reply_json_typed(struct http_request *rq, unsigned status, json_t *body, const c
 	len = strlen(text);
 	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	set_response(rq, status, resp, len, type);
+	if (rq->response == resp) {
+		rq->response_text = text;
+		rq->response_text_len = len;
+	}
 }
 
 void
@@ -324,6 +328,8 @@ clear_response(struct http_request *rq)
 	rq->response = NULL;
 	rq->status = 0;
 	rq->response_bytes = 0;
+	rq->response_text = NULL;
+	rq->response_text_len = 0;
 	rq->db_error = DB_NO_RESULTS;
 }
 
@@ -337,7 +343,7 @@ http_reply_db_error(struct http_request *rq, enum db_qs qs)
 		http_reply_problem(rq, ERR_INTERNAL, NULL);
 }
 
-#define CORS_ALLOW_HEADERS  "Authorization, Content-Type, If-Match, X-Request-Id"
+#define CORS_ALLOW_HEADERS  "Authorization, Content-Type, If-Match, Idempotency-Key, X-Request-Id"
 #define CORS_EXPOSE_HEADERS "ETag, Location, Retry-After, X-Request-Id"
 
 /* The request's Origin when it is allowed to read the response, else NULL. */
@@ -568,12 +574,22 @@ authorized_tx(struct db_conn *c, void *cls)
 	qs = rq->server->s.authorize(rq);
 	if (qs < 0 && qs != DB_ROLLBACK)
 		return qs;
+	if (rq->response == NULL && rq->server->s.before_handler != NULL) {
+		qs = rq->server->s.before_handler(rq);
+		if (qs < 0 && qs != DB_ROLLBACK)
+			return qs;
+	}
 	if (rq->response == NULL)
 		rq->match.route->handler(rq);
 	if (rq->db_error < 0)
 		return rq->db_error;
 	if (rq->response == NULL || rq->status >= 400)
 		return DB_ROLLBACK;
+	if (rq->server->s.after_handler != NULL) {
+		qs = rq->server->s.after_handler(rq);
+		if (qs < 0)
+			return qs;
+	}
 	return DB_ONE_RESULT;
 }
 
@@ -736,6 +752,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	log_access(&e);
 	if (rq->response != NULL)
 		MHD_destroy_response(rq->response);
+	free(rq->app_state); /* a hook's state left by an aborted attempt */
 	json_decref(rq->body);
 	json_decref(rq->query);
 	buf_cleanup(&rq->upload);

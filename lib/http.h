@@ -73,7 +73,10 @@ struct http_request {
 	unsigned status;
 	struct MHD_Response *response;
 	uint64_t response_bytes;
-	enum db_qs db_error; /* set by http_reply_db_error: the transaction must not commit */
+	enum db_qs db_error;       /* set by http_reply_db_error: the transaction must not commit */
+	const char *response_text; /* the JSON body of rq->response (owned by it), or NULL */
+	size_t response_text_len;
+	void *app_state; /* for the application's hooks; not freed by http.c */
 	uint64_t start_us;
 };
 
@@ -99,6 +102,13 @@ struct http_settings {
 	 * (query, body): answer 401 at once when no credential could be valid.
 	 * Returns false after setting that response. NULL: no pre-check. */
 	bool (*precheck)(struct http_request *rq);
+	/* Called inside an authorized route's transaction after authorize and
+	 * before the handler (e.g. Idempotency-Key): may set a response, which
+	 * then stands instead of the handler's. Returns a query status. */
+	enum db_qs (*before_handler)(struct http_request *rq);
+	/* Called after the handler answered below 400, still inside the
+	 * transaction (e.g. to store the answer for replays). */
+	enum db_qs (*after_handler)(struct http_request *rq);
 	/* May a browser page from this origin call the API (CORS)? NULL: no
 	 * origin may. Called from worker threads. */
 	bool (*origin_allowed)(const char *origin);

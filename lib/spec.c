@@ -226,6 +226,20 @@ origin_ok(const char *s)
 	return true;
 }
 
+/* A keyset cursor as the lists make them: "<RFC 3339 time>_<uuid>". */
+static bool
+keyset_ok(const char *s)
+{
+	const char *sep = strrchr(s, '_');
+	char ts[40];
+
+	if (sep == NULL || (size_t)(sep - s) >= sizeof(ts) || !uuid_ok(sep + 1))
+		return false;
+	memcpy(ts, s, (size_t)(sep - s));
+	ts[sep - s] = '\0';
+	return datetime_ok(ts);
+}
+
 bool
 spec_format_ok(enum spec_format format, const char *s)
 {
@@ -250,6 +264,8 @@ spec_format_ok(enum spec_format format, const char *s)
 		return slug_ok(s);
 	case SPEC_FMT_ORIGIN:
 		return origin_ok(s);
+	case SPEC_FMT_KEYSET:
+		return keyset_ok(s);
 	}
 	return false;
 }
@@ -276,6 +292,8 @@ format_name(enum spec_format format)
 		return "lower-case letters, digits and inner hyphens";
 	case SPEC_FMT_ORIGIN:
 		return "a web origin such as https://odense.socialkompas.dk (no path)";
+	case SPEC_FMT_KEYSET:
+		return "a cursor from a next link";
 	case SPEC_FMT_NONE:
 		break;
 	}

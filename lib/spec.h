@@ -38,6 +38,7 @@ enum spec_format {
 	SPEC_FMT_CVR,            /* Danish CVR number: 8 digits, modulus 11 */
 	SPEC_FMT_SLUG,           /* a-z, 0-9 and inner hyphens, as in URLs */
 	SPEC_FMT_ORIGIN,         /* a web origin: http(s)://host[:port], no path */
+	SPEC_FMT_KEYSET,         /* a list cursor: RFC 3339 time, "_", UUID */
 };
 
 /* flags */

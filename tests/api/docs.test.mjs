@@ -123,6 +123,61 @@ test('every path template parameter is declared as a required path parameter', (
   }
 });
 
+// The route table with its columns: { label, roles: [...] | null (public),
+// credential: 'none' | 'session only' | 'session or key' }.
+async function routeColumns() {
+  const r = await runKompasd(['routes']);
+  assert.equal(r.code, 0, r.stderr);
+  return new Map(r.stdout.split('\n').filter(Boolean).map((l) => {
+    const cols = l.split('\t');
+    assert.equal(cols.length, 4, `four tab-separated columns: ${l}`);
+    const [method, pattern, roles, credential] = cols;
+    assert.match(credential, /^(none|session only|session or key)$/, l);
+    assert.equal(roles === 'public', credential === 'none', `public routes and only they need no credential: ${l}`);
+    return [`${method} ${pattern}`, {
+      roles: roles === 'public' ? null : roles.split(/,\s*/).sort(),
+      credential,
+    }];
+  }));
+}
+
+test('x-kompas-roles of every operation is the roles column of `kompasd routes`; public ones have security: []', async () => {
+  const routes = await routeColumns();
+  const ops = operations(loadOpenapi());
+  assert.equal(ops.length, routes.size, 'one operation per route');
+  for (const { method, path: p, op } of ops) {
+    const where = `${method} ${p}`;
+    const route = routes.get(where);
+    assert.ok(route, `${where} is a route of kompasd`);
+    if (route.roles === null) {
+      assert.ok(!('x-kompas-roles' in op), `${where} is public: no x-kompas-roles`);
+      assert.deepEqual(op.security, [], `${where} is public: security: []`);
+    } else {
+      assert.ok(Array.isArray(op['x-kompas-roles']), `${where} has x-kompas-roles`);
+      assert.deepEqual([...op['x-kompas-roles']].sort(), route.roles,
+        `${where}: x-kompas-roles is the roles column of \`kompasd routes\``);
+      assert.deepEqual(op.security, [{ bearer: [] }], `${where} needs a bearer token`);
+    }
+  }
+});
+
+test('x-kompas-session-only: true is on exactly the "session only" routes', async () => {
+  const routes = await routeColumns();
+  const ops = operations(loadOpenapi());
+  const sessionOnly = [...routes].filter(([, r]) => r.credential === 'session only').map(([l]) => l);
+  assert.ok(sessionOnly.length > 0, 'some routes are session only');
+  for (const { method, path: p, op } of ops) {
+    const where = `${method} ${p}`;
+    const route = routes.get(where);
+    assert.ok(route, `${where} is a route of kompasd`);
+    if (route.credential === 'session only') {
+      assert.equal(op['x-kompas-session-only'], true, `${where} is session only: x-kompas-session-only: true`);
+    } else {
+      assert.ok(!('x-kompas-session-only' in op), `${where} accepts ${route.credential}: no x-kompas-session-only`);
+    }
+  }
+});
+
 test('docs/errors.md is exactly the output of `kompasd errors`', async () => {
   const r = await runKompasd(['errors']);
   assert.equal(r.code, 0, r.stderr);

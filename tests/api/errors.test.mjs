@@ -123,3 +123,11 @@ test('query parameters are validated: types, bounds, unknown and repeated names'
   body = await expectProblem(assert, await k.fetch('/healthz?x=1'), 422, 'validation_failed');
   assert.deepEqual(body.errors.map((e) => [e.field, e.code]), [['x', 'unknown_field']]);
 });
+
+test('a cursor that no next link made is 422, not a database error', async () => {
+  for (const cursor of ['x', '2026-01-01T00:00:00Z_nope', "1' OR '1'='1"]) {
+    const res = await k.fetch(`/v1/api-keys?cursor=${encodeURIComponent(cursor)}`, { headers: { Authorization: `Bearer ${admin}` } });
+    const body = await expectProblem(assert, res, 422, 'validation_failed');
+    assert.deepEqual(body.errors.map((e) => [e.field, e.code]), [['cursor', 'invalid_format']]);
+  }
+});

@@ -786,6 +786,27 @@ test_format_slug(void **state)
 }
 
 static void
+test_format_origin_and_keyset(void **state)
+{
+	(void)state;
+	assert_true(spec_format_ok(SPEC_FMT_ORIGIN, "https://odense.socialkompas.dk"));
+	assert_true(spec_format_ok(SPEC_FMT_ORIGIN, "http://localhost:8080"));
+	assert_false(spec_format_ok(SPEC_FMT_ORIGIN, "https://odense.socialkompas.dk/"));
+	assert_false(spec_format_ok(SPEC_FMT_ORIGIN, "https://x.dk/path"));
+	assert_false(spec_format_ok(SPEC_FMT_ORIGIN, "https://user@x.dk"));
+	assert_false(spec_format_ok(SPEC_FMT_ORIGIN, "https://x.dk:"));
+	assert_false(spec_format_ok(SPEC_FMT_ORIGIN, "https://x.dk:123456"));
+	assert_false(spec_format_ok(SPEC_FMT_ORIGIN, "ftp://x.dk"));
+	assert_true(spec_format_ok(SPEC_FMT_KEYSET, "2026-11-23T05:03:40.123456Z_"
+	                                            "48dddbc7-df88-4fde-b884-a64e90605d6d"));
+	assert_false(spec_format_ok(SPEC_FMT_KEYSET, "x"));
+	assert_false(spec_format_ok(SPEC_FMT_KEYSET, "2026-11-23T05:03:40Z_not-a-uuid"));
+	assert_false(spec_format_ok(SPEC_FMT_KEYSET, "2026-13-23T05:03:40Z_"
+	                                             "48dddbc7-df88-4fde-b884-a64e90605d6d"));
+	assert_false(spec_format_ok(SPEC_FMT_KEYSET, "_48dddbc7-df88-4fde-b884-a64e90605d6d"));
+}
+
+static void
 test_formats_in_validation(void **state)
 {
 	json_t *p;
@@ -1239,6 +1260,7 @@ main(void)
 	    cmocka_unit_test(test_format_url),
 	    cmocka_unit_test(test_format_cvr),
 	    cmocka_unit_test(test_format_slug),
+	    cmocka_unit_test(test_format_origin_and_keyset),
 	    cmocka_unit_test(test_formats_in_validation),
 	    cmocka_unit_test(test_control_characters),
 	    cmocka_unit_test(test_control_characters_embedded_nul),

@@ -110,14 +110,21 @@ start_and_wait() {
 }
 
 # -------------------------------------------------------------- PostgreSQL
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench: creating a throwaway PostgreSQL cluster in $pgdir"
 tools/pgcluster.sh init "$pgdir" --fast
 tools/pgcluster.sh start "$pgdir"
 sock=$(tools/pgcluster.sh socket "$pgdir")
-tools/pgcluster.sh psql "$pgdir" -d postgres -c "CREATE DATABASE kompas"
+# The database and the roles kompasd needs (kompasd, kompas_app).
+tools/pgcluster.sh createdb "$pgdir" kompas
 
 # ------------------------------------------------------------------ servers
-export KOMPAS_DATABASE_CONNINFO="host=$sock dbname=kompas user=kompas_owner"
+# As in production: kompasd serves as its unprivileged role and migrates
+# (serve --migrate) as the schema owner.
+export KOMPAS_DATABASE_CONNINFO="host=$sock dbname=kompas user=kompasd"
+export KOMPAS_DATABASE_MIGRATE_CONNINFO="host=$sock dbname=kompas user=kompas_owner"
+(umask 077; "$kompasd" gen-keyfile >"$tmp/kompas.key") || die "$kompasd gen-keyfile failed"
+export KOMPAS_CRYPTO_KEY_FILE=$tmp/kompas.key
 export KOMPAS_HTTP_LISTEN=127.0.0.1
 export KOMPAS_HTTP_PORT=0
 export KOMPAS_HTTP_THREADS=$threads
@@ -230,6 +237,7 @@ if awk -v r="$ratio" -v t="$target" 'BEGIN { exit !(r >= t) }'; then
 else
     verdict="is **below** the target of ${target}x"
 fi
+cpu_ratio=$(awk -v a="${cpu[0]}" -v b="${cpu[2]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # Dirty: any change but this report (tracked or not) is in the binary or
@@ -237,17 +245,21 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if git status --porcelain 2>/dev/null | grep -qvF " $report"; then
     commit="$commit-uncommitted"
 fi
-cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+cpu_model=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 mhd=$(pkg-config --modversion libmicrohttpd 2>/dev/null || echo "?")
 pgv=$(tools/pgcluster.sh psql "$pgdir" -d postgres -tAc "SHOW server_version" 2>/dev/null | awk '{ print $1 }')
 wrkv=$( (wrk -v 2>&1 || true) | awk 'NR == 1 { print $2 }')
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 table() {
-    echo "| Target | Requests/s | p99 latency |"
-    echo "|---|---:|---:|"
+    echo "| Target | Requests/s | p99 latency | Server CPU per request | Requests/s of each round |"
+    echo "|---|---:|---:|---:|---|"
+    local each
     for i in "${!names[@]}"; do
-        printf '| %s | %s | %s ms |\n' "${names[$i]}" "${rps[$i]}" "${p99[$i]}"
+        each=${runs_rps[$i]% }
+        printf '| %s | %s | %s ms | %s µs | %s |\n' "${names[$i]}" "${rps[$i]}" "${p99[$i]}" \
+            "${cpu[$i]}" "${each// /, }"
     done
 }
 
@@ -255,11 +267,13 @@ section() {
     echo
     echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — $commit"
     echo
-    echo "- Machine: $(nproc) CPUs ($cpu), $mem RAM, Linux $(uname -r)"
+    echo "- Machine: $(nproc) CPUs ($cpu_model), $mem RAM, Linux $(uname -r);" \
+        "load average $load_start before, $load_end after"
     echo "- Software: libmicrohttpd $mhd, PostgreSQL $pgv (fsync off), wrk $wrkv"
     echo "- Servers: $threads worker threads each, 127.0.0.1, access log to /dev/null"
-    echo "- Load: \`wrk -t$wrk_threads -c$conns -d$duration --latency\` per target, one after" \
-        "another, each after an unmeasured ${warmup} warm-up; wrk shares the machine"
+    echo "- Load: \`wrk -t$wrk_threads -c$conns -d$duration --latency\`, $rounds rounds through" \
+        "the targets one after another (medians below), an unmeasured ${warmup} warm-up" \
+        "per target first; wrk shares the machine"
     echo "- Responses: GET /v1 ${sizes[0]}; GET /readyz ${sizes[1]}; bench-hello ${sizes[2]}"
     for i in "${!names[@]}"; do
         [ -z "${errors[$i]}" ] || echo "- Errors during ${names[$i]}: ${errors[$i]}"
@@ -267,7 +281,8 @@ section() {
     echo
     table
     echo
-    echo "kompasd GET /v1 : bench-hello = **${ratio}x**, which $verdict."
+    echo "kompasd GET /v1 : bench-hello = **${ratio}x** in requests/s, which $verdict" \
+        "(server CPU per request: ${cpu_ratio}x bench-hello's)."
 }
 
 if [ ! -s "$report" ]; then
@@ -278,8 +293,8 @@ if [ ! -s "$report" ]; then
 libmicrohttpd server on the same machine and appends a dated section here;
 older sections are kept for comparison.
 
-What is measured, one target after another with the same wrk settings, all
-over keep-alive connections to 127.0.0.1:
+What is measured, with the same wrk settings, over keep-alive connections to
+127.0.0.1, in rounds that go through the targets one after another:
 
 - **kompasd GET /v1**: a static body built at start. Everything kompasd does
   per request besides the handler: request id, routing, query-parameter
@@ -292,10 +307,14 @@ over keep-alive connections to 127.0.0.1:
   a static JSON body of about the same size. It is the ceiling for kompasd.
 
 The target is kompasd GET /v1 at **0.85x or better** of bench-hello's
-requests per second. Numbers from different machines, or from runs with
-different settings, do not compare; ratios within one section do. wrk runs on
-the same CPUs as the servers, so short runs are noisy: use the default 10 s
-(`BENCH_DURATION`) for results worth keeping.
+requests per second. Requests/s and p99 are the medians of the rounds;
+"server CPU per request" is the server process's user + system time divided by
+the requests answered, which varies less than requests/s when the machine is
+busy. Numbers from different machines, or from runs with different settings,
+do not compare; ratios within one section do. wrk runs on the same CPUs as the
+servers, and other processes (a test run, a build) disturb the numbers: check
+the load average and the spread of the rounds, and keep the default 10 s
+(`BENCH_DURATION`) and 3 rounds (`BENCH_ROUNDS`) for results worth keeping.
 INTRO
 fi
 section >>"$report"
@@ -303,5 +322,6 @@ section >>"$report"
 echo
 table
 echo
-echo "kompasd GET /v1 : bench-hello = ${ratio}x, which ${verdict//\*\*/}."
+echo "kompasd GET /v1 : bench-hello = ${ratio}x in requests/s, which ${verdict//\*\*/}" \
+    "(server CPU per request: ${cpu_ratio}x)."
 echo "bench: appended to $report"
