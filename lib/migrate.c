@@ -181,7 +181,8 @@ exec_script(PGconn *pg, const char *sql, const char *what, char *err, size_t err
 	ExecStatusType st = PQresultStatus(res);
 	int rc = 0;
 
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+	/* a file of comments only is an empty query: nothing to do */
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY) {
 		const char *msg = PQresultErrorMessage(res);
 
 		snprintf(err, errlen, "%s: %.*s", what, (int)strcspn(msg, "\n"), msg);

@@ -1,0 +1,1 @@
+-- associations: reserved; filled in by its resource work.

@@ -1,0 +1,1 @@
+-- volunteers: reserved; filled in by its resource work.

@@ -1,0 +1,1 @@
+-- request_workflow: reserved; filled in by its resource work.

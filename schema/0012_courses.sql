@@ -1,0 +1,1 @@
+-- courses: reserved; filled in by its resource work.
