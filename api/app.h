@@ -94,6 +94,12 @@ void requests_list(struct http_request *rq);
 void requests_get(struct http_request *rq);
 void requests_status(struct http_request *rq);
 void requests_search(struct http_request *rq);
+void requests_transition(struct http_request *rq);
+void requests_history(struct http_request *rq);
+void requests_add_consents(struct http_request *rq);
+void requests_update(struct http_request *rq);
+void conversations_create(struct http_request *rq);
+void conversations_list(struct http_request *rq);
 
 void api_keys_create(struct http_request *rq);
 void api_keys_list(struct http_request *rq);
@@ -114,5 +120,9 @@ extern const struct spec_field api_keys_list_query[];
 extern const struct spec_field requests_create_spec[];
 extern const struct spec_field requests_list_query[];
 extern const struct spec_field requests_search_spec[];
+extern const struct spec_field requests_transition_spec[];
+extern const struct spec_field requests_consents_spec[];
+extern const struct spec_field requests_update_spec[];
+extern const struct spec_field conversations_create_spec[];
 
 #endif

@@ -18,6 +18,8 @@
 #include "access_log.h"
 #include "app.h"
 #include "auth.h"
+#include "request_states.h"
+#include "requests.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
@@ -32,9 +34,26 @@ static const char *const sealed_fields[] = {"name", "phone", "email", "address",
 	                  " name_sealed, phone_sealed, email_sealed, address_sealed, "             \
 	                  "notes_sealed,"                                                          \
 	                  " to_char(created_at AT TIME ZONE 'UTC', "                               \
-	                  "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-#define COL_SEALED 14
-#define COL_CURSOR 19
+	                  "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"                                  \
+	                  " assigned_volunteer_id, close_reason, " TS("closed_at") ", " TS(        \
+	                      "first_contact_at") ", (SELECT coalesce(json_agg(rc.category_id "    \
+	                                          "ORDER BY rc.category_id), '[]')"                \
+	                                          "   FROM request_category rc WHERE "             \
+	                                          "rc.request_id = request.id),"                   \
+	                                          " (SELECT "                                      \
+	                                          "coalesce(json_agg(json_build_object('purpose'," \
+	                                          " c.purpose, 'given', c.given,"                  \
+	                                          "   'text_version', c.text_version, 'at', " TS(  \
+	                                              "c.at") ") ORDER BY c.purpose), '[]')"       \
+	                                                      "   FROM (SELECT DISTINCT ON "       \
+	                                                      "(purpose) * FROM request_consent"   \
+	                                                      "   WHERE request_id = request.id "  \
+	                                                      "ORDER BY purpose, id DESC) c)"
+#define COL_SEALED     14
+#define COL_CURSOR     19
+#define COL_ASSIGNED   20
+#define COL_CATEGORIES 24
+#define COL_CONSENTS   25
 
 static const char *const sources[] = {
     "portal", "phone", "walk_in", "municipal_referral", "relative_referral", NULL};
@@ -66,6 +85,22 @@ static const struct spec_field citizen_spec[] = {
      .max = 4000},
     SPEC_END};
 
+const struct spec_field request_uuid_item = {.type = SPEC_STRING, .format = SPEC_FMT_UUID};
+#define uuid_item request_uuid_item
+
+static const char *const consent_purposes[] = {"contact", "share_with_association", "follow_up",
+                                               "statistics", NULL};
+static const struct spec_field consent_fields[] = {
+    {.name = "purpose",
+     .type = SPEC_STRING,
+     .flags = SPEC_REQUIRED,
+     .enum_values = consent_purposes},
+    {.name = "given", .type = SPEC_BOOLEAN, .flags = SPEC_REQUIRED},
+    {.name = "text_version", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 40},
+    SPEC_END};
+const struct spec_field request_consent_item = {.type = SPEC_OBJECT, .fields = consent_fields};
+#define consent_item request_consent_item
+
 const struct spec_field requests_create_spec[] = {
     {.name = "source", .type = SPEC_STRING, .enum_values = sources},
     {.name = "portal_reference", .type = SPEC_STRING, .min = 1, .max = 100},
@@ -84,6 +119,12 @@ const struct spec_field requests_create_spec[] = {
      .flags = SPEC_NULLABLE,
      .enum_values = contact_prefs},
     {.name = "heard_from", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .enum_values = heard_from},
+    {.name = "categories",
+     .type = SPEC_ARRAY,
+     .flags = SPEC_UNIQUE,
+     .max = 30,
+     .items = &uuid_item},
+    {.name = "consents", .type = SPEC_ARRAY, .max = 8, .items = &consent_item},
     SPEC_END};
 
 const struct spec_field requests_list_query[] = {
@@ -133,10 +174,20 @@ open_field(const PGresult *res, int row, int i, const char *id, bool *broken)
 	return v ? v : json_null();
 }
 
+/* A json column (text) as a JSON value; an empty array if absent. */
+static json_t *
+json_text_or_array(const PGresult *res, int row, int col)
+{
+	json_t *v =
+	    PQgetisnull(res, row, col) ? NULL : json_loads(PQgetvalue(res, row, col), 0, NULL);
+
+	return v ? v : json_array();
+}
+
 /* The coordinator's view of a request, with the citizen's data opened.
  * Returns NULL when a sealed field does not open (logged; the caller
  * answers 500 without echoing anything). */
-static json_t *
+json_t *
 request_full_json(const PGresult *res, int row)
 {
 	const char *id = PQgetvalue(res, row, 0);
@@ -164,6 +215,14 @@ request_full_json(const PGresult *res, int row)
 	              db_json_text(res, row, 8), "heard_from", db_json_text(res, row, 9),
 	              "created_at", PQgetvalue(res, row, 10), "updated_at",
 	              PQgetvalue(res, row, 11), "anonymised", PQgetvalue(res, row, 13)[0] == 't');
+	json_object_set_new(j, "assigned_volunteer_id", db_json_text(res, row, COL_ASSIGNED));
+	json_object_set_new(j, "close_reason", db_json_text(res, row, COL_ASSIGNED + 1));
+	json_object_set_new(j, "closed_at", db_json_text(res, row, COL_ASSIGNED + 2));
+	json_object_set_new(j, "first_contact_at", db_json_text(res, row, COL_ASSIGNED + 3));
+	json_object_set_new(j, "categories", json_text_or_array(res, row, COL_CATEGORIES));
+	json_object_set_new(j, "consents", json_text_or_array(res, row, COL_CONSENTS));
+	json_object_set_new(j, "allowed_transitions",
+	                    request_transitions_from(PQgetvalue(res, row, 4)));
 	return j;
 }
 
@@ -264,7 +323,7 @@ static struct db_stmt stmt_insert = DB_STMT(
     " preferred_language, contact_preference, heard_from)"
     " VALUES ($1, kompas_centre(), $2, $3, $4::bytea, $5::bytea, $6::bytea, $7::bytea,"
     " $8::bytea, $9::bytea, $10::bytea, $11, $12, $13, $14, $15)"
-    " ON CONFLICT (centre_id, portal_reference) DO NOTHING RETURNING " REQUEST_COLUMNS,
+    " ON CONFLICT (centre_id, portal_reference) DO NOTHING RETURNING id",
     15);
 
 static struct db_stmt stmt_by_reference =
@@ -397,14 +456,24 @@ requests_create(struct http_request *rq)
 		}
 		goto out;
 	}
+	PQclear(res);
+	res = NULL;
+	if (!request_set_categories(rq, id, json_object_get(b, "categories")) ||
+	    !request_add_consents(rq, id, json_object_get(b, "consents")))
+		goto out;
 	qs = access_log_write(rq, "create", id, NULL,
 	                      portal ? "the request was received from the portal"
 	                             : "a coordinator recorded the request");
+	if (qs >= 0)
+		qs = request_event_write(rq, id, "created", NULL, "received", NULL, NULL, NULL,
+		                         NULL);
 	if (qs < 0) {
-		PQclear(res);
 		http_reply_db_error(rq, qs);
 		goto out;
 	}
+	res = request_fetch(rq, id, false);
+	if (res == NULL)
+		goto out;
 	if (portal) {
 		body = request_status_json(res, 0);
 	} else {
@@ -429,21 +498,127 @@ out:
 	sealed_params_cleanup(&sp);
 }
 
-static struct db_stmt stmt_get =
-    DB_STMT("requests_get", "SELECT " REQUEST_COLUMNS " FROM request WHERE id = $1", 1);
+static struct db_stmt stmt_set_categories =
+    DB_STMT("requests_set_categories",
+            "WITH gone AS (DELETE FROM request_category WHERE request_id = $1)"
+            " INSERT INTO request_category (request_id, category_id, centre_id)"
+            " SELECT $1, c.id, kompas_centre() FROM category c WHERE c.id = ANY($2::uuid[])",
+            2);
 
-static PGresult *
-fetch_request(struct http_request *rq)
+bool
+request_set_categories(struct http_request *rq, const char *id, const json_t *ids)
 {
-	const char *id = http_param(rq, "id");
+	char *arr;
+	enum db_qs qs;
+	PGresult *res;
+	json_t *p;
+
+	if (ids == NULL)
+		return true;
+	arr = db_uuid_array_param(ids);
+	res = db_exec(rq->db, &stmt_set_categories, (const char *const[]){id, arr}, &qs);
+	free(arr);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return false;
+	}
+	PQclear(res);
+	if ((size_t)qs != json_array_size(ids) &&
+	    !(qs == DB_NO_RESULTS && json_array_size(ids) == 0)) {
+		p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
+		problem_add_field_error(p, "categories", ERR_FIELD_NOT_IN_ENUM,
+		                        "every category must exist (shared or the centre's own)");
+		http_reply_problem_json(rq, p);
+		return false;
+	}
+	return true;
+}
+
+static struct db_stmt stmt_add_consent =
+    DB_STMT("requests_add_consent",
+            "INSERT INTO request_consent (request_id, centre_id, purpose, given, text_version,"
+            " recorded_by_role) VALUES ($1, kompas_centre(), $2, $3, $4, $5)",
+            5);
+
+bool
+request_add_consents(struct http_request *rq, const char *id, const json_t *consents)
+{
+	enum db_qs qs = DB_ONE_RESULT;
+
+	for (size_t i = 0; i < json_array_size(consents) && qs >= 0; i++) {
+		const json_t *c = json_array_get(consents, i);
+		const char *params[5] = {id, json_string_value(json_object_get(c, "purpose")),
+		                         json_is_true(json_object_get(c, "given")) ? "true"
+		                                                                   : "false",
+		                         json_string_value(json_object_get(c, "text_version")),
+		                         rq->caller.role_name ? rq->caller.role_name : "unknown"};
+		PGresult *res = db_exec(rq->db, &stmt_add_consent, params, &qs);
+
+		if (res != NULL)
+			PQclear(res);
+	}
+	if (qs < 0) {
+		http_reply_db_error(rq, qs);
+		return false;
+	}
+	return true;
+}
+
+static struct db_stmt stmt_event = DB_STMT(
+    "requests_event",
+    "INSERT INTO request_event (request_id, centre_id, actor_kind, actor_id, actor_role, kind,"
+    " from_state, to_state, reason, volunteer_id, fields, note)"
+    " VALUES ($1, kompas_centre(), $2, $3, $4, $5, $6, $7, $8, $9,"
+    " ARRAY(SELECT json_array_elements_text($10::json)), $11)",
+    11);
+
+enum db_qs
+request_event_write(struct http_request *rq, const char *id, const char *kind, const char *from,
+                    const char *to, const char *reason, const char *volunteer, const json_t *fields,
+                    const char *note)
+{
+	const struct http_caller *c = &rq->caller;
+	char *f = fields ? json_dumps(fields, JSON_COMPACT) : NULL;
+	const char *params[11];
 	enum db_qs qs;
 	PGresult *res;
 
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
+	params[0] = id;
+	params[1] = c->is_key ? "api_key" : "account";
+	params[2] = c->is_key ? c->credential_id : c->account_id;
+	params[3] = c->role_name ? c->role_name : "unknown";
+	params[4] = kind;
+	params[5] = from;
+	params[6] = to;
+	params[7] = reason;
+	params[8] = volunteer;
+	params[9] = f;
+	params[10] = note;
+	res = db_exec(rq->db, &stmt_event, params, &qs);
+	free(f);
+	if (res == NULL)
+		return qs;
+	PQclear(res);
+	return DB_ONE_RESULT;
+}
+
+static struct db_stmt stmt_get =
+    DB_STMT("requests_get", "SELECT " REQUEST_COLUMNS " FROM request WHERE id = $1", 1);
+static struct db_stmt stmt_get_locked = DB_STMT(
+    "requests_get_locked", "SELECT " REQUEST_COLUMNS " FROM request WHERE id = $1 FOR UPDATE", 1);
+
+PGresult *
+request_fetch(struct http_request *rq, const char *id, bool for_update)
+{
+	enum db_qs qs;
+	PGresult *res;
+
+	if (id == NULL || !spec_format_ok(SPEC_FMT_UUID, id)) {
 		http_reply_problem(rq, ERR_NOT_FOUND, "No request has this id.");
 		return NULL;
 	}
-	res = db_exec(rq->db, &stmt_get, (const char *const[]){id}, &qs);
+	res = db_exec(rq->db, for_update ? &stmt_get_locked : &stmt_get, (const char *const[]){id},
+	              &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
 		return NULL;
@@ -461,7 +636,7 @@ fetch_request(struct http_request *rq)
 void
 requests_get(struct http_request *rq)
 {
-	PGresult *res = fetch_request(rq);
+	PGresult *res = request_fetch(rq, http_param(rq, "id"), false);
 	enum db_qs qs;
 	json_t *body;
 
@@ -475,7 +650,8 @@ requests_get(struct http_request *rq)
 		goto out;
 	}
 	qs = access_log_write(rq, "read", PQgetvalue(res, 0, 0), NULL,
-	                      "a coordinator read the request");
+	                      rq->caller.role == ROLE_GUIDE ? "the assigned guide read the request"
+	                                                    : "a coordinator read the request");
 	if (qs < 0) {
 		json_decref(body);
 		http_reply_db_error(rq, qs);
@@ -491,7 +667,7 @@ out:
 void
 requests_status(struct http_request *rq)
 {
-	PGresult *res = fetch_request(rq);
+	PGresult *res = request_fetch(rq, http_param(rq, "id"), false);
 
 	if (res == NULL)
 		return;
@@ -669,4 +845,148 @@ out:
 		PQclear(res);
 	free(pb);
 	free(eb);
+}
+
+static const struct spec_field citizen_patch_spec[] = {
+    {.name = "name", .type = SPEC_STRING, .min = 1, .max = 200},
+    {.name = "phone", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .min = 8, .max = 30},
+    {.name = "email",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .max = 254,
+     .format = SPEC_FMT_EMAIL},
+    {.name = "address",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
+     .min = 1,
+     .max = 300},
+    {.name = "notes",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
+     .min = 1,
+     .max = 4000},
+    SPEC_END};
+
+const struct spec_field requests_update_spec[] = {
+    {.name = "citizen", .type = SPEC_OBJECT, .fields = citizen_patch_spec},
+    {.name = "postal_code",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .format = SPEC_FMT_POSTAL_CODE_DK},
+    {.name = "age_band", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .enum_values = age_bands},
+    {.name = "preferred_language",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .enum_values = languages},
+    {.name = "contact_preference",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .enum_values = contact_prefs},
+    {.name = "heard_from", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .enum_values = heard_from},
+    {.name = "categories",
+     .type = SPEC_ARRAY,
+     .flags = SPEC_UNIQUE,
+     .max = 30,
+     .items = &uuid_item},
+    SPEC_END};
+
+/* Merge patch in SQL: for each column $k is the value and $k+1 whether the
+ * member was present (null clears). */
+static struct db_stmt stmt_update =
+    DB_STMT("requests_update",
+            "UPDATE request SET"
+            " name_sealed = CASE WHEN $3::boolean THEN $2::bytea ELSE name_sealed END,"
+            " phone_sealed = CASE WHEN $5::boolean THEN $4::bytea ELSE phone_sealed END,"
+            " email_sealed = CASE WHEN $7::boolean THEN $6::bytea ELSE email_sealed END,"
+            " address_sealed = CASE WHEN $9::boolean THEN $8::bytea ELSE address_sealed END,"
+            " notes_sealed = CASE WHEN $11::boolean THEN $10::bytea ELSE notes_sealed END,"
+            " phone_bidx = CASE WHEN $5::boolean THEN $12::bytea ELSE phone_bidx END,"
+            " email_bidx = CASE WHEN $7::boolean THEN $13::bytea ELSE email_bidx END,"
+            " postal_code = CASE WHEN $15::boolean THEN $14 ELSE postal_code END,"
+            " age_band = CASE WHEN $17::boolean THEN $16 ELSE age_band END,"
+            " preferred_language = CASE WHEN $19::boolean THEN $18 ELSE preferred_language END,"
+            " contact_preference = CASE WHEN $21::boolean THEN $20 ELSE contact_preference END,"
+            " heard_from = CASE WHEN $23::boolean THEN $22 ELSE heard_from END,"
+            " updated_at = now(), version = version + 1 WHERE id = $1",
+            23);
+
+static const char *const plain_fields[] = {"postal_code", "age_band", "preferred_language",
+                                           "contact_preference", "heard_from"};
+
+/* PATCH /v1/requests/{id} (coordinators): a JSON merge patch of the
+ * citizen's data and the request's details; changed personal fields are
+ * sealed anew, the history names the fields changed (never the values). */
+void
+requests_update(struct http_request *rq)
+{
+	const json_t *b = rq->body, *citizen = json_object_get(b, "citizen");
+	PGresult *row = request_fetch(rq, http_param(rq, "id"), true), *res;
+	struct sealed_params sp;
+	const char *params[23];
+	json_t *fields = json_array();
+	long long want;
+	int m = http_if_match(rq, &want);
+	const char *id;
+	enum db_qs qs;
+
+	memset(&sp, 0, sizeof(sp));
+	if (row == NULL)
+		goto out;
+	id = PQgetvalue(row, 0, 0);
+	if (m < 0 || (m == 1 && want != atoll(PQgetvalue(row, 0, 12)))) {
+		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
+		                   "The request has changed since you read it; read it again.");
+		goto out;
+	}
+	if (PQgetvalue(row, 0, 13)[0] == 't') {
+		http_reply_problem(rq, ERR_CONFLICT,
+		                   "The request is anonymised; nothing can change.");
+		goto out;
+	}
+	if (citizen != NULL && !seal_citizen(rq, citizen, id, &sp))
+		goto out;
+	params[0] = id;
+	for (int i = 0; i < NSEALED; i++) {
+		bool present = json_object_get(citizen, sealed_fields[i]) != NULL;
+		char path[32];
+
+		params[1 + 2 * i] = sp.sealed[i];
+		params[2 + 2 * i] = present ? "true" : "false";
+		if (present) {
+			snprintf(path, sizeof(path), "citizen.%s", sealed_fields[i]);
+			json_array_append_new(fields, json_string(path));
+		}
+	}
+	params[11] = sp.phone_bidx;
+	params[12] = sp.email_bidx;
+	for (int i = 0; i < 5; i++) {
+		bool present = json_object_get(b, plain_fields[i]) != NULL;
+
+		params[13 + 2 * i] = json_string_value(json_object_get(b, plain_fields[i]));
+		params[14 + 2 * i] = present ? "true" : "false";
+		if (present)
+			json_array_append_new(fields, json_string(plain_fields[i]));
+	}
+	res = db_exec(rq->db, &stmt_update, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	PQclear(res);
+	if (json_object_get(b, "categories") != NULL) {
+		if (!request_set_categories(rq, id, json_object_get(b, "categories")))
+			goto out;
+		json_array_append_new(fields, json_string("categories"));
+	}
+	qs = request_event_write(rq, id, "data", NULL, NULL, NULL, NULL, fields, NULL);
+	if (qs < 0) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	request_reply_current(rq, id, 200, "update", "the request's data was changed");
+out:
+	sealed_params_cleanup(&sp);
+	json_decref(fields);
+	if (row != NULL)
+		PQclear(row);
 }

@@ -381,3 +381,22 @@ db_bytea_value(const PGresult *res, int row, int col, size_t *len)
 	*len = binlen;
 	return out;
 }
+
+char *
+db_uuid_array_param(const json_t *a)
+{
+	size_t n = json_array_size(a);
+	char *out = xmalloc(n * 38 + 3), *w = out;
+
+	*w++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		const char *v = json_string_value(json_array_get(a, i));
+
+		if (i > 0)
+			*w++ = ',';
+		w += snprintf(w, 37, "%s", v ? v : "");
+	}
+	*w++ = '}';
+	*w = '\0';
+	return out;
+}

@@ -117,6 +117,11 @@ const char *db_last_sqlstate(const struct db_conn *c);
  * Returns a new string (caller frees). */
 char *db_bytea_param(const void *data, size_t len);
 
+/* A PostgreSQL array literal ("{a,b}") of the strings in the JSON array a,
+ * which the caller has validated as UUIDs (no quoting is done). Returns a
+ * new string (caller frees). */
+char *db_uuid_array_param(const json_t *a);
+
 /* Decode a bytea column (text format) into a new buffer; *len gets its
  * size. Returns NULL for SQL NULL or a malformed value. Caller frees. */
 unsigned char *db_bytea_value(const PGresult *res, int row, int col, size_t *len);

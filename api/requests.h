@@ -1,0 +1,59 @@
+/* requests.h - what the request files share (requests.c, request_workflow.c,
+ * conversations.c). */
+#ifndef KOMPAS_REQUESTS_H
+#define KOMPAS_REQUESTS_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "../lib/db.h"
+#include "../lib/http.h"
+#include "../lib/spec.h"
+
+/* Column positions in a request row (REQUEST_COLUMNS in requests.c). */
+#define REQUEST_COL_STATE   4
+#define REQUEST_COL_VERSION 12
+
+/* The request with this id visible to the caller (FOR UPDATE when asked),
+ * or NULL after answering 404 (not a UUID, absent or another centre's) or
+ * the database error. The caller frees the result with PQclear. */
+PGresult *request_fetch(struct http_request *rq, const char *id, bool for_update);
+
+/* The coordinator's view of row `row`, the citizen's data opened; NULL when
+ * a sealed field does not open (logged). Does not write the access log. */
+json_t *request_full_json(const PGresult *res, int row);
+
+/* Record a history entry (kind: created, state, assignee, data, consent,
+ * conversation) for request id by the caller. fields is a JSON array of
+ * field names (never values) or NULL. Returns a query status. */
+enum db_qs request_event_write(struct http_request *rq, const char *id, const char *kind,
+                               const char *from, const char *to, const char *reason,
+                               const char *volunteer, const json_t *fields, const char *note);
+
+/* Replace the request's categories with the ids in the JSON array (NULL:
+ * leave them). Answers 422 when one does not exist or is not visible and
+ * returns false; also false after a database error (answered). */
+bool request_set_categories(struct http_request *rq, const char *id, const json_t *ids);
+
+/* Record consents ([{purpose, given, text_version}], NULL: none). Returns
+ * false after answering a database error. */
+bool request_add_consents(struct http_request *rq, const char *id, const json_t *consents);
+
+/* Move the locked request row to state `to` (checked by the caller),
+ * setting reason, assignment, first contact and closing time, and record
+ * the history entry. Answers and returns false on a database error. */
+bool request_move(struct http_request *rq, const PGresult *row, const char *to, const char *reason,
+                  const char *volunteer, const char *note);
+
+/* Answer `status` with the request as the caller sees it now, writing the
+ * access-log entry `action` (the answer holds the citizen's data). */
+void request_reply_current(struct http_request *rq, const char *id, unsigned status,
+                           const char *action, const char *purpose);
+
+/* Specs shared with the workflow routes. */
+extern const struct spec_field request_uuid_item;
+extern const struct spec_field request_consent_item;
+
+#endif
