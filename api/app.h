@@ -61,6 +61,8 @@ struct db_conn;
 long long maintenance_purge_access_log(struct db_conn *c, unsigned days);
 int cmd_rotate_keys(const struct config *cfg);
 int cmd_purge_access_log(const struct config *cfg);
+long long maintenance_anonymise_due(struct db_conn *c);
+int cmd_anonymise(const struct config *cfg);
 
 /* Idempotency-Key (api/idempotency.c): the before/after handler hooks. */
 enum db_qs idempotency_before(struct http_request *rq);
@@ -98,12 +100,30 @@ void requests_transition(struct http_request *rq);
 void requests_history(struct http_request *rq);
 void requests_add_consents(struct http_request *rq);
 void requests_update(struct http_request *rq);
+void requests_anonymise(struct http_request *rq);
+void requests_export(struct http_request *rq);
 void conversations_create(struct http_request *rq);
 void conversations_list(struct http_request *rq);
 
 void api_keys_create(struct http_request *rq);
 void api_keys_list(struct http_request *rq);
 void api_keys_revoke(struct http_request *rq);
+
+/* Categories and associations (api/categories.c, api/associations.c). */
+void categories_list(struct http_request *rq);
+void categories_get(struct http_request *rq);
+void categories_create(struct http_request *rq);
+void categories_update(struct http_request *rq);
+void associations_list(struct http_request *rq);
+void associations_get(struct http_request *rq);
+void associations_create(struct http_request *rq);
+void associations_update(struct http_request *rq);
+extern const struct spec_field categories_list_query[];
+extern const struct spec_field categories_create_spec[];
+extern const struct spec_field categories_update_spec[];
+extern const struct spec_field associations_list_query[];
+extern const struct spec_field associations_create_spec[];
+extern const struct spec_field associations_update_spec[];
 
 /* Specs referenced by the route table. */
 extern const struct spec_field centres_create_spec[];

@@ -165,22 +165,20 @@ static struct db_stmt stmt_list =
             " ORDER BY held_on, created_at, id",
             1);
 
-/* GET /v1/requests/{id}/conversations: with the summaries opened; logged as
- * a read of the citizen's data. */
-void
-conversations_list(struct http_request *rq)
+/* The request's conversations with their summaries opened, as a new JSON
+ * array; NULL after answering (a database error, or a summary that does
+ * not open). Writes no access-log entry: the caller does. */
+json_t *
+conversations_of(struct http_request *rq, const char *request_id)
 {
-	PGresult *row = request_fetch(rq, http_param(rq, "id"), false), *res;
 	bool broken = false;
 	json_t *items;
 	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, &stmt_list, (const char *const[]){request_id}, &qs);
 
-	if (row == NULL)
-		return;
-	res = db_exec(rq->db, &stmt_list, (const char *const[]){PQgetvalue(row, 0, 0)}, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
-		goto out;
+		return NULL;
 	}
 	items = json_array();
 	for (int i = 0; i < PQntuples(res); i++)
@@ -191,8 +189,25 @@ conversations_list(struct http_request *rq)
 		http_reply_problem(
 		    rq, ERR_INTERNAL,
 		    "A conversation summary cannot be decrypted; the incident is logged.");
-		goto out;
+		return NULL;
 	}
+	return items;
+}
+
+/* GET /v1/requests/{id}/conversations: with the summaries opened; logged as
+ * a read of the citizen's data. */
+void
+conversations_list(struct http_request *rq)
+{
+	PGresult *row = request_fetch(rq, http_param(rq, "id"), false);
+	json_t *items;
+	enum db_qs qs;
+
+	if (row == NULL)
+		return;
+	items = conversations_of(rq, PQgetvalue(row, 0, 0));
+	if (items == NULL)
+		goto out;
 	qs = access_log_write(rq, "read", PQgetvalue(row, 0, 0), NULL,
 	                      "the conversations with the citizen were read");
 	if (qs < 0) {

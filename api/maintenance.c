@@ -61,6 +61,23 @@ purge_idempotency(struct db_conn *c)
 		PQclear(res);
 }
 
+static struct db_stmt stmt_anonymise_due =
+    DB_STMT("maintenance_anonymise_due", "SELECT kompas_anonymise_due()", 0);
+
+long long
+maintenance_anonymise_due(struct db_conn *c)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(c, &stmt_anonymise_due, NULL, &qs);
+	long long n;
+
+	if (res == NULL)
+		return -1;
+	n = atoll(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return n;
+}
+
 static void
 run_jobs(const struct config *cfg)
 {
@@ -73,6 +90,12 @@ run_jobs(const struct config *cfg)
 		return;
 	}
 	purge_idempotency(c);
+	n = maintenance_anonymise_due(c);
+	if (n < 0)
+		log_msg(LOG_WARN, "maintenance: anonymising requests past their retention failed");
+	else if (n > 0)
+		log_msg(LOG_INFO, "maintenance: anonymised %lld request(s) past their retention",
+		        n);
 	n = maintenance_purge_access_log(c, cfg->access_log_retention_days);
 	if (n < 0)
 		log_msg(LOG_WARN, "maintenance: purging the access log failed");
@@ -324,5 +347,26 @@ cmd_purge_access_log(const struct config *cfg)
 	}
 	printf("deleted %lld access-log entries older than %u days\n", n,
 	       cfg->access_log_retention_days);
+	return 0;
+}
+
+int
+cmd_anonymise(const struct config *cfg)
+{
+	char err[512];
+	struct db_conn *c = db_conn_open(cfg->conninfo, cfg->connect_timeout, err, sizeof(err));
+	long long n;
+
+	if (c == NULL) {
+		fprintf(stderr, "kompasd: cannot connect to the database: %s\n", err);
+		return 1;
+	}
+	n = maintenance_anonymise_due(c);
+	db_conn_free(c);
+	if (n < 0) {
+		fprintf(stderr, "kompasd: anonymisation failed\n");
+		return 1;
+	}
+	printf("anonymised %lld request(s) whose retention period had ended\n", n);
 	return 0;
 }

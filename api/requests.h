@@ -52,6 +52,10 @@ bool request_move(struct http_request *rq, const PGresult *row, const char *to, 
 void request_reply_current(struct http_request *rq, const char *id, unsigned status,
                            const char *action, const char *purpose);
 
+/* The request's conversations, summaries opened (conversations.c); NULL
+ * after answering an error. No access-log entry. */
+json_t *conversations_of(struct http_request *rq, const char *request_id);
+
 /* Specs shared with the workflow routes. */
 extern const struct spec_field request_uuid_item;
 extern const struct spec_field request_consent_item;

@@ -661,3 +661,12 @@ spec_parse_query(const struct spec_field *spec, const json_t *strings, json_t *p
 	}
 	return typed;
 }
+
+bool
+spec_has_required(const struct spec_field *spec)
+{
+	for (const struct spec_field *f = spec; f != NULL && f->name != NULL; f++)
+		if (f->flags & SPEC_REQUIRED)
+			return true;
+	return false;
+}

@@ -82,6 +82,9 @@ size_t spec_validate_object(const struct spec_field *spec, const json_t *obj, co
  * when any error was added. */
 json_t *spec_parse_query(const struct spec_field *spec, const json_t *strings, json_t *problem);
 
+/* Does the field list have a required field? (NULL: no.) */
+bool spec_has_required(const struct spec_field *spec);
+
 /* Check s (NUL-terminated) against a format. Returns true when it matches. */
 bool spec_format_ok(enum spec_format format, const char *s);
 

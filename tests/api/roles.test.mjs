@@ -63,6 +63,13 @@ const PARAMS = {
   '/v1/api-keys/{id}': { tenant: true, table: 'api_key', ids: async () => ({ own: await throwawayKey(w.A), other: await throwawayKey(w.B) }) },
   '/v1/requests/{id}': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
   '/v1/requests/{id}/status': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
+  '/v1/requests/{id}/transitions': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
+  '/v1/requests/{id}/history': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
+  '/v1/requests/{id}/consents': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
+  '/v1/requests/{id}/conversations': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
+  '/v1/requests/{id}/export': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
+  // erasure is destructive: fresh requests every time
+  '/v1/requests/{id}/anonymise': { tenant: true, table: 'request', ids: async () => ({ own: (await createRequest(k, w.tokens.A.coordinator)).id, other: (await createRequest(k, w.tokens.B.coordinator)).id }) },
   '/v1/centres/{id}': { tenant: false, table: 'centre', ids: async () => ({ own: w.A.id, other: w.B.id }) },
 };
 const isParameterised = (pattern) => /\{[^}]+\}/.test(pattern);
@@ -99,7 +106,18 @@ const REQUESTS = {
     ok: 201,
   },
   'POST /v1/requests/search': { body: () => ({ phone: '+45 12 34 56 78' }), ok: 200 },
-  'GET /v1/requests/{id}': { ok: 200 },
+  // A guide may use the request routes, but sees only requests assigned to
+  // them: the fixture request is not, so it is invisible (404).
+  'GET /v1/requests/{id}': { ok: (c) => (c.role === 'guide' ? 404 : 200) },
+  'PATCH /v1/requests/{id}': { body: () => ({ age_band: '50-64' }), ok: 200 },
+  // an illegal step from received: the route is reached, nothing changes
+  'POST /v1/requests/{id}/transitions': { body: () => ({ to: 'contacted' }), ok: (c) => (c.role === 'guide' ? 404 : 409) },
+  'GET /v1/requests/{id}/history': { ok: (c) => (c.role === 'guide' ? 404 : 200) },
+  'POST /v1/requests/{id}/consents': { body: () => ({ consents: [{ purpose: 'statistics', given: true, text_version: 'matrix' }] }), ok: (c) => (c.role === 'portal' ? 204 : 200) },
+  'GET /v1/requests/{id}/export': { ok: 200 },
+  'POST /v1/requests/{id}/anonymise': { ok: 200 },
+  'GET /v1/requests/{id}/conversations': { ok: (c) => (c.role === 'guide' ? 404 : 200) },
+  'POST /v1/requests/{id}/conversations': { body: () => ({ held_on: '2026-11-01', duration_minutes: 30, next_step: 'none' }), ok: (c) => (c.role === 'guide' ? 404 : 201) },
   'GET /v1/requests/{id}/status': { ok: 200 },
   'GET /v1/centres': { ok: 200 },
   'POST /v1/centres': { body: () => ({ slug: uniq('m'), name: 'Matrix centre', municipality: 'Testkommune' }), ok: 201 },

@@ -60,6 +60,7 @@ cleanup() {
     set +e
     [ -n "$kompasd_pid" ] && kill -TERM "$kompasd_pid" 2>/dev/null && wait "$kompasd_pid" 2>/dev/null
     [ -n "$hello_pid" ] && kill -TERM "$hello_pid" 2>/dev/null && wait "$hello_pid" 2>/dev/null
+    [ -n "${wrk_pid:-}" ] && kill -TERM "$wrk_pid" 2>/dev/null && wait "$wrk_pid" 2>/dev/null
     for p in "${drain_pids[@]+"${drain_pids[@]}"}"; do
         kill "$p" 2>/dev/null || true
     done
@@ -136,10 +137,13 @@ kompasd_pid=$started_pid
 kompasd_port=$started_port
 echo "bench: kompasd (pid $kompasd_pid) on 127.0.0.1:$kompasd_port, $threads worker threads"
 
-# The reference gets kompas.conf's timeout and limits.
+# The reference gets kompasd's connection timeout and limits: kompas.conf's,
+# or their KOMPAS_HTTP_* overrides.
 conf() { sed -n "s/^$1[[:space:]]*=[[:space:]]*\([0-9]*\).*/\1/p" kompas.conf | head -n 1; }
 start_and_wait stdout "$tmp/hello.log" "$hello" 0 "$threads" \
-    "$(conf connection_timeout)" "$(conf connection_limit)" "$(conf per_ip_connection_limit)"
+    "${KOMPAS_HTTP_CONNECTION_TIMEOUT:-$(conf connection_timeout)}" \
+    "${KOMPAS_HTTP_CONNECTION_LIMIT:-$(conf connection_limit)}" \
+    "${KOMPAS_HTTP_PER_IP_CONNECTION_LIMIT:-$(conf per_ip_connection_limit)}"
 hello_pid=$started_pid
 hello_port=$started_port
 echo "bench: bench-hello (pid $hello_pid) on 127.0.0.1:$hello_port, $threads worker threads"
@@ -172,6 +176,19 @@ tck=$(getconf CLK_TCK)
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END {
     if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# wrk OUT ARGS...: wrk in the background and `wait` for it, so that Ctrl-C
+# runs the INT trap at once (wrk itself catches SIGINT and exits 0, which
+# a foreground wait would take for a normal end).
+wrk_pid=
+run_wrk() {
+    local out=$1
+    shift
+    wrk -t"$wrk_threads" -c"$conns" "$@" >"$out" 2>&1 &
+    wrk_pid=$!
+    wait "$wrk_pid" || { cat "$out" >&2; die "wrk failed"; }
+    wrk_pid=
+}
+
 # Rounds go through the targets in turn, so a slow spell of the machine
 # (other processes, wrk's own scheduling) hits all of them alike; the
 # report takes the median of the rounds.
@@ -183,13 +200,14 @@ errors=("" "" "")
 for round in $(seq "$rounds"); do
     for i in "${!urls[@]}"; do
         if [ "$round" = 1 ] && [ "$warmup" != 0 ] && [ "$warmup" != 0s ]; then
-            wrk -t"$wrk_threads" -c"$conns" -d"$warmup" "${urls[$i]}" >/dev/null
+            run_wrk "$tmp/warmup-$i.txt" -d"$warmup" "${urls[$i]}"
         fi
         echo "bench: round $round/$rounds: wrk -t$wrk_threads -c$conns -d$duration --latency ${urls[$i]}"
         c0=$(cpu_ticks "${pids[$i]}")
-        out=$(wrk -t"$wrk_threads" -c"$conns" -d"$duration" --latency "${urls[$i]}")
+        run_wrk "$tmp/wrk-$round-$i.txt" -d"$duration" --latency "${urls[$i]}"
+        kill -0 "${pids[$i]}" 2>/dev/null || die "the server of ${names[$i]} is gone (killed?)"
         c1=$(cpu_ticks "${pids[$i]}")
-        printf '%s\n' "$out" >"$tmp/wrk-$round-$i.txt"
+        out=$(cat "$tmp/wrk-$round-$i.txt")
         n=$(awk '/ requests in / { print $1 }' <<<"$out")
         r=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
         l=$(awk '/Latency Distribution/ { d = 1 } d && $1 == "99%" { print $2; exit }' <<<"$out")
@@ -250,7 +268,6 @@ mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 mhd=$(pkg-config --modversion libmicrohttpd 2>/dev/null || echo "?")
 pgv=$(tools/pgcluster.sh psql "$pgdir" -d postgres -tAc "SHOW server_version" 2>/dev/null | awk '{ print $1 }')
 wrkv=$( (wrk -v 2>&1 || true) | awk 'NR == 1 { print $2 }')
-load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 table() {
     echo "| Target | Requests/s | p99 latency | Server CPU per request | Requests/s of each round |"
@@ -268,7 +285,7 @@ section() {
     echo "## $(date -u '+%Y-%m-%d %H:%M UTC') — $commit"
     echo
     echo "- Machine: $(nproc) CPUs ($cpu_model), $mem RAM, Linux $(uname -r);" \
-        "load average $load_start before, $load_end after"
+        "load average $load_start before the run (other processes compete with it)"
     echo "- Software: libmicrohttpd $mhd, PostgreSQL $pgv (fsync off), wrk $wrkv"
     echo "- Servers: $threads worker threads each, 127.0.0.1, access log to /dev/null"
     echo "- Load: \`wrk -t$wrk_threads -c$conns -d$duration --latency\`, $rounds rounds through" \

@@ -1,0 +1,159 @@
+/* data_protection.c - the citizen's rights: a subject-access export of
+ * everything held about them, and erasure (anonymisation) on request. The
+ * scheduled anonymisation after the retention period is in maintenance.c;
+ * both use kompas_anonymise() (schema/0013). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/db.h"
+#include "../lib/http.h"
+#include "../lib/problem.h"
+#include "access_log.h"
+#include "app.h"
+#include "auth.h"
+#include "request_states.h"
+#include "requests.h"
+
+static struct db_stmt stmt_anonymise =
+    DB_STMT("dp_anonymise", "SELECT kompas_anonymise($1, $2, $3)", 3);
+
+static struct db_stmt stmt_state =
+    DB_STMT("dp_state",
+            "SELECT state, anonymised_at IS NOT NULL, to_char(anonymised_at AT TIME ZONE 'UTC',"
+            " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM request WHERE id = $1",
+            1);
+
+/* POST /v1/requests/{id}/anonymise: erasure on the citizen's request. An
+ * open request is withdrawn first; the personal data goes, the statistics
+ * (states, dates, outcomes, scores) stay. Idempotent. */
+void
+requests_anonymise(struct http_request *rq)
+{
+	PGresult *row = request_fetch(rq, http_param(rq, "id"), true), *res;
+	const char *id;
+	enum db_qs qs;
+
+	if (row == NULL)
+		return;
+	id = PQgetvalue(row, 0, 0);
+	if (request_state_is_open(PQgetvalue(row, 0, REQUEST_COL_STATE)) &&
+	    !request_move(rq, row, "withdrawn", "withdrawn", NULL, "erasure on request"))
+		goto out;
+	res = db_exec(rq->db, &stmt_anonymise,
+	              (const char *const[]){id, "the citizen asked for erasure", rq->request_id},
+	              &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	PQclear(res);
+	res = db_exec(rq->db, &stmt_state, (const char *const[]){id}, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	http_reply_json(rq, 200,
+	                json_pack("{s:s, s:s, s:b, s:o}", "id", id, "state", PQgetvalue(res, 0, 0),
+	                          "anonymised", PQgetvalue(res, 0, 1)[0] == 't', "anonymised_at",
+	                          db_json_text(res, 0, 2)));
+	PQclear(res);
+out:
+	PQclear(row);
+}
+
+/* One query per part of the export; each returns one json column. */
+static struct db_stmt stmt_consents = DB_STMT(
+    "dp_consents",
+    "SELECT coalesce(json_agg(json_build_object('purpose', purpose, 'given', given,"
+    " 'text_version', text_version, 'at', to_char(at AT TIME ZONE 'UTC',"
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'recorded_by', recorded_by_role) ORDER BY id), '[]')"
+    " FROM request_consent WHERE request_id = $1",
+    1);
+
+static struct db_stmt stmt_history = DB_STMT(
+    "dp_history",
+    "SELECT coalesce(json_agg(json_build_object('at', to_char(at AT TIME ZONE 'UTC',"
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'kind', kind, 'from_state', from_state, 'to_state',"
+    " to_state, 'reason', reason, 'fields', fields, 'note', note, 'by', actor_role)"
+    " ORDER BY id), '[]') FROM request_event WHERE request_id = $1",
+    1);
+
+/* The access-log extract for the citizen: dates, what and why, the role
+ * that acted; not the identities of staff. */
+static struct db_stmt stmt_accesses = DB_STMT(
+    "dp_accesses",
+    "SELECT coalesce(json_agg(json_build_object('at', to_char(at AT TIME ZONE 'UTC',"
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'action', action, 'purpose', purpose, 'by', actor_role)"
+    " ORDER BY id), '[]') FROM access_log WHERE subject_id = $1",
+    1);
+
+static bool
+add_part(struct http_request *rq, json_t *out, const char *name, struct db_stmt *stmt,
+         const char *id)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, stmt, (const char *const[]){id}, &qs);
+	json_t *v;
+
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return false;
+	}
+	v = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	json_object_set_new(out, name, v ? v : json_array());
+	return true;
+}
+
+/* The parts of the export kept in other resources' tables. */
+static bool
+export_children(struct http_request *rq, json_t *out, const char *id)
+{
+	json_t *conv = conversations_of(rq, id);
+
+	if (conv == NULL)
+		return false;
+	json_object_set_new(out, "conversations", conv);
+	return true;
+}
+
+/* GET /v1/requests/{id}/export: everything held about the citizen, for a
+ * subject access request; logged as an export. The access-log extract is
+ * read before this export's own entry is written. */
+void
+requests_export(struct http_request *rq)
+{
+	PGresult *row = request_fetch(rq, http_param(rq, "id"), false);
+	json_t *out = NULL, *req;
+	const char *id;
+	enum db_qs qs;
+
+	if (row == NULL)
+		return;
+	id = PQgetvalue(row, 0, 0);
+	req = request_full_json(row, 0);
+	if (req == NULL) {
+		http_reply_problem(
+		    rq, ERR_INTERNAL,
+		    "The citizen's data cannot be decrypted; the incident is logged.");
+		goto out;
+	}
+	out = json_pack("{s:s, s:s, s:o}", "format", "kompas-subject-access-v1", "request_id", id,
+	                "request", req);
+	json_object_del(req, "allowed_transitions");
+	if (!add_part(rq, out, "consents", &stmt_consents, id) ||
+	    !add_part(rq, out, "history", &stmt_history, id) ||
+	    !add_part(rq, out, "access_log", &stmt_accesses, id) || !export_children(rq, out, id))
+		goto out;
+	qs = access_log_write(rq, "export", id, NULL, "a subject access export was made");
+	if (qs < 0) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	http_reply_json(rq, 200, out);
+	out = NULL;
+out:
+	json_decref(out);
+	PQclear(row);
+}
