@@ -101,6 +101,8 @@ void requests_history(struct http_request *rq);
 void requests_add_consents(struct http_request *rq);
 void requests_update(struct http_request *rq);
 void requests_anonymise(struct http_request *rq);
+void worklists_get(struct http_request *rq);
+extern const struct spec_field worklists_query[];
 void requests_export(struct http_request *rq);
 void conversations_create(struct http_request *rq);
 void conversations_list(struct http_request *rq);
@@ -125,6 +127,44 @@ extern const struct spec_field associations_list_query[];
 extern const struct spec_field associations_create_spec[];
 extern const struct spec_field associations_update_spec[];
 
+/* Volunteers (api/volunteers.c). */
+void volunteers_list(struct http_request *rq);
+void volunteers_get(struct http_request *rq);
+void volunteers_create(struct http_request *rq);
+void volunteers_update(struct http_request *rq);
+void volunteers_history(struct http_request *rq);
+void volunteers_add_training(struct http_request *rq);
+void volunteers_delete_training(struct http_request *rq);
+void volunteers_add_record_check(struct http_request *rq);
+void volunteers_delete_record_check(struct http_request *rq);
+void me_volunteer_get(struct http_request *rq);
+void me_volunteer_update(struct http_request *rq);
+extern const struct spec_field volunteers_list_query[];
+extern const struct spec_field volunteers_history_query[];
+extern const struct spec_field volunteers_create_spec[];
+extern const struct spec_field volunteers_update_spec[];
+extern const struct spec_field volunteers_me_update_spec[];
+extern const struct spec_field volunteers_training_spec[];
+extern const struct spec_field volunteers_record_check_spec[];
+
+/* Events, series and sign-ups (api/events.c). */
+void events_list(struct http_request *rq);
+void events_public_list(struct http_request *rq);
+void events_get(struct http_request *rq);
+void events_create(struct http_request *rq);
+void events_update(struct http_request *rq);
+void event_series_create(struct http_request *rq);
+void event_signups_list(struct http_request *rq);
+void event_signups_create(struct http_request *rq);
+void event_signups_cancel(struct http_request *rq);
+extern const struct spec_field events_list_query[];
+extern const struct spec_field events_public_query[];
+extern const struct spec_field events_create_spec[];
+extern const struct spec_field events_update_spec[];
+extern const struct spec_field event_series_create_spec[];
+extern const struct spec_field event_signups_list_query[];
+extern const struct spec_field event_signups_create_spec[];
+
 /* Specs referenced by the route table. */
 extern const struct spec_field centres_create_spec[];
 extern const struct spec_field centres_list_query[];
@@ -144,5 +184,31 @@ extern const struct spec_field requests_transition_spec[];
 extern const struct spec_field requests_consents_spec[];
 extern const struct spec_field requests_update_spec[];
 extern const struct spec_field conversations_create_spec[];
+
+/* Courses, referrals, measurements (api/courses.c, api/referrals.c,
+ * api/measurements.c). */
+void courses_create(struct http_request *rq);
+void courses_list(struct http_request *rq);
+void courses_get(struct http_request *rq);
+void courses_update(struct http_request *rq);
+void courses_transition(struct http_request *rq);
+void courses_add_visit(struct http_request *rq);
+void courses_follow_up(struct http_request *rq);
+void referrals_create(struct http_request *rq);
+void referrals_list(struct http_request *rq);
+void referrals_get(struct http_request *rq);
+void referrals_transition(struct http_request *rq);
+void measurements_create(struct http_request *rq);
+void measurements_list(struct http_request *rq);
+extern const struct spec_field courses_create_spec[];
+extern const struct spec_field courses_update_spec[];
+extern const struct spec_field courses_transition_spec[];
+extern const struct spec_field courses_visit_spec[];
+extern const struct spec_field courses_follow_up_spec[];
+extern const struct spec_field courses_list_query[];
+extern const struct spec_field referrals_create_spec[];
+extern const struct spec_field referrals_transition_spec[];
+extern const struct spec_field referrals_list_query[];
+extern const struct spec_field measurements_create_spec[];
 
 #endif

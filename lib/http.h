@@ -57,8 +57,8 @@ struct http_request {
 	const char *url;           /* path, decoded by MHD; never log it */
 	struct router_match match; /* route and path parameters */
 	json_t *body;              /* validated JSON body (routes with ROUTE_JSON_BODY) */
-	json_t *query; /* typed, validated query parameters; NULL when none were given */
-	struct db_conn *db;        /* this worker's connection (routes with ROUTE_NEEDS_DB) */
+	json_t *query;      /* typed, validated query parameters; NULL when none were given */
+	struct db_conn *db; /* this worker's connection (routes with ROUTE_NEEDS_DB) */
 	struct http_caller caller; /* set before the handler runs on routes with roles */
 	char request_id[65];
 

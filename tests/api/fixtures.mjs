@@ -111,3 +111,52 @@ export async function createRequest(k, token, { portal = false } = {}) {
   if (res.status !== 201) throw new Error(`create request: ${res.status} ${await res.text()}`);
   return res.json();
 }
+
+// --- helpers added for the volunteer tests ---
+
+// A volunteer of centreId made directly in the database (optionally linked
+// to a guide account of that centre); resolves nothing, returns { id }.
+export function createVolunteer(centreId, { accountId = null, name = uniq('Frivillig'), status = 'active' } = {}) {
+  const id = randomUUID();
+  psql(`INSERT INTO volunteer (id, centre_id, account_id, name, status)
+        VALUES ('${id}', '${centreId}', ${accountId ? `'${accountId}'` : 'NULL'}, '${name}', '${status}')`);
+  return { id, centreId, name };
+}
+
+// A completed training module of a volunteer (made as the owner); returns its id.
+export function createTraining(volunteer, { module = 'intro', completedOn = '2025-01-10', expiresOn = null } = {}) {
+  const id = randomUUID();
+  psql(`INSERT INTO volunteer_training (id, volunteer_id, centre_id, module, completed_on, expires_on)
+        VALUES ('${id}', '${volunteer.id}', '${volunteer.centreId}', '${module}', '${completedOn}',
+                ${expiresOn ? `'${expiresOn}'` : 'NULL'})`);
+  return id;
+}
+
+// A record check of a volunteer (made as the owner); returns its id.
+export function createRecordCheck(volunteer, { kind = 'criminal_record', checkedOn = '2025-01-10', validUntil = '2028-01-10' } = {}) {
+  const id = randomUUID();
+  psql(`INSERT INTO volunteer_record_check (id, volunteer_id, centre_id, kind, checked_on, outcome, valid_until)
+        VALUES ('${id}', '${volunteer.id}', '${volunteer.centreId}', '${kind}', '${checkedOn}', 'clear', '${validUntil}')`);
+  return id;
+}
+
+// --- helpers added for the association tests ---
+
+// An association made through the API by a coordinator (of its centre) or
+// an admin (give centre_id in body); resolves with the created body.
+export async function createAssociation(k, token, body = {}) {
+  const res = await call(k, 'POST', '/v1/associations', { token, body: { name: uniq('Forening'), ...body } });
+  if (res.status !== 201) throw new Error(`create association: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+// Make an association account the contact of an association (there is no
+// route for the link yet: it is account.association_id).
+export function linkAssociationAccount(accountId, associationId) {
+  psql(`UPDATE account SET association_id = '${associationId}' WHERE id = '${accountId}'`);
+}
+
+// The id of a shared category by kind and slug (seeded by 0008).
+export function sharedCategory(kind, slug) {
+  return psql(`SELECT id FROM category WHERE centre_id IS NULL AND kind = '${kind}' AND slug = '${slug}'`);
+}

@@ -99,7 +99,13 @@ test('SELECT without a centre filter sees only the caller\'s centre', () => {
 
 test('portal and guide contexts see their own centre\'s rows only', () => {
   assert.equal(perCentre(ctx('portal', A.id, null), 'request'), `${A.id}|1`);
-  assert.equal(perCentre(ctx('guide', A.id, acc.A.guide.id), 'request'), `${A.id}|1`);
+  // a guide sees only the requests assigned to them (none here)
+  assert.equal(perCentre(ctx('guide', A.id, acc.A.guide.id), 'request'), '');
+  const vol = psql(`INSERT INTO volunteer (centre_id, name, status, account_id) VALUES ('${A.id}', 'RLS Guide', 'active', '${acc.A.guide.id}')
+                    ON CONFLICT (account_id) DO UPDATE SET name = volunteer.name RETURNING id`);
+  const assigned = psql(`UPDATE request SET assigned_volunteer_id = '${vol}' WHERE id = (SELECT id FROM request WHERE centre_id = '${A.id}' ORDER BY created_at LIMIT 1) RETURNING id`);
+  assert.equal(asKompasd(ctx('guide', A.id, acc.A.guide.id), 'SELECT id FROM request'), assigned);
+  psql(`UPDATE request SET assigned_volunteer_id = NULL WHERE id = '${assigned}'`);
   assert.equal(asKompasd(ctx('portal', A.id, null), `SELECT count(*) FROM request WHERE centre_id = '${B.id}'`), '0');
   assert.equal(asKompasd(ctx('portal', A.id, null), `SELECT count(*) FROM account WHERE centre_id = '${B.id}'`), '0', 'a portal sees no account of another centre');
   assert.equal(asKompasd(ctx('guide', A.id, acc.A.guide.id), `SELECT count(*) FROM account WHERE centre_id = '${B.id}'`), '0', 'a guide sees no account of another centre');

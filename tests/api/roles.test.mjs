@@ -14,6 +14,8 @@ import { startKompasd, runKompasd, expectProblem, psql, ROOT } from './harness.m
 import {
   PASSWORD, ROLES, uniq, createAccount, createKey, login, makeWorld, call, createRequest,
 } from './fixtures.mjs';
+import { createVolunteer, createTraining, createRecordCheck } from './fixtures.mjs';
+import { createCourse, createReferral, createAssociationRow, day } from './course_fixtures.mjs';
 
 // --- the route table, as kompasd itself prints it ---------------------------
 const printed = await runKompasd(['routes']);
@@ -43,6 +45,19 @@ before(async () => {
   fixtures.targetB = createAccount('guide', w.B.id);
   fixtures.requestA = await createRequest(k, w.tokens.A.coordinator);
   fixtures.requestB = await createRequest(k, w.tokens.B.coordinator);
+  // a category and an association of each centre; A's association contact
+  // speaks for A's association (PATCH /v1/associations/{id})
+  const category = (c) => psql(`INSERT INTO category (centre_id, kind, slug, name_da, name_en)
+    VALUES ('${c.id}', 'activity', '${uniq('matrix')}', 'Matrix', 'Matrix') RETURNING id`).split('\n')[0];
+  fixtures.categoryA = category(w.A);
+  fixtures.categoryB = category(w.B);
+  const association = async (token) => (await (await call(k, 'POST', '/v1/associations', { token, body: { name: uniq('Matrix forening') } })).json()).id;
+  fixtures.associationA = await association(w.tokens.A.coordinator);
+  fixtures.associationB = await association(w.tokens.B.coordinator);
+  psql(`UPDATE account SET association_id = '${fixtures.associationA}' WHERE id = '${w.accounts.A.association.id}'`);
+  // the guides' own volunteer records (GET /v1/me/volunteer, /v1/volunteers/{id})
+  fixtures.volunteerA = createVolunteer(w.A.id, { accountId: w.accounts.A.guide.id });
+  fixtures.volunteerB = createVolunteer(w.B.id, { accountId: w.accounts.B.guide.id });
 });
 after(async () => {
   const { code } = await k.stop();
@@ -57,6 +72,19 @@ after(async () => {
 // refused request changed nothing. Destructive routes get throwaway rows per
 // call.
 const throwawayKey = async (centre) => (await createKey(k, w.tokens.national.admin, { name: uniq('throwaway'), role: 'portal', centre_id: centre.id })).id;
+// Events made as the owner: an event of a centre (of an association, when
+// given), and a sign-up of a volunteer for a fresh information meeting.
+function eventRow(centreId, { kind = 'activity', associationId = null } = {}) {
+  return psql(`INSERT INTO event (centre_id, association_id, kind, title, starts_at, ends_at)
+    VALUES ('${centreId}', ${associationId ? `'${associationId}'` : 'NULL'}, '${kind}', 'Matrix event',
+            now() + interval '7 days', now() + interval '7 days 2 hours') RETURNING id`).split('\n')[0];
+}
+function signupRow(centreId, volunteerId) {
+  const id = eventRow(centreId, { kind: 'info_meeting' });
+  const signup = psql(`INSERT INTO event_signup (event_id, centre_id, volunteer_id)
+    VALUES ('${id}', '${centreId}', '${volunteerId}') RETURNING id`).split('\n')[0];
+  return { id, signup_id: signup };
+}
 const PARAMS = {
   '/v1/accounts/{id}': { tenant: true, table: 'account', ids: async () => ({ own: fixtures.targetA.id, other: fixtures.targetB.id }) },
   '/v1/accounts/{id}/password': { tenant: true, table: 'account', ids: async () => ({ own: createAccount('guide', w.A.id).id, other: createAccount('guide', w.B.id).id }) },
@@ -71,14 +99,70 @@ const PARAMS = {
   // erasure is destructive: fresh requests every time
   '/v1/requests/{id}/anonymise': { tenant: true, table: 'request', ids: async () => ({ own: (await createRequest(k, w.tokens.A.coordinator)).id, other: (await createRequest(k, w.tokens.B.coordinator)).id }) },
   '/v1/centres/{id}': { tenant: false, table: 'centre', ids: async () => ({ own: w.A.id, other: w.B.id }) },
+  // events: A's is an activity of A's association, whose contact may change it
+  '/v1/events/{id}': { tenant: true, table: 'event', ids: async () => ({ own: eventRow(w.A.id, { associationId: fixtures.associationA }), other: eventRow(w.B.id, { associationId: fixtures.associationB }) }) },
+  '/v1/events/{id}/signups': { tenant: true, table: 'event', ids: async () => ({ own: eventRow(w.A.id, { kind: 'info_meeting' }), other: eventRow(w.B.id, { kind: 'info_meeting' }) }) },
+  '/v1/events/{id}/signups/{signup_id}': {
+    tenant: true, table: 'event_signup', row: 'signup_id',
+    ids: async () => ({ own: signupRow(w.A.id, fixtures.volunteerA.id), other: signupRow(w.B.id, fixtures.volunteerB.id) }),
+  },
+  '/v1/categories/{id}': { tenant: true, table: 'category', ids: async () => ({ own: fixtures.categoryA, other: fixtures.categoryB }) },
+  '/v1/associations/{id}': { tenant: true, table: 'association', ids: async () => ({ own: fixtures.associationA, other: fixtures.associationB }) },
+  '/v1/volunteers/{id}': { tenant: true, table: 'volunteer', ids: async () => ({ own: fixtures.volunteerA.id, other: fixtures.volunteerB.id }) },
+  '/v1/volunteers/{id}/history': { tenant: true, table: 'volunteer', ids: async () => ({ own: fixtures.volunteerA.id, other: fixtures.volunteerB.id }) },
+  '/v1/volunteers/{id}/trainings': { tenant: true, table: 'volunteer', ids: async () => ({ own: fixtures.volunteerA.id, other: fixtures.volunteerB.id }) },
+  '/v1/volunteers/{id}/record-checks': { tenant: true, table: 'volunteer', ids: async () => ({ own: fixtures.volunteerA.id, other: fixtures.volunteerB.id }) },
+  // two parameters: ids are objects naming each; row says which one is the
+  // row in table. Deleting is destructive: fresh rows every time.
+  '/v1/volunteers/{id}/trainings/{training_id}': {
+    tenant: true, table: 'volunteer_training', row: 'training_id',
+    ids: async () => ({
+      own: { id: fixtures.volunteerA.id, training_id: createTraining(fixtures.volunteerA) },
+      other: { id: fixtures.volunteerB.id, training_id: createTraining(fixtures.volunteerB) },
+    }),
+  },
+  '/v1/volunteers/{id}/record-checks/{check_id}': {
+    tenant: true, table: 'volunteer_record_check', row: 'check_id',
+    ids: async () => ({
+      own: { id: fixtures.volunteerA.id, check_id: createRecordCheck(fixtures.volunteerA) },
+      other: { id: fixtures.volunteerB.id, check_id: createRecordCheck(fixtures.volunteerB) },
+    }),
+  },
+  // courses, referrals, measurements: made once per run (lazily), in A for
+  // the guide of A (fixtures.volunteerA) and in B; measurements on fresh
+  // requests (one per instrument and timepoint)
+  '/v1/courses/{id}': { tenant: true, table: 'course', ids: () => courseIds() },
+  '/v1/courses/{id}/transitions': { tenant: true, table: 'course', ids: () => courseIds() },
+  '/v1/courses/{id}/follow-up': { tenant: true, table: 'course', ids: () => courseIds() },
+  '/v1/courses/{id}/visits': { tenant: true, table: 'course', ids: () => visitCourseIds() },
+  '/v1/requests/{id}/courses': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
+  '/v1/requests/{id}/referrals': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
+  '/v1/requests/{id}/measurements': { tenant: true, table: 'request', ids: async () => ({ own: (await createRequest(k, w.tokens.A.coordinator)).id, other: (await createRequest(k, w.tokens.B.coordinator)).id }) },
+  '/v1/referrals/{id}': { tenant: true, table: 'referral', ids: () => referralIds() },
+  '/v1/referrals/{id}/transitions': { tenant: true, table: 'referral', ids: () => referralIds() },
 };
 const isParameterised = (pattern) => /\{[^}]+\}/.test(pattern);
-const fill = (pattern, id) => pattern.replace(/\{[^}]+\}/g, id);
+const once = (make) => { let p; return () => (p ||= make()); };
+const courseIds = once(async () => ({
+  own: (await createCourse(k, w.tokens.A.coordinator, fixtures.volunteerA.id)).id,
+  other: (await createCourse(k, w.tokens.B.coordinator, fixtures.volunteerB.id)).id,
+}));
+const visitCourseIds = once(async () => ({
+  own: (await createCourse(k, w.tokens.A.coordinator, fixtures.volunteerA.id, { association_id: createAssociationRow(w.A.id) })).id,
+  other: (await createCourse(k, w.tokens.B.coordinator, fixtures.volunteerB.id, { association_id: createAssociationRow(w.B.id) })).id,
+}));
+const referralIds = once(async () => ({
+  own: (await createReferral(k, w.tokens.A.coordinator, fixtures.volunteerA.id, createAssociationRow(w.A.id))).id,
+  other: (await createReferral(k, w.tokens.B.coordinator, fixtures.volunteerB.id, createAssociationRow(w.B.id))).id,
+}));
+// id: one value for every parameter, or an object of values by name
+const fill = (pattern, id) => pattern.replace(/\{([^}]+)\}/g, (_, name) => (typeof id === 'object' ? id[name] : id));
 
 // --- what to send, and what an allowed caller gets ------------------------
 // body(caller): a minimal valid body; ok: the status for a caller whose role
 // the route allows (a number, or a function of the caller). fresh: the
 // request ends the caller's session, so a fresh login is used for it.
+const soon = (days, hours = 0) => new Date(Date.now() + days * 86400000 + hours * 3600000).toISOString();
 const REQUESTS = {
   'GET /healthz': { ok: 200 },
   'GET /readyz': { ok: 200 },
@@ -123,6 +207,56 @@ const REQUESTS = {
   'POST /v1/centres': { body: () => ({ slug: uniq('m'), name: 'Matrix centre', municipality: 'Testkommune' }), ok: 201 },
   'GET /v1/centres/{id}': { ok: 200 },
   'PATCH /v1/centres/{id}': { body: () => ({ phone: '+45 70 10 20 30' }), ok: 200 },
+  'GET /v1/events': { ok: 200 },
+  'POST /v1/events': { body: () => ({ kind: 'activity', title: 'Matrix event', starts_at: soon(7), ends_at: soon(7, 2) }), ok: 201 },
+  'POST /v1/event-series': { body: () => ({ kind: 'info_meeting', title: 'Matrix series', starts_at: soon(7), ends_at: soon(7, 2), frequency: 'weekly', count: 2 }), ok: 201 },
+  // the centre is required: without it the route is reached and answers 422
+  'GET /v1/public/events': { ok: 422 },
+  'GET /v1/events/{id}': { ok: 200 },
+  'PATCH /v1/events/{id}': { body: () => ({ title: 'Matrix renamed' }), ok: 200 },
+  'GET /v1/events/{id}/signups': { ok: 200 },
+  'POST /v1/events/{id}/signups': { body: (c) => (c.role === 'coordinator' ? { volunteer_id: fixtures.volunteerA.id } : {}), ok: 201 },
+  // the sign-up is A's guide's: an association contact does not see it
+  'DELETE /v1/events/{id}/signups/{signup_id}': { ok: (c) => (c.role === 'association' ? 404 : 204) },
+  'GET /v1/categories': { ok: 200 },
+  'POST /v1/categories': { body: () => ({ kind: 'activity', slug: uniq('matrix'), name_da: 'Matrix', name_en: 'Matrix' }), ok: 201 },
+  'GET /v1/categories/{id}': { ok: 200 },
+  'PATCH /v1/categories/{id}': { body: () => ({ name_en: 'Matrix renamed' }), ok: 200 },
+  'GET /v1/associations': { ok: 200 },
+  'POST /v1/associations': { body: (c) => ({ name: uniq('Matrix forening'), ...(c.role === 'admin' ? { centre_id: w.A.id } : {}) }), ok: 201 },
+  'GET /v1/associations/{id}': { ok: 200 },
+  'PATCH /v1/associations/{id}': { body: () => ({ description: 'Matrix' }), ok: 200 },
+  'GET /v1/me/volunteer': { ok: 200 },
+  'PATCH /v1/me/volunteer': { body: () => ({ capacity: 3 }), ok: 200 },
+  'GET /v1/volunteers': { ok: 200 },
+  'POST /v1/volunteers': { body: () => ({ name: 'Matrix Frivillig' }), ok: 201 },
+  'GET /v1/volunteers/{id}': { ok: 200 },
+  'PATCH /v1/volunteers/{id}': { body: () => ({ phone: '+45 70 10 20 31' }), ok: 200 },
+  'GET /v1/volunteers/{id}/history': { ok: 200 },
+  'POST /v1/volunteers/{id}/trainings': { body: () => ({ module: 'intro', completed_on: '2025-03-01' }), ok: 201 },
+  'DELETE /v1/volunteers/{id}/trainings/{training_id}': { ok: 204 },
+  'POST /v1/volunteers/{id}/record-checks': { body: () => ({ kind: 'criminal_record', checked_on: '2025-03-01', outcome: 'clear', valid_until: '2028-03-01' }), ok: 201 },
+  'DELETE /v1/volunteers/{id}/record-checks/{check_id}': { ok: 204 },
+  'GET /v1/courses': { ok: 200 },
+  'GET /v1/courses/{id}': { ok: 200 },
+  'PATCH /v1/courses/{id}': { body: () => ({ planned_visits: 5 }), ok: 200 },
+  // a step no state reaches, an ended course's follow-up, a request not in
+  // conversation_held, a referral not yet accepted: reached, nothing changes
+  'POST /v1/courses/{id}/transitions': { body: () => ({ to: 'planned' }), ok: 409 },
+  'POST /v1/courses/{id}/follow-up': { body: () => ({ result: 'still_taking_part', on: day(-1) }), ok: 409 },
+  'POST /v1/courses/{id}/visits': { body: () => ({ visited_on: day(-1), citizen_came: true, guide_went: true, minutes: 30 }), ok: 201 },
+  'POST /v1/requests/{id}/courses': { body: () => ({ planned_end: day(60) }), ok: 409 },
+  'POST /v1/requests/{id}/referrals': { body: () => ({ association_id: fixtures.requestA.id }), ok: 409 },
+  'GET /v1/referrals': { ok: 200 },
+  // the matrix's association account is the contact of no association
+  'GET /v1/referrals/{id}': { ok: (c) => (c.role === 'association' ? 404 : 200) },
+  'POST /v1/referrals/{id}/transitions': { body: () => ({ to: 'completed' }), ok: (c) => (c.role === 'association' ? 404 : 409) },
+  // the fresh request is assigned to no guide
+  'GET /v1/requests/{id}/measurements': { ok: (c) => (c.role === 'guide' ? 404 : 200) },
+  'POST /v1/requests/{id}/measurements': {
+    body: () => ({ instrument: 'who5', instrument_version: 'da-1998', timepoint: 'baseline', taken_on: day(-1), mode: 'alone', answers: [3, 3, 3, 3, 3] }),
+    ok: (c) => (c.role === 'guide' ? 404 : 201),
+  },
 };
 // A literal route missing from REQUESTS is still in the matrix: it is sent
 // an empty JSON object if it takes a body, and an allowed caller must get
@@ -260,7 +394,7 @@ for (const r of ROUTES.filter((x) => isParameterised(x.pattern))) {
     const spec = REQUESTS[r.label] || defaultRequest(r);
     const callers = roleCallers().filter((c) => r.public || (r.roles.includes(c.role) && !(r.sessionOnly && c.key)));
     assert.ok(callers.length > 0, `${r.label}: some caller may use it`);
-    const snapshot = (id) => psql(`SELECT row_to_json(t)::text FROM ${param.table} t WHERE id = '${id}'`);
+    const snapshot = (id) => psql(`SELECT row_to_json(t)::text FROM ${param.table} t WHERE id = '${typeof id === 'object' ? id[param.row] : id}'`);
 
     for (const c of callers) {
       await t.test(c.name, async () => {

@@ -1,0 +1,713 @@
+/* associations.c - the communities and associations (kompasfællesskaber) a
+ * centre lists on socialkompas: what they offer, for whom, their
+ * accompaniment scheme, their welcome contact and training, and how many
+ * newcomers they can receive.
+ *
+ * Who sees what:
+ *   - coordinators and admins: everything; they create and change
+ *     associations (admins in any centre, naming it with centre_id);
+ *   - guides: everything of their centre's associations (they arrange the
+ *     visits with the contacts);
+ *   - association contacts: everything of their own association, which they
+ *     may partly change (description, contact_*, welcome_*,
+ *     newcomer_places); the public view of the centre's others;
+ *   - the portal: the public view of its centre's associations.
+ * The public view leaves out the internal fields (PUBLIC_HIDDEN): the
+ * contact persons' names, e-mails and phones, membership of the centre, how
+ * staff refer to the scheme, the welcome training and the newcomer capacity.
+ * Other centres' associations are invisible (row-level security): 404. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/db.h"
+#include "../lib/http.h"
+#include "../lib/problem.h"
+#include "../lib/spec.h"
+#include "app.h"
+#include "auth.h"
+#include "text_cursor.h"
+
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* One association: id, version, centre_id, is it the caller's own, name,
+ * and the whole record as JSON text. */
+#define ASSOCIATION_SELECT                                                                         \
+	"SELECT a.id, a.version, a.centre_id, coalesce(a.id = (SELECT kompas_association()), "     \
+	"false), a.name, json_build_object("                                                       \
+	"'id', a.id, 'centre_id', a.centre_id, 'name', a.name, 'cvr', a.cvr,"                      \
+	" 'description', a.description, 'categories', (SELECT coalesce(json_agg("                  \
+	"json_build_object('id', c.id, 'kind', c.kind, 'slug', c.slug, 'name_da', c.name_da,"      \
+	" 'name_en', c.name_en) ORDER BY c.kind, c.name_da COLLATE kompas_da, c.id), '[]'::json)"  \
+	" FROM association_category ac JOIN category c ON c.id = ac.category_id"                   \
+	" WHERE ac.association_id = a.id),"                                                        \
+	" 'address', a.address, 'postal_code', a.postal_code, 'latitude', a.latitude,"             \
+	" 'longitude', a.longitude, 'contact_name', a.contact_name,"                               \
+	" 'contact_email', a.contact_email, 'contact_phone', a.contact_phone,"                     \
+	" 'website', a.website, 'socialkompas_ref', a.socialkompas_ref,"                           \
+	" 'is_member', a.is_member, 'scheme_offered', a.scheme_offered,"                           \
+	" 'scheme_for', a.scheme_for, 'scheme_how_to_refer', a.scheme_how_to_refer,"               \
+	" 'welcome_contact_name', a.welcome_contact_name,"                                         \
+	" 'welcome_contact_email', a.welcome_contact_email,"                                       \
+	" 'welcome_contact_phone', a.welcome_contact_phone,"                                       \
+	" 'welcome_training_on', to_char(a.welcome_training_on, 'YYYY-MM-DD'),"                    \
+	" 'newcomer_places', a.newcomer_places,"                                                   \
+	" 'newcomer_places_updated_at', " TS(                                                      \
+	    "a.newcomer_places_updated_at") ","                                                    \
+	                                    " 'created_at', " TS(                                  \
+	                                        "a.created_at") ", 'updated_at', " TS("a.updated_" \
+	                                                                              "at") ")::"  \
+	                                                                                    "text" \
+	                                                                                    " FRO" \
+	                                                                                    "M "   \
+	                                                                                    "asso" \
+	                                                                                    "ciat" \
+	                                                                                    "ion " \
+	                                                                                    "a"
+#define COL_ID      0
+#define COL_VERSION 1
+#define COL_CENTRE  2
+#define COL_OWN     3
+#define COL_NAME    4
+#define COL_JSON    5
+
+/* Left out of the public view (the portal; association contacts looking at
+ * other associations than their own). */
+static const char *const PUBLIC_HIDDEN[] = {"contact_name",
+                                            "contact_email",
+                                            "contact_phone",
+                                            "is_member",
+                                            "scheme_how_to_refer",
+                                            "welcome_contact_name",
+                                            "welcome_contact_email",
+                                            "welcome_contact_phone",
+                                            "welcome_training_on",
+                                            "newcomer_places",
+                                            "newcomer_places_updated_at",
+                                            NULL};
+
+/* What an association's own contact may change. */
+static const char *const CONTACT_EDITABLE[] = {"description",           "contact_name",
+                                               "contact_email",         "contact_phone",
+                                               "welcome_contact_name",  "welcome_contact_email",
+                                               "welcome_contact_phone", "welcome_training_on",
+                                               "newcomer_places",       NULL};
+
+static const struct spec_field category_item = {.type = SPEC_STRING, .format = SPEC_FMT_UUID};
+
+/* The fields of an association, shared by create and update; name,
+ * is_member and scheme_offered may not be null. */
+#define ASSOCIATION_FIELDS(NAME_FLAGS)                                                             \
+	{.name = "name", .type = SPEC_STRING, .flags = NAME_FLAGS, .min = 2, .max = 200},          \
+	    {.name = "cvr", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_CVR},  \
+	    {.name = "description",                                                                \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE | SPEC_MULTILINE,                                              \
+	     .min = 1,                                                                             \
+	     .max = 4000},                                                                         \
+	    {.name = "categories",                                                                 \
+	     .type = SPEC_ARRAY,                                                                   \
+	     .flags = SPEC_UNIQUE,                                                                 \
+	     .max = 50,                                                                            \
+	     .items = &category_item},                                                             \
+	    {.name = "address",                                                                    \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE | SPEC_MULTILINE,                                              \
+	     .min = 1,                                                                             \
+	     .max = 300},                                                                          \
+	    {.name = "postal_code",                                                                \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .format = SPEC_FMT_POSTAL_CODE_DK},                                                   \
+	    {.name = "latitude",                                                                   \
+	     .type = SPEC_NUMBER,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .min = 54,                                                                            \
+	     .max = 58},                                                                           \
+	    {.name = "longitude",                                                                  \
+	     .type = SPEC_NUMBER,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .min = 8,                                                                             \
+	     .max = 16},                                                                           \
+	    {.name = "contact_name",                                                               \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .min = 1,                                                                             \
+	     .max = 200},                                                                          \
+	    {.name = "contact_email",                                                              \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .max = 254,                                                                           \
+	     .format = SPEC_FMT_EMAIL},                                                            \
+	    {.name = "contact_phone",                                                              \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .min = 8,                                                                             \
+	     .max = 20},                                                                           \
+	    {.name = "website",                                                                    \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .max = 300,                                                                           \
+	     .format = SPEC_FMT_URL},                                                              \
+	    {.name = "socialkompas_ref",                                                           \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .min = 1,                                                                             \
+	     .max = 200},                                                                          \
+	    {.name = "is_member", .type = SPEC_BOOLEAN},                                           \
+	    {.name = "scheme_offered", .type = SPEC_BOOLEAN},                                      \
+	    {.name = "scheme_for",                                                                 \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE | SPEC_MULTILINE,                                              \
+	     .min = 1,                                                                             \
+	     .max = 1000},                                                                         \
+	    {.name = "scheme_how_to_refer",                                                        \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE | SPEC_MULTILINE,                                              \
+	     .min = 1,                                                                             \
+	     .max = 2000},                                                                         \
+	    {.name = "welcome_contact_name",                                                       \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .min = 1,                                                                             \
+	     .max = 200},                                                                          \
+	    {.name = "welcome_contact_email",                                                      \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .max = 254,                                                                           \
+	     .format = SPEC_FMT_EMAIL},                                                            \
+	    {.name = "welcome_contact_phone",                                                      \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .min = 8,                                                                             \
+	     .max = 20},                                                                           \
+	    {.name = "welcome_training_on",                                                        \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .format = SPEC_FMT_DATE},                                                             \
+	{                                                                                          \
+		.name = "newcomer_places", .type = SPEC_INTEGER, .flags = SPEC_NULLABLE, .min = 0, \
+		.max = 10000                                                                       \
+	}
+
+const struct spec_field associations_create_spec[] = {
+    ASSOCIATION_FIELDS(SPEC_REQUIRED),
+    {.name = "centre_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    SPEC_END};
+
+const struct spec_field associations_update_spec[] = {ASSOCIATION_FIELDS(0), SPEC_END};
+
+const struct spec_field associations_list_query[] = {
+    {.name = "category", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    {.name = "postal_code", .type = SPEC_STRING, .format = SPEC_FMT_POSTAL_CODE_DK},
+    {.name = "is_member", .type = SPEC_BOOLEAN},
+    {.name = "scheme_offered", .type = SPEC_BOOLEAN},
+    {.name = "welcome_trained", .type = SPEC_BOOLEAN},
+    {.name = "q", .type = SPEC_STRING, .min = 1, .max = 100},
+    {.name = "centre_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
+    {.name = "cursor", .type = SPEC_STRING, .min = 1, .max = TEXT_CURSOR_MAX},
+    SPEC_END};
+
+static bool
+in_list(const char *const *list, const char *s)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(*list, s) == 0)
+			return true;
+	return false;
+}
+
+/* Does the caller see the whole record of this row? */
+static bool
+full_view(const struct http_request *rq, const PGresult *res, int row)
+{
+	if (rq->caller.role == ROLE_PORTAL)
+		return false;
+	if (rq->caller.role == ROLE_ASSOCIATION)
+		return PQgetvalue(res, row, COL_OWN)[0] == 't';
+	return true;
+}
+
+/* The row as the caller may see it. */
+static json_t *
+association_json(const struct http_request *rq, const PGresult *res, int row)
+{
+	json_t *j = json_loads(PQgetvalue(res, row, COL_JSON), 0, NULL);
+
+	if (j != NULL && !full_view(rq, res, row))
+		for (const char *const *f = PUBLIC_HIDDEN; *f != NULL; f++)
+			json_object_del(j, *f);
+	return j;
+}
+
+static void
+reply_field(struct http_request *rq, enum err_code code, const char *field, enum err_code fcode,
+            const char *message)
+{
+	json_t *p = problem_new(code, NULL, rq->request_id);
+
+	problem_add_field_error(p, field, fcode, message);
+	http_reply_problem_json(rq, p);
+}
+
+static struct db_stmt stmt_list =
+    DB_STMT("associations_list",
+            ASSOCIATION_SELECT
+            " WHERE ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM association_category ac"
+            "   WHERE ac.association_id = a.id AND ac.category_id = $1))"
+            " AND ($2::text IS NULL OR a.postal_code = $2)"
+            " AND ($3::boolean IS NULL OR a.is_member = $3)"
+            " AND ($4::boolean IS NULL OR a.scheme_offered = $4)"
+            " AND ($5::boolean IS NULL OR (a.welcome_training_on IS NOT NULL) = $5)"
+            " AND ($6::text IS NULL"
+            "   OR strpos(lower(a.name COLLATE kompas_da), lower($6::text COLLATE kompas_da)) > 0)"
+            " AND ($7::uuid IS NULL OR a.centre_id = $7)"
+            " AND ($8::text IS NULL OR (a.name COLLATE kompas_da, a.id)"
+            "   > ($8::text COLLATE kompas_da, $9::uuid))"
+            " ORDER BY a.name COLLATE kompas_da, a.id LIMIT $10",
+            10);
+
+static const char *
+bool_param(const json_t *query, const char *name)
+{
+	json_t *v = json_object_get(query, name);
+
+	return v == NULL ? NULL : json_is_true(v) ? "true" : "false";
+}
+
+/* GET /v1/associations: the centre's associations (an admin's: every
+ * centre's, or one centre's with centre_id) by name in Danish order, keyset
+ * paged, filtered by category, postal code, membership, scheme, welcome
+ * training and a part of the name. The portal may not filter on what its
+ * view leaves out (membership, welcome training): 403. */
+void
+associations_list(struct http_request *rq)
+{
+	const json_t *qy = rq->query;
+	json_t *jl = json_object_get(qy, "limit");
+	const char *cursor = json_string_value(json_object_get(qy, "cursor"));
+	long long limit = jl ? json_integer_value(jl) : 50;
+	char *name = NULL, id[37], fetch[24], next[TEXT_CURSOR_MAX];
+	const char *params[10];
+	json_t *items, *p;
+	enum db_qs qs;
+	PGresult *res;
+	int n;
+
+	if (rq->caller.role == ROLE_PORTAL) {
+		p = problem_new(ERR_FORBIDDEN,
+		                "The public view cannot be filtered on internal fields.",
+		                rq->request_id);
+		if (json_object_get(qy, "is_member") != NULL)
+			problem_add_field_error(p, "is_member", ERR_FIELD_NOT_IN_ENUM,
+			                        "is not part of the public view");
+		if (json_object_get(qy, "welcome_trained") != NULL)
+			problem_add_field_error(p, "welcome_trained", ERR_FIELD_NOT_IN_ENUM,
+			                        "is not part of the public view");
+		if (problem_field_error_count(p) > 0) {
+			http_reply_problem_json(rq, p);
+			return;
+		}
+		json_decref(p);
+	}
+	if (cursor != NULL && (name = text_cursor_decode(cursor, id)) == NULL) {
+		text_cursor_reply_invalid(rq);
+		return;
+	}
+	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
+	params[0] = json_string_value(json_object_get(qy, "category"));
+	params[1] = json_string_value(json_object_get(qy, "postal_code"));
+	params[2] = bool_param(qy, "is_member");
+	params[3] = bool_param(qy, "scheme_offered");
+	params[4] = bool_param(qy, "welcome_trained");
+	params[5] = json_string_value(json_object_get(qy, "q"));
+	params[6] = json_string_value(json_object_get(qy, "centre_id"));
+	params[7] = name;
+	params[8] = name ? id : NULL;
+	params[9] = fetch;
+	res = db_exec(rq->db, &stmt_list, params, &qs);
+	free(name);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	n = PQntuples(res);
+	items = json_array();
+	for (int i = 0; i < n && i < limit; i++) {
+		json_t *item = association_json(rq, res, i);
+
+		if (item == NULL) {
+			json_decref(items);
+			PQclear(res);
+			http_reply_problem(rq, ERR_INTERNAL, NULL);
+			return;
+		}
+		json_array_append_new(items, item);
+	}
+	if (n > limit)
+		text_cursor_encode(PQgetvalue(res, (int)limit - 1, COL_NAME),
+		                   PQgetvalue(res, (int)limit - 1, COL_ID), next, sizeof(next));
+	http_reply_json(
+	    rq, 200,
+	    json_pack("{s:o, s:o}", "items", items, "next",
+	              n > limit ? http_next_link(rq, "/v1/associations", next) : json_null()));
+	PQclear(res);
+}
+
+static struct db_stmt stmt_get =
+    DB_STMT("associations_get", ASSOCIATION_SELECT " WHERE a.id = $1", 1);
+
+/* Answer with the association id as the caller may see it (status 200 or
+ * 201), with its ETag (and Location for 201). */
+static void
+reply_association(struct http_request *rq, unsigned status, const char *id)
+{
+	char location[64];
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, &stmt_get, (const char *const[]){id}, &qs);
+	json_t *body;
+
+	if (res == NULL || qs == DB_NO_RESULTS) {
+		if (res != NULL)
+			PQclear(res);
+		if (res == NULL)
+			http_reply_db_error(rq, qs);
+		else
+			http_reply_problem(rq, ERR_NOT_FOUND, "No association has this id.");
+		return;
+	}
+	body = association_json(rq, res, 0);
+	if (body == NULL) {
+		PQclear(res);
+		http_reply_problem(rq, ERR_INTERNAL, NULL);
+		return;
+	}
+	http_reply_json(rq, status, body);
+	http_set_etag(rq, PQgetvalue(res, 0, COL_VERSION));
+	if (status == 201) {
+		snprintf(location, sizeof(location), "/v1/associations/%s", id);
+		http_set_header(rq, "Location", location);
+	}
+	PQclear(res);
+}
+
+/* GET /v1/associations/{id} */
+void
+associations_get(struct http_request *rq)
+{
+	const char *id = http_param(rq, "id");
+
+	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
+		http_reply_problem(rq, ERR_NOT_FOUND, "No association has this id.");
+		return;
+	}
+	reply_association(rq, 200, id);
+}
+
+static struct db_stmt stmt_bad_categories =
+    DB_STMT("associations_bad_categories",
+            "SELECT x.i - 1 FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS x(id, i)"
+            " WHERE NOT EXISTS (SELECT 1 FROM category c WHERE c.id = x.id::uuid"
+            "   AND (c.centre_id IS NULL OR c.centre_id = $2)) ORDER BY x.i",
+            2);
+
+/* Add a field error to p for each category in cats (a JSON array of UUIDs)
+ * that does not exist, is not visible to the caller or belongs to another
+ * centre than centre. Returns false after answering on a database error. */
+static bool
+check_categories(struct http_request *rq, const json_t *cats, const char *centre, json_t *p)
+{
+	char *text, field[48];
+	enum db_qs qs;
+	PGresult *res;
+
+	if (cats == NULL || json_array_size(cats) == 0)
+		return true;
+	text = json_dumps(cats, JSON_COMPACT);
+	res = db_exec(rq->db, &stmt_bad_categories, (const char *const[]){text, centre}, &qs);
+	free(text);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return false;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		snprintf(field, sizeof(field), "categories[%s]", PQgetvalue(res, i, 0));
+		problem_add_field_error(p, field, ERR_FIELD_NOT_IN_ENUM,
+		                        "no such category (shared or of the association's centre)");
+	}
+	PQclear(res);
+	return true;
+}
+
+static struct db_stmt stmt_drop_categories =
+    DB_STMT("associations_drop_categories",
+            "DELETE FROM association_category WHERE association_id = $1 AND category_id NOT IN"
+            " (SELECT x::uuid FROM jsonb_array_elements_text($2::jsonb) x)",
+            2);
+
+static struct db_stmt stmt_add_categories =
+    DB_STMT("associations_add_categories",
+            "INSERT INTO association_category (association_id, category_id)"
+            " SELECT $1, x::uuid FROM jsonb_array_elements_text($2::jsonb) x"
+            " ON CONFLICT DO NOTHING",
+            2);
+
+/* Make the association's categories exactly cats (when given). */
+static bool
+set_categories(struct http_request *rq, const char *id, const json_t *cats)
+{
+	char *text;
+	enum db_qs qs;
+	PGresult *res;
+	bool ok = false;
+
+	if (cats == NULL)
+		return true;
+	text = json_dumps(cats, JSON_COMPACT);
+	res = db_exec(rq->db, &stmt_drop_categories, (const char *const[]){id, text}, &qs);
+	if (res == NULL)
+		goto out;
+	PQclear(res);
+	res = db_exec(rq->db, &stmt_add_categories, (const char *const[]){id, text}, &qs);
+	if (res == NULL)
+		goto out;
+	PQclear(res);
+	ok = true;
+out:
+	free(text);
+	if (!ok)
+		http_reply_db_error(rq, qs);
+	return ok;
+}
+
+/* latitude and longitude come together: add an error to p when the result
+ * of applying body to a row with (had_lat, had_lon) has only one. */
+static void
+check_coordinates(const json_t *body, bool had_lat, bool had_lon, json_t *p)
+{
+	json_t *lat = json_object_get(body, "latitude"), *lon = json_object_get(body, "longitude");
+	bool has_lat = lat ? !json_is_null(lat) : had_lat;
+	bool has_lon = lon ? !json_is_null(lon) : had_lon;
+
+	if (has_lat && !has_lon)
+		problem_add_field_error(p, "longitude", ERR_FIELD_REQUIRED,
+		                        "is required with latitude (or clear both)");
+	if (has_lon && !has_lat)
+		problem_add_field_error(p, "latitude", ERR_FIELD_REQUIRED,
+		                        "is required with longitude (or clear both)");
+}
+
+/* True when the last statement failed on the unique name per centre;
+ * answers 409 then. */
+static bool
+name_taken(struct http_request *rq, enum db_qs qs)
+{
+	const char *state = rq->db ? db_last_sqlstate(rq->db) : NULL;
+
+	if (qs != DB_HARD_ERROR || db_conn_lost(rq->db) || state == NULL ||
+	    strcmp(state, "23505") != 0)
+		return false;
+	reply_field(rq, ERR_CONFLICT, "name", ERR_FIELD_TAKEN,
+	            "another association of the centre has this name");
+	rq->db_error = DB_ROLLBACK;
+	return true;
+}
+
+/* The columns a body sets, in this order, and them taken from r, the body
+ * as a record (jsonb_populate_record). */
+#define BODY_COLUMNS                                                                               \
+	"name, cvr, description, address, postal_code, latitude, longitude, contact_name,"         \
+	" contact_email, contact_phone, website, socialkompas_ref, is_member, scheme_offered,"     \
+	" scheme_for, scheme_how_to_refer, welcome_contact_name, welcome_contact_email,"           \
+	" welcome_contact_phone, welcome_training_on, newcomer_places"
+#define BODY_VALUES                                                                                \
+	"r.name, r.cvr, r.description, r.address, r.postal_code, r.latitude, r.longitude,"         \
+	" r.contact_name, r.contact_email, r.contact_phone, r.website, r.socialkompas_ref,"        \
+	" coalesce(r.is_member, false), coalesce(r.scheme_offered, false), r.scheme_for,"          \
+	" r.scheme_how_to_refer, r.welcome_contact_name, r.welcome_contact_email,"                 \
+	" r.welcome_contact_phone, r.welcome_training_on, r.newcomer_places"
+
+/* A new association of centre $1 from the body $2. */
+static struct db_stmt stmt_insert =
+    DB_STMT("associations_insert",
+            "INSERT INTO association (centre_id, newcomer_places_updated_at, " BODY_COLUMNS ")"
+            " SELECT $1, CASE WHEN r.newcomer_places IS NOT NULL THEN now() END, " BODY_VALUES
+            " FROM jsonb_populate_record(NULL::association, $2::jsonb) r"
+            " ON CONFLICT DO NOTHING RETURNING id",
+            2);
+
+static struct db_stmt stmt_centre_exists =
+    DB_STMT("associations_centre_exists", "SELECT 1 FROM centre WHERE id = $1", 1);
+
+/* POST /v1/associations: coordinators add to their centre; admins name the
+ * centre with centre_id. 409 when the centre has an association of that
+ * name; 422 for an unknown category. */
+void
+associations_create(struct http_request *rq)
+{
+	const json_t *b = rq->body;
+	const char *centre = json_string_value(json_object_get(b, "centre_id"));
+	char *text = NULL;
+	const char *params[2];
+	char id[37];
+	json_t *p;
+	enum db_qs qs;
+	PGresult *res;
+
+	if (rq->caller.role == ROLE_COORDINATOR) {
+		if (centre != NULL && strcmp(centre, rq->caller.centre_id) != 0) {
+			reply_field(rq, ERR_FORBIDDEN, "centre_id", ERR_FIELD_NOT_IN_ENUM,
+			            "coordinators add associations to their own centre");
+			return;
+		}
+		centre = rq->caller.centre_id;
+	}
+	p = problem_new(ERR_VALIDATION_FAILED, "The request body has invalid fields.",
+	                rq->request_id);
+	if (centre == NULL) {
+		problem_add_field_error(p, "centre_id", ERR_FIELD_REQUIRED,
+		                        "admins name the association's centre");
+	} else {
+		res = db_exec(rq->db, &stmt_centre_exists, (const char *const[]){centre}, &qs);
+		if (res == NULL) {
+			json_decref(p);
+			http_reply_db_error(rq, qs);
+			return;
+		}
+		PQclear(res);
+		if (qs == DB_NO_RESULTS)
+			problem_add_field_error(p, "centre_id", ERR_FIELD_NOT_IN_ENUM,
+			                        "no such centre");
+		else if (!check_categories(rq, json_object_get(b, "categories"), centre, p)) {
+			json_decref(p);
+			return;
+		}
+	}
+	check_coordinates(b, false, false, p);
+	if (problem_field_error_count(p) > 0) {
+		http_reply_problem_json(rq, p);
+		return;
+	}
+	json_decref(p);
+	text = json_dumps(b, JSON_COMPACT);
+	params[0] = centre;
+	params[1] = text;
+	res = db_exec(rq->db, &stmt_insert, params, &qs);
+	free(text);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		reply_field(rq, ERR_CONFLICT, "name", ERR_FIELD_TAKEN,
+		            "another association of the centre has this name");
+		return;
+	}
+	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (!set_categories(rq, id, json_object_get(b, "categories")))
+		return;
+	reply_association(rq, 201, id);
+}
+
+static struct db_stmt stmt_lock =
+    DB_STMT("associations_lock",
+            "SELECT id, version, centre_id, latitude IS NOT NULL, longitude IS NOT NULL"
+            " FROM association WHERE id = $1 FOR UPDATE",
+            1);
+
+/* The merge patch $2 applied to association $1: jsonb_populate_record over
+ * the row keeps the columns the patch leaves out and takes the others from
+ * it (null included). */
+static struct db_stmt stmt_update =
+    DB_STMT("associations_update",
+            "UPDATE association a SET (" BODY_COLUMNS ") = (SELECT " BODY_VALUES
+            " FROM jsonb_populate_record(a, $2::jsonb) r),"
+            " newcomer_places_updated_at = CASE WHEN $2::jsonb ? 'newcomer_places' THEN now()"
+            "   ELSE a.newcomer_places_updated_at END,"
+            " updated_at = now(), version = a.version + 1 WHERE a.id = $1 RETURNING a.id",
+            2);
+
+/* PATCH /v1/associations/{id}: a merge patch; categories, when given,
+ * replace the list. Honours If-Match. An association's own contact may
+ * change only CONTACT_EDITABLE (403 naming the others); other associations
+ * are not theirs to change (404). Setting newcomer_places stamps
+ * newcomer_places_updated_at. */
+void
+associations_update(struct http_request *rq)
+{
+	const char *id = http_param(rq, "id");
+	const json_t *b = rq->body;
+	long long want = 0;
+	int m = http_if_match(rq, &want);
+	char *text = NULL;
+	const char *key;
+	json_t *p, *v;
+	enum db_qs qs;
+	PGresult *cur, *res;
+
+	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
+		http_reply_problem(rq, ERR_NOT_FOUND, "No association has this id.");
+		return;
+	}
+	cur = db_exec(rq->db, &stmt_lock, (const char *const[]){id}, &qs);
+	if (cur == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(cur);
+		http_reply_problem(rq, ERR_NOT_FOUND, "No association has this id.");
+		return;
+	}
+	if (rq->caller.role == ROLE_ASSOCIATION) {
+		p = problem_new(ERR_FORBIDDEN,
+		                "An association's contact changes its description, "
+		                "contacts, welcome details and newcomer places only.",
+		                rq->request_id);
+		json_object_foreach((json_t *)b, key, v)
+		{
+			if (!in_list(CONTACT_EDITABLE, key))
+				problem_add_field_error(p, key, ERR_FIELD_NOT_IN_ENUM,
+				                        "is changed by the centre's coordinators");
+		}
+		if (problem_field_error_count(p) > 0) {
+			http_reply_problem_json(rq, p);
+			goto out;
+		}
+		json_decref(p);
+	}
+	if (m < 0 || (m == 1 && want != atoll(PQgetvalue(cur, 0, 1)))) {
+		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
+		                   "The association has changed since you read it; read it again.");
+		goto out;
+	}
+	p = problem_new(ERR_VALIDATION_FAILED, "The request body has invalid fields.",
+	                rq->request_id);
+	check_coordinates(b, PQgetvalue(cur, 0, 3)[0] == 't', PQgetvalue(cur, 0, 4)[0] == 't', p);
+	if (!check_categories(rq, json_object_get(b, "categories"), PQgetvalue(cur, 0, 2), p)) {
+		json_decref(p);
+		goto out;
+	}
+	if (problem_field_error_count(p) > 0) {
+		http_reply_problem_json(rq, p);
+		goto out;
+	}
+	json_decref(p);
+	text = json_dumps(b, JSON_COMPACT);
+	res = db_exec(rq->db, &stmt_update, (const char *const[]){id, text}, &qs);
+	free(text);
+	if (res == NULL) {
+		if (!name_taken(rq, qs))
+			http_reply_db_error(rq, qs);
+		goto out;
+	}
+	PQclear(res);
+	if (!set_categories(rq, id, json_object_get(b, "categories")))
+		goto out;
+	reply_association(rq, 200, id);
+out:
+	PQclear(cur);
+}

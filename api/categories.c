@@ -1,0 +1,310 @@
+/* categories.c - the vocabulary of activity types, target groups, needs and
+ * interests that associations, events, requests and volunteers are tagged
+ * with. A shared vocabulary (centre_id null, changed by admins) and each
+ * centre's own additions (changed by its coordinators). Everyone reads the
+ * shared one and their centre's; row-level security hides other centres'
+ * additions (404), except from admins and FriSe's analysts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/db.h"
+#include "../lib/http.h"
+#include "../lib/problem.h"
+#include "../lib/spec.h"
+#include "app.h"
+#include "auth.h"
+#include "text_cursor.h"
+
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define CATEGORY_COLUMNS                                                                           \
+	"id, centre_id, kind, slug, name_da, name_en, " TS("created_at") ", " TS(                  \
+	    "updated_at") ", version"
+#define COL_VERSION 8
+
+static const char *const kinds[] = {"activity", "target_group", "need", "interest", NULL};
+
+const struct spec_field categories_create_spec[] = {
+    {.name = "kind", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = kinds},
+    {.name = "slug",
+     .type = SPEC_STRING,
+     .flags = SPEC_REQUIRED,
+     .min = 1,
+     .max = 60,
+     .format = SPEC_FMT_SLUG},
+    {.name = "name_da", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 80},
+    {.name = "name_en", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 80},
+    {.name = "centre_id", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_UUID},
+    SPEC_END};
+
+const struct spec_field categories_update_spec[] = {
+    {.name = "name_da", .type = SPEC_STRING, .min = 1, .max = 80},
+    {.name = "name_en", .type = SPEC_STRING, .min = 1, .max = 80},
+    SPEC_END};
+
+const struct spec_field categories_list_query[] = {
+    {.name = "kind", .type = SPEC_STRING, .enum_values = kinds},
+    {.name = "centre_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
+    {.name = "cursor", .type = SPEC_STRING, .min = 1, .max = TEXT_CURSOR_MAX},
+    SPEC_END};
+
+static json_t *
+category_json(const PGresult *res, int row)
+{
+	return json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:s}", "id", PQgetvalue(res, row, 0),
+	                 "centre_id", db_json_text(res, row, 1), "kind", PQgetvalue(res, row, 2),
+	                 "slug", PQgetvalue(res, row, 3), "name_da", PQgetvalue(res, row, 4),
+	                 "name_en", PQgetvalue(res, row, 5), "created_at", PQgetvalue(res, row, 6),
+	                 "updated_at", PQgetvalue(res, row, 7));
+}
+
+static void
+reply_category(struct http_request *rq, unsigned status, const PGresult *res)
+{
+	char location[64];
+
+	http_reply_json(rq, status, category_json(res, 0));
+	http_set_etag(rq, PQgetvalue(res, 0, COL_VERSION));
+	if (status == 201) {
+		snprintf(location, sizeof(location), "/v1/categories/%s", PQgetvalue(res, 0, 0));
+		http_set_header(rq, "Location", location);
+	}
+}
+
+static void
+reply_field(struct http_request *rq, enum err_code code, const char *field, enum err_code fcode,
+            const char *message)
+{
+	json_t *p = problem_new(code, NULL, rq->request_id);
+
+	problem_add_field_error(p, field, fcode, message);
+	http_reply_problem_json(rq, p);
+}
+
+static struct db_stmt stmt_list =
+    DB_STMT("categories_list",
+            "SELECT " CATEGORY_COLUMNS " FROM category"
+            " WHERE ($1::text IS NULL OR kind = $1)"
+            " AND ($2::uuid IS NULL OR centre_id IS NULL OR centre_id = $2)"
+            " AND ($3::text IS NULL OR (kind, name_da COLLATE kompas_da, id)"
+            "      > ($3, $4::text COLLATE kompas_da, $5::uuid))"
+            " ORDER BY kind, name_da COLLATE kompas_da, id LIMIT $6",
+            6);
+
+/* GET /v1/categories?kind=&centre_id=&limit=&cursor=: the shared vocabulary
+ * and the caller's centre's additions (for admins and analysts, every
+ * centre's, or one centre's with centre_id), by kind and Danish name. */
+void
+categories_list(struct http_request *rq)
+{
+	json_t *jl = json_object_get(rq->query, "limit");
+	const char *cursor = json_string_value(json_object_get(rq->query, "cursor"));
+	long long limit = jl ? json_integer_value(jl) : 50;
+	char *key = NULL, *slash = NULL, id[37], fetch[24], next[TEXT_CURSOR_MAX], last[400];
+	const char *params[6];
+	json_t *items;
+	enum db_qs qs;
+	PGresult *res;
+	int n;
+
+	if (cursor != NULL) {
+		key = text_cursor_decode(cursor, id);
+		slash = key ? strchr(key, '/') : NULL;
+		if (slash == NULL) {
+			free(key);
+			text_cursor_reply_invalid(rq);
+			return;
+		}
+		*slash = '\0';
+	}
+	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
+	params[0] = json_string_value(json_object_get(rq->query, "kind"));
+	params[1] = json_string_value(json_object_get(rq->query, "centre_id"));
+	params[2] = key;
+	params[3] = slash ? slash + 1 : NULL;
+	params[4] = key ? id : NULL;
+	params[5] = fetch;
+	res = db_exec(rq->db, &stmt_list, params, &qs);
+	free(key);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	n = PQntuples(res);
+	items = json_array();
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(items, category_json(res, i));
+	if (n > limit) {
+		int r = (int)limit - 1;
+
+		snprintf(last, sizeof(last), "%s/%s", PQgetvalue(res, r, 2), PQgetvalue(res, r, 4));
+		text_cursor_encode(last, PQgetvalue(res, r, 0), next, sizeof(next));
+	}
+	http_reply_json(
+	    rq, 200,
+	    json_pack("{s:o, s:o}", "items", items, "next",
+	              n > limit ? http_next_link(rq, "/v1/categories", next) : json_null()));
+	PQclear(res);
+}
+
+static struct db_stmt stmt_get =
+    DB_STMT("categories_get", "SELECT " CATEGORY_COLUMNS " FROM category WHERE id = $1", 1);
+
+/* The category named in the path, or NULL after answering 404. */
+static PGresult *
+fetch_category(struct http_request *rq)
+{
+	const char *id = http_param(rq, "id");
+	enum db_qs qs;
+	PGresult *res;
+
+	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
+		http_reply_problem(rq, ERR_NOT_FOUND, "No category has this id.");
+		return NULL;
+	}
+	res = db_exec(rq->db, &stmt_get, (const char *const[]){id}, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return NULL;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		http_reply_problem(rq, ERR_NOT_FOUND, "No category has this id.");
+		return NULL;
+	}
+	return res;
+}
+
+/* GET /v1/categories/{id} */
+void
+categories_get(struct http_request *rq)
+{
+	PGresult *res = fetch_category(rq);
+
+	if (res == NULL)
+		return;
+	reply_category(rq, 200, res);
+	PQclear(res);
+}
+
+static struct db_stmt stmt_insert =
+    DB_STMT("categories_insert",
+            "INSERT INTO category (centre_id, kind, slug, name_da, name_en)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING " CATEGORY_COLUMNS,
+            5);
+
+static struct db_stmt stmt_centre_exists =
+    DB_STMT("categories_centre_exists", "SELECT 1 FROM centre WHERE id = $1", 1);
+
+/* POST /v1/categories: admins add to the shared vocabulary (or, with
+ * centre_id, to a centre's); coordinators to their centre's. 409 when the
+ * slug is taken within the kind (and centre). */
+void
+categories_create(struct http_request *rq)
+{
+	const char *centre = json_string_value(json_object_get(rq->body, "centre_id"));
+	const char *params[5];
+	enum db_qs qs;
+	PGresult *res;
+
+	if (rq->caller.role == ROLE_COORDINATOR) {
+		if (centre != NULL && strcmp(centre, rq->caller.centre_id) != 0) {
+			reply_field(rq, ERR_FORBIDDEN, "centre_id", ERR_FIELD_NOT_IN_ENUM,
+			            "coordinators add categories to their own centre");
+			return;
+		}
+		if (json_is_null(json_object_get(rq->body, "centre_id"))) {
+			reply_field(rq, ERR_FORBIDDEN, "centre_id", ERR_FIELD_NOT_IN_ENUM,
+			            "the shared vocabulary is changed by admins");
+			return;
+		}
+		centre = rq->caller.centre_id;
+	}
+	if (centre != NULL) {
+		res = db_exec(rq->db, &stmt_centre_exists, (const char *const[]){centre}, &qs);
+		if (res == NULL) {
+			http_reply_db_error(rq, qs);
+			return;
+		}
+		PQclear(res);
+		if (qs == DB_NO_RESULTS) {
+			reply_field(rq, ERR_VALIDATION_FAILED, "centre_id", ERR_FIELD_NOT_IN_ENUM,
+			            "no such centre");
+			return;
+		}
+	}
+	params[0] = centre;
+	params[1] = json_string_value(json_object_get(rq->body, "kind"));
+	params[2] = json_string_value(json_object_get(rq->body, "slug"));
+	params[3] = json_string_value(json_object_get(rq->body, "name_da"));
+	params[4] = json_string_value(json_object_get(rq->body, "name_en"));
+	res = db_exec(rq->db, &stmt_insert, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		reply_field(rq, ERR_CONFLICT, "slug", ERR_FIELD_TAKEN,
+		            "another category of this kind has this slug");
+		return;
+	}
+	reply_category(rq, 201, res);
+	PQclear(res);
+}
+
+static struct db_stmt stmt_update =
+    DB_STMT("categories_update",
+            "UPDATE category SET name_da = coalesce($2, name_da), name_en = coalesce($3, name_en),"
+            " updated_at = now(), version = version + 1"
+            " WHERE id = $1 AND ($4::integer IS NULL OR version = $4) RETURNING " CATEGORY_COLUMNS,
+            4);
+
+/* PATCH /v1/categories/{id}: the names (merge patch; the kind and slug stay).
+ * Honours If-Match. Coordinators change their centre's categories only. */
+void
+categories_update(struct http_request *rq)
+{
+	const char *params[4];
+	char version[24];
+	long long want = 0;
+	int m = http_if_match(rq, &want);
+	PGresult *cur, *res;
+	enum db_qs qs;
+
+	cur = fetch_category(rq);
+	if (cur == NULL)
+		return;
+	if (rq->caller.role != ROLE_ADMIN && PQgetisnull(cur, 0, 1)) {
+		http_reply_problem(rq, ERR_FORBIDDEN,
+		                   "The shared vocabulary is changed by admins; add a category of "
+		                   "your centre instead.");
+		goto out;
+	}
+	if (m < 0) {
+		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
+		                   "If-Match is not a version of ours.");
+		goto out;
+	}
+	snprintf(version, sizeof(version), "%lld", want);
+	params[0] = PQgetvalue(cur, 0, 0);
+	params[1] = json_string_value(json_object_get(rq->body, "name_da"));
+	params[2] = json_string_value(json_object_get(rq->body, "name_en"));
+	params[3] = m == 1 ? version : NULL;
+	res = db_exec(rq->db, &stmt_update, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
+		                   "The category has changed since you read it; read it again.");
+		goto out;
+	}
+	reply_category(rq, 200, res);
+	PQclear(res);
+out:
+	PQclear(cur);
+}
