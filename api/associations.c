@@ -28,8 +28,6 @@
 #include "auth.h"
 #include "text_cursor.h"
 
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 /* One association: id, version, centre_id, is it the caller's own, name,
  * and the whole record as JSON text. */
 #define ASSOCIATION_SELECT                                                                         \
@@ -52,18 +50,13 @@
 	" 'welcome_contact_phone', a.welcome_contact_phone,"                                       \
 	" 'welcome_training_on', to_char(a.welcome_training_on, 'YYYY-MM-DD'),"                    \
 	" 'newcomer_places', a.newcomer_places,"                                                   \
-	" 'newcomer_places_updated_at', " TS(                                                      \
-	    "a.newcomer_places_updated_at") ","                                                    \
-	                                    " 'created_at', " TS(                                  \
-	                                        "a.created_at") ", 'updated_at', " TS("a.updated_" \
-	                                                                              "at") ")::"  \
-	                                                                                    "text" \
-	                                                                                    " FRO" \
-	                                                                                    "M "   \
-	                                                                                    "asso" \
-	                                                                                    "ciat" \
-	                                                                                    "ion " \
-	                                                                                    "a"
+	" 'newcomer_places_updated_at', to_char(a.newcomer_places_updated_at AT TIME ZONE 'UTC',"  \
+	"   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"                                                    \
+	" 'created_at', to_char(a.created_at AT TIME ZONE 'UTC', "                                 \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"                                                       \
+	" 'updated_at', to_char(a.updated_at AT TIME ZONE 'UTC', "                                 \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"                                                        \
+	")::text FROM association a"
 #define COL_ID      0
 #define COL_VERSION 1
 #define COL_CENTRE  2

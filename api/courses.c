@@ -498,8 +498,8 @@ static struct db_stmt stmt_list =
             " AND ($1::text IS NULL OR state = $1)"
             " AND ($2::uuid IS NULL OR volunteer_id = $2::uuid)"
             " AND ($3::date IS NULL OR (follow_up_due < $3::date AND follow_up_on IS NULL))"
-            " AND ($4::date IS NULL OR (state = 'active'"
-            "      AND coalesce(last_visit_on, started_on) < $4::date))"
+            " AND ($4::date IS NULL OR (state IN ('planned', 'active')"
+            "      AND coalesce(last_visit_on, started_on, created_at::date) < $4::date))"
             " AND ($5::text IS NULL OR (created_at, id) > (split_part($5, '_', 1)::timestamptz,"
             "      split_part($5, '_', 2)::uuid))"
             " ORDER BY created_at, id LIMIT $6",
@@ -587,18 +587,6 @@ courses_update(struct http_request *rq)
 	snprintf(id, sizeof(id), "%s", PQgetvalue(row, 0, COL_ID));
 	if (!version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "course"))
 		goto out;
-	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
-	if (json_is_null(json_object_get(b, "planned_visits")))
-		problem_add_field_error(p, "planned_visits", ERR_FIELD_TYPE,
-		                        "must be an integer, not null");
-	if (json_is_null(json_object_get(b, "planned_end")))
-		problem_add_field_error(p, "planned_end", ERR_FIELD_TYPE,
-		                        "must be a date, not null");
-	if (problem_field_error_count(p) > 0) {
-		http_reply_problem_json(rq, p);
-		goto out;
-	}
-	json_decref(p);
 	if (course_is_over(PQgetvalue(row, 0, COL_STATE))) {
 		p = problem_new(ERR_CONFLICT, "An ended course cannot be changed.", rq->request_id);
 		json_object_set_new(p, "state", json_string(PQgetvalue(row, 0, COL_STATE)));

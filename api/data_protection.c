@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/crypto.h"
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
@@ -63,6 +64,8 @@ out:
 }
 
 /* One query per part of the export; each returns one json column. */
+static bool add_part(struct http_request *rq, json_t *out, const char *name, struct db_stmt *stmt,
+                     const char *id);
 static struct db_stmt stmt_consents = DB_STMT(
     "dp_consents",
     "SELECT coalesce(json_agg(json_build_object('purpose', purpose, 'given', given,"
@@ -106,6 +109,91 @@ add_part(struct http_request *rq, json_t *out, const char *name, struct db_stmt 
 	return true;
 }
 
+static struct db_stmt stmt_courses = DB_STMT(
+    "dp_courses",
+    "SELECT coalesce(json_agg(json_build_object('id', id, 'volunteer_id', volunteer_id,"
+    " 'association_id', association_id, 'event_id', event_id, 'planned_visits',"
+    " planned_visits, 'planned_end', planned_end, 'state', state, 'started_on', started_on,"
+    " 'ended_on', ended_on, 'outcome', outcome, 'follow_up_due', follow_up_due,"
+    " 'follow_up_on', follow_up_on, 'follow_up_result', follow_up_result) ORDER BY created_at),"
+    " '[]') FROM course WHERE request_id = $1",
+    1);
+
+static struct db_stmt stmt_referrals = DB_STMT(
+    "dp_referrals",
+    "SELECT coalesce(json_agg(json_build_object('id', r.id, 'association', a.name, 'state',"
+    " r.state, 'scheme_note', r.scheme_note, 'sent_at', r.sent_at, 'answered_at',"
+    " r.answered_at, 'completed_at', r.completed_at) ORDER BY r.sent_at), '[]')"
+    " FROM referral r JOIN association a ON a.id = r.association_id WHERE r.request_id = $1",
+    1);
+
+static struct db_stmt stmt_measurements = DB_STMT(
+    "dp_measurements",
+    "SELECT coalesce(json_agg(json_build_object('instrument', instrument, 'instrument_version',"
+    " instrument_version, 'timepoint', timepoint, 'taken_on', taken_on, 'mode', mode,"
+    " 'answers', answers, 'raw_score', raw_score, 'score', score) ORDER BY taken_on, id),"
+    " '[]') FROM measurement WHERE request_id = $1",
+    1);
+
+static struct db_stmt stmt_visits =
+    DB_STMT("dp_visits",
+            "SELECT v.id, v.course_id, to_char(v.visited_on, 'YYYY-MM-DD'), v.event_id,"
+            " v.association_id, v.citizen_came, v.guide_went, v.minutes, v.note_sealed"
+            " FROM visit v JOIN course c ON c.id = v.course_id WHERE c.request_id = $1"
+            " ORDER BY v.visited_on, v.id",
+            1);
+
+/* The visits of the request's courses, notes opened; false after answering. */
+static bool
+add_visits(struct http_request *rq, json_t *out, const char *id)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, &stmt_visits, (const char *const[]){id}, &qs);
+	json_t *items;
+
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return false;
+	}
+	items = json_array();
+	for (int i = 0; i < PQntuples(res); i++) {
+		size_t len = 0, plen = 0;
+		unsigned char *sealed = db_bytea_value(res, i, 8, &len), *plain = NULL;
+		json_t *note = json_null();
+		char place[96];
+
+		if (sealed != NULL) {
+			snprintf(place, sizeof(place), "visit/%s/note", PQgetvalue(res, i, 0));
+			plain = crypto_open(app.keys, place, sealed, len, &plen);
+			free(sealed);
+			if (plain == NULL) {
+				PQclear(res);
+				json_decref(items);
+				http_reply_problem(
+				    rq, ERR_INTERNAL,
+				    "A visit note cannot be decrypted; the incident is "
+				    "logged.");
+				return false;
+			}
+			note = json_stringn((const char *)plain, plen);
+			sodium_memzero(plain, plen);
+			free(plain);
+		}
+		json_array_append_new(
+		    items,
+		    json_pack("{s:s, s:s, s:s, s:o, s:o, s:b, s:b, s:i, s:o}", "id",
+		              PQgetvalue(res, i, 0), "course_id", PQgetvalue(res, i, 1),
+		              "visited_on", PQgetvalue(res, i, 2), "event_id",
+		              db_json_text(res, i, 3), "association_id", db_json_text(res, i, 4),
+		              "citizen_came", PQgetvalue(res, i, 5)[0] == 't', "guide_went",
+		              PQgetvalue(res, i, 6)[0] == 't', "minutes",
+		              atoi(PQgetvalue(res, i, 7)), "note", note ? note : json_null()));
+	}
+	PQclear(res);
+	json_object_set_new(out, "visits", items);
+	return true;
+}
+
 /* The parts of the export kept in other resources' tables. */
 static bool
 export_children(struct http_request *rq, json_t *out, const char *id)
@@ -115,7 +203,9 @@ export_children(struct http_request *rq, json_t *out, const char *id)
 	if (conv == NULL)
 		return false;
 	json_object_set_new(out, "conversations", conv);
-	return true;
+	return add_part(rq, out, "courses", &stmt_courses, id) && add_visits(rq, out, id) &&
+	       add_part(rq, out, "referrals", &stmt_referrals, id) &&
+	       add_part(rq, out, "measurements", &stmt_measurements, id);
 }
 
 /* GET /v1/requests/{id}/export: everything held about the citizen, for a

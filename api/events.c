@@ -984,14 +984,18 @@ static json_t *
 series_json(const PGresult *res)
 {
 	json_t *j = json_object();
-	static const char *const names[] = {
-	    "id",      "kind",           "title",         "description",
-	    "address", "postal_code",    "online_url",    "accessibility",
-	    NULL,      "association_id", "internal_note", "frequency"};
 
-	for (int c = 0; c < 12; c++)
-		if (names[c] != NULL)
-			json_object_set_new(j, names[c], db_json_text(res, 0, c));
+	json_object_set_new(j, "id", db_json_text(res, 0, 0));
+	json_object_set_new(j, "kind", db_json_text(res, 0, 1));
+	json_object_set_new(j, "title", db_json_text(res, 0, 2));
+	json_object_set_new(j, "description", db_json_text(res, 0, 3));
+	json_object_set_new(j, "address", db_json_text(res, 0, 4));
+	json_object_set_new(j, "postal_code", db_json_text(res, 0, 5));
+	json_object_set_new(j, "online_url", db_json_text(res, 0, 6));
+	json_object_set_new(j, "accessibility", db_json_text(res, 0, 7));
+	json_object_set_new(j, "association_id", db_json_text(res, 0, 9));
+	json_object_set_new(j, "internal_note", db_json_text(res, 0, 10));
+	json_object_set_new(j, "frequency", db_json_text(res, 0, 11));
 	json_object_set_new(j, "capacity", int_or_null(res, 0, 8));
 	json_object_set_new(j, "interval", int_or_null(res, 0, 12));
 	json_object_set_new(j, "count", int_or_null(res, 0, 13));
@@ -1347,7 +1351,9 @@ static struct db_stmt stmt_signup_insert = DB_STMT(
     " SELECT " SIGNUP_COLUMNS " FROM s" SIGNUP_JOINS,
     4);
 
-/* One row of a single-column check: 1 found, 0 not, < 0 answered. */
+/* Run a check statement: 1 when it finds a row (its first column copied to
+ * out, 37 bytes, when out is given), 0 when not, -1 after answering a
+ * database error. */
 static int
 exists(struct http_request *rq, struct db_stmt *stmt, const char *const *params, char *out)
 {

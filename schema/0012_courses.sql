@@ -56,10 +56,9 @@ CREATE TABLE course (
 );
 CREATE INDEX course_centre_created ON course (centre_id, created_at, id);
 CREATE INDEX course_volunteer ON course (volunteer_id, state);
--- Work list: active courses without a visit for a while (last visit, or the
--- start when there has been none).
-CREATE INDEX course_quiet ON course (centre_id, (coalesce(last_visit_on, started_on)))
-    WHERE state = 'active';
+-- Work list: running courses without a visit for a while (last visit, or
+-- the start or creation when there has been none).
+CREATE INDEX course_running ON course (centre_id, last_visit_on) WHERE state IN ('planned', 'active');
 -- Work list: follow-ups due and not yet recorded.
 CREATE INDEX course_follow_up_due ON course (centre_id, follow_up_due)
     WHERE follow_up_due IS NOT NULL AND follow_up_on IS NULL;

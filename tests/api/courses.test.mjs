@@ -413,7 +413,7 @@ test('the follow-up of an ended course is recorded once, not before the end; fol
   assert.ok(!after.body.items.some((x) => x.id === c.id), 'recorded follow-ups leave the work list');
 });
 
-test('active courses without a visit since a date are listed (the quiet-course work list)', async () => {
+test('running courses without a visit since a date are listed (the quiet-course work list)', async () => {
   const quiet = await createCourse(k, coordA(), vA.id, { association_id: assocA });
   const busy = await createCourse(k, coordA(), vA.id, { association_id: assocA });
   const visit = { citizen_came: true, guide_went: true, minutes: 60 };
@@ -425,7 +425,11 @@ test('active courses without a visit since a date are listed (the quiet-course w
   const ids = list.body.items.map((x) => x.id);
   assert.ok(ids.includes(quiet.id));
   assert.ok(!ids.includes(busy.id));
-  assert.ok(list.body.items.every((x) => x.state === 'active'));
+  assert.ok(list.body.items.every((x) => ['planned', 'active'].includes(x.state)));
+  // a planned course made today is not quiet yet
+  const fresh = await createCourse(k, coordA(), vA.id);
+  const again = await req('GET', `/v1/courses?no_visit_since=${day(-14)}&limit=200`, { token: coordA() });
+  assert.ok(!again.body.items.some((x) => x.id === fresh.id));
 });
 
 // ---- referrals -------------------------------------------------------------

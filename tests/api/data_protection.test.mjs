@@ -116,3 +116,23 @@ test('another centre cannot export or erase', async () => {
   await expectProblem(assert, await call('POST', `/v1/requests/${r.id}/anonymise`, w.tokens.B.coordinator), 404, 'not_found');
   assert.equal(psql(`SELECT anonymised_at IS NULL FROM request WHERE id = '${r.id}'`), 't');
 });
+
+test('courses, visits with their notes, measurements and referrals are exported, and anonymisation clears the notes', async () => {
+  const { createCourse, createAssociationRow, day } = await import('./course_fixtures.mjs');
+  const assoc = createAssociationRow(w.A.id);
+  const c = await createCourse(k, coord(), volunteer, { association_id: assoc });
+  const note = 'Borgeren talte om sin datter.';
+  assert.equal((await call('POST', `/v1/courses/${c.id}/visits`, coord(),
+    { visited_on: day(-3), citizen_came: true, guide_went: true, minutes: 90, note })).status, 201);
+  assert.equal((await call('POST', `/v1/requests/${c.request_id}/measurements`, coord(),
+    { instrument: 'who5', instrument_version: 'da-1998', timepoint: 'baseline', taken_on: day(-3), mode: 'helped', answers: [2, 3, 2, 3, 2] })).status, 201);
+  const x = await (await call('GET', `/v1/requests/${c.request_id}/export`, coord())).json();
+  assert.deepEqual(x.courses.map((cc) => cc.id), [c.id]);
+  assert.deepEqual(x.visits.map((v) => [v.note, v.minutes]), [[note, 90]]);
+  assert.deepEqual(x.measurements.map((m) => [m.instrument, m.raw_score, m.score]), [['who5', 12, 48]]);
+  assert.deepEqual(x.referrals, []);
+  assert.equal((await call('POST', `/v1/requests/${c.request_id}/anonymise`, coord())).status, 200);
+  assert.equal(psql(`SELECT count(*) FROM visit WHERE course_id = '${c.id}' AND note_sealed IS NOT NULL`), '0');
+  assert.equal(psql(`SELECT count(*) FROM visit WHERE course_id = '${c.id}'`), '1', 'the visit itself is a statistic');
+  assert.equal(psql(`SELECT score FROM measurement WHERE request_id = '${c.request_id}'`), '48', 'scores stay');
+});
