@@ -15,9 +15,10 @@
 #include "auth.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define ACCOUNT_COLUMNS                                                                            \
-	"id, email, display_name, role, centre_id, disabled_at IS NOT NULL, " TS(                  \
-	    "disabled_at") ", " TS("last_login_at") ", " TS("created_at") ", " TS("updated_at") ", version"
+#define ACCOUNT_COLUMNS                                                                                  \
+	"id, email, display_name, role, centre_id, disabled_at IS NOT NULL, " TS("disabled_at") ", " TS( \
+	    "last_login_at") ", " TS("created_at") ", " TS("updated_at") ", version, "                   \
+	                                                                 "association_id"
 
 static const char *const account_roles[] = {"admin",       "coordinator", "guide",
                                             "association", "analyst",     NULL};
@@ -32,9 +33,17 @@ const struct spec_field accounts_create_spec[] = {
     {.name = "role", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = account_roles},
     {.name = "centre_id", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_UUID},
     {.name = "password", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 1024},
+    {.name = "association_id",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .format = SPEC_FMT_UUID},
     SPEC_END};
 
 const struct spec_field accounts_update_spec[] = {
+    {.name = "association_id",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .format = SPEC_FMT_UUID},
     {.name = "display_name", .type = SPEC_STRING, .min = 1, .max = 120},
     {.name = "role", .type = SPEC_STRING, .enum_values = account_roles},
     {.name = "disabled", .type = SPEC_BOOLEAN},
@@ -63,13 +72,14 @@ const struct spec_field accounts_list_query[] = {
 static json_t *
 account_json(const PGresult *res, int row)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s}", "id",
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:o}", "id",
 	                 PQgetvalue(res, row, 0), "email", PQgetvalue(res, row, 1), "display_name",
 	                 PQgetvalue(res, row, 2), "role", PQgetvalue(res, row, 3), "centre_id",
 	                 db_json_text(res, row, 4), "disabled", db_json_bool(res, row, 5),
 	                 "disabled_at", db_json_text(res, row, 6), "last_login_at",
 	                 db_json_text(res, row, 7), "created_at", PQgetvalue(res, row, 8),
-	                 "updated_at", PQgetvalue(res, row, 9));
+	                 "updated_at", PQgetvalue(res, row, 9), "association_id",
+	                 db_json_text(res, row, 11));
 }
 
 static void
@@ -111,9 +121,44 @@ may_assign(const struct http_request *rq, const char *role)
 
 static struct db_stmt stmt_insert = DB_STMT(
     "accounts_insert",
-    "INSERT INTO account (email, display_name, role, centre_id, password_hash)"
-    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email) DO NOTHING RETURNING " ACCOUNT_COLUMNS,
-    5);
+    "INSERT INTO account (email, display_name, role, centre_id, password_hash, association_id)"
+    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING RETURNING " ACCOUNT_COLUMNS,
+    6);
+
+static struct db_stmt stmt_association_of_centre =
+    DB_STMT("accounts_association_of_centre",
+            "SELECT 1 FROM association WHERE id = $1 AND centre_id = $2", 2);
+
+/* An association contact is linked to an association of its own centre;
+ * other roles to none. Answers 422 and returns false otherwise. */
+static bool
+association_link_ok(struct http_request *rq, const char *role, const char *centre,
+                    const char *association)
+{
+	enum db_qs qs;
+	PGresult *res;
+
+	if (association == NULL)
+		return true;
+	if (strcmp(role, "association") != 0 || centre == NULL) {
+		reply_field(rq, ERR_VALIDATION_FAILED, "association_id", ERR_FIELD_UNKNOWN,
+		            "only association accounts are linked to an association");
+		return false;
+	}
+	res = db_exec(rq->db, &stmt_association_of_centre,
+	              (const char *const[]){association, centre}, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return false;
+	}
+	PQclear(res);
+	if (qs != DB_ONE_RESULT) {
+		reply_field(rq, ERR_VALIDATION_FAILED, "association_id", ERR_FIELD_NOT_IN_ENUM,
+		            "must be an association of the account's centre");
+		return false;
+	}
+	return true;
+}
 
 /* POST /v1/accounts */
 void
@@ -123,7 +168,7 @@ accounts_create(struct http_request *rq)
 	const char *centre = json_string_value(json_object_get(rq->body, "centre_id"));
 	const char *password = json_string_value(json_object_get(rq->body, "password"));
 	char email[256], hash[crypto_pwhash_STRBYTES];
-	const char *params[5], *why;
+	const char *params[6], *why;
 	enum db_qs qs;
 	PGresult *res;
 
@@ -154,6 +199,9 @@ accounts_create(struct http_request *rq)
 		reply_field(rq, ERR_VALIDATION_FAILED, "password", ERR_FIELD_FORMAT, why);
 		return;
 	}
+	if (!association_link_ok(rq, role, centre,
+	                         json_string_value(json_object_get(rq->body, "association_id"))))
+		return;
 	if (crypto_password_hash(password, hash) != 0) {
 		http_reply_problem(rq, ERR_INTERNAL, NULL);
 		return;
@@ -163,6 +211,7 @@ accounts_create(struct http_request *rq)
 	params[2] = role;
 	params[3] = centre;
 	params[4] = hash;
+	params[5] = json_string_value(json_object_get(rq->body, "association_id"));
 	res = db_exec(rq->db, &stmt_insert, params, &qs);
 	if (res == NULL) {
 		/* 23503: the centre does not exist */
@@ -277,8 +326,9 @@ static struct db_stmt stmt_update = DB_STMT(
     "UPDATE account SET display_name = coalesce($2, display_name), role = coalesce($3, role),"
     " disabled_at = CASE WHEN $4::boolean IS NULL THEN disabled_at"
     "   WHEN $4 THEN coalesce(disabled_at, now()) ELSE NULL END,"
+    " association_id = CASE WHEN $6::boolean THEN $5::uuid ELSE association_id END,"
     " updated_at = now(), version = version + 1 WHERE id = $1 RETURNING " ACCOUNT_COLUMNS,
-    4);
+    6);
 
 static struct db_stmt stmt_revoke_sessions =
     DB_STMT("accounts_revoke_sessions",
@@ -323,7 +373,8 @@ accounts_update(struct http_request *rq)
 {
 	const char *role = json_string_value(json_object_get(rq->body, "role"));
 	json_t *jdis = json_object_get(rq->body, "disabled");
-	const char *params[4];
+	const char *params[6];
+	json_t *jassoc = json_object_get(rq->body, "association_id");
 	PGresult *cur, *res;
 	enum db_qs qs;
 
@@ -352,6 +403,11 @@ accounts_update(struct http_request *rq)
 	params[1] = json_string_value(json_object_get(rq->body, "display_name"));
 	params[2] = role;
 	params[3] = jdis ? (json_is_true(jdis) ? "true" : "false") : NULL;
+	params[4] = json_string_value(jassoc);
+	params[5] = jassoc ? "true" : "false";
+	if (!association_link_ok(rq, role ? role : PQgetvalue(cur, 0, 3),
+	                         PQgetisnull(cur, 0, 4) ? NULL : PQgetvalue(cur, 0, 4), params[4]))
+		goto out;
 	res = db_exec(rq->db, &stmt_update, params, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);

@@ -301,7 +301,7 @@ test('an admin creates accounts in any centre, and national ones without a centr
   assert.deepEqual({ ...b, id: undefined, created_at: undefined, updated_at: undefined }, {
     id: undefined, created_at: undefined, updated_at: undefined,
     email: mixed.toLowerCase(), display_name: 'Ny kollega', role: 'guide', centre_id: w.B.id,
-    disabled: false, disabled_at: null, last_login_at: null,
+    disabled: false, disabled_at: null, last_login_at: null, association_id: null,
   });
   assert.equal((await loginRes(mixed, NEW_PASSWORD)).status, 201, 'the new account logs in');
 
@@ -540,4 +540,22 @@ test('POST /v1/centres is for admins only', async () => {
   const made = await res.json();
   assert.equal(made.slug, b.slug);
   assert.equal(res.headers.get('location'), `/v1/centres/${made.id}`);
+});
+
+test('an association account is linked to an association of its own centre', async () => {
+  const { createAssociationRow } = await import('./course_fixtures.mjs');
+  const own = createAssociationRow(w.A.id);
+  const other = createAssociationRow(w.B.id);
+  const create = (body) => k.fetch('/v1/accounts', {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${w.tokens.A.coordinator}` },
+    body: JSON.stringify({ email: `${uniq('assoc')}@test.invalid`, display_name: 'Kontakt', password: 'Lang og god adgang 77', ...body }),
+  });
+  const ok = await create({ role: 'association', association_id: own });
+  assert.equal(ok.status, 201);
+  assert.equal((await ok.json()).association_id, own);
+  const foreign = await create({ role: 'association', association_id: other });
+  assert.equal(foreign.status, 422);
+  assert.equal((await foreign.json()).errors[0].field, 'association_id');
+  const wrongRole = await create({ role: 'guide', association_id: own });
+  assert.equal(wrongRole.status, 422);
 });
