@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import net from 'node:net';
+import { checkAnswer } from './openapi-check.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -28,6 +29,7 @@ export class Kompasd {
     this.proc = proc;
     this.lines = [];
     this.waiters = [];
+    this.schemaViolations = [];
     this.exited = once(proc, 'exit');
     let partial = '';
     proc.stderr.setEncoding('utf8');
@@ -70,12 +72,28 @@ export class Kompasd {
 
   url(p) { return `${this.base}${p}`; }
 
-  fetch(p, init) { return fetch(this.url(p), init); }
+  // fetch, and check the answer against docs/openapi.yaml (see stop()).
+  async fetch(p, init = {}) {
+    const res = await fetch(this.url(p), init);
+    const ct = res.headers.get('content-type') || '';
+    if (ct.includes('json')) {
+      const text = await res.clone().text();
+      const urlPath = new URL(this.url(p)).pathname;
+      const problem = checkAnswer(ROOT, (init.method || 'GET').toUpperCase(), urlPath, res.status, ct, text);
+      if (problem) this.schemaViolations.push(problem);
+    }
+    return res;
+  }
 
-  // SIGTERM and wait; resolves with { code, signal }.
+  // SIGTERM and wait; resolves with { code, signal }. Rejects when an
+  // answer seen through fetch() did not match docs/openapi.yaml.
   async stop(signal = 'SIGTERM') {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
     const [code, sig] = await this.exited;
+    if (this.schemaViolations.length > 0) {
+      const list = [...new Set(this.schemaViolations)];
+      throw new Error(`${list.length} answer(s) not described by docs/openapi.yaml:\n${list.slice(0, 20).join('\n')}`);
+    }
     return { code, signal: sig };
   }
 }
