@@ -95,16 +95,6 @@ reply_account(struct http_request *rq, unsigned status, PGresult *res)
 	}
 }
 
-static void
-reply_field(struct http_request *rq, enum err_code code, const char *field, enum err_code fcode,
-            const char *message)
-{
-	json_t *p = problem_new(code, NULL, rq->request_id);
-
-	problem_add_field_error(p, field, fcode, message);
-	http_reply_problem_json(rq, p);
-}
-
 static bool
 is_national(const char *role)
 {
@@ -141,8 +131,9 @@ association_link_ok(struct http_request *rq, const char *role, const char *centr
 	if (association == NULL)
 		return true;
 	if (strcmp(role, "association") != 0 || centre == NULL) {
-		reply_field(rq, ERR_VALIDATION_FAILED, "association_id", ERR_FIELD_UNKNOWN,
-		            "only association accounts are linked to an association");
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "association_id",
+		                       ERR_FIELD_UNKNOWN,
+		                       "only association accounts are linked to an association");
 		return false;
 	}
 	res = db_exec(rq->db, &stmt_association_of_centre,
@@ -153,8 +144,9 @@ association_link_ok(struct http_request *rq, const char *role, const char *centr
 	}
 	PQclear(res);
 	if (qs != DB_ONE_RESULT) {
-		reply_field(rq, ERR_VALIDATION_FAILED, "association_id", ERR_FIELD_NOT_IN_ENUM,
-		            "must be an association of the account's centre");
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "association_id",
+		                       ERR_FIELD_NOT_IN_ENUM,
+		                       "must be an association of the account's centre");
 		return false;
 	}
 	return true;
@@ -175,28 +167,31 @@ accounts_create(struct http_request *rq)
 	crypto_normalise_email(json_string_value(json_object_get(rq->body, "email")), email,
 	                       sizeof(email));
 	if (!may_assign(rq, role)) {
-		reply_field(rq, ERR_FORBIDDEN, "role", ERR_FIELD_NOT_IN_ENUM,
-		            "coordinators may create coordinator, guide and association accounts");
+		http_reply_field_error(
+		    rq, ERR_FORBIDDEN, "role", ERR_FIELD_NOT_IN_ENUM,
+		    "coordinators may create coordinator, guide and association accounts");
 		return;
 	}
 	if (rq->caller.role == ROLE_COORDINATOR) {
 		if (centre != NULL && strcmp(centre, rq->caller.centre_id) != 0) {
-			reply_field(rq, ERR_FORBIDDEN, "centre_id", ERR_FIELD_NOT_IN_ENUM,
-			            "coordinators create accounts in their own centre");
+			http_reply_field_error(rq, ERR_FORBIDDEN, "centre_id",
+			                       ERR_FIELD_NOT_IN_ENUM,
+			                       "coordinators create accounts in their own centre");
 			return;
 		}
 		centre = rq->caller.centre_id;
 	}
 	if (is_national(role) != (centre == NULL)) {
-		reply_field(rq, ERR_VALIDATION_FAILED, "centre_id",
-		            centre ? ERR_FIELD_NOT_IN_ENUM : ERR_FIELD_REQUIRED,
-		            centre ? "admin and analyst accounts belong to no centre"
-		                   : "is required for centre roles");
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "centre_id",
+		                       centre ? ERR_FIELD_NOT_IN_ENUM : ERR_FIELD_REQUIRED,
+		                       centre ? "admin and analyst accounts belong to no centre"
+		                              : "is required for centre roles");
 		return;
 	}
 	why = password_problem(password, email);
 	if (why != NULL) {
-		reply_field(rq, ERR_VALIDATION_FAILED, "password", ERR_FIELD_FORMAT, why);
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "password", ERR_FIELD_FORMAT,
+		                       why);
 		return;
 	}
 	if (!association_link_ok(rq, role, centre,
@@ -218,8 +213,8 @@ accounts_create(struct http_request *rq)
 		if (rq->db != NULL && !db_conn_lost(rq->db) && qs == DB_HARD_ERROR &&
 		    db_last_sqlstate(rq->db) != NULL &&
 		    strcmp(db_last_sqlstate(rq->db), "23503") == 0) {
-			reply_field(rq, ERR_VALIDATION_FAILED, "centre_id", ERR_FIELD_NOT_IN_ENUM,
-			            "no such centre");
+			http_reply_field_error(rq, ERR_VALIDATION_FAILED, "centre_id",
+			                       ERR_FIELD_NOT_IN_ENUM, "no such centre");
 			rq->db_error = DB_ROLLBACK;
 			return;
 		}
@@ -228,8 +223,8 @@ accounts_create(struct http_request *rq)
 	}
 	if (qs == DB_NO_RESULTS) {
 		PQclear(res);
-		reply_field(rq, ERR_CONFLICT, "email", ERR_FIELD_TAKEN,
-		            "another account has this e-mail");
+		http_reply_field_error(rq, ERR_CONFLICT, "email", ERR_FIELD_TAKEN,
+		                       "another account has this e-mail");
 		return;
 	}
 	reply_account(rq, 201, res);
@@ -285,25 +280,7 @@ static struct db_stmt stmt_get =
 static PGresult *
 fetch_account(struct http_request *rq, struct db_stmt *stmt)
 {
-	const char *id = http_param(rq, "id");
-	enum db_qs qs;
-	PGresult *res;
-
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		http_reply_problem(rq, ERR_NOT_FOUND, "No account has this id.");
-		return NULL;
-	}
-	res = db_exec(rq->db, stmt, (const char *const[]){id}, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return NULL;
-	}
-	if (qs == DB_NO_RESULTS) {
-		PQclear(res);
-		http_reply_problem(rq, ERR_NOT_FOUND, "No account has this id.");
-		return NULL;
-	}
-	return res;
+	return http_fetch_by_id(rq, stmt, http_param(rq, "id"), "account");
 }
 
 /* GET /v1/accounts/{id} */
@@ -384,19 +361,21 @@ accounts_update(struct http_request *rq)
 	if (!version_matches(rq, cur, 10))
 		goto out;
 	if (role != NULL && (!may_assign(rq, role) || !may_assign(rq, PQgetvalue(cur, 0, 3)))) {
-		reply_field(rq, ERR_FORBIDDEN, "role", ERR_FIELD_NOT_IN_ENUM,
-		            "coordinators manage coordinator, guide and association roles");
+		http_reply_field_error(
+		    rq, ERR_FORBIDDEN, "role", ERR_FIELD_NOT_IN_ENUM,
+		    "coordinators manage coordinator, guide and association roles");
 		goto out;
 	}
 	if (role != NULL && is_national(role) != PQgetisnull(cur, 0, 4)) {
-		reply_field(rq, ERR_VALIDATION_FAILED, "role", ERR_FIELD_NOT_IN_ENUM,
-		            "a centre account keeps a centre role and a national one a national "
-		            "role");
+		http_reply_field_error(
+		    rq, ERR_VALIDATION_FAILED, "role", ERR_FIELD_NOT_IN_ENUM,
+		    "a centre account keeps a centre role and a national one a national "
+		    "role");
 		goto out;
 	}
 	if (json_is_true(jdis) && strcmp(PQgetvalue(cur, 0, 0), rq->caller.account_id) == 0) {
-		reply_field(rq, ERR_CONFLICT, "disabled", ERR_FIELD_NOT_IN_ENUM,
-		            "you cannot disable your own account");
+		http_reply_field_error(rq, ERR_CONFLICT, "disabled", ERR_FIELD_NOT_IN_ENUM,
+		                       "you cannot disable your own account");
 		goto out;
 	}
 	params[0] = PQgetvalue(cur, 0, 0);
@@ -440,7 +419,7 @@ hash_new_password(struct http_request *rq, const char *email, const char *passwo
 	const char *why = password_problem(password, email);
 
 	if (why != NULL) {
-		reply_field(rq, ERR_VALIDATION_FAILED, field, ERR_FIELD_FORMAT, why);
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, field, ERR_FIELD_FORMAT, why);
 		return false;
 	}
 	if (crypto_password_hash(password, hash) != 0) {
@@ -530,8 +509,8 @@ me_change_password(struct http_request *rq)
 	if (qs == DB_NO_RESULTS || PQgetisnull(res, 0, 0) ||
 	    !crypto_password_verify(PQgetvalue(res, 0, 0), current)) {
 		PQclear(res);
-		reply_field(rq, ERR_VALIDATION_FAILED, "current_password", ERR_FIELD_FORMAT,
-		            "is not your current password");
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "current_password",
+		                       ERR_FIELD_FORMAT, "is not your current password");
 		return;
 	}
 	if (store_own_password(rq, PQgetvalue(res, 0, 1), fresh) &&

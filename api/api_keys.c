@@ -42,15 +42,6 @@ key_json(const PGresult *res, int row)
 	                 db_json_text(res, row, 7));
 }
 
-static void
-reply_field(struct http_request *rq, enum err_code code, const char *field, const char *message)
-{
-	json_t *p = problem_new(code, NULL, rq->request_id);
-
-	problem_add_field_error(p, field, ERR_FIELD_NOT_IN_ENUM, message);
-	http_reply_problem_json(rq, p);
-}
-
 static struct db_stmt stmt_insert =
     DB_STMT("api_keys_insert",
             "INSERT INTO api_key (name, role, centre_id, key_hash, created_by)"
@@ -72,21 +63,23 @@ api_keys_create(struct http_request *rq)
 
 	if (rq->caller.role == ROLE_COORDINATOR) {
 		if (strcmp(role, "portal") != 0) {
-			reply_field(rq, ERR_FORBIDDEN, "role",
-			            "coordinators create portal keys for their centre");
+			http_reply_field_error(rq, ERR_FORBIDDEN, "role", ERR_FIELD_NOT_IN_ENUM,
+			                       "coordinators create portal keys for their centre");
 			return;
 		}
 		if (centre != NULL && strcmp(centre, rq->caller.centre_id) != 0) {
-			reply_field(rq, ERR_FORBIDDEN, "centre_id",
-			            "coordinators create keys for their own centre");
+			http_reply_field_error(rq, ERR_FORBIDDEN, "centre_id",
+			                       ERR_FIELD_NOT_IN_ENUM,
+			                       "coordinators create keys for their own centre");
 			return;
 		}
 		centre = rq->caller.centre_id;
 	}
 	if ((strcmp(role, "portal") == 0) != (centre != NULL)) {
-		reply_field(rq, ERR_VALIDATION_FAILED, "centre_id",
-		            centre ? "analyst keys are national: give no centre"
-		                   : "a portal key needs its centre");
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "centre_id",
+		                       ERR_FIELD_NOT_IN_ENUM,
+		                       centre ? "analyst keys are national: give no centre"
+		                              : "a portal key needs its centre");
 		return;
 	}
 	crypto_token_new(TOKEN_PREFIX_KEY, key, sizeof(key));
@@ -103,7 +96,8 @@ api_keys_create(struct http_request *rq)
 	}
 	if (qs == DB_NO_RESULTS) {
 		PQclear(res);
-		reply_field(rq, ERR_VALIDATION_FAILED, "centre_id", "no such centre");
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "centre_id",
+		                       ERR_FIELD_NOT_IN_ENUM, "no such centre");
 		goto out;
 	}
 	body = key_json(res, 0);

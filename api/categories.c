@@ -155,25 +155,7 @@ static struct db_stmt stmt_get =
 static PGresult *
 fetch_category(struct http_request *rq)
 {
-	const char *id = http_param(rq, "id");
-	enum db_qs qs;
-	PGresult *res;
-
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		http_reply_problem(rq, ERR_NOT_FOUND, "No category has this id.");
-		return NULL;
-	}
-	res = db_exec(rq->db, &stmt_get, (const char *const[]){id}, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return NULL;
-	}
-	if (qs == DB_NO_RESULTS) {
-		PQclear(res);
-		http_reply_problem(rq, ERR_NOT_FOUND, "No category has this id.");
-		return NULL;
-	}
-	return res;
+	return http_fetch_by_id(rq, &stmt_get, http_param(rq, "id"), "category");
 }
 
 /* GET /v1/categories/{id} */

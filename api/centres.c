@@ -113,24 +113,10 @@ static struct db_stmt stmt_get =
 void
 centres_get(struct http_request *rq)
 {
-	const char *id = http_param(rq, "id");
-	enum db_qs qs;
-	PGresult *res;
+	PGresult *res = http_fetch_by_id(rq, &stmt_get, http_param(rq, "id"), "centre");
 
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		http_reply_problem(rq, ERR_NOT_FOUND, "No centre has this id.");
+	if (res == NULL)
 		return;
-	}
-	res = db_exec(rq->db, &stmt_get, (const char *const[]){id}, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return;
-	}
-	if (qs == DB_NO_RESULTS) {
-		PQclear(res);
-		http_reply_problem(rq, ERR_NOT_FOUND, "No centre has this id.");
-		return;
-	}
 	http_reply_json(rq, 200, centre_json(res, 0));
 	http_set_etag(rq, PQgetvalue(res, 0, 11));
 	PQclear(res);

@@ -184,25 +184,7 @@ static struct db_stmt stmt_get_locked = DB_STMT(
 static PGresult *
 referral_fetch(struct http_request *rq, const char *id, bool for_update)
 {
-	enum db_qs qs;
-	PGresult *res;
-
-	if (id == NULL || !spec_format_ok(SPEC_FMT_UUID, id)) {
-		http_reply_problem(rq, ERR_NOT_FOUND, "No referral has this id.");
-		return NULL;
-	}
-	res = db_exec(rq->db, for_update ? &stmt_get_locked : &stmt_get, (const char *const[]){id},
-	              &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return NULL;
-	}
-	if (qs == DB_NO_RESULTS) {
-		PQclear(res);
-		http_reply_problem(rq, ERR_NOT_FOUND, "No referral has this id.");
-		return NULL;
-	}
-	return res;
+	return http_fetch_by_id(rq, for_update ? &stmt_get_locked : &stmt_get, id, "referral");
 }
 
 /* Answer `status` with the referral as the caller sees it now: for the

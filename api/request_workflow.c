@@ -30,16 +30,6 @@ const struct spec_field requests_consents_spec[] = {{.name = "consents",
                                                      .items = &request_consent_item},
                                                     SPEC_END};
 
-static void
-reply_field(struct http_request *rq, enum err_code code, const char *field, enum err_code fcode,
-            const char *msg)
-{
-	json_t *p = problem_new(code, NULL, rq->request_id);
-
-	problem_add_field_error(p, field, fcode, msg);
-	http_reply_problem_json(rq, p);
-}
-
 /* 412 when If-Match names another version than the row's. */
 static bool
 version_matches(struct http_request *rq, const PGresult *row)
@@ -75,8 +65,9 @@ volunteer_assignable(struct http_request *rq, const char *volunteer)
 	ok = qs == DB_ONE_RESULT && PQgetvalue(res, 0, 0)[0] == 't';
 	PQclear(res);
 	if (!ok)
-		reply_field(rq, ERR_VALIDATION_FAILED, "volunteer_id", ERR_FIELD_NOT_IN_ENUM,
-		            "must be an active volunteer of the centre");
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "volunteer_id",
+		                       ERR_FIELD_NOT_IN_ENUM,
+		                       "must be an active volunteer of the centre");
 	return ok;
 }
 
@@ -99,17 +90,18 @@ step_valid(struct http_request *rq, const char *from, const char *to, const char
 		return false;
 	}
 	if (request_state_needs_reason(to) != (reason != NULL)) {
-		reply_field(rq, ERR_VALIDATION_FAILED, "reason",
-		            reason ? ERR_FIELD_UNKNOWN : ERR_FIELD_REQUIRED,
-		            reason ? "only closing, declining and withdrawing take a reason"
-		                   : "closing, declining and withdrawing need a reason");
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "reason",
+		                       reason ? ERR_FIELD_UNKNOWN : ERR_FIELD_REQUIRED,
+		                       reason
+		                           ? "only closing, declining and withdrawing take a reason"
+		                           : "closing, declining and withdrawing need a reason");
 		return false;
 	}
 	if ((strcmp(to, "guide_assigned") == 0) != (volunteer != NULL)) {
-		reply_field(rq, ERR_VALIDATION_FAILED, "volunteer_id",
-		            volunteer ? ERR_FIELD_UNKNOWN : ERR_FIELD_REQUIRED,
-		            volunteer ? "only assigning a guide takes a volunteer"
-		                      : "assigning a guide needs the volunteer");
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "volunteer_id",
+		                       volunteer ? ERR_FIELD_UNKNOWN : ERR_FIELD_REQUIRED,
+		                       volunteer ? "only assigning a guide takes a volunteer"
+		                                 : "assigning a guide needs the volunteer");
 		return false;
 	}
 	/* Guides record their own contact and conversation; the rest is the

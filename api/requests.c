@@ -101,29 +101,38 @@ static const struct spec_field consent_fields[] = {
 const struct spec_field request_consent_item = {.type = SPEC_OBJECT, .fields = consent_fields};
 #define consent_item request_consent_item
 
+/* The request's details, the same in POST and PATCH. */
+#define REQUEST_DETAIL_FIELDS                                                                      \
+	{.name = "postal_code",                                                                    \
+	 .type = SPEC_STRING,                                                                      \
+	 .flags = SPEC_NULLABLE,                                                                   \
+	 .format = SPEC_FMT_POSTAL_CODE_DK},                                                       \
+	    {.name = "age_band",                                                                   \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .enum_values = age_bands},                                                            \
+	    {.name = "preferred_language",                                                         \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .enum_values = languages},                                                            \
+	    {.name = "contact_preference",                                                         \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .enum_values = contact_prefs},                                                        \
+	    {.name = "heard_from",                                                                 \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .enum_values = heard_from},                                                           \
+	{                                                                                          \
+		.name = "categories", .type = SPEC_ARRAY, .flags = SPEC_UNIQUE, .max = 30,         \
+		.items = &uuid_item                                                                \
+	}
+
 const struct spec_field requests_create_spec[] = {
     {.name = "source", .type = SPEC_STRING, .enum_values = sources},
     {.name = "portal_reference", .type = SPEC_STRING, .min = 1, .max = 100},
     {.name = "citizen", .type = SPEC_OBJECT, .flags = SPEC_REQUIRED, .fields = citizen_spec},
-    {.name = "postal_code",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .format = SPEC_FMT_POSTAL_CODE_DK},
-    {.name = "age_band", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .enum_values = age_bands},
-    {.name = "preferred_language",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .enum_values = languages},
-    {.name = "contact_preference",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .enum_values = contact_prefs},
-    {.name = "heard_from", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .enum_values = heard_from},
-    {.name = "categories",
-     .type = SPEC_ARRAY,
-     .flags = SPEC_UNIQUE,
-     .max = 30,
-     .items = &uuid_item},
+    REQUEST_DETAIL_FIELDS,
     {.name = "consents", .type = SPEC_ARRAY, .max = 8, .items = &consent_item},
     SPEC_END};
 
@@ -610,25 +619,7 @@ static struct db_stmt stmt_get_locked = DB_STMT(
 PGresult *
 request_fetch(struct http_request *rq, const char *id, bool for_update)
 {
-	enum db_qs qs;
-	PGresult *res;
-
-	if (id == NULL || !spec_format_ok(SPEC_FMT_UUID, id)) {
-		http_reply_problem(rq, ERR_NOT_FOUND, "No request has this id.");
-		return NULL;
-	}
-	res = db_exec(rq->db, for_update ? &stmt_get_locked : &stmt_get, (const char *const[]){id},
-	              &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return NULL;
-	}
-	if (qs == DB_NO_RESULTS) {
-		PQclear(res);
-		http_reply_problem(rq, ERR_NOT_FOUND, "No request has this id.");
-		return NULL;
-	}
-	return res;
+	return http_fetch_by_id(rq, for_update ? &stmt_get_locked : &stmt_get, id, "request");
 }
 
 /* GET /v1/requests/{id}: the whole request with the citizen's data, for
@@ -869,25 +860,7 @@ static const struct spec_field citizen_patch_spec[] = {
 
 const struct spec_field requests_update_spec[] = {
     {.name = "citizen", .type = SPEC_OBJECT, .fields = citizen_patch_spec},
-    {.name = "postal_code",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .format = SPEC_FMT_POSTAL_CODE_DK},
-    {.name = "age_band", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .enum_values = age_bands},
-    {.name = "preferred_language",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .enum_values = languages},
-    {.name = "contact_preference",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .enum_values = contact_prefs},
-    {.name = "heard_from", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .enum_values = heard_from},
-    {.name = "categories",
-     .type = SPEC_ARRAY,
-     .flags = SPEC_UNIQUE,
-     .max = 30,
-     .items = &uuid_item},
+    REQUEST_DETAIL_FIELDS,
     SPEC_END};
 
 /* Merge patch in SQL: for each column $k is the value and $k+1 whether the

@@ -206,6 +206,16 @@ http_reply_problem_json(struct http_request *rq, json_t *problem)
 }
 
 void
+http_reply_field_error(struct http_request *rq, enum err_code code, const char *field,
+                       enum err_code fcode, const char *message)
+{
+	json_t *p = problem_new(code, NULL, rq->request_id);
+
+	problem_add_field_error(p, field, fcode, message);
+	http_reply_problem_json(rq, p);
+}
+
+void
 http_reply_problem(struct http_request *rq, enum err_code code, const char *detail)
 {
 	http_reply_problem_json(rq, problem_new(code, detail, rq->request_id));
@@ -274,6 +284,31 @@ append_query_value(struct buf *b, const json_t *v)
 			append_query_value(b, json_array_get(v, i));
 		}
 	}
+}
+
+PGresult *
+http_fetch_by_id(struct http_request *rq, struct db_stmt *stmt, const char *id, const char *what)
+{
+	char detail[80];
+	enum db_qs qs;
+	PGresult *res = NULL;
+
+	snprintf(detail, sizeof(detail), "No %s has this id.", what);
+	if (id == NULL || !spec_format_ok(SPEC_FMT_UUID, id)) {
+		http_reply_problem(rq, ERR_NOT_FOUND, detail);
+		return NULL;
+	}
+	res = db_exec(rq->db, stmt, (const char *const[]){id}, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return NULL;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		http_reply_problem(rq, ERR_NOT_FOUND, detail);
+		return NULL;
+	}
+	return res;
 }
 
 json_t *

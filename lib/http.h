@@ -159,6 +159,11 @@ void http_reply_problem(struct http_request *rq, enum err_code code, const char 
  * errors). Takes ownership of problem. */
 void http_reply_problem_json(struct http_request *rq, json_t *problem);
 
+/* Answer a problem for code with one field error {field, fcode, message}
+ * (the common case of a rule a field spec cannot express). */
+void http_reply_field_error(struct http_request *rq, enum err_code code, const char *field,
+                            enum err_code fcode, const char *message);
+
 /* Answer a failed query: 503 with Retry-After when the connection was lost
  * or a retryable conflict persisted, else 500. */
 void http_reply_db_error(struct http_request *rq, enum db_qs qs);
@@ -170,6 +175,13 @@ int http_if_match(const struct http_request *rq, long long *version);
 
 /* Set ETag: "N" on the response already set. */
 void http_set_etag(struct http_request *rq, const char *version);
+
+/* Run stmt (one parameter: the id) and return its single row, or NULL after
+ * answering: 404 "No <what> has this id." when id is not a UUID or no row is
+ * visible (another centre's rows are invisible), or the database error.
+ * The caller frees the result with PQclear. */
+PGresult *http_fetch_by_id(struct http_request *rq, struct db_stmt *stmt, const char *id,
+                           const char *what);
 
 /* The link to the next page of a keyset-paged list: path with the
  * request's validated query parameters, cursor replaced by the given one
