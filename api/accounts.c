@@ -303,7 +303,8 @@ static struct db_stmt stmt_update = DB_STMT(
     "UPDATE account SET display_name = coalesce($2, display_name), role = coalesce($3, role),"
     " disabled_at = CASE WHEN $4::boolean IS NULL THEN disabled_at"
     "   WHEN $4 THEN coalesce(disabled_at, now()) ELSE NULL END,"
-    " association_id = CASE WHEN $6::boolean THEN $5::uuid ELSE association_id END,"
+    " association_id = CASE WHEN $6::boolean THEN $5::uuid"
+    "   WHEN coalesce($3, role) <> 'association' THEN NULL ELSE association_id END,"
     " updated_at = now(), version = version + 1 WHERE id = $1 RETURNING " ACCOUNT_COLUMNS,
     6);
 

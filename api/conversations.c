@@ -86,6 +86,30 @@ own_volunteer(struct http_request *rq, char out[37])
 	return true;
 }
 
+static struct db_stmt stmt_volunteer_of_centre =
+    DB_STMT("conversations_volunteer_of_centre",
+            "SELECT 1 FROM volunteer WHERE id = $1 AND centre_id = kompas_centre()", 1);
+
+/* A volunteer named by a coordinator must be one of the centre's; 422. */
+static bool
+volunteer_of_centre(struct http_request *rq, const char *volunteer)
+{
+	enum db_qs qs;
+	PGresult *res =
+	    db_exec(rq->db, &stmt_volunteer_of_centre, (const char *const[]){volunteer}, &qs);
+
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return false;
+	}
+	PQclear(res);
+	if (qs == DB_ONE_RESULT)
+		return true;
+	http_reply_field_error(rq, ERR_VALIDATION_FAILED, "volunteer_id", ERR_FIELD_NOT_IN_ENUM,
+	                       "must be a volunteer of the centre");
+	return false;
+}
+
 static struct db_stmt stmt_insert = DB_STMT(
     "conversations_insert",
     "INSERT INTO conversation (id, request_id, centre_id, volunteer_id, held_on,"
@@ -110,10 +134,14 @@ conversations_create(struct http_request *rq)
 
 	if (row == NULL)
 		return;
+	if (request_is_anonymised(rq, row))
+		goto out;
 	if (rq->caller.role == ROLE_GUIDE) {
 		if (!own_volunteer(rq, mine))
 			goto out;
 		volunteer = mine[0] ? mine : NULL;
+	} else if (volunteer != NULL && !volunteer_of_centre(rq, volunteer)) {
+		goto out;
 	}
 	crypto_uuid_v4(id);
 	if (summary != NULL) {

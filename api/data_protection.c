@@ -122,8 +122,11 @@ static struct db_stmt stmt_courses = DB_STMT(
 static struct db_stmt stmt_referrals = DB_STMT(
     "dp_referrals",
     "SELECT coalesce(json_agg(json_build_object('id', r.id, 'association', a.name, 'state',"
-    " r.state, 'scheme_note', r.scheme_note, 'sent_at', r.sent_at, 'answered_at',"
-    " r.answered_at, 'completed_at', r.completed_at) ORDER BY r.sent_at), '[]')"
+    " r.state, 'scheme_note', r.scheme_note,"
+    " 'sent_at', to_char(r.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " 'answered_at', to_char(r.answered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " 'completed_at', to_char(r.completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))"
+    " ORDER BY r.sent_at), '[]')"
     " FROM referral r JOIN association a ON a.id = r.association_id WHERE r.request_id = $1",
     1);
 

@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "../lib/crypto.h"
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
@@ -34,15 +35,15 @@ static struct db_stmt stmt_claim =
 
 static struct db_stmt stmt_stored =
     DB_STMT("idempotency_stored",
-            "SELECT path, body_hash = $3::bytea, status, response, location, etag"
+            "SELECT path, body_hash = $3::bytea, status, response_sealed, location, etag"
             " FROM idempotency_key WHERE principal = $1 AND key = $2",
             3);
 
-static struct db_stmt stmt_store =
-    DB_STMT("idempotency_store",
-            "UPDATE idempotency_key SET status = $3, response = $4, location = $5, etag = $6"
-            " WHERE principal = $1 AND key = $2",
-            6);
+static struct db_stmt stmt_store = DB_STMT(
+    "idempotency_store",
+    "UPDATE idempotency_key SET status = $3, response_sealed = $4::bytea, location = $5, etag = $6"
+    " WHERE principal = $1 AND key = $2",
+    6);
 
 static bool
 key_ok(const char *k)
@@ -57,13 +58,32 @@ key_ok(const char *k)
 	return true;
 }
 
+/* Where a stored answer is bound: its principal and key. */
 static void
-replay(struct http_request *rq, PGresult *res)
+answer_place(char *out, size_t outlen, const struct idem *st)
 {
-	const char *body = PQgetvalue(res, 0, 3);
+	snprintf(out, outlen, "idempotency/%s/%s", st->principal, st->key);
+}
 
-	http_reply_data(rq, (unsigned)atoi(PQgetvalue(res, 0, 2)), "application/json", body,
-	                strlen(body), true);
+static void
+replay(struct http_request *rq, PGresult *res, const struct idem *st)
+{
+	size_t len = 0, plen = 0;
+	unsigned char *sealed = db_bytea_value(res, 0, 3, &len), *body = NULL;
+	char place[160];
+
+	answer_place(place, sizeof(place), st);
+	if (sealed != NULL)
+		body = crypto_open(app.keys, place, sealed, len, &plen);
+	free(sealed);
+	if (body == NULL) {
+		http_reply_problem(rq, ERR_INTERNAL, "The stored answer cannot be decrypted.");
+		return;
+	}
+	http_reply_data(rq, (unsigned)atoi(PQgetvalue(res, 0, 2)), "application/json", body, plen,
+	                true);
+	sodium_memzero(body, plen);
+	free(body);
 	if (!PQgetisnull(res, 0, 4))
 		http_set_header(rq, "Location", PQgetvalue(res, 0, 4));
 	if (!PQgetisnull(res, 0, 5))
@@ -131,7 +151,7 @@ idempotency_before(struct http_request *rq)
 		                   "This Idempotency-Key was used with another request; use a new "
 		                   "key for a new request.");
 	else
-		replay(rq, res);
+		replay(rq, res, st);
 	PQclear(res);
 	free(hash);
 	free(st);
@@ -146,7 +166,9 @@ enum db_qs
 idempotency_after(struct http_request *rq)
 {
 	struct idem *st = rq->app_state;
-	char status[8], *body;
+	char status[8], place[160], *body;
+	unsigned char *sealed;
+	size_t slen;
 	const char *params[6];
 	enum db_qs qs;
 	PGresult *res;
@@ -155,9 +177,11 @@ idempotency_after(struct http_request *rq)
 		return DB_ONE_RESULT;
 	rq->app_state = NULL;
 	snprintf(status, sizeof(status), "%u", rq->status);
-	body = rq->response_text ? strndup(rq->response_text, rq->response_text_len) : strdup("");
-	if (body == NULL)
-		abort();
+	answer_place(place, sizeof(place), st);
+	sealed = crypto_seal(app.keys, place, rq->response_text ? rq->response_text : "",
+	                     rq->response_text ? rq->response_text_len : 0, &slen);
+	body = db_bytea_param(sealed, slen);
+	free(sealed);
 	params[0] = st->principal;
 	params[1] = st->key;
 	params[2] = status;

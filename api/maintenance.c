@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../lib/buf.h"
 #include "../lib/crypto.h"
 #include "../lib/db.h"
 #include "../lib/log.h"
@@ -157,14 +158,25 @@ maintenance_stop(void)
 
 /* --- key rotation ---------------------------------------------------- */
 
-static const char *const sealed_columns[] = {"name", "phone", "email", "address", "notes"};
-#define NSEALED 5
+/* Every sealed column, per table; the table name and row id and the field
+ * name are bound into each value (crypto_seal's associated data). */
+struct sealed_table {
+	const char *table;
+	int n;
+	const char *fields[5]; /* column <field>_sealed */
+};
+
+static const struct sealed_table sealed_tables[] = {
+    {"request", 5, {"name", "phone", "email", "address", "notes"}},
+    {"conversation", 1, {"summary"}},
+    {"visit", 1, {"note"}},
+};
 
 /* Re-seal one field value; returns a new bytea parameter, or NULL (with
  * *failed set) when it does not open. */
 static char *
-reseal(const struct crypto_keys *keys, PGresult *res, int row, int col, const char *id,
-       const char *field, bool *failed)
+reseal(const struct crypto_keys *keys, PGresult *res, int row, int col, const char *table,
+       const char *id, const char *field, bool *failed)
 {
 	size_t len = 0, plen = 0, slen = 0;
 	unsigned char *sealed = db_bytea_value(res, row, col, &len), *plain, *fresh;
@@ -172,7 +184,7 @@ reseal(const struct crypto_keys *keys, PGresult *res, int row, int col, const ch
 
 	if (sealed == NULL)
 		return NULL;
-	snprintf(place, sizeof(place), "request/%s/%s", id, field);
+	snprintf(place, sizeof(place), "%s/%s/%s", table, id, field);
 	plain = crypto_open(keys, place, sealed, len, &plen);
 	free(sealed);
 	if (plain == NULL) {
@@ -197,78 +209,96 @@ exec_ok(PGconn *pg, const char *sql)
 	return ok;
 }
 
-/* Re-seal one batch of rows not sealed with the active key. Returns the
- * number of rows re-sealed, 0 when none are left, -1 on an error. */
+/* The SELECT of rows still sealed with another key, and the UPDATE that
+ * stores re-sealed values, for one table (names are constants above). */
+static void
+rotation_sql(const struct sealed_table *t, struct buf *sel, struct buf *upd)
+{
+	buf_appendf(sel, "SELECT id");
+	for (int f = 0; f < t->n; f++)
+		buf_appendf(sel, ", %s_sealed", t->fields[f]);
+	buf_appendf(sel, " FROM %s WHERE id > $2::uuid AND EXISTS (SELECT 1 FROM unnest(ARRAY[",
+	            t->table);
+	for (int f = 0; f < t->n; f++)
+		buf_appendf(sel, "%s%s_sealed", f ? ", " : "", t->fields[f]);
+	buf_appendf(sel, "]) s WHERE s IS NOT NULL AND get_byte(s, 0) * 256 + get_byte(s, 1)"
+	                 " <> $1::int) ORDER BY id LIMIT 200 FOR UPDATE");
+	buf_appendf(upd, "UPDATE %s SET ", t->table);
+	for (int f = 0; f < t->n; f++)
+		buf_appendf(upd, "%s%s_sealed = coalesce($%d::bytea, %s_sealed)", f ? ", " : "",
+		            t->fields[f], f + 2, t->fields[f]);
+	buf_appendf(upd, " WHERE id = $1");
+}
+
+/* Re-seal one batch of a table's rows not sealed with the active key.
+ * Returns the number re-sealed (-2: a batch of only unopenable rows), 0 when
+ * none are left, -1 on an error. */
 static long
-rotate_batch(PGconn *pg, const struct crypto_keys *keys, char *last_id, long *broken)
+rotate_batch(PGconn *pg, const struct crypto_keys *keys, const struct sealed_table *t,
+             char *last_id, long *broken)
 {
 	char active[16];
 	const char *qp[2] = {active, last_id};
-	PGresult *res;
-	long done = 0;
+	struct buf sel, upd;
+	PGresult *res = NULL;
+	long done = 0, rc = -1;
 	int n;
 
+	buf_init(&sel);
+	buf_init(&upd);
+	rotation_sql(t, &sel, &upd);
 	snprintf(active, sizeof(active), "%u", crypto_active_key_id(keys));
 	if (!exec_ok(pg, "BEGIN"))
-		return -1;
-	res = PQexecParams(
-	    pg,
-	    "SELECT id, name_sealed, phone_sealed, email_sealed, address_sealed, notes_sealed"
-	    " FROM request WHERE id > $2::uuid AND EXISTS (SELECT 1 FROM unnest(ARRAY[name_sealed,"
-	    " phone_sealed, email_sealed, address_sealed, notes_sealed]) s"
-	    " WHERE s IS NOT NULL AND get_byte(s, 0) * 256 + get_byte(s, 1) <> $1::int)"
-	    " ORDER BY id LIMIT 200 FOR UPDATE",
-	    2, NULL, qp, NULL, NULL, 0);
+		goto out;
+	res = PQexecParams(pg, sel.data, 2, NULL, qp, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		goto fail;
 	n = PQntuples(res);
 	for (int i = 0; i < n; i++) {
 		const char *id = PQgetvalue(res, i, 0);
-		char *params[NSEALED + 1] = {NULL};
+		char *params[6] = {NULL};
 		bool failed = false;
-		PGresult *u;
+		PGresult *u = NULL;
 
-		for (int f = 0; f < NSEALED; f++)
-			params[f + 1] = reseal(keys, res, i, f + 1, id, sealed_columns[f], &failed);
+		for (int f = 0; f < t->n; f++)
+			params[f + 1] =
+			    reseal(keys, res, i, f + 1, t->table, id, t->fields[f], &failed);
 		params[0] = (char *)id;
 		snprintf(last_id, 37, "%s", id);
 		if (failed) {
 			(*broken)++;
-			fprintf(stderr,
-			        "kompasd: request %s: a sealed field does not open with any "
-			        "key in the key file; left as it is\n",
-			        id);
+			fprintf(
+			    stderr,
+			    "kompasd: %s %s: a sealed field does not open with any key in the key "
+			    "file; left as it is\n",
+			    t->table, id);
 		} else {
-			u = PQexecParams(
-			    pg,
-			    "UPDATE request SET name_sealed = coalesce($2::bytea, name_sealed),"
-			    " phone_sealed = coalesce($3::bytea, phone_sealed),"
-			    " email_sealed = coalesce($4::bytea, email_sealed),"
-			    " address_sealed = coalesce($5::bytea, address_sealed),"
-			    " notes_sealed = coalesce($6::bytea, notes_sealed) WHERE id = $1",
-			    6, NULL, (const char *const *)params, NULL, NULL, 0);
-			if (PQresultStatus(u) != PGRES_COMMAND_OK)
-				failed = true;
+			u = PQexecParams(pg, upd.data, t->n + 1, NULL, (const char *const *)params,
+			                 NULL, NULL, 0);
+			failed = PQresultStatus(u) != PGRES_COMMAND_OK;
 			PQclear(u);
-			if (failed) {
-				for (int f = 1; f <= NSEALED; f++)
-					free(params[f]);
-				goto fail;
-			}
-			done++;
+			if (!failed)
+				done++;
 		}
-		for (int f = 1; f <= NSEALED; f++)
+		for (int f = 1; f <= t->n; f++)
 			free(params[f]);
+		if (failed && u != NULL)
+			goto fail;
 	}
 	PQclear(res);
+	res = NULL;
 	if (!exec_ok(pg, "COMMIT"))
-		return -1;
-	return n == 0 ? 0 : (done > 0 ? done : -2);
+		goto out;
+	rc = n == 0 ? 0 : (done > 0 ? done : -2);
+	goto out;
 fail:
 	fprintf(stderr, "kompasd: key rotation: %s", PQerrorMessage(pg));
-	PQclear(res);
 	PQclear(PQexec(pg, "ROLLBACK"));
-	return -1;
+out:
+	PQclear(res);
+	buf_cleanup(&sel);
+	buf_cleanup(&upd);
+	return rc;
 }
 
 /* Does this connection's role own the request table (and so see every
@@ -311,16 +341,26 @@ cmd_rotate_keys(const struct config *cfg)
 		        "security hides other roles' rows): set database.migrate_conninfo\n");
 		goto out;
 	}
-	/* Batches of rows that still need it, each in its own transaction;
-	 * rows that cannot be opened are skipped (last_id moves past them). */
-	while ((n = rotate_batch(db_pg(c), keys, last_id, &broken)) != 0) {
-		if (n == -1)
-			goto out;
-		if (n > 0)
-			total += n;
+	/* Per table, batches of rows that still need it, each in its own
+	 * transaction; rows that cannot be opened are skipped (last_id moves
+	 * past them). */
+	for (size_t t = 0; t < sizeof(sealed_tables) / sizeof(sealed_tables[0]); t++) {
+		long count = 0;
+
+		snprintf(last_id, sizeof(last_id), "00000000-0000-0000-0000-000000000000");
+		while ((n = rotate_batch(db_pg(c), keys, &sealed_tables[t], last_id, &broken)) !=
+		       0) {
+			if (n == -1)
+				goto out;
+			if (n > 0)
+				count += n;
+		}
+		printf("re-sealed %ld %s row(s) with data key %u\n", count, sealed_tables[t].table,
+		       crypto_active_key_id(keys));
+		total += count;
 	}
-	printf("re-sealed %ld request(s) with data key %u%s\n", total, crypto_active_key_id(keys),
-	       broken ? "; some could not be opened (see above)" : "");
+	if (broken)
+		printf("some values could not be opened (see above)\n");
 	rc = broken ? 2 : 0;
 out:
 	db_conn_free(c);

@@ -251,6 +251,25 @@ requests_history(struct http_request *rq)
 	http_reply_json(rq, 200, json_pack("{s:o}", "items", items));
 }
 
+static struct db_stmt stmt_bump =
+    DB_STMT("workflow_bump",
+            "UPDATE request SET updated_at = now(), version = version + 1 WHERE id = $1", 1);
+
+/* A change kept in a child table (consent) is a change of the request. */
+static bool
+bump_version(struct http_request *rq, const char *id)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, &stmt_bump, (const char *const[]){id}, &qs);
+
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return false;
+	}
+	PQclear(res);
+	return true;
+}
+
 /* POST /v1/requests/{id}/consents {consents: [...]}: consent given or
  * withdrawn per purpose; the latest per purpose counts. */
 void
@@ -264,8 +283,9 @@ requests_add_consents(struct http_request *rq)
 	if (row == NULL)
 		return;
 	id = PQgetvalue(row, 0, 0);
-	if (!version_matches(rq, row) ||
-	    !request_add_consents(rq, id, json_object_get(rq->body, "consents")))
+	if (request_is_anonymised(rq, row) || !version_matches(rq, row) ||
+	    !request_add_consents(rq, id, json_object_get(rq->body, "consents")) ||
+	    !bump_version(rq, id))
 		goto out;
 	fields = json_array();
 	for (size_t i = 0; i < json_array_size(json_object_get(rq->body, "consents")); i++)

@@ -509,14 +509,18 @@ out:
 
 static struct db_stmt stmt_set_categories =
     DB_STMT("requests_set_categories",
-            "WITH gone AS (DELETE FROM request_category WHERE request_id = $1)"
-            " INSERT INTO request_category (request_id, category_id, centre_id)"
-            " SELECT $1, c.id, kompas_centre() FROM category c WHERE c.id = ANY($2::uuid[])",
+            "WITH wanted AS (SELECT c.id FROM category c WHERE c.id = ANY($2::uuid[])),"
+            " gone AS (DELETE FROM request_category WHERE request_id = $1"
+            "   AND category_id NOT IN (SELECT id FROM wanted)),"
+            " added AS (INSERT INTO request_category (request_id, category_id, centre_id)"
+            "   SELECT $1, id, kompas_centre() FROM wanted ON CONFLICT DO NOTHING)"
+            " SELECT count(*) FROM wanted",
             2);
 
 bool
 request_set_categories(struct http_request *rq, const char *id, const json_t *ids)
 {
+	size_t visible;
 	char *arr;
 	enum db_qs qs;
 	PGresult *res;
@@ -531,9 +535,10 @@ request_set_categories(struct http_request *rq, const char *id, const json_t *id
 		http_reply_db_error(rq, qs);
 		return false;
 	}
+	/* every id given must be a category the caller can see */
+	visible = strtoul(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
-	if ((size_t)qs != json_array_size(ids) &&
-	    !(qs == DB_NO_RESULTS && json_array_size(ids) == 0)) {
+	if (visible != json_array_size(ids)) {
 		p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
 		problem_add_field_error(p, "categories", ERR_FIELD_NOT_IN_ENUM,
 		                        "every category must exist (shared or the centre's own)");
@@ -962,4 +967,14 @@ out:
 	json_decref(fields);
 	if (row != NULL)
 		PQclear(row);
+}
+
+bool
+request_is_anonymised(struct http_request *rq, const PGresult *row)
+{
+	if (PQgetvalue(row, 0, REQUEST_COL_ANONYMISED)[0] != 't')
+		return false;
+	http_reply_problem(rq, ERR_CONFLICT,
+	                   "The request is anonymised; nothing can be added to it.");
+	return true;
 }

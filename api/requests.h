@@ -13,8 +13,13 @@
 #include "../lib/spec.h"
 
 /* Column positions in a request row (REQUEST_COLUMNS in requests.c). */
-#define REQUEST_COL_STATE   4
-#define REQUEST_COL_VERSION 12
+#define REQUEST_COL_STATE      4
+#define REQUEST_COL_VERSION    12
+#define REQUEST_COL_ANONYMISED 13 /* 't' once anonymised */
+
+/* Answer 409 and return true when the request row is anonymised: nothing
+ * may be added to it any more. */
+bool request_is_anonymised(struct http_request *rq, const PGresult *row);
 
 /* The request with this id visible to the caller (FOR UPDATE when asked),
  * or NULL after answering 404 (not a UUID, absent or another centre's) or

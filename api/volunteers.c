@@ -280,7 +280,11 @@ const struct spec_field volunteers_record_check_spec[] = {
 	                    "r.outcome,"                                                           \
 	                    "   'valid_until', to_char(r.valid_until, 'YYYY-MM-DD'))"              \
 	                    "   ORDER BY r.checked_on, r.id), '[]')"                               \
-	                    "  FROM volunteer_record_check r WHERE r.volunteer_id = v.id)"
+	                    "  FROM volunteer_record_check r WHERE r.volunteer_id = v.id),"        \
+	                    " (SELECT count(*) FROM request q WHERE q.assigned_volunteer_id = "    \
+	                    "v.id"                                                                 \
+	                    "   AND q.anonymised_at IS NULL AND q.state IN ('guide_assigned',"     \
+	                    "   'contacted', 'conversation_held', 'course_started'))"
 
 enum {
 	C_ID,
@@ -303,6 +307,7 @@ enum {
 	C_AVAILABILITY,
 	C_TRAININGS,
 	C_CHECKS,
+	C_ACTIVE_CITIZENS,
 };
 
 static json_t *
@@ -314,8 +319,8 @@ json_column(const PGresult *res, int row, int col)
 	return v ? v : json_array();
 }
 
-/* One volunteer row (VOLUNTEER_COLUMNS) as JSON. active_citizens is 0
- * until courses are recorded (issue 12). */
+/* One volunteer row (VOLUNTEER_COLUMNS) as JSON. active_citizens counts
+ * the open requests assigned to the volunteer (their current load). */
 static json_t *
 volunteer_json(const PGresult *res, int row)
 {
@@ -326,7 +331,8 @@ volunteer_json(const PGresult *res, int row)
 	    db_json_text(res, row, C_EMAIL), "phone", db_json_text(res, row, C_PHONE), "status",
 	    PQgetvalue(res, row, C_STATUS), "languages", json_column(res, row, C_LANGUAGES),
 	    "postal_areas", json_column(res, row, C_POSTAL_AREAS), "capacity",
-	    atoi(PQgetvalue(res, row, C_CAPACITY)), "active_citizens", 0, "recruited_via",
+	    atoi(PQgetvalue(res, row, C_CAPACITY)), "active_citizens",
+	    atoi(PQgetvalue(res, row, C_ACTIVE_CITIZENS)), "recruited_via",
 	    db_json_text(res, row, C_VIA), "recruited_association_id",
 	    db_json_text(res, row, C_ASSOCIATION), "notes", db_json_text(res, row, C_NOTES));
 

@@ -381,7 +381,7 @@ http_reply_db_error(struct http_request *rq, enum db_qs qs)
 }
 
 #define CORS_ALLOW_HEADERS  "Authorization, Content-Type, If-Match, Idempotency-Key, X-Request-Id"
-#define CORS_EXPOSE_HEADERS "ETag, Location, Retry-After, X-Request-Id"
+#define CORS_EXPOSE_HEADERS "ETag, Idempotent-Replayed, Location, Retry-After, X-Request-Id"
 
 /* The request's Origin when it is allowed to read the response, else NULL. */
 static const char *

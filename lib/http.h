@@ -76,7 +76,7 @@ struct http_request {
 	enum db_qs db_error;       /* set by http_reply_db_error: the transaction must not commit */
 	const char *response_text; /* the JSON body of rq->response (owned by it), or NULL */
 	size_t response_text_len;
-	void *app_state; /* for the application's hooks; not freed by http.c */
+	void *app_state; /* for the application's hooks (malloc'd; freed with the request) */
 	uint64_t start_us;
 };
 

@@ -36,6 +36,9 @@ test('a retry with the same key and body replays the first answer and creates no
   const b = await again.json();
   assert.deepEqual(b, a);
   assert.equal(countRequests(w.A.id), n + 1);
+  // the kept answer holds the citizen's data: it is sealed like it
+  const kept = psql(`SELECT encode(response_sealed, 'escape') FROM idempotency_key WHERE key = '${key}'`);
+  assert.ok(kept.length > 40 && !kept.includes('Idempotent') && !kept.includes('31 32 33'));
   // the replay did not read personal data again: one create entry only
   assert.equal(psql(`SELECT count(*) FROM access_log WHERE subject_id = '${a.id}'`), '1');
 });

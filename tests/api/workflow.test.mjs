@@ -185,8 +185,21 @@ test('categories: interests and needs by id; unknown ids are 422', async () => {
   const cat = psql(`INSERT INTO category (kind, slug, name_da, name_en) VALUES ('interest', 'wf-${Date.now()}', 'Natur', 'Nature') RETURNING id`);
   const r = await newRequest({ categories: [cat] });
   assert.deepEqual(r.categories, [cat]);
+  // replacing the list keeps what stays and adds what is new
+  const cat2 = psql(`INSERT INTO category (kind, slug, name_da, name_en) VALUES ('need', 'wf2-${Date.now()}', 'Ensomhed', 'Loneliness') RETURNING id`);
+  const patched = await (await call('PATCH', `/v1/requests/${r.id}`, coord(), { categories: [cat, cat2] })).json();
+  assert.deepEqual(patched.categories.sort(), [cat, cat2].sort());
+  const fewer = await (await call('PATCH', `/v1/requests/${r.id}`, coord(), { categories: [cat2] })).json();
+  assert.deepEqual(fewer.categories, [cat2]);
   const body = await expectProblem(assert, await call('POST', '/v1/requests', coord(), { source: 'phone', citizen: { name: 'X', phone: '+45 11 22 33 44' }, categories: [randomUUID()] }), 422, 'validation_failed');
   assert.equal(body.errors[0].field, 'categories');
+});
+
+test('nothing is added to an anonymised request', async () => {
+  const r = await newRequest();
+  assert.equal((await call('POST', `/v1/requests/${r.id}/anonymise`, coord())).status, 200);
+  await expectProblem(assert, await call('POST', `/v1/requests/${r.id}/conversations`, coord(), { held_on: '2026-11-01', duration_minutes: 5, summary: 'x', next_step: 'none' }), 409, 'conflict');
+  await expectProblem(assert, await call('POST', `/v1/requests/${r.id}/consents`, coord(), { consents: [{ purpose: 'contact', given: true, text_version: 'v' }] }), 409, 'conflict');
 });
 
 test('conversations: the summary is sealed, reading them is logged, contacted moves on', async () => {
@@ -220,4 +233,14 @@ test('another centre cannot see or move a request', async () => {
   await expectProblem(assert, await call('GET', `/v1/requests/${r.id}/history`, w.tokens.B.coordinator), 404, 'not_found');
   await expectProblem(assert, await call('PATCH', `/v1/requests/${r.id}`, w.tokens.B.coordinator, { postal_code: '8000' }), 404, 'not_found');
   assert.equal(psql(`SELECT state FROM request WHERE id = '${r.id}'`), 'received');
+});
+
+test('a volunteer\'s active_citizens counts the open requests assigned to them', async () => {
+  const before = (await (await call('GET', `/v1/volunteers/${volunteerA2}`, coord())).json()).active_citizens;
+  const r = await newRequest();
+  await moveOk(r.id, 'accepted');
+  await moveOk(r.id, 'guide_assigned', { volunteer_id: volunteerA2 });
+  assert.equal((await (await call('GET', `/v1/volunteers/${volunteerA2}`, coord())).json()).active_citizens, before + 1);
+  await moveOk(r.id, 'closed', { reason: 'no_longer_needed' });
+  assert.equal((await (await call('GET', `/v1/volunteers/${volunteerA2}`, coord())).json()).active_citizens, before);
 });
