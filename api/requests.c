@@ -136,7 +136,15 @@ const struct spec_field requests_create_spec[] = {
     {.name = "consents", .type = SPEC_ARRAY, .max = 8, .items = &consent_item},
     SPEC_END};
 
+static const struct spec_field state_item = {.type = SPEC_STRING,
+                                             .enum_values = request_state_names};
+
 const struct spec_field requests_list_query[] = {
+    {.name = "state", .type = SPEC_ARRAY, .flags = SPEC_UNIQUE, .max = 11, .items = &state_item},
+    {.name = "source", .type = SPEC_STRING, .enum_values = sources},
+    {.name = "assigned_volunteer_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    {.name = "received_from", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
+    {.name = "received_to", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     {.name = "cursor", .type = SPEC_STRING, .max = 80, .format = SPEC_FMT_KEYSET},
     SPEC_END};
@@ -679,19 +687,28 @@ static struct db_stmt stmt_list =
             " AND ($2::bytea IS NULL OR email_bidx = $2::bytea)"
             " AND ($3::text IS NULL OR (created_at, id) > (split_part($3, '_', 1)::timestamptz,"
             "      split_part($3, '_', 2)::uuid))"
+            " AND ($5::text[] IS NULL OR state = ANY($5::text[]))"
+            " AND ($6::text IS NULL OR source = $6)"
+            " AND ($7::uuid IS NULL OR assigned_volunteer_id = $7)"
+            " AND ($8::date IS NULL OR created_at >= $8::date)"
+            " AND ($9::date IS NULL OR created_at < $9::date + 1)"
             " ORDER BY created_at, id LIMIT $4",
-            4);
+            9);
 
 /* The list entry without personal data (a listing is not a read). */
 static json_t *
 request_summary_json(const PGresult *res, int row)
 {
-	return json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:s, s:s}", "id", PQgetvalue(res, row, 0),
-	                 "source", PQgetvalue(res, row, 2), "portal_reference",
-	                 db_json_text(res, row, 3), "state", PQgetvalue(res, row, 4), "postal_code",
-	                 db_json_text(res, row, 5), "age_band", db_json_text(res, row, 6),
-	                 "created_at", PQgetvalue(res, row, 10), "updated_at",
-	                 PQgetvalue(res, row, 11));
+	json_t *j;
+
+	j = json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:s, s:s}", "id", PQgetvalue(res, row, 0),
+	              "source", PQgetvalue(res, row, 2), "portal_reference",
+	              db_json_text(res, row, 3), "state", PQgetvalue(res, row, 4), "postal_code",
+	              db_json_text(res, row, 5), "age_band", db_json_text(res, row, 6),
+	              "created_at", PQgetvalue(res, row, 10), "updated_at",
+	              PQgetvalue(res, row, 11));
+	json_object_set_new(j, "assigned_volunteer_id", db_json_text(res, row, COL_ASSIGNED));
+	return j;
 }
 
 /* The criterion of a search as it is logged: field names and the keyed
@@ -713,13 +730,25 @@ static PGresult *
 list_rows(struct http_request *rq, const char *pb, const char *eb, const char *cursor,
           long long limit)
 {
-	char fetch[24];
-	const char *params[4] = {pb, eb, cursor, fetch};
+	const json_t *q = rq->query;
+	char fetch[24], *states = NULL;
+	const char *params[9] = {pb, eb, cursor, fetch};
 	enum db_qs qs;
 	PGresult *res;
 
 	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
+	/* the filters apply to the plain list only (a search has a body) */
+	if (pb == NULL && eb == NULL && q != NULL) {
+		if (json_object_get(q, "state") != NULL)
+			states = db_uuid_array_param(json_object_get(q, "state")); /* enum names */
+		params[4] = states;
+		params[5] = json_string_value(json_object_get(q, "source"));
+		params[6] = json_string_value(json_object_get(q, "assigned_volunteer_id"));
+		params[7] = json_string_value(json_object_get(q, "received_from"));
+		params[8] = json_string_value(json_object_get(q, "received_to"));
+	}
 	res = db_exec(rq->db, &stmt_list, params, &qs);
+	free(states);
 	if (res == NULL)
 		http_reply_db_error(rq, qs);
 	return res;

@@ -244,3 +244,24 @@ test('a volunteer\'s active_citizens counts the open requests assigned to them',
   await moveOk(r.id, 'closed', { reason: 'no_longer_needed' });
   assert.equal((await (await call('GET', `/v1/volunteers/${volunteerA2}`, coord())).json()).active_citizens, before);
 });
+
+test('the request list filters by state, source, guide and date, without personal data', async () => {
+  const a = await newRequest();
+  const b = await newRequest({ source: 'walk_in' });
+  await moveOk(b.id, 'accepted');
+  await moveOk(b.id, 'guide_assigned', { volunteer_id: volunteerA2 });
+  const list = async (q) => (await (await call('GET', `/v1/requests?limit=200&${q}`, coord())).json()).items.map((x) => x.id);
+  const received = await list('state=received');
+  assert.ok(received.includes(a.id) && !received.includes(b.id));
+  const assigned = await list('state=guide_assigned,accepted&source=walk_in');
+  assert.ok(assigned.includes(b.id) && !assigned.includes(a.id));
+  const mine = await list(`assigned_volunteer_id=${volunteerA2}`);
+  assert.ok(mine.includes(b.id) && !mine.includes(a.id));
+  const today = new Date().toISOString().slice(0, 10);
+  assert.ok((await list(`received_from=${today}`)).includes(a.id));
+  assert.ok(!(await list('received_to=2020-01-01')).includes(a.id));
+  const item = (await (await call('GET', `/v1/requests?state=guide_assigned&limit=200`, coord())).json()).items.find((x) => x.id === b.id);
+  assert.equal(item.assigned_volunteer_id, volunteerA2);
+  assert.equal(item.citizen, undefined);
+  await expectProblem(assert, await call('GET', '/v1/requests?state=sleeping', coord()), 422, 'validation_failed');
+});
