@@ -68,6 +68,16 @@ int cmd_anonymise(const struct config *cfg);
 enum db_qs idempotency_before(struct http_request *rq);
 enum db_qs idempotency_after(struct http_request *rq);
 
+/* Webhooks (api/webhooks.c): the delivery thread in serve. */
+int webhooks_start(const struct config *cfg);
+void webhooks_stop(void);
+void webhooks_create(struct http_request *rq);
+void webhooks_list(struct http_request *rq);
+void webhooks_delete(struct http_request *rq);
+void webhooks_events(struct http_request *rq);
+void webhooks_replay(struct http_request *rq);
+extern const struct spec_field webhooks_create_spec[];
+
 /* Handlers, one file per resource. */
 void system_healthz(struct http_request *rq);
 void system_readyz(struct http_request *rq);
@@ -165,6 +175,18 @@ extern const struct spec_field event_series_create_spec[];
 extern const struct spec_field event_signups_list_query[];
 extern const struct spec_field event_signups_create_spec[];
 
+/* Public feeds of a centre (api/feeds.c): iCalendar and HSDS 3.0. */
+void events_ics(struct http_request *rq);
+void hsds_organizations(struct http_request *rq);
+void hsds_services(struct http_request *rq);
+extern const struct spec_field events_ics_query[];
+extern const struct spec_field hsds_list_query[];
+
+/* Matching suggestions for a request (api/matching.c). */
+void matching_guide_suggestions(struct http_request *rq);
+void matching_activity_suggestions(struct http_request *rq);
+extern const struct spec_field matching_guides_query[];
+
 /* Specs referenced by the route table. */
 extern const struct spec_field centres_create_spec[];
 extern const struct spec_field centres_list_query[];
@@ -210,5 +232,11 @@ extern const struct spec_field referrals_create_spec[];
 extern const struct spec_field referrals_transition_spec[];
 extern const struct spec_field referrals_list_query[];
 extern const struct spec_field measurements_create_spec[];
+
+/* Statistics (api/stats.c). */
+void stats_funnel(struct http_request *rq);
+void stats_outcomes(struct http_request *rq);
+void stats_courses(struct http_request *rq);
+extern const struct spec_field stats_query[];
 
 #endif

@@ -1116,9 +1116,9 @@ event_series_create(struct http_request *rq)
 		                                     PQgetvalue(res, i, 2)));
 	PQclear(res);
 	json_object_set_new(body, "category_ids",
-	                    json_deep_copy(json_object_get(b, "category_ids")
-	                                       ? json_object_get(b, "category_ids")
-	                                       : json_array()));
+	                    json_object_get(b, "category_ids")
+	                        ? json_deep_copy(json_object_get(b, "category_ids"))
+	                        : json_array());
 	json_object_set_new(body, "occurrences", occ);
 	if (set_categories(rq, sid, categories) < 0) {
 		json_decref(body);

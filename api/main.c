@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <sodium.h>
 
 #include "../lib/buf.h"
@@ -293,6 +294,8 @@ cmd_serve(const struct config *cfg, int migrate)
 	}
 	if (maintenance_start(cfg) != 0)
 		log_msg(LOG_WARN, "could not start the maintenance scheduler");
+	if (webhooks_start(cfg) != 0)
+		log_msg(LOG_WARN, "could not start the webhook delivery thread");
 	log_msg(LOG_INFO, "kompasd %s listening on http://%s%s%s:%u with %u worker threads",
 	        KOMPAS_VERSION, strchr(cfg->listen, ':') ? "[" : "", cfg->listen,
 	        strchr(cfg->listen, ':') ? "]" : "", http_server_port(srv), hs.threads);
@@ -301,6 +304,7 @@ cmd_serve(const struct config *cfg, int migrate)
 	log_msg(LOG_INFO, "received %s: finishing in-flight requests",
 	        sig == SIGINT ? "SIGINT" : "SIGTERM");
 	maintenance_stop();
+	webhooks_stop();
 	http_server_stop(srv, cfg->shutdown_timeout);
 	log_msg(LOG_INFO, "stopped");
 	rc = 0;
@@ -444,6 +448,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "kompasd: libsodium failed to initialise\n");
 		return 1;
 	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		fprintf(stderr, "kompasd: libcurl failed to initialise\n");
+		return 1;
+	}
 	if (load_config(&cfg, config_path) != 0)
 		return 1;
 	if (strcmp(cmd, "check-config") == 0) {
@@ -467,5 +475,6 @@ main(int argc, char **argv)
 		rc = 2;
 	}
 	config_cleanup(&cfg);
+	curl_global_cleanup();
 	return rc;
 }

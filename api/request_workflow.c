@@ -143,6 +143,9 @@ request_move(struct http_request *rq, const PGresult *row, const char *to, const
 	}
 	PQclear(res);
 	qs = request_event_write(rq, id, "state", from, to, reason, volunteer, NULL, note);
+	/* The portal hears about changes of what it may show the citizen. */
+	if (qs >= 0 && strcmp(request_citizen_status(from), request_citizen_status(to)) != 0)
+		qs = webhooks_enqueue(rq, id, request_citizen_status(to));
 	if (qs < 0) {
 		http_reply_db_error(rq, qs);
 		return false;

@@ -244,8 +244,8 @@ request_full_json(const PGresult *res, int row)
 }
 
 /* What the citizen may see through the portal: no personal data. */
-static const char *
-citizen_status(const char *state)
+const char *
+request_citizen_status(const char *state)
 {
 	if (strcmp(state, "received") == 0)
 		return "received";
@@ -262,7 +262,7 @@ request_status_json(const PGresult *res, int row)
 {
 	return json_pack("{s:s, s:o, s:s, s:s, s:s}", "id", PQgetvalue(res, row, 0),
 	                 "portal_reference", db_json_text(res, row, 3), "status",
-	                 citizen_status(PQgetvalue(res, row, 4)), "created_at",
+	                 request_citizen_status(PQgetvalue(res, row, 4)), "created_at",
 	                 PQgetvalue(res, row, 10), "updated_at", PQgetvalue(res, row, 11));
 }
 

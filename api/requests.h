@@ -61,6 +61,14 @@ void request_reply_current(struct http_request *rq, const char *id, unsigned sta
  * after answering an error. No access-log entry. */
 json_t *conversations_of(struct http_request *rq, const char *request_id);
 
+/* What the portal may tell the citizen about a state: received,
+ * in_progress, closed or withdrawn. Never NULL. */
+const char *request_citizen_status(const char *state);
+
+/* Queue a request.status_changed webhook event for the centre's endpoints
+ * (api/webhooks.c), in the caller's transaction. Returns a query status. */
+enum db_qs webhooks_enqueue(struct http_request *rq, const char *request_id, const char *status);
+
 /* Specs shared with the workflow routes. */
 extern const struct spec_field request_uuid_item;
 extern const struct spec_field request_consent_item;

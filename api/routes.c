@@ -154,6 +154,29 @@ const struct route api_routes[] = {
      ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION, event_signups_create_spec, NULL},
     {"DELETE", "/v1/events/{id}/signups/{signup_id}", event_signups_cancel, DB,
      ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION, NULL, NULL},
+    /* feeds */
+    {"GET", "/v1/events.ics", events_ics, DB, 0, NULL, events_ics_query},
+    {"GET", "/v1/hsds/organizations", hsds_organizations, DB, 0, NULL, hsds_list_query},
+    {"GET", "/v1/hsds/services", hsds_services, DB, 0, NULL, hsds_list_query},
+    /* matching */
+    {"GET", "/v1/requests/{id}/guide-suggestions", matching_guide_suggestions, DB, ROLE_COORDINATOR,
+     NULL, matching_guides_query},
+    {"GET", "/v1/requests/{id}/activity-suggestions", matching_activity_suggestions, DB,
+     ROLE_COORDINATOR | ROLE_GUIDE, NULL, NULL},
+    /* statistics */
+    {"GET", "/v1/stats/funnel", stats_funnel, DB, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
+     stats_query},
+    {"GET", "/v1/stats/outcomes", stats_outcomes, DB, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
+     stats_query},
+    {"GET", "/v1/stats/courses", stats_courses, DB, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
+     stats_query},
+    /* webhooks: status back to the portal */
+    {"GET", "/v1/webhooks", webhooks_list, DB, ROLE_COORDINATOR, NULL, NULL},
+    {"POST", "/v1/webhooks", webhooks_create, DB | BODY, ROLE_COORDINATOR, webhooks_create_spec,
+     NULL},
+    {"DELETE", "/v1/webhooks/{id}", webhooks_delete, DB, ROLE_COORDINATOR, NULL, NULL},
+    {"GET", "/v1/webhooks/{id}/events", webhooks_events, DB, ROLE_COORDINATOR, NULL, NULL},
+    {"POST", "/v1/webhook-events/{id}/replay", webhooks_replay, DB, ROLE_COORDINATOR, NULL, NULL},
     /* centres */
     {"GET", "/v1/centres", centres_list, DB, 0, NULL, centres_list_query},
     {"POST", "/v1/centres", centres_create, DB | BODY, ROLE_ADMIN, centres_create_spec, NULL},

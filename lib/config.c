@@ -44,6 +44,9 @@ static const struct cfg_key cfg_keys[] = {
     KEY("crypto", "key_file", CFG_STRING, key_file, 1, 4096),
     KEY("auth", "session_idle_timeout", CFG_UINT, session_idle_timeout, 60, 86400),
     KEY("auth", "session_max_age", CFG_UINT, session_max_age, 300, 30 * 86400),
+    KEY("webhooks", "allow_http", CFG_UINT, webhooks_allow_http, 0, 1),
+    KEY("webhooks", "max_attempts", CFG_UINT, webhooks_max_attempts, 1, 50),
+    KEY("webhooks", "timeout", CFG_UINT, webhooks_timeout, 1, 60),
     KEY("privacy", "access_log_retention_days", CFG_UINT, access_log_retention_days, 30, 3650),
     KEY("log", "level", CFG_LOGLEVEL, log_level, 0, 0),
     KEY("log", "access_log", CFG_STRING, access_log, 1, 4096),
@@ -73,6 +76,9 @@ config_init(struct config *c)
 	c->session_idle_timeout = 30 * 60;
 	c->session_max_age = 12 * 3600;
 	c->access_log_retention_days = 183;
+	c->webhooks_allow_http = 0;
+	c->webhooks_max_attempts = 12;
+	c->webhooks_timeout = 5;
 	c->log_level = LOG_INFO;
 	c->access_log = xstrdup("stderr");
 	c->schema_dir = xstrdup("schema");

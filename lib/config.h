@@ -37,6 +37,10 @@ struct config {
 	/* [auth] */
 	unsigned session_idle_timeout; /* seconds without use before a session ends */
 	unsigned session_max_age;      /* seconds from login before a session ends */
+	/* [webhooks] */
+	unsigned webhooks_allow_http; /* 1: http:// receivers allowed (development) */
+	unsigned webhooks_max_attempts;
+	unsigned webhooks_timeout; /* seconds per delivery attempt */
 	/* [privacy] */
 	unsigned access_log_retention_days;
 	/* [log] */

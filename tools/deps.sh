@@ -3,7 +3,7 @@
 # but only those missing. Uses sudo when not root.
 set -euo pipefail
 
-pkgs=(build-essential pkg-config libmicrohttpd-dev libpq-dev libjansson-dev libsodium-dev
+pkgs=(build-essential pkg-config libmicrohttpd-dev libpq-dev libjansson-dev libsodium-dev libcurl4-openssl-dev
       postgresql postgresql-client libcmocka-dev nodejs npm wrk curl clang-format valgrind)
 
 missing=()

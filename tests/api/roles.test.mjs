@@ -71,6 +71,11 @@ after(async () => {
 // reach the other one (404). table: where the row lives, to prove that a
 // refused request changed nothing. Destructive routes get throwaway rows per
 // call.
+// webhook endpoints point at a closed loopback port: deliveries fail locally
+const HOOK_URL = 'https://127.0.0.1:9/hook';
+const throwawayHook = async (token) => (await (await call(k, 'POST', '/v1/webhooks', { token, body: { url: HOOK_URL } })).json()).id;
+const hookEvent = (centre, endpoint) => psql(`INSERT INTO webhook_event (centre_id, endpoint_id, event_type, payload, next_attempt_at)
+  VALUES ('${centre.id}', '${endpoint}', 'request.status_changed', '{}', now() + interval '1 day') RETURNING id`);
 const throwawayKey = async (centre) => (await createKey(k, w.tokens.national.admin, { name: uniq('throwaway'), role: 'portal', centre_id: centre.id })).id;
 // Events made as the owner: an event of a centre (of an association, when
 // given), and a sign-up of a volunteer for a fresh information meeting.
@@ -93,10 +98,15 @@ const PARAMS = {
   '/v1/requests/{id}/status': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
   '/v1/requests/{id}/transitions': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
   '/v1/requests/{id}/history': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
+  '/v1/requests/{id}/guide-suggestions': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
+  '/v1/requests/{id}/activity-suggestions': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
   '/v1/requests/{id}/consents': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
   '/v1/requests/{id}/conversations': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
   '/v1/requests/{id}/export': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
   // erasure is destructive: fresh requests every time
+  '/v1/webhooks/{id}': { tenant: true, table: 'webhook_endpoint', ids: async () => ({ own: await throwawayHook(w.tokens.A.coordinator), other: await throwawayHook(w.tokens.B.coordinator) }) },
+  '/v1/webhooks/{id}/events': { tenant: true, table: 'webhook_endpoint', ids: async () => ({ own: await throwawayHook(w.tokens.A.coordinator), other: await throwawayHook(w.tokens.B.coordinator) }) },
+  '/v1/webhook-events/{id}/replay': { tenant: true, table: 'webhook_event', ids: async () => ({ own: hookEvent(w.A, await throwawayHook(w.tokens.A.coordinator)), other: hookEvent(w.B, await throwawayHook(w.tokens.B.coordinator)) }) },
   '/v1/requests/{id}/anonymise': { tenant: true, table: 'request', ids: async () => ({ own: (await createRequest(k, w.tokens.A.coordinator)).id, other: (await createRequest(k, w.tokens.B.coordinator)).id }) },
   '/v1/centres/{id}': { tenant: false, table: 'centre', ids: async () => ({ own: w.A.id, other: w.B.id }) },
   // events: A's is an activity of A's association, whose contact may change it
@@ -197,8 +207,16 @@ const REQUESTS = {
   // an illegal step from received: the route is reached, nothing changes
   'POST /v1/requests/{id}/transitions': { body: () => ({ to: 'contacted' }), ok: (c) => (c.role === 'guide' ? 404 : 409) },
   'GET /v1/requests/{id}/history': { ok: (c) => (c.role === 'guide' ? 404 : 200) },
+  'GET /v1/requests/{id}/guide-suggestions': { ok: 200 },
+  // a guide sees suggestions only for requests assigned to them
+  'GET /v1/requests/{id}/activity-suggestions': { ok: (c) => (c.role === 'guide' ? 404 : 200) },
   'POST /v1/requests/{id}/consents': { body: () => ({ consents: [{ purpose: 'statistics', given: true, text_version: 'matrix' }] }), ok: (c) => (c.role === 'portal' ? 204 : 200) },
   'GET /v1/requests/{id}/export': { ok: 200 },
+  'GET /v1/webhooks': { ok: 200 },
+  'POST /v1/webhooks': { body: () => ({ url: HOOK_URL }), ok: 201 },
+  'DELETE /v1/webhooks/{id}': { ok: 204 },
+  'GET /v1/webhooks/{id}/events': { ok: 200 },
+  'POST /v1/webhook-events/{id}/replay': { ok: 202 },
   'POST /v1/requests/{id}/anonymise': { ok: 200 },
   'GET /v1/requests/{id}/conversations': { ok: (c) => (c.role === 'guide' ? 404 : 200) },
   'POST /v1/requests/{id}/conversations': { body: () => ({ held_on: '2026-11-01', duration_minutes: 30, next_step: 'none' }), ok: (c) => (c.role === 'guide' ? 404 : 201) },

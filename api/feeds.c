@@ -1,0 +1,568 @@
+/* feeds.c - read-only public feeds of a centre for other systems: an
+ * iCalendar (RFC 5545) feed of the public events (GET /v1/events.ics).
+ *
+ * The feed shows what the public listing GET /v1/public/events shows (the
+ * view event_public), with the same filters; cancelled occurrences stay in
+ * it as STATUS:CANCELLED so calendars that subscribed remove them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/buf.h"
+#include "../lib/db.h"
+#include "../lib/http.h"
+#include "../lib/problem.h"
+#include "../lib/spec.h"
+#include "app.h"
+
+#define LOCAL_TZ "'Europe/Copenhagen'"
+
+/* At most this many occurrences in one feed, and by default from today
+ * (Copenhagen) to this many days ahead. */
+#define ICS_MAX_EVENTS   1000
+#define ICS_DEFAULT_DAYS "180"
+
+static const char *const ics_kinds[] = {"activity", "guide_training", "welcome_workshop",
+                                        "info_meeting", NULL};
+
+const struct spec_field events_ics_query[] = {
+    {.name = "centre", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 40},
+    {.name = "q", .type = SPEC_STRING, .min = 1, .max = 200},
+    {.name = "from", .type = SPEC_STRING, .min = 10, .max = 40},
+    {.name = "to", .type = SPEC_STRING, .min = 10, .max = 40},
+    {.name = "category", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    {.name = "association", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    {.name = "postal_code", .type = SPEC_STRING, .format = SPEC_FMT_POSTAL_CODE_DK},
+    {.name = "kind", .type = SPEC_STRING, .enum_values = ics_kinds},
+    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = ICS_MAX_EVENTS},
+    SPEC_END};
+
+static const char *
+str_of(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+static bool
+date_or_datetime(const char *s)
+{
+	return spec_format_ok(SPEC_FMT_DATE, s) || spec_format_ok(SPEC_FMT_DATETIME, s);
+}
+
+static struct db_stmt stmt_centre =
+    DB_STMT("feeds_centre", "SELECT id FROM centre WHERE slug = $1 OR id::text = lower($1)", 1);
+
+/* The centre named by the required query parameter centre (slug or id),
+ * into out (37 bytes); false with the answer given when there is none. */
+static bool
+find_centre(struct http_request *rq, char *out)
+{
+	enum db_qs qs;
+	PGresult *res =
+	    db_exec(rq->db, &stmt_centre, (const char *const[]){str_of(rq->query, "centre")}, &qs);
+
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return false;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		http_reply_problem(rq, ERR_NOT_FOUND, "No centre has this slug or id.");
+		return false;
+	}
+	snprintf(out, 37, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return true;
+}
+
+/* --- iCalendar --------------------------------------------------------------- */
+
+#define ICS_STARTS "to_char(e.starts_at AT TIME ZONE " LOCAL_TZ ", 'YYYYMMDD\"T\"HH24MISS')"
+#define ICS_ENDS   "to_char(e.ends_at AT TIME ZONE " LOCAL_TZ ", 'YYYYMMDD\"T\"HH24MISS')"
+#define ICS_TODAY  "(now() AT TIME ZONE " LOCAL_TZ ")::date"
+/* The start of the day after today + 180 days, in Copenhagen. */
+#define ICS_DEFAULT_END                                                                            \
+	"(" ICS_TODAY " + " ICS_DEFAULT_DAYS " + 1)::timestamp AT TIME ZONE " LOCAL_TZ
+
+/* $1 centre  $2 free text  $3 from, $4 to (dates in Copenhagen time, or
+ * date-times; by default today and today + 180 days)  $5 category
+ * $6 association  $7 postal code  $8 kind  $9 limit. Cancelled
+ * occurrences are included. */
+static struct db_stmt stmt_ics = DB_STMT(
+    "feeds_ics",
+    "SELECT e.id, e.title, e.description, " ICS_STARTS ", " ICS_ENDS ","
+    " e.address, e.postal_code, e.online_url, e.cancelled, e.association_name,"
+    " (SELECT coalesce(json_agg(c->>'name_da'), '[]'::json)"
+    "    FROM json_array_elements(e.categories) c),"
+    " to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')"
+    " FROM event_public e"
+    " WHERE e.centre_id = $1"
+    " AND ($2::text IS NULL OR e.search @@ CASE WHEN to_tsvector('danish', $2) = ''::tsvector"
+    "   THEN NULL ELSE plainto_tsquery('danish', $2) END)"
+    " AND e.starts_at >= CASE WHEN $3::text IS NULL THEN " ICS_TODAY
+    "::timestamp AT TIME ZONE " LOCAL_TZ
+    " WHEN length($3) = 10 THEN $3::date::timestamp AT TIME ZONE " LOCAL_TZ
+    "   ELSE $3::timestamptz END"
+    " AND CASE WHEN $4::text IS NULL THEN e.starts_at < " ICS_DEFAULT_END
+    "   WHEN length($4) = 10 THEN e.starts_at < ($4::date + 1)::timestamp AT TIME ZONE " LOCAL_TZ
+    "   ELSE e.starts_at <= $4::timestamptz END"
+    " AND ($5::uuid IS NULL OR $5 = ANY (e.category_ids))"
+    " AND ($6::uuid IS NULL OR e.association_id = $6)"
+    " AND ($7::text IS NULL OR e.postal_code = $7)"
+    " AND ($8::text IS NULL OR e.kind = $8)"
+    " ORDER BY e.starts_at, e.id LIMIT $9",
+    9);
+enum {
+	IC_ID,
+	IC_TITLE,
+	IC_DESCRIPTION,
+	IC_STARTS,
+	IC_ENDS,
+	IC_ADDRESS,
+	IC_POSTAL,
+	IC_URL,
+	IC_CANCELLED,
+	IC_ASSOC_NAME,
+	IC_CATEGORIES,
+	IC_STAMP
+};
+
+/* The time zone of every DTSTART and DTEND: Copenhagen, with the EU
+ * daylight-saving rules (last Sunday of March and of October). */
+static const char vtimezone[] = "BEGIN:VTIMEZONE\r\n"
+                                "TZID:Europe/Copenhagen\r\n"
+                                "X-LIC-LOCATION:Europe/Copenhagen\r\n"
+                                "BEGIN:DAYLIGHT\r\n"
+                                "TZOFFSETFROM:+0100\r\n"
+                                "TZOFFSETTO:+0200\r\n"
+                                "TZNAME:CEST\r\n"
+                                "DTSTART:19700329T020000\r\n"
+                                "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n"
+                                "END:DAYLIGHT\r\n"
+                                "BEGIN:STANDARD\r\n"
+                                "TZOFFSETFROM:+0200\r\n"
+                                "TZOFFSETTO:+0100\r\n"
+                                "TZNAME:CET\r\n"
+                                "DTSTART:19701025T030000\r\n"
+                                "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n"
+                                "END:STANDARD\r\n"
+                                "END:VTIMEZONE\r\n";
+
+/* Append s to b as an iCalendar TEXT value: backslash, semicolon and comma
+ * escaped, line breaks as \n (CR LF and lone CR too), other control
+ * characters dropped. */
+static void
+ics_text(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\' || c == ';' || c == ',') {
+			char esc[2] = {'\\', (char)c};
+
+			buf_append(b, esc, 2);
+		} else if (c == '\r') {
+			buf_append_str(b, "\\n");
+			if (s[1] == '\n')
+				s++;
+		} else if (c == '\n') {
+			buf_append_str(b, "\\n");
+		} else if (c >= 0x20 && c != 0x7f) {
+			buf_append(b, s, 1);
+		}
+	}
+}
+
+/* Append the content line in line (without its line break) to out, folded
+ * so that no physical line is longer than 75 octets (RFC 5545 3.1): a
+ * continuation starts with a space; a UTF-8 sequence is never split. */
+static void
+ics_fold(struct buf *out, const char *line, size_t len)
+{
+	size_t pos = 0, room = 75;
+
+	while (len - pos > room) {
+		size_t cut = pos + room;
+
+		while (cut > pos && ((unsigned char)line[cut] & 0xC0) == 0x80)
+			cut--;
+		buf_append(out, line + pos, cut - pos);
+		buf_append_str(out, "\r\n ");
+		pos = cut;
+		room = 74;
+	}
+	buf_append(out, line + pos, len - pos);
+	buf_append_str(out, "\r\n");
+}
+
+/* Write the content line in line (reset afterwards) folded to out. */
+static void
+ics_flush(struct buf *out, struct buf *line)
+{
+	ics_fold(out, line->data, line->len);
+	buf_reset(line);
+}
+
+static void
+ics_event(struct buf *out, struct buf *line, const PGresult *res, int row)
+{
+	const char *v;
+	json_t *cats;
+
+	buf_append_str(out, "BEGIN:VEVENT\r\n");
+	buf_appendf(line, "UID:%s@kompas", PQgetvalue(res, row, IC_ID));
+	ics_flush(out, line);
+	buf_appendf(line, "DTSTAMP:%s", PQgetvalue(res, row, IC_STAMP));
+	ics_flush(out, line);
+	buf_appendf(line, "DTSTART;TZID=Europe/Copenhagen:%s", PQgetvalue(res, row, IC_STARTS));
+	ics_flush(out, line);
+	buf_appendf(line, "DTEND;TZID=Europe/Copenhagen:%s", PQgetvalue(res, row, IC_ENDS));
+	ics_flush(out, line);
+	buf_append_str(line, "SUMMARY:");
+	ics_text(line, PQgetvalue(res, row, IC_TITLE));
+	ics_flush(out, line);
+	if (!PQgetisnull(res, row, IC_DESCRIPTION) || !PQgetisnull(res, row, IC_ASSOC_NAME)) {
+		buf_append_str(line, "DESCRIPTION:");
+		if (!PQgetisnull(res, row, IC_DESCRIPTION))
+			ics_text(line, PQgetvalue(res, row, IC_DESCRIPTION));
+		if (!PQgetisnull(res, row, IC_ASSOC_NAME)) {
+			if (!PQgetisnull(res, row, IC_DESCRIPTION))
+				buf_append_str(line, "\\n\\n");
+			ics_text(line, PQgetvalue(res, row, IC_ASSOC_NAME));
+		}
+		ics_flush(out, line);
+	}
+	if (!PQgetisnull(res, row, IC_ADDRESS) || !PQgetisnull(res, row, IC_POSTAL)) {
+		buf_append_str(line, "LOCATION:");
+		if (!PQgetisnull(res, row, IC_ADDRESS))
+			ics_text(line, PQgetvalue(res, row, IC_ADDRESS));
+		if (!PQgetisnull(res, row, IC_POSTAL)) {
+			if (!PQgetisnull(res, row, IC_ADDRESS))
+				buf_append_str(line, "\\, ");
+			ics_text(line, PQgetvalue(res, row, IC_POSTAL));
+		}
+		ics_flush(out, line);
+	}
+	if (!PQgetisnull(res, row, IC_URL)) {
+		/* A URI value: not escaped (checked ^https?:// on the way in). */
+		buf_append_str(line, "URL:");
+		buf_append_str(line, PQgetvalue(res, row, IC_URL));
+		ics_flush(out, line);
+	}
+	cats = json_loads(PQgetvalue(res, row, IC_CATEGORIES), 0, NULL);
+	if (json_array_size(cats) > 0) {
+		size_t i;
+		json_t *c;
+
+		buf_append_str(line, "CATEGORIES:");
+		json_array_foreach(cats, i, c)
+		{
+			if (i > 0)
+				buf_append_str(line, ",");
+			ics_text(line, json_string_value(c) ? json_string_value(c) : "");
+		}
+		ics_flush(out, line);
+	}
+	json_decref(cats);
+	v = PQgetvalue(res, row, IC_CANCELLED);
+	buf_append_str(out, v[0] == 't' ? "STATUS:CANCELLED\r\n" : "STATUS:CONFIRMED\r\n");
+	buf_append_str(out, "END:VEVENT\r\n");
+}
+
+/* GET /v1/events.ics?centre=: the centre's public events as iCalendar. */
+void
+events_ics(struct http_request *rq)
+{
+	const json_t *qy = rq->query;
+	json_t *jl = json_object_get(qy, "limit");
+	char centre[37], limit[24];
+	const char *params[9];
+	struct buf out, line;
+	enum db_qs qs;
+	PGresult *res;
+	json_t *p;
+	char *body;
+	size_t len;
+
+	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
+	if (str_of(qy, "from") != NULL && !date_or_datetime(str_of(qy, "from")))
+		problem_add_field_error(p, "from", ERR_FIELD_FORMAT,
+		                        "must be a date (YYYY-MM-DD) or an RFC 3339 date-time");
+	if (str_of(qy, "to") != NULL && !date_or_datetime(str_of(qy, "to")))
+		problem_add_field_error(p, "to", ERR_FIELD_FORMAT,
+		                        "must be a date (YYYY-MM-DD) or an RFC 3339 date-time");
+	if (problem_field_error_count(p) > 0) {
+		http_reply_problem_json(rq, p);
+		return;
+	}
+	json_decref(p);
+	if (!find_centre(rq, centre))
+		return;
+	snprintf(limit, sizeof(limit), "%lld",
+	         jl ? (long long)json_integer_value(jl) : (long long)ICS_MAX_EVENTS);
+	params[0] = centre;
+	params[1] = str_of(qy, "q");
+	params[2] = str_of(qy, "from");
+	params[3] = str_of(qy, "to");
+	params[4] = str_of(qy, "category");
+	params[5] = str_of(qy, "association");
+	params[6] = str_of(qy, "postal_code");
+	params[7] = str_of(qy, "kind");
+	params[8] = limit;
+	res = db_exec(rq->db, &stmt_ics, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	buf_init(&out);
+	buf_init(&line);
+	buf_append_str(&out, "BEGIN:VCALENDAR\r\n"
+	                     "VERSION:2.0\r\n"
+	                     "PRODID:-//Kompas//kompasd " KOMPAS_VERSION "//DA\r\n"
+	                     "CALSCALE:GREGORIAN\r\n"
+	                     "METHOD:PUBLISH\r\n"
+	                     "X-WR-TIMEZONE:Europe/Copenhagen\r\n");
+	buf_append_str(&out, vtimezone);
+	for (int i = 0; i < PQntuples(res); i++)
+		ics_event(&out, &line, res, i);
+	buf_append_str(&out, "END:VCALENDAR\r\n");
+	PQclear(res);
+	buf_cleanup(&line);
+	body = buf_steal(&out, &len);
+	http_reply_data(rq, 200, "text/calendar; charset=utf-8", body, len, true);
+	free(body);
+}
+
+/* --- HSDS 3.0 ------------------------------------------------------------------
+ *
+ * A read-only export in the shape of the Open Referral Human Services Data
+ * Specification 3.0: the centre's associations as organizations, and their
+ * activities as services: one service per association and activity
+ * category (category kind activity) of the association, with the weekly or
+ * monthly event series of that association and category that have an
+ * occurrence not yet ended as schedules, their places as locations, and the
+ * categories as taxonomy terms (attributes). Public fields only: no contact
+ * persons, no is_member, no scheme referral notes, no internal notes.
+ *
+ * The ids of derived records (services, locations, attributes) are stable
+ * UUIDs made from the ids they derive from.
+ *
+ * The associations, their categories and the series are not readable
+ * without a caller of the centre (row-level security), so the export runs
+ * in a read-only transaction as the centre's staff, with fixed statements
+ * that select public columns only. */
+
+#define HSDS_MAX_PAGE 100000
+
+const struct spec_field hsds_list_query[] = {
+    {.name = "centre", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 40},
+    {.name = "page", .type = SPEC_INTEGER, .min = 1, .max = HSDS_MAX_PAGE},
+    {.name = "per_page", .type = SPEC_INTEGER, .min = 1, .max = 200},
+    SPEC_END};
+
+/* Every record is linked to lk: lk.id, the organization or service, and
+ * lk.entity, its kind ('organization' or 'service'). Derived ids are
+ * md5-based UUIDs of the ids they derive from. */
+
+/* A category c as an HSDS attribute of lk with its taxonomy term. */
+#define HSDS_ATTRIBUTE                                                                             \
+	"json_build_object('id', md5('attribute/' || lk.id || '/' || c.id)::uuid,"                 \
+	" 'link_id', lk.id, 'link_type', c.kind, 'link_entity', lk.entity,"                        \
+	" 'taxonomy_term_id', c.id, 'value', c.slug, 'taxonomy_term', " HSDS_TERM ")"
+#define HSDS_TERM                                                                                  \
+	"json_build_object('id', c.id, 'code', c.slug, 'name', c.name_da,"                         \
+	" 'description', c.name_en, 'taxonomy', 'kompas:' || c.kind, 'language', 'da')"
+
+/* The public fields of association a (the object is left open). */
+#define HSDS_ORGANIZATION                                                                          \
+	"json_build_object('id', a.id, 'name', a.name,"                                            \
+	" 'description', coalesce(a.description, ''), 'website', a.website"
+
+/* The meeting place of association a, if it has one. */
+#define HSDS_ORG_LOCATIONS                                                                         \
+	"CASE WHEN a.address IS NULL AND a.latitude IS NULL THEN NULL"                             \
+	" ELSE json_build_array(json_build_object('id', md5('location/' || a.id)::uuid,"           \
+	" 'location_type', 'physical', 'organization_id', a.id, 'name', a.address,"                \
+	" 'description', a.postal_code, 'latitude', a.latitude, 'longitude', a.longitude)) END"
+
+#define HSDS_ORG_ATTRIBUTES                                                                        \
+	"(SELECT json_agg(" HSDS_ATTRIBUTE " ORDER BY c.kind, c.slug)"                             \
+	" FROM association_category ac JOIN category c ON c.id = ac.category_id"                   \
+	" WHERE ac.association_id = a.id)"
+
+static struct db_stmt stmt_hsds_context =
+    DB_STMT("feeds_hsds_context", "SELECT kompas_set_context('coordinator', $1::uuid, NULL)", 1);
+
+static struct db_stmt stmt_hsds_org_count =
+    DB_STMT("feeds_hsds_org_count", "SELECT count(*) FROM association a WHERE a.centre_id = $1", 1);
+
+/* $1 centre  $2 page size  $3 offset */
+static struct db_stmt stmt_hsds_org_page =
+    DB_STMT("feeds_hsds_org_page",
+            "SELECT coalesce(json_agg(json_strip_nulls(x.o) ORDER BY x.ord), '[]'::json) FROM ("
+            " SELECT row_number() OVER (ORDER BY lower(a.name), a.id) AS ord,"
+            " " HSDS_ORGANIZATION ", 'locations', " HSDS_ORG_LOCATIONS
+            ", 'attributes', " HSDS_ORG_ATTRIBUTES ") AS o"
+            " FROM association a"
+            " CROSS JOIN LATERAL (SELECT a.id, 'organization'::text AS entity) lk"
+            " WHERE a.centre_id = $1"
+            " ORDER BY lower(a.name), a.id LIMIT $2 OFFSET $3) x",
+            3);
+
+/* The services: an association a and one of its activity categories c
+ * (through ac). */
+#define HSDS_SERVICE_FROM                                                                          \
+	" FROM association a JOIN association_category ac ON ac.association_id = a.id"             \
+	" JOIN category c ON c.id = ac.category_id AND c.kind = 'activity'"                        \
+	" CROSS JOIN LATERAL (SELECT md5('service/' || a.id || '/' || c.id)::uuid AS id,"          \
+	"   'service'::text AS entity) lk"                                                         \
+	" WHERE a.centre_id = $1"
+
+static struct db_stmt stmt_hsds_svc_count =
+    DB_STMT("feeds_hsds_svc_count", "SELECT count(*)" HSDS_SERVICE_FROM, 1);
+
+/* The series of service lk: of its association, kind activity, with an
+ * occurrence of its category not yet ended. */
+#define HSDS_SERIES                                                                                \
+	" FROM event_series s WHERE s.association_id = a.id AND s.kind = 'activity'"               \
+	" AND EXISTS (SELECT 1 FROM event e JOIN event_category ec ON ec.event_id = e.id"          \
+	"  WHERE e.series_id = s.id AND ec.category_id = c.id AND e.ends_at > now())"
+
+/* A series s of service lk as an HSDS schedule (local Copenhagen times). */
+#define HSDS_FIRST "(s.first_starts_at AT TIME ZONE " LOCAL_TZ ")"
+#define HSDS_SCHEDULE                                                                              \
+	"json_build_object('id', s.id, 'service_id', lk.id, 'freq', upper(s.frequency),"           \
+	" 'interval', s.repeat_interval, 'wkst', 'MO',"                                            \
+	" 'byday', CASE WHEN s.frequency = 'weekly' THEN (ARRAY['SU', 'MO', 'TU', 'WE', 'TH',"     \
+	" 'FR', 'SA'])[extract(dow FROM " HSDS_FIRST ")::int + 1] END,"                            \
+	" 'bymonthday', CASE WHEN s.frequency = 'monthly'"                                         \
+	"   THEN extract(day FROM " HSDS_FIRST ")::int::text END,"                                 \
+	" 'dtstart', to_char(" HSDS_FIRST ", 'YYYY-MM-DD'),"                                       \
+	" 'valid_from', to_char(" HSDS_FIRST ", 'YYYY-MM-DD'),"                                    \
+	" 'until', to_char(s.until_date, 'YYYY-MM-DD'), 'count', s.occurrence_count,"              \
+	" 'opens_at', to_char(" HSDS_FIRST ", 'HH24:MI'),"                                         \
+	" 'closes_at', to_char(s.first_ends_at AT TIME ZONE " LOCAL_TZ ", 'HH24:MI'),"             \
+	" 'description', s.title, 'attending_type', CASE WHEN s.address IS NOT NULL"               \
+	"   THEN 'in_person' WHEN s.online_url IS NOT NULL THEN 'online' END)"
+
+/* The distinct places of the series of service lk, with location ids. */
+#define HSDS_PLACES                                                                                \
+	"SELECT DISTINCT s.address, s.postal_code, md5('location/' || a.id || '/' || s.address"    \
+	" || '/' || coalesce(s.postal_code, ''))::uuid AS id" HSDS_SERIES                          \
+	" AND s.address IS NOT NULL"
+
+#define HSDS_SERVICE_AT_LOCATION                                                                   \
+	"json_build_object('id', md5('service_at_location/' || lk.id || '/' || l.id)::uuid,"       \
+	" 'service_id', lk.id, 'location_id', l.id, 'location', json_build_object('id', l.id,"     \
+	" 'location_type', 'physical', 'organization_id', a.id, 'name', l.address,"                \
+	" 'description', l.postal_code))"
+
+/* The association's activity category first, then its other categories. */
+#define HSDS_SVC_ATTRIBUTES                                                                        \
+	"(SELECT json_agg(" HSDS_ATTRIBUTE " ORDER BY c.kind <> 'activity', c.kind, c.slug)"       \
+	" FROM association_category ac2 JOIN category c ON c.id = ac2.category_id"                 \
+	" WHERE ac2.association_id = a.id AND (c.kind <> 'activity' OR c.id = ac.category_id))"
+
+/* $1 centre  $2 page size  $3 offset */
+static struct db_stmt stmt_hsds_svc_page = DB_STMT(
+    "feeds_hsds_svc_page",
+    "SELECT coalesce(json_agg(json_strip_nulls(x.o) ORDER BY x.ord), '[]'::json) FROM ("
+    " SELECT row_number() OVER (ORDER BY lower(a.name), a.id, c.slug, c.id) AS ord,"
+    " json_build_object('id', lk.id, 'organization_id', a.id,"
+    " 'name', c.name_da || ': ' || a.name, 'description', a.description, 'url', a.website,"
+    " 'status', 'active', 'attributes', " HSDS_SVC_ATTRIBUTES ","
+    " 'schedules', (SELECT json_agg(" HSDS_SCHEDULE " ORDER BY s.first_starts_at, s.id)" HSDS_SERIES
+    "), 'service_at_locations', (SELECT json_agg(" HSDS_SERVICE_AT_LOCATION
+    " ORDER BY l.address, l.postal_code) FROM (" HSDS_PLACES ") l),"
+    " 'organization', " HSDS_ORGANIZATION ")) AS o" HSDS_SERVICE_FROM
+    " ORDER BY lower(a.name), a.id, c.slug, c.id LIMIT $2 OFFSET $3) x",
+    3);
+
+struct hsds_page {
+	const char *centre;
+	struct db_stmt *count, *page;
+	char size[24], offset[24];
+	long long total;
+	char *contents; /* JSON array */
+};
+
+static enum db_qs
+hsds_tx(struct db_conn *c, void *cls)
+{
+	struct hsds_page *hp = cls;
+	enum db_qs qs;
+	PGresult *res;
+
+	res = db_exec(c, &stmt_hsds_context, (const char *const[]){hp->centre}, &qs);
+	if (res == NULL)
+		return qs;
+	PQclear(res);
+	res = db_exec(c, hp->count, (const char *const[]){hp->centre}, &qs);
+	if (res == NULL)
+		return qs;
+	hp->total = atoll(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	res = db_exec(c, hp->page, (const char *const[]){hp->centre, hp->size, hp->offset}, &qs);
+	if (res == NULL)
+		return qs;
+	free(hp->contents);
+	hp->contents = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (hp->contents == NULL)
+		abort();
+	return DB_ONE_RESULT;
+}
+
+/* An HSDS page (total_items ... contents) of the count and page statements. */
+static void
+hsds_list(struct http_request *rq, struct db_stmt *count, struct db_stmt *page)
+{
+	json_t *jp = json_object_get(rq->query, "page"),
+	       *js = json_object_get(rq->query, "per_page");
+	long long pno = jp ? json_integer_value(jp) : 1, size = js ? json_integer_value(js) : 50;
+	struct hsds_page hp = {.count = count, .page = page};
+	char centre[37];
+	long long pages;
+	json_t *contents;
+	enum db_qs qs;
+
+	if (!find_centre(rq, centre))
+		return;
+	hp.centre = centre;
+	snprintf(hp.size, sizeof(hp.size), "%lld", size);
+	snprintf(hp.offset, sizeof(hp.offset), "%lld", (pno - 1) * size);
+	qs = db_tx_run(rq->db, "REPEATABLE READ READ ONLY", hsds_tx, &hp);
+	if (qs < 0) {
+		free(hp.contents);
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	contents = json_loads(hp.contents, 0, NULL);
+	free(hp.contents);
+	if (contents == NULL) {
+		http_reply_problem(rq, ERR_INTERNAL, NULL);
+		return;
+	}
+	pages = (hp.total + size - 1) / size;
+	http_reply_json(rq, 200,
+	                json_pack("{s:I, s:I, s:I, s:I, s:b, s:b, s:b, s:o}", "total_items",
+	                          (json_int_t)hp.total, "total_pages", (json_int_t)pages,
+	                          "page_number", (json_int_t)pno, "size",
+	                          (json_int_t)json_array_size(contents), "first_page", pno == 1,
+	                          "last_page", pno >= pages, "empty",
+	                          json_array_size(contents) == 0, "contents", contents));
+}
+
+/* GET /v1/hsds/organizations?centre= */
+void
+hsds_organizations(struct http_request *rq)
+{
+	hsds_list(rq, &stmt_hsds_org_count, &stmt_hsds_org_page);
+}
+
+/* GET /v1/hsds/services?centre= */
+void
+hsds_services(struct http_request *rq)
+{
+	hsds_list(rq, &stmt_hsds_svc_count, &stmt_hsds_svc_page);
+}

@@ -1,0 +1,482 @@
+/* webhooks.c - status back to the portal. Coordinators register endpoints
+ * (the signing secret is shown once and kept sealed); a change of what the
+ * portal may tell the citizen writes an event to the outbox in the same
+ * transaction (webhooks_enqueue); a delivery thread POSTs due events with
+ * libcurl, signed with HMAC-SHA256, retrying with exponential backoff and
+ * logging every attempt. Delivery is at least once: receivers deduplicate
+ * by Kompas-Event-Id. */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../lib/buf.h"
+#include "../lib/crypto.h"
+#include "../lib/db.h"
+#include "../lib/http.h"
+#include "../lib/log.h"
+#include "../lib/problem.h"
+#include "../lib/spec.h"
+#include "app.h"
+#include "auth.h"
+#include "requests.h"
+
+#define TS(col)               "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define WEBHOOK_SECRET_PREFIX "whsec_"
+
+static const char *const event_types[] = {"request.status_changed", NULL};
+static const struct spec_field event_type_item = {.type = SPEC_STRING, .enum_values = event_types};
+
+const struct spec_field webhooks_create_spec[] = {{.name = "url",
+                                                   .type = SPEC_STRING,
+                                                   .flags = SPEC_REQUIRED,
+                                                   .max = 500,
+                                                   .format = SPEC_FMT_URL},
+                                                  {.name = "event_types",
+                                                   .type = SPEC_ARRAY,
+                                                   .flags = SPEC_UNIQUE,
+                                                   .min = 1,
+                                                   .max = 1,
+                                                   .items = &event_type_item},
+                                                  SPEC_END};
+
+#define ENDPOINT_COLUMNS                                                                           \
+	"id, url, array_to_json(event_types), active, " TS("created_at") ", version"
+
+static json_t *
+endpoint_json(const PGresult *res, int row)
+{
+	json_t *types = json_loads(PQgetvalue(res, row, 2), 0, NULL);
+
+	return json_pack("{s:s, s:s, s:o, s:b, s:s}", "id", PQgetvalue(res, row, 0), "url",
+	                 PQgetvalue(res, row, 1), "event_types", types ? types : json_array(),
+	                 "active", PQgetvalue(res, row, 3)[0] == 't', "created_at",
+	                 PQgetvalue(res, row, 4));
+}
+
+static struct db_stmt stmt_enqueue =
+    DB_STMT("webhooks_enqueue", "SELECT kompas_webhook_enqueue($1, $2)", 2);
+
+enum db_qs
+webhooks_enqueue(struct http_request *rq, const char *request_id, const char *status)
+{
+	enum db_qs qs;
+	PGresult *res =
+	    db_exec(rq->db, &stmt_enqueue, (const char *const[]){request_id, status}, &qs);
+
+	if (res == NULL)
+		return qs;
+	PQclear(res);
+	return DB_ONE_RESULT;
+}
+
+static struct db_stmt stmt_insert = DB_STMT(
+    "webhooks_insert",
+    "INSERT INTO webhook_endpoint (id, centre_id, url, secret_sealed, event_types)"
+    " VALUES ($1, kompas_centre(), $2, $3::bytea, ARRAY(SELECT json_array_elements_text($4::json)))"
+    " RETURNING " ENDPOINT_COLUMNS,
+    4);
+
+/* POST /v1/webhooks {url, event_types?}: 201 with the signing secret,
+ * shown this once. */
+void
+webhooks_create(struct http_request *rq)
+{
+	const char *url = json_string_value(json_object_get(rq->body, "url"));
+	json_t *types = json_object_get(rq->body, "event_types");
+	char id[37], secret[CRYPTO_TOKEN_TEXT_MAX], place[96], location[80];
+	char *types_text, *sealed_param;
+	unsigned char *sealed;
+	const char *params[4];
+	size_t len;
+	enum db_qs qs;
+	PGresult *res;
+	json_t *body;
+
+	if (strncmp(url, "https://", 8) != 0 && !app.cfg->webhooks_allow_http) {
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "url", ERR_FIELD_FORMAT,
+		                       "must be an https URL");
+		return;
+	}
+	crypto_uuid_v4(id);
+	crypto_token_new(WEBHOOK_SECRET_PREFIX, secret, sizeof(secret));
+	snprintf(place, sizeof(place), "webhook/%s/secret", id);
+	sealed = crypto_seal(app.keys, place, secret, strlen(secret), &len);
+	sealed_param = db_bytea_param(sealed, len);
+	free(sealed);
+	types_text =
+	    types ? json_dumps(types, JSON_COMPACT) : strdup("[\"request.status_changed\"]");
+	params[0] = id;
+	params[1] = url;
+	params[2] = sealed_param;
+	params[3] = types_text;
+	res = db_exec(rq->db, &stmt_insert, params, &qs);
+	free(sealed_param);
+	free(types_text);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	body = endpoint_json(res, 0);
+	json_object_set_new(body, "secret", json_string(secret));
+	snprintf(location, sizeof(location), "/v1/webhooks/%s", id);
+	http_reply_json(rq, 201, body);
+	http_set_header(rq, "Location", location);
+	http_set_etag(rq, PQgetvalue(res, 0, 5));
+	PQclear(res);
+out:
+	sodium_memzero(secret, sizeof(secret));
+}
+
+static struct db_stmt stmt_list = DB_STMT(
+    "webhooks_list",
+    "SELECT " ENDPOINT_COLUMNS " FROM webhook_endpoint ORDER BY created_at, id LIMIT 100", 0);
+
+/* GET /v1/webhooks: the centre's endpoints (never the secrets). */
+void
+webhooks_list(struct http_request *rq)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, &stmt_list, NULL, &qs);
+	json_t *items;
+
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	items = json_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_array_append_new(items, endpoint_json(res, i));
+	PQclear(res);
+	http_reply_json(rq, 200, json_pack("{s:o, s:n}", "items", items, "next"));
+}
+
+static struct db_stmt stmt_deactivate =
+    DB_STMT("webhooks_deactivate",
+            "UPDATE webhook_endpoint SET active = false, updated_at = now(), version = version + 1"
+            " WHERE id = $1 RETURNING id",
+            1);
+
+/* DELETE /v1/webhooks/{id}: no new events go there (the log stays). */
+void
+webhooks_delete(struct http_request *rq)
+{
+	PGresult *res = http_fetch_by_id(rq, &stmt_deactivate, http_param(rq, "id"), "webhook");
+
+	if (res == NULL)
+		return;
+	PQclear(res);
+	http_reply_data(rq, 204, NULL, "", 0, false);
+}
+
+static struct db_stmt stmt_events = DB_STMT(
+    "webhooks_events",
+    "SELECT coalesce(json_agg(json_build_object('id', e.id, 'type', e.event_type, 'payload',"
+    " e.payload, 'created_at', " TS(
+        "e.created_at") ", 'attempts', e.attempts,"
+                        " 'delivered_at', " TS("e.delivered_at") ", 'gave_up_at', " TS(
+                            "e.gave_up_at") ","
+                                            " 'next_attempt_at', " TS(
+                                                "e.next_attempt_at") ", 'last_status', "
+                                                                     "e.last_status,"
+                                                                     " 'last_error', e.last_error, "
+                                                                     "'log', (SELECT "
+                                                                     "coalesce(json_agg(json_build_"
+                                                                     "object('at', " TS(
+                                                                         "a.at") ", 'status', "
+                                                                                 "a.status, "
+                                                                                 "'error', "
+                                                                                 "a.error, "
+                                                                                 "'duration_ms', "
+                                                                                 "a.duration_ms)"
+                                                                                 " ORDER BY a.id), "
+                                                                                 "'[]') FROM "
+                                                                                 "webhook_attempt "
+                                                                                 "a WHERE "
+                                                                                 "a.event_id = "
+                                                                                 "e.id))"
+                                                                                 " ORDER BY "
+                                                                                 "e.created_at "
+                                                                                 "DESC, e.id), "
+                                                                                 "'[]')"
+                                                                                 " FROM (SELECT * "
+                                                                                 "FROM "
+                                                                                 "webhook_event "
+                                                                                 "WHERE "
+                                                                                 "endpoint_id = $1"
+                                                                                 "   ORDER BY "
+                                                                                 "created_at DESC, "
+                                                                                 "id LIMIT 100) e",
+    1);
+
+static struct db_stmt stmt_endpoint =
+    DB_STMT("webhooks_endpoint", "SELECT id FROM webhook_endpoint WHERE id = $1", 1);
+
+/* GET /v1/webhooks/{id}/events: the newest 100 events with their delivery
+ * log. */
+void
+webhooks_events(struct http_request *rq)
+{
+	PGresult *ep = http_fetch_by_id(rq, &stmt_endpoint, http_param(rq, "id"), "webhook"), *res;
+	enum db_qs qs;
+	json_t *items;
+
+	if (ep == NULL)
+		return;
+	res = db_exec(rq->db, &stmt_events, (const char *const[]){PQgetvalue(ep, 0, 0)}, &qs);
+	PQclear(ep);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	items = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	PQclear(res);
+	http_reply_json(rq, 200, json_pack("{s:o}", "items", items ? items : json_array()));
+}
+
+static struct db_stmt stmt_replay = DB_STMT(
+    "webhooks_replay",
+    "UPDATE webhook_event SET delivered_at = NULL, gave_up_at = NULL, next_attempt_at = now()"
+    " WHERE id = $1 RETURNING id",
+    1);
+
+/* POST /v1/webhook-events/{id}/replay: deliver the event again (also one
+ * the worker gave up on). 202: the worker picks it up within a second. */
+void
+webhooks_replay(struct http_request *rq)
+{
+	PGresult *res = http_fetch_by_id(rq, &stmt_replay, http_param(rq, "id"), "webhook event");
+
+	if (res == NULL)
+		return;
+	PQclear(res);
+	http_reply_json(rq, 202,
+	                json_pack("{s:s, s:s}", "id", http_param(rq, "id"), "status", "queued"));
+}
+
+/* --- delivery ------------------------------------------------------- */
+
+static struct {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool running;
+	bool stop;
+	const struct config *cfg;
+} worker = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static struct db_stmt stmt_claim =
+    DB_STMT("webhooks_claim",
+            "SELECT event_id, endpoint_id, url, secret_sealed, payload, attempts"
+            " FROM kompas_webhook_claim(20, make_interval(secs => $1::int))",
+            1);
+
+static struct db_stmt stmt_result =
+    DB_STMT("webhooks_result", "SELECT kompas_webhook_result($1, $2, $3, $4, $5)", 5);
+
+static size_t
+discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	(void)ptr;
+	(void)userdata;
+	return size * nmemb;
+}
+
+/* The signature header value: v1=hex(HMAC-SHA256(secret, "<ts>.<body>")). */
+static void
+sign(const char *secret, const char *ts, const char *body, char out[80])
+{
+	crypto_auth_hmacsha256_state st;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)ts, strlen(ts));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)".", 1);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, strlen(body));
+	crypto_auth_hmacsha256_final(&st, mac);
+	memcpy(out, "v1=", 3);
+	sodium_bin2hex(out + 3, 77, mac, sizeof(mac));
+}
+
+/* POST one event; returns the HTTP status (0: no answer) and an error. */
+static long
+post_event(const struct config *cfg, const char *url, const char *event_id, const char *secret,
+           const char *body, char *err, size_t errlen)
+{
+	CURL *curl = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char ts[24], sig[80], line[160];
+	long status = 0;
+	CURLcode rc;
+
+	err[0] = '\0';
+	if (curl == NULL) {
+		snprintf(err, errlen, "curl_easy_init failed");
+		return 0;
+	}
+	snprintf(ts, sizeof(ts), "%lld", (long long)time(NULL));
+	sign(secret, ts, body, sig);
+	h = curl_slist_append(h, "Content-Type: application/json");
+	snprintf(line, sizeof(line), "Kompas-Event-Id: %s", event_id);
+	h = curl_slist_append(h, line);
+	snprintf(line, sizeof(line), "Kompas-Timestamp: %s", ts);
+	h = curl_slist_append(h, line);
+	snprintf(line, sizeof(line), "Kompas-Signature: %s", sig);
+	h = curl_slist_append(h, line);
+	h = curl_slist_append(h, "User-Agent: kompasd/" KOMPAS_VERSION);
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR,
+	                 cfg->webhooks_allow_http ? "http,https" : "https");
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, (long)cfg->webhooks_timeout);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard_body);
+	rc = curl_easy_perform(curl);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+		if (status < 200 || status > 299)
+			snprintf(err, errlen, "answered %ld", status);
+	} else {
+		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
+	}
+	curl_slist_free_all(h);
+	curl_easy_cleanup(curl);
+	return status;
+}
+
+static uint64_t
+ms_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* Deliver one claimed row and record the result. */
+static void
+deliver(struct db_conn *c, const struct config *cfg, PGresult *res, int i)
+{
+	const char *event_id = PQgetvalue(res, i, 0);
+	size_t len = 0, plen = 0;
+	unsigned char *sealed = db_bytea_value(res, i, 3, &len), *secret = NULL;
+	char place[96], err[300], status_text[16], ms_text[16], max_text[16];
+	const char *params[5];
+	uint64_t start = ms_now();
+	long status = 0;
+	enum db_qs qs;
+	PGresult *r;
+
+	snprintf(place, sizeof(place), "webhook/%s/secret", PQgetvalue(res, i, 1));
+	if (sealed != NULL)
+		secret = crypto_open(app.keys, place, sealed, len, &plen);
+	free(sealed);
+	if (secret == NULL)
+		snprintf(err, sizeof(err), "the endpoint's secret cannot be decrypted");
+	else
+		status = post_event(cfg, PQgetvalue(res, i, 2), event_id, (const char *)secret,
+		                    PQgetvalue(res, i, 4), err, sizeof(err));
+	if (secret != NULL) {
+		sodium_memzero(secret, plen);
+		free(secret);
+	}
+	snprintf(status_text, sizeof(status_text), "%ld", status);
+	snprintf(ms_text, sizeof(ms_text), "%llu", (unsigned long long)(ms_now() - start));
+	snprintf(max_text, sizeof(max_text), "%u", cfg->webhooks_max_attempts);
+	params[0] = event_id;
+	params[1] = status > 0 ? status_text : NULL;
+	params[2] = err[0] ? err : NULL;
+	params[3] = ms_text;
+	params[4] = max_text;
+	r = db_exec(c, &stmt_result, params, &qs);
+	if (r == NULL)
+		log_msg(LOG_WARN, "webhooks: could not record the result for event %s", event_id);
+	else
+		PQclear(r);
+}
+
+/* Claim and deliver due events; returns how many were claimed. */
+static int
+deliver_due(struct db_conn *c, const struct config *cfg)
+{
+	char lease[16];
+	enum db_qs qs;
+	PGresult *res;
+	int n;
+
+	snprintf(lease, sizeof(lease), "%u", cfg->webhooks_timeout * 2 + 30);
+	res = db_exec(c, &stmt_claim, (const char *const[]){lease}, &qs);
+	if (res == NULL)
+		return -1;
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++)
+		deliver(c, cfg, res, i);
+	PQclear(res);
+	return n;
+}
+
+static void *
+delivery_thread(void *arg)
+{
+	struct db_conn *c = NULL;
+	char err[256];
+	struct timespec until;
+
+	(void)arg;
+	pthread_mutex_lock(&worker.lock);
+	while (!worker.stop) {
+		int n = 0;
+
+		pthread_mutex_unlock(&worker.lock);
+		if (c == NULL || db_conn_lost(c)) {
+			db_conn_free(c);
+			c = db_conn_open(worker.cfg->conninfo, worker.cfg->connect_timeout, err,
+			                 sizeof(err));
+		}
+		if (c != NULL)
+			n = deliver_due(c, worker.cfg);
+		pthread_mutex_lock(&worker.lock);
+		if (n > 0 || worker.stop)
+			continue; /* more may be due */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 1;
+		pthread_cond_timedwait(&worker.wake, &worker.lock, &until);
+	}
+	pthread_mutex_unlock(&worker.lock);
+	db_conn_free(c);
+	return NULL;
+}
+
+int
+webhooks_start(const struct config *cfg)
+{
+	sigset_t all, old;
+	int rc;
+
+	worker.cfg = cfg;
+	worker.stop = false;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&worker.thread, NULL, delivery_thread, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	worker.running = rc == 0;
+	return rc == 0 ? 0 : -1;
+}
+
+void
+webhooks_stop(void)
+{
+	if (!worker.running)
+		return;
+	pthread_mutex_lock(&worker.lock);
+	worker.stop = true;
+	pthread_cond_broadcast(&worker.wake);
+	pthread_mutex_unlock(&worker.lock);
+	pthread_join(worker.thread, NULL);
+	worker.running = false;
+}

@@ -1,0 +1,234 @@
+// Matching: guide suggestions (hard rules, scored components, explain=excluded)
+// and activity suggestions (events and associations) for a request.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { startKompasd, expectProblem, psql } from './harness.mjs';
+import {
+  makeWorld, call, uniq, createVolunteer, createTraining, createRecordCheck, sharedCategory,
+} from './fixtures.mjs';
+
+let k;
+let w;
+let natur;
+let musik;
+before(async () => {
+  k = await startKompasd();
+  w = await makeWorld(k);
+  natur = sharedCategory('interest', 'natur');
+  musik = sharedCategory('interest', 'musik');
+});
+after(async () => { assert.equal((await k.stop()).code, 0); });
+
+const coord = () => w.tokens.A.coordinator;
+
+async function newRequest(extra = {}, token = coord()) {
+  const res = await call(k, 'POST', '/v1/requests', {
+    token, body: { source: 'phone', citizen: { name: 'Bodil Borger', phone: '+45 40 41 42 43' }, ...extra },
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  return res.json();
+}
+
+// A volunteer of centre A that passes every hard rule unless told otherwise.
+function guide(name, {
+  languages = ['da'], areas = [], capacity = 2, interests = [], slots = 0,
+  status = 'active', trained = true, checked = true, centre = w.A.id, accountId = null,
+} = {}) {
+  const v = createVolunteer(centre, { name: `${name} ${uniq('x')}`, status, accountId });
+  if (trained) createTraining(v);
+  if (checked) createRecordCheck(v);
+  psql(`UPDATE volunteer SET languages = '{${languages.join(',')}}', postal_areas = '{${areas.join(',')}}',
+        capacity = ${capacity} WHERE id = '${v.id}'`);
+  for (const c of interests) {
+    psql(`INSERT INTO volunteer_interest (volunteer_id, category_id, centre_id) VALUES ('${v.id}', '${c}', '${centre}')`);
+  }
+  for (let d = 1; d <= slots; d++) {
+    psql(`INSERT INTO volunteer_availability (volunteer_id, centre_id, weekday, starts, ends)
+          VALUES ('${v.id}', '${centre}', ${d}, '10:00', '12:00')`);
+  }
+  return v;
+}
+
+// Give volunteer v an open assigned request (counts against the capacity).
+async function assign(v, state = 'guide_assigned') {
+  const r = await newRequest();
+  const reason = state === 'closed' ? "'need_met'" : 'NULL';
+  psql(`UPDATE request SET state = '${state}', close_reason = ${reason}, assigned_volunteer_id = '${v.id}'
+        WHERE id = '${r.id}'`);
+  return r;
+}
+
+async function suggestions(id, query = '', token = coord()) {
+  const res = await call(k, 'GET', `/v1/requests/${id}/guide-suggestions${query}`, { token });
+  assert.equal(res.status, 200, await res.clone().text());
+  return res.json();
+}
+const ids = (list) => list.map((s) => s.volunteer_id);
+
+test('same postal area and shared interests rank above a volunteer without', async () => {
+  const r = await newRequest({ postal_code: '5000', categories: [natur, musik] });
+  const good = guide('Bente', { areas: ['5000'], interests: [natur, musik], slots: 1 });
+  const near = guide('Carl', { areas: ['5010'], interests: [natur] });
+  const plain = guide('Dorte');
+  const body = await suggestions(r.id);
+  assert.equal(body.request_id, r.id);
+  assert.equal(body.language, 'da');
+  assert.equal(body.excluded, undefined, 'excluded only with explain=excluded');
+  const order = ids(body.items);
+  assert.ok(order.indexOf(good.id) >= 0 && order.indexOf(near.id) >= 0 && order.indexOf(plain.id) >= 0);
+  assert.ok(order.indexOf(good.id) < order.indexOf(near.id));
+  assert.ok(order.indexOf(near.id) < order.indexOf(plain.id));
+  const g = body.items.find((s) => s.volunteer_id === good.id);
+  const comp = Object.fromEntries(g.components.map((c) => [c.name, c]));
+  // default weights: interests 3, area 4, availability 1, load 2
+  assert.deepEqual([comp.interests.value, comp.interests.points], [2, 6]);
+  assert.deepEqual([comp.area.value, comp.area.points], [1, 4]);
+  assert.deepEqual([comp.availability.value, comp.availability.points], [1, 1]);
+  assert.deepEqual([comp.load.value, comp.load.points], [1, 2]);
+  assert.equal(g.score, 13);
+  assert.match(g.reason.da, /2 fælles interesser, samme postområde/);
+  assert.match(g.reason.en, /2 shared interests, same postal area/);
+  const n = body.items.find((s) => s.volunteer_id === near.id);
+  assert.equal(n.components.find((c) => c.name === 'area').value, 0.5);
+  assert.equal(n.score, 3 + 2 + 0 + 2);
+});
+
+test('a volunteer without a valid record check never appears, and explain names the rule', async () => {
+  const r = await newRequest({ postal_code: '5000', categories: [natur] });
+  const unchecked = guide('Erik', { areas: ['5000'], interests: [natur], checked: false });
+  const expired = guide('Frida', { areas: ['5000'], interests: [natur], checked: false });
+  createRecordCheck(expired, { checkedOn: '2020-01-01', validUntil: '2023-01-01' });
+  const untrained = guide('Gorm', { trained: false });
+  const paused = guide('Hanne', { status: 'paused' });
+  const body = await suggestions(r.id);
+  for (const v of [unchecked, expired, untrained, paused]) assert.ok(!ids(body.items).includes(v.id));
+  const explained = await suggestions(r.id, '?explain=excluded');
+  const rule = (v) => explained.excluded.find((x) => x.volunteer_id === v.id)?.rule;
+  assert.equal(rule(unchecked), 'record_check');
+  assert.equal(rule(expired), 'record_check');
+  assert.equal(rule(untrained), 'training');
+  assert.equal(rule(paused), 'status');
+  assert.equal(explained.excluded.find((x) => x.volunteer_id === unchecked.id).reason.en, 'no valid criminal record check');
+  assert.ok(!ids(explained.items).includes(unchecked.id));
+});
+
+test('full capacity excludes; an open slot does not', async () => {
+  const r = await newRequest();
+  const full = guide('Ida', { capacity: 1 });
+  const half = guide('Jens', { capacity: 2 });
+  await assign(full);
+  await assign(half);
+  const karen = guide('Karen', { capacity: 1 });
+  await assign(karen, 'closed');
+  const body = await suggestions(r.id, '?explain=excluded');
+  assert.ok(!ids(body.items).includes(full.id));
+  assert.equal(body.excluded.find((x) => x.volunteer_id === full.id).rule, 'capacity');
+  const h = body.items.find((s) => s.volunteer_id === half.id);
+  assert.ok(h, 'one of two places used: still suggested');
+  assert.equal(h.components.find((c) => c.name === 'load').value, 0.5);
+  assert.match(h.reason.da, /1 af 2 pladser i brug/);
+  assert.ok(ids(body.items).includes(karen.id), 'a closed request does not count');
+});
+
+test('a language mismatch excludes; the request language counts, Danish by default', async () => {
+  const danish = guide('Lars', { languages: ['da'] });
+  const arabic = guide('Mona', { languages: ['ar', 'en'] });
+  const da = await suggestions((await newRequest()).id, '?explain=excluded');
+  assert.ok(ids(da.items).includes(danish.id));
+  assert.equal(da.excluded.find((x) => x.volunteer_id === arabic.id).rule, 'language');
+  const ar = await suggestions((await newRequest({ preferred_language: 'ar' })).id, '?explain=excluded');
+  assert.equal(ar.language, 'ar');
+  assert.ok(ids(ar.items).includes(arabic.id));
+  assert.equal(ar.excluded.find((x) => x.volunteer_id === danish.id).rule, 'language');
+});
+
+test('equal scores are ordered by name, then id', async () => {
+  const r = await newRequest({ postal_code: '9990' });
+  const tag = uniq('t');
+  const b = guide(`Zz ${tag} B`, { areas: ['9990'] });
+  const a = guide(`Zz ${tag} A`, { areas: ['9990'] });
+  const body = await suggestions(r.id);
+  const order = ids(body.items);
+  assert.ok(order.indexOf(a.id) >= 0);
+  assert.equal(order.indexOf(b.id), order.indexOf(a.id) + 1);
+  const again = await suggestions(r.id);
+  assert.deepEqual(ids(again.items), order);
+});
+
+test('the centre\'s weights are used; suggestions are not logged as reads', async () => {
+  const r = await newRequest({ postal_code: '5000', categories: [natur] });
+  psql(`UPDATE centre SET matching_weights = '{"guide_interests": 10, "guide_area": "x"}' WHERE id = '${w.A.id}'`);
+  try {
+    const body = await suggestions(r.id);
+    assert.equal(body.weights.interests, 10);
+    assert.equal(body.weights.area, 4, 'a value that is not a number takes the default');
+  } finally {
+    psql(`UPDATE centre SET matching_weights = '{}' WHERE id = '${w.A.id}'`);
+  }
+  const logged = psql(`SELECT count(*) FROM access_log WHERE subject_id = '${r.id}' AND action = 'read'`);
+  assert.equal(logged, '0');
+});
+
+test('guide suggestions: 404 for another centre\'s or an unknown request; coordinators only', async () => {
+  const rB = await newRequest({}, w.tokens.B.coordinator);
+  await expectProblem(assert, await call(k, 'GET', `/v1/requests/${rB.id}/guide-suggestions`, { token: coord() }), 404, 'not_found');
+  await expectProblem(assert, await call(k, 'GET', `/v1/requests/${randomUUID()}/guide-suggestions`, { token: coord() }), 404, 'not_found');
+  const r = await newRequest();
+  await expectProblem(assert, await call(k, 'GET', `/v1/requests/${r.id}/guide-suggestions`, { token: w.tokens.A.guide }), 403, 'forbidden');
+  const bad = await call(k, 'GET', `/v1/requests/${r.id}/guide-suggestions?explain=all`, { token: coord() });
+  assert.equal(bad.status, 422);
+});
+
+function association({ name, postal = null, places = null, welcome = null, categories = [] }) {
+  const id = psql(`INSERT INTO association (centre_id, name, postal_code, newcomer_places, newcomer_places_updated_at, welcome_training_on)
+    VALUES ('${w.A.id}', '${name}', ${postal ? `'${postal}'` : 'NULL'}, ${places ?? 'NULL'}, ${places === null ? 'NULL' : 'now()'},
+            ${welcome ? `'${welcome}'` : 'NULL'}) RETURNING id`).split('\n')[0];
+  for (const c of categories) psql(`INSERT INTO association_category (association_id, category_id) VALUES ('${id}', '${c}')`);
+  return id;
+}
+function event({ title, days, association = null, postal = null, categories = [], cancelled = false }) {
+  const id = psql(`INSERT INTO event (centre_id, association_id, kind, title, starts_at, ends_at, postal_code, cancelled)
+    VALUES ('${w.A.id}', ${association ? `'${association}'` : 'NULL'}, 'activity', '${title}',
+            now() + interval '${days} days', now() + interval '${days} days 2 hours',
+            ${postal ? `'${postal}'` : 'NULL'}, ${cancelled}) RETURNING id`).split('\n')[0];
+  for (const c of categories) {
+    psql(`INSERT INTO event_category (event_id, category_id, centre_id) VALUES ('${id}', '${c}', '${w.A.id}')`);
+  }
+  return id;
+}
+
+test('activity suggestions rank events and associations for the citizen', async () => {
+  const r = await newRequest({ postal_code: '5000', categories: [natur] });
+  const tag = uniq('f');
+  const best = association({ name: `${tag} Naturholdet`, postal: '5000', places: 3, welcome: '2026-03-01', categories: [natur] });
+  const other = association({ name: `${tag} Andet`, postal: '8000' });
+  const soon = event({ title: `${tag} Gåtur`, days: 3, association: best, postal: '5000', categories: [natur] });
+  const far = event({ title: `${tag} Senere`, days: 90, postal: '5000', categories: [natur] });
+  const off = event({ title: `${tag} Aflyst`, days: 5, postal: '5000', categories: [natur], cancelled: true });
+  const plain = event({ title: `${tag} Spil`, days: 4, postal: '8000' });
+  const res = await call(k, 'GET', `/v1/requests/${r.id}/activity-suggestions`, { token: coord() });
+  assert.equal(res.status, 200, await res.clone().text());
+  const body = await res.json();
+  const ev = body.events.map((e) => e.event_id);
+  assert.ok(ev.includes(soon));
+  assert.ok(!ev.includes(far) && !ev.includes(off), 'beyond 60 days or cancelled: left out');
+  assert.ok(ev.indexOf(soon) < ev.indexOf(plain));
+  const s = body.events.find((e) => e.event_id === soon);
+  // 3 (natur) + 2 (area) + 2 (newcomer places) + 1 (welcome training)
+  assert.equal(s.score, 8);
+  assert.equal(s.association_id, best);
+  assert.match(s.reason.en, /1 shared category, same postal code, has places for newcomers, trained in welcoming newcomers/);
+  const as = body.associations.map((a) => a.association_id);
+  assert.ok(as.indexOf(best) >= 0 && as.indexOf(best) < as.indexOf(other));
+  assert.equal(body.associations.find((a) => a.association_id === other).reason.da, 'ingen særlige match');
+});
+
+test('activity suggestions: the assigned guide may read them, another guide gets 404', async () => {
+  const v = guide('Nina', { accountId: w.accounts.A.guide.id });
+  const mine = await assign(v);
+  const res = await call(k, 'GET', `/v1/requests/${mine.id}/activity-suggestions`, { token: w.tokens.A.guide });
+  assert.equal(res.status, 200, await res.clone().text());
+  const notMine = await newRequest();
+  await expectProblem(assert, await call(k, 'GET', `/v1/requests/${notMine.id}/activity-suggestions`, { token: w.tokens.A.guide }), 404, 'not_found');
+});
