@@ -179,6 +179,9 @@ extern const struct spec_field event_signups_create_spec[];
 void events_ics(struct http_request *rq);
 void hsds_organizations(struct http_request *rq);
 void hsds_services(struct http_request *rq);
+void me_calendar_token_create(struct http_request *rq);
+void me_calendar_token_revoke(struct http_request *rq);
+void guide_calendar(struct http_request *rq);
 extern const struct spec_field events_ics_query[];
 extern const struct spec_field hsds_list_query[];
 
@@ -237,6 +240,8 @@ extern const struct spec_field measurements_create_spec[];
 void stats_funnel(struct http_request *rq);
 void stats_outcomes(struct http_request *rq);
 void stats_courses(struct http_request *rq);
+void stats_volunteers(struct http_request *rq);
+void stats_associations(struct http_request *rq);
 extern const struct spec_field stats_query[];
 
 #endif

@@ -1,5 +1,6 @@
 /* feeds.c - read-only public feeds of a centre for other systems: an
- * iCalendar (RFC 5545) feed of the public events (GET /v1/events.ics).
+ * iCalendar (RFC 5545) feed of the public events (GET /v1/events.ics), and
+ * a guide's private calendar behind a token (GET /v1/guides/calendar/...).
  *
  * The feed shows what the public listing GET /v1/public/events shows (the
  * view event_public), with the same filters; cancelled occurrences stay in
@@ -8,12 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "../lib/buf.h"
+#include "../lib/crypto.h"
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
 #include "../lib/spec.h"
 #include "app.h"
+#include "auth.h"
 
 #define LOCAL_TZ "'Europe/Copenhagen'"
 
@@ -269,6 +274,19 @@ ics_event(struct buf *out, struct buf *line, const PGresult *res, int row)
 	buf_append_str(out, "END:VEVENT\r\n");
 }
 
+/* Start a calendar in out: the VCALENDAR header and the time zone. */
+static void
+ics_begin(struct buf *out)
+{
+	buf_append_str(out, "BEGIN:VCALENDAR\r\n"
+	                    "VERSION:2.0\r\n"
+	                    "PRODID:-//Kompas//kompasd " KOMPAS_VERSION "//DA\r\n"
+	                    "CALSCALE:GREGORIAN\r\n"
+	                    "METHOD:PUBLISH\r\n"
+	                    "X-WR-TIMEZONE:Europe/Copenhagen\r\n");
+	buf_append_str(out, vtimezone);
+}
+
 /* GET /v1/events.ics?centre=: the centre's public events as iCalendar. */
 void
 events_ics(struct http_request *rq)
@@ -316,13 +334,7 @@ events_ics(struct http_request *rq)
 	}
 	buf_init(&out);
 	buf_init(&line);
-	buf_append_str(&out, "BEGIN:VCALENDAR\r\n"
-	                     "VERSION:2.0\r\n"
-	                     "PRODID:-//Kompas//kompasd " KOMPAS_VERSION "//DA\r\n"
-	                     "CALSCALE:GREGORIAN\r\n"
-	                     "METHOD:PUBLISH\r\n"
-	                     "X-WR-TIMEZONE:Europe/Copenhagen\r\n");
-	buf_append_str(&out, vtimezone);
+	ics_begin(&out);
 	for (int i = 0; i < PQntuples(res); i++)
 		ics_event(&out, &line, res, i);
 	buf_append_str(&out, "END:VCALENDAR\r\n");
@@ -330,6 +342,212 @@ events_ics(struct http_request *rq)
 	buf_cleanup(&line);
 	body = buf_steal(&out, &len);
 	http_reply_data(rq, 200, "text/calendar; charset=utf-8", body, len, true);
+	free(body);
+}
+
+/* --- a guide's private calendar ------------------------------------------------
+ *
+ * GET /v1/guides/calendar/<token>.ics: the visits of the guide's courses,
+ * the planned course ends and the trainings and events they signed up for,
+ * from 30 days back. The token in the URL is the credential (only its keyed
+ * hash is stored; the access log holds the route pattern, never the URL); a
+ * guide makes a new one with POST /v1/me/calendar-token (revoking the old)
+ * and revokes it with DELETE. No citizen data is in the feed. */
+
+#define GUIDE_FEED_PREFIX "kgc_"
+
+static struct db_stmt stmt_feed_own =
+    DB_STMT("feeds_guide_own",
+            "SELECT v.id, v.centre_id FROM volunteer v"
+            " WHERE v.id IN (SELECT kompas_my_volunteer_ids()) AND v.centre_id = kompas_centre()"
+            " ORDER BY v.created_at LIMIT 1",
+            0);
+
+static struct db_stmt stmt_feed_revoke =
+    DB_STMT("feeds_guide_revoke",
+            "UPDATE guide_feed_token SET revoked_at = now()"
+            " WHERE volunteer_id IN (SELECT kompas_my_volunteer_ids()) AND revoked_at IS NULL"
+            " RETURNING id",
+            0);
+
+static struct db_stmt stmt_feed_insert =
+    DB_STMT("feeds_guide_insert",
+            "INSERT INTO guide_feed_token (centre_id, volunteer_id, token_hash)"
+            " VALUES ($1, $2, $3::bytea) RETURNING id",
+            3);
+
+/* $1 token hash: a row kind feed when the token is valid, then the entries. */
+static struct db_stmt stmt_feed =
+    DB_STMT("feeds_guide_feed",
+            "SELECT uid, kind, title, all_day, starts, ends, place, cancelled,"
+            " to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')"
+            " FROM kompas_guide_feed($1::bytea) ORDER BY kind <> 'feed', starts, uid",
+            1);
+enum {
+	GF_UID,
+	GF_KIND,
+	GF_TITLE,
+	GF_ALL_DAY,
+	GF_STARTS,
+	GF_ENDS,
+	GF_PLACE,
+	GF_CANCELLED,
+	GF_STAMP
+};
+
+/* POST /v1/me/calendar-token: a new feed token for the calling guide; the
+ * previous one is revoked. The token is shown once. */
+void
+me_calendar_token_create(struct http_request *rq)
+{
+	char token[64], hash[80], url[128], vid[37], centre[37];
+	enum db_qs qs;
+	PGresult *res;
+
+	res = db_exec(rq->db, &stmt_feed_own, NULL, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		http_reply_problem(rq, ERR_NOT_FOUND,
+		                   "Your account has no volunteer record; ask your coordinator.");
+		return;
+	}
+	snprintf(vid, sizeof(vid), "%s", PQgetvalue(res, 0, 0));
+	snprintf(centre, sizeof(centre), "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	res = db_exec(rq->db, &stmt_feed_revoke, NULL, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	PQclear(res);
+	crypto_token_new(GUIDE_FEED_PREFIX, token, sizeof(token));
+	auth_token_hash_param(token, hash, sizeof(hash));
+	res = db_exec(rq->db, &stmt_feed_insert, (const char *const[]){centre, vid, hash}, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	PQclear(res);
+	snprintf(url, sizeof(url), "/v1/guides/calendar/%s.ics", token);
+	http_reply_json(rq, 201, json_pack("{s:s, s:s}", "url", url, "token", token));
+out:
+	sodium_memzero(token, sizeof(token));
+	sodium_memzero(url, sizeof(url));
+}
+
+/* DELETE /v1/me/calendar-token: revoke the calling guide's feed token. */
+void
+me_calendar_token_revoke(struct http_request *rq)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, &stmt_feed_revoke, NULL, &qs);
+
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	PQclear(res);
+	http_reply_data(rq, 204, NULL, "", 0, false);
+}
+
+/* A well-formed feed token: the prefix and 43 base64url characters. */
+static bool
+feed_token_ok(const char *t, size_t len)
+{
+	size_t plen = strlen(GUIDE_FEED_PREFIX);
+
+	if (len != plen + 43 || strncmp(t, GUIDE_FEED_PREFIX, plen) != 0)
+		return false;
+	for (size_t i = plen; i < len; i++)
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+		           t[i]) == NULL ||
+		    t[i] == '\0')
+			return false;
+	return true;
+}
+
+static void
+guide_feed_event(struct buf *out, struct buf *line, const PGresult *res, int row)
+{
+	bool all_day = PQgetvalue(res, row, GF_ALL_DAY)[0] == 't';
+
+	buf_append_str(out, "BEGIN:VEVENT\r\n");
+	buf_append_str(line, "UID:");
+	ics_text(line, PQgetvalue(res, row, GF_UID));
+	buf_append_str(line, "@kompas");
+	ics_flush(out, line);
+	buf_appendf(line, "DTSTAMP:%s", PQgetvalue(res, row, GF_STAMP));
+	ics_flush(out, line);
+	buf_appendf(line, all_day ? "DTSTART;VALUE=DATE:%s" : "DTSTART;TZID=Europe/Copenhagen:%s",
+	            PQgetvalue(res, row, GF_STARTS));
+	ics_flush(out, line);
+	buf_appendf(line, all_day ? "DTEND;VALUE=DATE:%s" : "DTEND;TZID=Europe/Copenhagen:%s",
+	            PQgetvalue(res, row, GF_ENDS));
+	ics_flush(out, line);
+	buf_append_str(line, "SUMMARY:");
+	ics_text(line, PQgetvalue(res, row, GF_TITLE));
+	ics_flush(out, line);
+	if (!PQgetisnull(res, row, GF_PLACE)) {
+		buf_append_str(line, "LOCATION:");
+		ics_text(line, PQgetvalue(res, row, GF_PLACE));
+		ics_flush(out, line);
+	}
+	buf_append_str(out, all_day ? "TRANSP:TRANSPARENT\r\n" : "TRANSP:OPAQUE\r\n");
+	buf_append_str(out, PQgetvalue(res, row, GF_CANCELLED)[0] == 't' ? "STATUS:CANCELLED\r\n"
+	                                                                 : "STATUS:CONFIRMED\r\n");
+	buf_append_str(out, "END:VEVENT\r\n");
+}
+
+/* GET /v1/guides/calendar/{token}: the guide's private feed; the path
+ * segment is the token, with or without ".ics". */
+void
+guide_calendar(struct http_request *rq)
+{
+	const char *seg = http_param(rq, "token");
+	char token[64], hash[80];
+	struct buf out, line;
+	size_t len = seg ? strlen(seg) : 0;
+	enum db_qs qs;
+	PGresult *res;
+	char *body;
+
+	if (len > 4 && strcmp(seg + len - 4, ".ics") == 0)
+		len -= 4;
+	if (seg == NULL || !feed_token_ok(seg, len)) {
+		http_reply_problem(rq, ERR_NOT_FOUND, "No calendar has this address.");
+		return;
+	}
+	memcpy(token, seg, len);
+	token[len] = '\0';
+	auth_token_hash_param(token, hash, sizeof(hash));
+	sodium_memzero(token, sizeof(token));
+	res = db_exec(rq->db, &stmt_feed, (const char *const[]){hash}, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, GF_KIND), "feed") != 0) {
+		PQclear(res);
+		http_reply_problem(rq, ERR_NOT_FOUND, "No calendar has this address.");
+		return;
+	}
+	buf_init(&out);
+	buf_init(&line);
+	ics_begin(&out);
+	buf_append_str(&out, "X-WR-CALNAME:Kompas\r\n");
+	for (int i = 1; i < PQntuples(res); i++)
+		guide_feed_event(&out, &line, res, i);
+	buf_append_str(&out, "END:VCALENDAR\r\n");
+	PQclear(res);
+	buf_cleanup(&line);
+	body = buf_steal(&out, &len);
+	http_reply_data(rq, 200, "text/calendar; charset=utf-8", body, len, true);
+	http_set_header(rq, "Cache-Control", "private, no-store");
+	http_set_header(rq, "Referrer-Policy", "no-referrer");
 	free(body);
 }
 

@@ -30,6 +30,8 @@ const struct route api_routes[] = {
     {"GET", "/v1/me", sessions_me, DB, ROLES_ALL, NULL, NULL},
     {"PUT", "/v1/me/password", me_change_password, DB | BODY | SESS, ROLES_ACCOUNTS,
      me_password_spec, NULL},
+    {"POST", "/v1/me/calendar-token", me_calendar_token_create, DB, ROLE_GUIDE, NULL, NULL},
+    {"DELETE", "/v1/me/calendar-token", me_calendar_token_revoke, DB, ROLE_GUIDE, NULL, NULL},
     /* accounts */
     {"GET", "/v1/accounts", accounts_list, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL,
      accounts_list_query},
@@ -158,6 +160,7 @@ const struct route api_routes[] = {
     {"GET", "/v1/events.ics", events_ics, DB, 0, NULL, events_ics_query},
     {"GET", "/v1/hsds/organizations", hsds_organizations, DB, 0, NULL, hsds_list_query},
     {"GET", "/v1/hsds/services", hsds_services, DB, 0, NULL, hsds_list_query},
+    {"GET", "/v1/guides/calendar/{token}", guide_calendar, DB, 0, NULL, NULL},
     /* matching */
     {"GET", "/v1/requests/{id}/guide-suggestions", matching_guide_suggestions, DB, ROLE_COORDINATOR,
      NULL, matching_guides_query},
@@ -169,6 +172,10 @@ const struct route api_routes[] = {
     {"GET", "/v1/stats/outcomes", stats_outcomes, DB, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
      stats_query},
     {"GET", "/v1/stats/courses", stats_courses, DB, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
+     stats_query},
+    {"GET", "/v1/stats/volunteers", stats_volunteers, DB, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
+     stats_query},
+    {"GET", "/v1/stats/associations", stats_associations, DB, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
      stats_query},
     /* webhooks: status back to the portal */
     {"GET", "/v1/webhooks", webhooks_list, DB, ROLE_COORDINATOR, NULL, NULL},

@@ -4,7 +4,8 @@
  * SECURITY DEFINER functions (schema/0017_stats.sql), which also enforce
  * the caller's scope; this file validates the filters, resolves a centre
  * slug and writes the cells as JSON or CSV (RFC 4180). The funnel, the
- * outcomes and the courses. */
+ * outcomes and the courses; the volunteers and the associations
+ * (schema/0019_stats_more.sql). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,4 +257,30 @@ void
 stats_courses(struct http_request *rq)
 {
 	stats_run(rq, &stmt_stats_courses, "category");
+}
+
+static struct db_stmt stmt_stats_volunteers =
+    DB_STMT("stats_volunteers",
+            "SELECT period, centre_id, centre_slug, category, measure, value, suppressed, reason"
+            " FROM kompas_stats_volunteers($1::date, $2::date, $3::uuid, $4, $5::boolean)",
+            5);
+
+static struct db_stmt stmt_stats_associations =
+    DB_STMT("stats_associations",
+            "SELECT period, centre_id, centre_slug, category, measure, value, suppressed, reason"
+            " FROM kompas_stats_associations($1::date, $2::date, $3::uuid, $4, $5::boolean)",
+            5);
+
+/* GET /v1/stats/volunteers */
+void
+stats_volunteers(struct http_request *rq)
+{
+	stats_run(rq, &stmt_stats_volunteers, "category");
+}
+
+/* GET /v1/stats/associations */
+void
+stats_associations(struct http_request *rq)
+{
+	stats_run(rq, &stmt_stats_associations, "category");
 }

@@ -76,6 +76,15 @@ const HOOK_URL = 'https://127.0.0.1:9/hook';
 const throwawayHook = async (token) => (await (await call(k, 'POST', '/v1/webhooks', { token, body: { url: HOOK_URL } })).json()).id;
 const hookEvent = (centre, endpoint) => psql(`INSERT INTO webhook_event (centre_id, endpoint_id, event_type, payload, next_attempt_at)
   VALUES ('${centre.id}', '${endpoint}', 'request.status_changed', '{}', now() + interval '1 day') RETURNING id`);
+// A guide's calendar feed token as its path segment (<token>.ics).
+const feedPaths = new Set();
+const feedPath = async (token) => {
+  const res = await call(k, 'POST', '/v1/me/calendar-token', { token });
+  if (res.status !== 201) throw new Error(`calendar token: ${res.status} ${await res.text()}`);
+  const seg = (await res.json()).url.split('/').pop();
+  feedPaths.add(seg);
+  return seg;
+};
 const throwawayKey = async (centre) => (await createKey(k, w.tokens.national.admin, { name: uniq('throwaway'), role: 'portal', centre_id: centre.id })).id;
 // Events made as the owner: an event of a centre (of an association, when
 // given), and a sign-up of a volunteer for a fresh information meeting.
@@ -109,6 +118,14 @@ const PARAMS = {
   '/v1/webhook-events/{id}/replay': { tenant: true, table: 'webhook_event', ids: async () => ({ own: hookEvent(w.A, await throwawayHook(w.tokens.A.coordinator)), other: hookEvent(w.B, await throwawayHook(w.tokens.B.coordinator)) }) },
   '/v1/requests/{id}/anonymise': { tenant: true, table: 'request', ids: async () => ({ own: (await createRequest(k, w.tokens.A.coordinator)).id, other: (await createRequest(k, w.tokens.B.coordinator)).id }) },
   '/v1/centres/{id}': { tenant: false, table: 'centre', ids: async () => ({ own: w.A.id, other: w.B.id }) },
+  // public: the guide's feed token is the credential; fresh tokens of A's and
+  // B's guide each time (a new one revokes the last). The rows are the paths
+  // issued (only the tokens' hashes are stored).
+  '/v1/guides/calendar/{token}': {
+    tenant: false,
+    get table() { return `(SELECT unnest(ARRAY['${[...feedPaths].join("','")}']) AS id)`; },
+    ids: async () => ({ own: await feedPath(w.tokens.A.guide), other: await feedPath(w.tokens.B.guide) }),
+  },
   // events: A's is an activity of A's association, whose contact may change it
   '/v1/events/{id}': { tenant: true, table: 'event', ids: async () => ({ own: eventRow(w.A.id, { associationId: fixtures.associationA }), other: eventRow(w.B.id, { associationId: fixtures.associationB }) }) },
   '/v1/events/{id}/signups': { tenant: true, table: 'event', ids: async () => ({ own: eventRow(w.A.id, { kind: 'info_meeting' }), other: eventRow(w.B.id, { kind: 'info_meeting' }) }) },
@@ -244,6 +261,9 @@ const REQUESTS = {
   'POST /v1/associations': { body: (c) => ({ name: uniq('Matrix forening'), ...(c.role === 'admin' ? { centre_id: w.A.id } : {}) }), ok: 201 },
   'GET /v1/associations/{id}': { ok: 200 },
   'PATCH /v1/associations/{id}': { body: () => ({ description: 'Matrix' }), ok: 200 },
+  'POST /v1/me/calendar-token': { ok: 201 },
+  'DELETE /v1/me/calendar-token': { ok: 204 },
+  'GET /v1/guides/calendar/{token}': { ok: 200 },
   'GET /v1/me/volunteer': { ok: 200 },
   'PATCH /v1/me/volunteer': { body: () => ({ capacity: 3 }), ok: 200 },
   'GET /v1/volunteers': { ok: 200 },
