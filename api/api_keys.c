@@ -113,7 +113,7 @@ out:
 static struct db_stmt stmt_list =
     DB_STMT("api_keys_list",
             "SELECT " KEY_COLUMNS ", to_char(created_at AT TIME ZONE 'UTC',"
-            " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '_' || id FROM api_key"
+            " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM api_key"
             " WHERE ($1::boolean OR revoked_at IS NULL)"
             " AND ($2::text IS NULL OR (created_at, id) > (split_part($2, '_', 1)::timestamptz,"
             "      split_part($2, '_', 2)::uuid))"
@@ -127,14 +127,11 @@ api_keys_list(struct http_request *rq)
 {
 	const char *inc =
 	    json_is_true(json_object_get(rq->query, "include_revoked")) ? "true" : "false";
-	json_t *jl = json_object_get(rq->query, "limit");
-	long long limit = jl ? json_integer_value(jl) : 50;
+	long long limit = http_query_limit(rq, 50);
 	const char *params[3];
 	char fetch[24];
-	json_t *items;
 	enum db_qs qs;
 	PGresult *res;
-	int n;
 
 	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
 	params[0] = inc;
@@ -145,16 +142,7 @@ api_keys_list(struct http_request *rq)
 		http_reply_db_error(rq, qs);
 		return;
 	}
-	n = PQntuples(res);
-	items = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, key_json(res, i));
-	http_reply_json(rq, 200,
-	                json_pack("{s:o, s:o}", "items", items, "next",
-	                          n > limit ? http_next_link(rq, "/v1/api-keys",
-	                                                     PQgetvalue(res, (int)limit - 1, 8))
-	                                    : json_null()));
-	PQclear(res);
+	http_reply_keyset_list(rq, res, limit, key_json, 8, 0, "/v1/api-keys");
 }
 
 static struct db_stmt stmt_revoke =

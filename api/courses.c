@@ -493,14 +493,11 @@ void
 courses_list(struct http_request *rq)
 {
 	const json_t *q = rq->query;
-	json_t *jl = json_object_get(q, "limit");
-	long long limit = jl ? json_integer_value(jl) : 50;
+	long long limit = http_query_limit(rq, 50);
 	const char *params[6];
-	char fetch[24], cursor[80];
-	json_t *items;
+	char fetch[24];
 	enum db_qs qs;
 	PGresult *res;
-	int n;
 
 	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
 	params[0] = str_of(q, "state");
@@ -514,19 +511,7 @@ courses_list(struct http_request *rq)
 		http_reply_db_error(rq, qs);
 		return;
 	}
-	n = PQntuples(res);
-	items = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, course_json(res, i));
-	if (n > limit)
-		snprintf(cursor, sizeof(cursor), "%s_%s",
-		         PQgetvalue(res, (int)limit - 1, COL_CURSOR),
-		         PQgetvalue(res, (int)limit - 1, COL_ID));
-	http_reply_json(
-	    rq, 200,
-	    json_pack("{s:o, s:o}", "items", items, "next",
-	              n > limit ? http_next_link(rq, "/v1/courses", cursor) : json_null()));
-	PQclear(res);
+	http_reply_keyset_list(rq, res, limit, course_json, COL_CURSOR, COL_ID, "/v1/courses");
 }
 
 /* GET /v1/courses/{id}: the course with its visits; notes shown are

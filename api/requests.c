@@ -770,25 +770,10 @@ requests_list(struct http_request *rq)
 	long long limit = limit_of(rq->query);
 	PGresult *res = list_rows(rq, NULL, NULL,
 	                          json_string_value(json_object_get(rq->query, "cursor")), limit);
-	char cursor[80];
-	json_t *items;
-	int n;
 
 	if (res == NULL)
 		return;
-	n = PQntuples(res);
-	items = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, request_summary_json(res, i));
-	if (n > limit)
-		snprintf(cursor, sizeof(cursor), "%s_%s",
-		         PQgetvalue(res, (int)limit - 1, COL_CURSOR),
-		         PQgetvalue(res, (int)limit - 1, 0));
-	http_reply_json(
-	    rq, 200,
-	    json_pack("{s:o, s:o}", "items", items, "next",
-	              n > limit ? http_next_link(rq, "/v1/requests", cursor) : json_null()));
-	PQclear(res);
+	http_reply_keyset_list(rq, res, limit, request_summary_json, COL_CURSOR, 0, "/v1/requests");
 }
 
 /* Log one search entry per match, or one without a subject if none. */

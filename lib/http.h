@@ -188,6 +188,17 @@ PGresult *http_fetch_by_id(struct http_request *rq, struct db_stmt *stmt, const 
  * (percent-encoded). Returns a new JSON string. */
 json_t *http_next_link(const struct http_request *rq, const char *path, const char *cursor);
 
+/* The validated `limit` query parameter, or dflt when absent. */
+long long http_query_limit(const struct http_request *rq, long long dflt);
+
+/* Answer a keyset-paged list from res, which holds up to limit + 1 rows
+ * (the extra one only says that more follow): {items, next}, each item made
+ * by row_json, next a link to path with the cursor "<time>_<id>" of the
+ * last item shown (columns time_col and id_col), or null. Takes res. */
+void http_reply_keyset_list(struct http_request *rq, PGresult *res, long long limit,
+                            json_t *(*row_json)(const PGresult *res, int row), int time_col,
+                            int id_col, const char *path);
+
 /* Add a header to the response already set by an http_reply_* call.
  * Ignored when there is none yet. */
 void http_set_header(struct http_request *rq, const char *name, const char *value);
