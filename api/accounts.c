@@ -330,20 +330,6 @@ revoke_sessions(struct http_request *rq, const char *account, const char *except
 	return true;
 }
 
-/* Reply 412 when If-Match names another version than the row's. */
-static bool
-version_matches(struct http_request *rq, const PGresult *row, int col)
-{
-	long long want;
-	int m = http_if_match(rq, &want);
-
-	if (m == 0 || (m == 1 && want == atoll(PQgetvalue(row, 0, col))))
-		return true;
-	http_reply_problem(rq, ERR_PRECONDITION_FAILED,
-	                   "The account has changed since you read it; read it again.");
-	return false;
-}
-
 /* PATCH /v1/accounts/{id}: display_name, role (within the account's kind:
  * centre roles stay centre roles), disabled. Disabling ends its sessions. */
 void
@@ -359,7 +345,7 @@ accounts_update(struct http_request *rq)
 	cur = fetch_account(rq, &stmt_lock);
 	if (cur == NULL)
 		return;
-	if (!version_matches(rq, cur, 10))
+	if (!http_version_matches(rq, PQgetvalue(cur, 0, 10), "account"))
 		goto out;
 	if (role != NULL && (!may_assign(rq, role) || !may_assign(rq, PQgetvalue(cur, 0, 3)))) {
 		http_reply_field_error(

@@ -234,16 +234,6 @@ association_json(const struct http_request *rq, const PGresult *res, int row)
 	return j;
 }
 
-static void
-reply_field(struct http_request *rq, enum err_code code, const char *field, enum err_code fcode,
-            const char *message)
-{
-	json_t *p = problem_new(code, NULL, rq->request_id);
-
-	problem_add_field_error(p, field, fcode, message);
-	http_reply_problem_json(rq, p);
-}
-
 static struct db_stmt stmt_list =
     DB_STMT("associations_list",
             ASSOCIATION_SELECT
@@ -501,8 +491,8 @@ name_taken(struct http_request *rq, enum db_qs qs)
 	if (qs != DB_HARD_ERROR || db_conn_lost(rq->db) || state == NULL ||
 	    strcmp(state, "23505") != 0)
 		return false;
-	reply_field(rq, ERR_CONFLICT, "name", ERR_FIELD_TAKEN,
-	            "another association of the centre has this name");
+	http_reply_field_error(rq, ERR_CONFLICT, "name", ERR_FIELD_TAKEN,
+	                       "another association of the centre has this name");
 	rq->db_error = DB_ROLLBACK;
 	return true;
 }
@@ -550,8 +540,9 @@ associations_create(struct http_request *rq)
 
 	if (rq->caller.role == ROLE_COORDINATOR) {
 		if (centre != NULL && strcmp(centre, rq->caller.centre_id) != 0) {
-			reply_field(rq, ERR_FORBIDDEN, "centre_id", ERR_FIELD_NOT_IN_ENUM,
-			            "coordinators add associations to their own centre");
+			http_reply_field_error(rq, ERR_FORBIDDEN, "centre_id",
+			                       ERR_FIELD_NOT_IN_ENUM,
+			                       "coordinators add associations to their own centre");
 			return;
 		}
 		centre = rq->caller.centre_id;
@@ -594,8 +585,8 @@ associations_create(struct http_request *rq)
 	}
 	if (qs == DB_NO_RESULTS) {
 		PQclear(res);
-		reply_field(rq, ERR_CONFLICT, "name", ERR_FIELD_TAKEN,
-		            "another association of the centre has this name");
+		http_reply_field_error(rq, ERR_CONFLICT, "name", ERR_FIELD_TAKEN,
+		                       "another association of the centre has this name");
 		return;
 	}
 	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));

@@ -72,16 +72,6 @@ reply_category(struct http_request *rq, unsigned status, const PGresult *res)
 	}
 }
 
-static void
-reply_field(struct http_request *rq, enum err_code code, const char *field, enum err_code fcode,
-            const char *message)
-{
-	json_t *p = problem_new(code, NULL, rq->request_id);
-
-	problem_add_field_error(p, field, fcode, message);
-	http_reply_problem_json(rq, p);
-}
-
 static struct db_stmt stmt_list =
     DB_STMT("categories_list",
             "SELECT " CATEGORY_COLUMNS " FROM category"
@@ -192,13 +182,15 @@ categories_create(struct http_request *rq)
 
 	if (rq->caller.role == ROLE_COORDINATOR) {
 		if (centre != NULL && strcmp(centre, rq->caller.centre_id) != 0) {
-			reply_field(rq, ERR_FORBIDDEN, "centre_id", ERR_FIELD_NOT_IN_ENUM,
-			            "coordinators add categories to their own centre");
+			http_reply_field_error(rq, ERR_FORBIDDEN, "centre_id",
+			                       ERR_FIELD_NOT_IN_ENUM,
+			                       "coordinators add categories to their own centre");
 			return;
 		}
 		if (json_is_null(json_object_get(rq->body, "centre_id"))) {
-			reply_field(rq, ERR_FORBIDDEN, "centre_id", ERR_FIELD_NOT_IN_ENUM,
-			            "the shared vocabulary is changed by admins");
+			http_reply_field_error(rq, ERR_FORBIDDEN, "centre_id",
+			                       ERR_FIELD_NOT_IN_ENUM,
+			                       "the shared vocabulary is changed by admins");
 			return;
 		}
 		centre = rq->caller.centre_id;
@@ -211,8 +203,8 @@ categories_create(struct http_request *rq)
 		}
 		PQclear(res);
 		if (qs == DB_NO_RESULTS) {
-			reply_field(rq, ERR_VALIDATION_FAILED, "centre_id", ERR_FIELD_NOT_IN_ENUM,
-			            "no such centre");
+			http_reply_field_error(rq, ERR_VALIDATION_FAILED, "centre_id",
+			                       ERR_FIELD_NOT_IN_ENUM, "no such centre");
 			return;
 		}
 	}
@@ -228,8 +220,8 @@ categories_create(struct http_request *rq)
 	}
 	if (qs == DB_NO_RESULTS) {
 		PQclear(res);
-		reply_field(rq, ERR_CONFLICT, "slug", ERR_FIELD_TAKEN,
-		            "another category of this kind has this slug");
+		http_reply_field_error(rq, ERR_CONFLICT, "slug", ERR_FIELD_TAKEN,
+		                       "another category of this kind has this slug");
 		return;
 	}
 	reply_category(rq, 201, res);

@@ -179,22 +179,6 @@ reply_field(struct http_request *rq, enum err_code code, const char *detail, con
 	http_reply_problem_json(rq, p);
 }
 
-/* 412 when If-Match names another version than `version`. */
-static bool
-version_matches(struct http_request *rq, const char *version, const char *what)
-{
-	long long want;
-	int m = http_if_match(rq, &want);
-	char detail[96];
-
-	if (m == 0 || (m == 1 && want == atoll(version)))
-		return true;
-	snprintf(detail, sizeof(detail), "The %s has changed since you read it; read it again.",
-	         what);
-	http_reply_problem(rq, ERR_PRECONDITION_FAILED, detail);
-	return false;
-}
-
 static struct db_stmt stmt_refs_visible =
     DB_STMT("courses_refs_visible",
             "SELECT $1::uuid IS NULL OR EXISTS (SELECT 1 FROM association a WHERE a.id = $1::uuid"
@@ -420,7 +404,7 @@ courses_create(struct http_request *rq)
 
 	if (row == NULL)
 		return;
-	if (!version_matches(rq, PQgetvalue(row, 0, REQUEST_COL_VERSION), "request"))
+	if (!http_version_matches(rq, PQgetvalue(row, 0, REQUEST_COL_VERSION), "request"))
 		goto out;
 	state = PQgetvalue(row, 0, REQUEST_COL_STATE);
 	if (!request_transition_allowed(state, "course_started")) {
@@ -552,7 +536,7 @@ courses_update(struct http_request *rq)
 	if (row == NULL)
 		return;
 	snprintf(id, sizeof(id), "%s", PQgetvalue(row, 0, COL_ID));
-	if (!version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "course"))
+	if (!http_version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "course"))
 		goto out;
 	if (course_is_over(PQgetvalue(row, 0, COL_STATE))) {
 		p = problem_new(ERR_CONFLICT, "An ended course cannot be changed.", rq->request_id);
@@ -636,7 +620,7 @@ courses_transition(struct http_request *rq)
 		return;
 	snprintf(id, sizeof(id), "%s", PQgetvalue(row, 0, COL_ID));
 	from = PQgetvalue(row, 0, COL_STATE);
-	if (!version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "course"))
+	if (!http_version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "course"))
 		goto out;
 	if (!course_step_allowed(from, to)) {
 		p = problem_new(ERR_CONFLICT, NULL, rq->request_id);
@@ -708,7 +692,7 @@ courses_add_visit(struct http_request *rq)
 		return;
 	snprintf(id, sizeof(id), "%s", PQgetvalue(row, 0, COL_ID));
 	state = PQgetvalue(row, 0, COL_STATE);
-	if (!version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "course"))
+	if (!http_version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "course"))
 		goto out;
 	if (course_is_over(state)) {
 		p = problem_new(ERR_CONFLICT, "The course has ended; no visits can be added.",
@@ -799,7 +783,7 @@ courses_follow_up(struct http_request *rq)
 		return;
 	snprintf(id, sizeof(id), "%s", PQgetvalue(row, 0, COL_ID));
 	state = PQgetvalue(row, 0, COL_STATE);
-	if (!version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "course"))
+	if (!http_version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "course"))
 		goto out;
 	if (!course_is_over(state) || !PQgetisnull(row, 0, COL_FOLLOW_UP)) {
 		p = problem_new(ERR_CONFLICT,

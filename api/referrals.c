@@ -114,22 +114,6 @@ str_of(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
-/* 412 when If-Match names another version than `version`. */
-static bool
-version_matches(struct http_request *rq, const char *version, const char *what)
-{
-	long long want;
-	int m = http_if_match(rq, &want);
-	char detail[96];
-
-	if (m == 0 || (m == 1 && want == atoll(version)))
-		return true;
-	snprintf(detail, sizeof(detail), "The %s has changed since you read it; read it again.",
-	         what);
-	http_reply_problem(rq, ERR_PRECONDITION_FAILED, detail);
-	return false;
-}
-
 /* The referral list entry and the base of the single view: no personal
  * data. */
 static json_t *
@@ -273,7 +257,7 @@ referrals_create(struct http_request *rq)
 
 	if (row == NULL)
 		return;
-	if (!version_matches(rq, PQgetvalue(row, 0, REQUEST_COL_VERSION), "request"))
+	if (!http_version_matches(rq, PQgetvalue(row, 0, REQUEST_COL_VERSION), "request"))
 		goto out;
 	state = PQgetvalue(row, 0, REQUEST_COL_STATE);
 	move = strcmp(state, "conversation_held") == 0;
@@ -396,7 +380,7 @@ referrals_transition(struct http_request *rq)
 		return;
 	snprintf(id, sizeof(id), "%s", PQgetvalue(row, 0, COL_ID));
 	from = PQgetvalue(row, 0, COL_STATE);
-	if (!version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "referral"))
+	if (!http_version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "referral"))
 		goto out;
 	if (!referral_step_allowed(from, to)) {
 		p = problem_new(ERR_CONFLICT, NULL, rq->request_id);

@@ -30,20 +30,6 @@ const struct spec_field requests_consents_spec[] = {{.name = "consents",
                                                      .items = &request_consent_item},
                                                     SPEC_END};
 
-/* 412 when If-Match names another version than the row's. */
-static bool
-version_matches(struct http_request *rq, const PGresult *row)
-{
-	long long want;
-	int m = http_if_match(rq, &want);
-
-	if (m == 0 || (m == 1 && want == atoll(PQgetvalue(row, 0, REQUEST_COL_VERSION))))
-		return true;
-	http_reply_problem(rq, ERR_PRECONDITION_FAILED,
-	                   "The request has changed since you read it; read it again.");
-	return false;
-}
-
 static struct db_stmt stmt_volunteer_active = DB_STMT(
     "workflow_volunteer_active",
     "SELECT status = 'active' FROM volunteer WHERE id = $1 AND centre_id = kompas_centre()", 1);
@@ -198,7 +184,7 @@ requests_transition(struct http_request *rq)
 
 	if (row == NULL)
 		return;
-	if (!version_matches(rq, row) ||
+	if (!http_version_matches(rq, PQgetvalue(row, 0, REQUEST_COL_VERSION), "request") ||
 	    !step_valid(rq, PQgetvalue(row, 0, REQUEST_COL_STATE), to, reason, volunteer) ||
 	    !request_move(rq, row, to, reason, volunteer, note))
 		goto out;
@@ -286,7 +272,8 @@ requests_add_consents(struct http_request *rq)
 	if (row == NULL)
 		return;
 	id = PQgetvalue(row, 0, 0);
-	if (request_is_anonymised(rq, row) || !version_matches(rq, row) ||
+	if (request_is_anonymised(rq, row) ||
+	    !http_version_matches(rq, PQgetvalue(row, 0, REQUEST_COL_VERSION), "request") ||
 	    !request_add_consents(rq, id, json_object_get(rq->body, "consents")) ||
 	    !bump_version(rq, id))
 		goto out;

@@ -916,8 +916,6 @@ requests_update(struct http_request *rq)
 	struct sealed_params sp;
 	const char *params[23];
 	json_t *fields = json_array();
-	long long want;
-	int m = http_if_match(rq, &want);
 	const char *id;
 	enum db_qs qs;
 
@@ -925,11 +923,8 @@ requests_update(struct http_request *rq)
 	if (row == NULL)
 		goto out;
 	id = PQgetvalue(row, 0, 0);
-	if (m < 0 || (m == 1 && want != atoll(PQgetvalue(row, 0, 12)))) {
-		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
-		                   "The request has changed since you read it; read it again.");
+	if (!http_version_matches(rq, PQgetvalue(row, 0, REQUEST_COL_VERSION), "request"))
 		goto out;
-	}
 	if (PQgetvalue(row, 0, 13)[0] == 't') {
 		http_reply_problem(rq, ERR_CONFLICT,
 		                   "The request is anonymised; nothing can change.");

@@ -1039,20 +1039,6 @@ static struct db_stmt stmt_update =
             " WHERE id = $1",
             18);
 
-/* 412 when If-Match names another version than the stored one. */
-static bool
-version_matches(struct http_request *rq, const char *version)
-{
-	long long want;
-	int m = http_if_match(rq, &want);
-
-	if (m == 0 || (m == 1 && want == atoll(version)))
-		return true;
-	http_reply_problem(rq, ERR_PRECONDITION_FAILED,
-	                   "The volunteer has changed since you read it; read it again.");
-	return false;
-}
-
 /* Apply a checked patch to the locked volunteer cur and answer 200. */
 static void
 apply_patch(struct http_request *rq, const json_t *b, const struct current *cur)
@@ -1136,7 +1122,7 @@ volunteers_update(struct http_request *rq)
 	if (res == NULL)
 		return;
 	current_of(res, &cur);
-	if (version_matches(rq, cur.version))
+	if (http_version_matches(rq, cur.version, "volunteer"))
 		apply_patch(rq, rq->body, &cur);
 	PQclear(res);
 }
@@ -1158,7 +1144,7 @@ me_volunteer_update(struct http_request *rq)
 		return;
 	}
 	current_of(res, &cur);
-	if (version_matches(rq, cur.version))
+	if (http_version_matches(rq, cur.version, "volunteer"))
 		apply_patch(rq, rq->body, &cur);
 	PQclear(res);
 }

@@ -366,6 +366,21 @@ http_reply_keyset_list(struct http_request *rq, PGresult *res, long long limit,
 	http_reply_json(rq, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
 }
 
+bool
+http_version_matches(struct http_request *rq, const char *version, const char *what)
+{
+	long long want;
+	int m = http_if_match(rq, &want);
+	char detail[96];
+
+	if (m == 0 || (m == 1 && want == atoll(version)))
+		return true;
+	snprintf(detail, sizeof(detail), "The %s has changed since you read it; read it again.",
+	         what);
+	http_reply_problem(rq, ERR_PRECONDITION_FAILED, detail);
+	return false;
+}
+
 void
 http_set_etag(struct http_request *rq, const char *version)
 {

@@ -173,6 +173,11 @@ void http_reply_db_error(struct http_request *rq, enum db_qs qs);
  * malformed (answer 412: it cannot match). */
 int http_if_match(const struct http_request *rq, long long *version);
 
+/* Does the request's If-Match (if any) name `version`? When not, answer 412
+ * "The <what> has changed since you read it" and return false. A malformed
+ * If-Match never matches. */
+bool http_version_matches(struct http_request *rq, const char *version, const char *what);
+
 /* Set ETag: "N" on the response already set. */
 void http_set_etag(struct http_request *rq, const char *version);
 
