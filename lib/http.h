@@ -73,6 +73,7 @@ struct http_request {
 	unsigned status;
 	struct MHD_Response *response;
 	uint64_t response_bytes;
+	unsigned own_headers;      /* standard headers the handler set itself (OWN_* in http.c) */
 	enum db_qs db_error;       /* set by http_reply_db_error: the transaction must not commit */
 	const char *response_text; /* the JSON body of rq->response (owned by it), or NULL */
 	size_t response_text_len;

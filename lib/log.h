@@ -1,9 +1,10 @@
 /* log.h - structured logging: one JSON object per line.
  *
- * Application messages go to stderr (journald-friendly); the access log goes
- * to stderr or to a file of its own. Each line is written with one write(2),
- * so lines from different worker threads do not interleave. Never pass
- * personal data, query strings or request bodies to these functions. */
+ * Application messages go to stderr (journald-friendly), each line with one
+ * write(2). The access log goes to stderr or to a file of its own; its lines
+ * are buffered per thread and written whole (never interleaved) when a
+ * buffer fills and at least every 100 ms, and at log_access_close. Never
+ * pass personal data, query strings or request bodies to these functions. */
 #ifndef KOMPAS_LOG_H
 #define KOMPAS_LOG_H
 
@@ -25,11 +26,24 @@ int log_level_parse(const char *name, enum log_level *out);
 const char *log_level_name(enum log_level level);
 
 /* Send the access log to the file at path (appending, created 0640), or to
- * stderr when path is NULL, empty or "stderr". Returns 0 on success, -1 with
- * errno set when the file cannot be opened (the previous target stays). */
+ * stderr when path is NULL, empty or "stderr", and start buffering it (a
+ * flusher thread). Lines buffered for the previous target are written there
+ * first. Returns 0 on success, -1 with errno set when the file cannot be
+ * opened (the previous target stays). */
 int log_access_open(const char *path);
 
-/* Close an access log file opened by log_access_open. */
+/* Open the access log's file again by its path (after log rotation moved
+ * it; called on SIGUSR1), writing what is buffered to the old one first.
+ * Nothing to do for stderr. Returns 0, or -1 with errno set when the file
+ * cannot be opened (the old one stays in use). Safe from any thread. */
+int log_access_reopen(void);
+
+/* Write every thread's buffered access-log lines now. */
+void log_access_flush(void);
+
+/* Stop buffering: write what is buffered, stop the flusher thread, free the
+ * buffers and close an access log file (the target becomes stderr,
+ * unbuffered). Call once the threads that log have stopped. */
 void log_access_close(void);
 
 /* Log a printf-formatted message at level with the key "msg". Messages below
@@ -48,7 +62,9 @@ struct log_access_entry {
 	int aborted; /* the client went away before the response was sent */
 };
 
-/* Write one access-log line. Never fails visibly. */
+/* Write one access-log line (buffered after log_access_open; the request
+ * id, method and route are cut to 64, 32 and 96 bytes). Never fails
+ * visibly. */
 void log_access(const struct log_access_entry *e);
 
 /* Write the current UTC time as RFC 3339 with microseconds into out (at

@@ -1,6 +1,6 @@
 /* metrics.h - request counters and latency histograms in Prometheus text
- * format. Updates are lock-free (relaxed atomics) so the hot path stays a
- * handful of instructions. */
+ * format. Updates are lock-free (relaxed atomics on per-thread shards of the
+ * counters) so the hot path stays a handful of uncontended instructions. */
 #ifndef KOMPAS_METRICS_H
 #define KOMPAS_METRICS_H
 
