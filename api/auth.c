@@ -125,6 +125,24 @@ auth_precheck(struct http_request *rq)
 	return credential_well_formed(rq);
 }
 
+static struct db_stmt stmt_set_context =
+    DB_STMT("auth_set_context", "SELECT kompas_set_context($1, $2::uuid, $3::uuid)", 3);
+
+enum db_qs
+auth_set_context(struct http_request *rq)
+{
+	const struct http_caller *c = &rq->caller;
+	const char *params[3] = {c->role_name, c->centre_id[0] ? c->centre_id : NULL,
+	                         c->account_id[0] ? c->account_id : NULL};
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, &stmt_set_context, params, &qs);
+
+	if (res == NULL)
+		return qs;
+	PQclear(res);
+	return DB_ONE_RESULT;
+}
+
 enum db_qs
 auth_authorize(struct http_request *rq)
 {

@@ -31,6 +31,13 @@ const char *auth_role_name(unsigned bit);
  * for 0). */
 void auth_roles_text(unsigned mask, char *out, size_t outlen);
 
+/* The set_context hook of lib/http for ROUTE_REPLICA routes with roles: set
+ * the database context (kompas_set_context) of rq->caller, whom
+ * auth_authorize found on the primary, in the transaction on rq->db (the
+ * replica). Returns DB_ONE_RESULT, or a database error status.
+ * Row-level security then holds on the replica as on the primary. */
+enum db_qs auth_set_context(struct http_request *rq);
+
 /* The authorize hook (see struct http_settings): resolves the bearer token
  * in Authorization to a live session or key with one statement that also
  * sets the transaction's row-level-security context, then checks the

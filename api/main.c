@@ -255,6 +255,8 @@ cmd_serve(const struct config *cfg, int migrate)
 		goto out;
 	build_index();
 	ds.conninfo = cfg->conninfo;
+	ds.replica_conninfo = cfg->replica_conninfo;
+	ds.replica_max_lag = cfg->replica_max_lag;
 	ds.connect_timeout = cfg->connect_timeout;
 	ds.tx_retries = cfg->tx_retries;
 	if (db_global_init(&ds) != 0) {
@@ -284,6 +286,7 @@ cmd_serve(const struct config *cfg, int migrate)
 	hs.nroutes = api_nroutes;
 	hs.authorize = auth_authorize;
 	hs.precheck = auth_precheck;
+	hs.set_context = auth_set_context;
 	hs.before_handler = idempotency_before;
 	hs.after_handler = idempotency_after;
 	hs.origin_allowed = cors_origin_allowed;

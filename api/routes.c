@@ -15,6 +15,8 @@
 #define DB   ROUTE_NEEDS_DB
 #define BODY ROUTE_JSON_BODY
 #define SESS ROUTE_SESSION_ONLY
+/* Reads that may be served by the read replica (see lib/router.h). */
+#define RO (ROUTE_NEEDS_DB | ROUTE_REPLICA)
 
 const struct route api_routes[] = {
     /* system */
@@ -73,13 +75,13 @@ const struct route api_routes[] = {
     {"GET", "/v1/requests/{id}/export", requests_export, DB, ROLE_COORDINATOR, NULL, NULL},
     {"POST", "/v1/requests/{id}/anonymise", requests_anonymise, DB, ROLE_COORDINATOR, NULL, NULL},
     /* categories and associations */
-    {"GET", "/v1/categories", categories_list, DB, ROLES_ALL, NULL, categories_list_query},
+    {"GET", "/v1/categories", categories_list, RO, ROLES_ALL, NULL, categories_list_query},
     {"POST", "/v1/categories", categories_create, DB | BODY, ROLE_ADMIN | ROLE_COORDINATOR,
      categories_create_spec, NULL},
     {"GET", "/v1/categories/{id}", categories_get, DB, ROLES_ALL, NULL, NULL},
     {"PATCH", "/v1/categories/{id}", categories_update, DB | BODY, ROLE_ADMIN | ROLE_COORDINATOR,
      categories_update_spec, NULL},
-    {"GET", "/v1/associations", associations_list, DB,
+    {"GET", "/v1/associations", associations_list, RO,
      ROLE_ADMIN | ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION | ROLE_PORTAL, NULL,
      associations_list_query},
     {"POST", "/v1/associations", associations_create, DB | BODY, ROLE_ADMIN | ROLE_COORDINATOR,
@@ -139,13 +141,13 @@ const struct route api_routes[] = {
     /* the coordinator's work lists */
     {"GET", "/v1/worklists", worklists_get, DB, ROLE_COORDINATOR, NULL, worklists_query},
     /* events */
-    {"GET", "/v1/events", events_list, DB,
+    {"GET", "/v1/events", events_list, RO,
      ROLE_ADMIN | ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION, NULL, events_list_query},
     {"POST", "/v1/events", events_create, DB | BODY, ROLE_COORDINATOR | ROLE_ASSOCIATION,
      events_create_spec, NULL},
     {"POST", "/v1/event-series", event_series_create, DB | BODY, ROLE_COORDINATOR,
      event_series_create_spec, NULL},
-    {"GET", "/v1/public/events", events_public_list, DB, 0, NULL, events_public_query},
+    {"GET", "/v1/public/events", events_public_list, RO, 0, NULL, events_public_query},
     {"GET", "/v1/events/{id}", events_get, DB,
      ROLE_ADMIN | ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION, NULL, NULL},
     {"PATCH", "/v1/events/{id}", events_update, DB | BODY, ROLE_COORDINATOR | ROLE_ASSOCIATION,
@@ -157,9 +159,9 @@ const struct route api_routes[] = {
     {"DELETE", "/v1/events/{id}/signups/{signup_id}", event_signups_cancel, DB,
      ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION, NULL, NULL},
     /* feeds */
-    {"GET", "/v1/events.ics", events_ics, DB, 0, NULL, events_ics_query},
-    {"GET", "/v1/hsds/organizations", hsds_organizations, DB, 0, NULL, hsds_list_query},
-    {"GET", "/v1/hsds/services", hsds_services, DB, 0, NULL, hsds_list_query},
+    {"GET", "/v1/events.ics", events_ics, RO, 0, NULL, events_ics_query},
+    {"GET", "/v1/hsds/organizations", hsds_organizations, RO, 0, NULL, hsds_list_query},
+    {"GET", "/v1/hsds/services", hsds_services, RO, 0, NULL, hsds_list_query},
     {"GET", "/v1/guides/calendar/{token}", guide_calendar, DB, 0, NULL, NULL},
     /* matching */
     {"GET", "/v1/requests/{id}/guide-suggestions", matching_guide_suggestions, DB, ROLE_COORDINATOR,
@@ -167,15 +169,15 @@ const struct route api_routes[] = {
     {"GET", "/v1/requests/{id}/activity-suggestions", matching_activity_suggestions, DB,
      ROLE_COORDINATOR | ROLE_GUIDE, NULL, NULL},
     /* statistics */
-    {"GET", "/v1/stats/funnel", stats_funnel, DB, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
+    {"GET", "/v1/stats/funnel", stats_funnel, RO, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
      stats_query},
-    {"GET", "/v1/stats/outcomes", stats_outcomes, DB, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
+    {"GET", "/v1/stats/outcomes", stats_outcomes, RO, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
      stats_query},
-    {"GET", "/v1/stats/courses", stats_courses, DB, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
+    {"GET", "/v1/stats/courses", stats_courses, RO, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
      stats_query},
-    {"GET", "/v1/stats/volunteers", stats_volunteers, DB, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
+    {"GET", "/v1/stats/volunteers", stats_volunteers, RO, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
      stats_query},
-    {"GET", "/v1/stats/associations", stats_associations, DB, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
+    {"GET", "/v1/stats/associations", stats_associations, RO, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
      stats_query},
     /* webhooks: status back to the portal */
     {"GET", "/v1/webhooks", webhooks_list, DB, ROLE_COORDINATOR, NULL, NULL},
@@ -185,9 +187,9 @@ const struct route api_routes[] = {
     {"GET", "/v1/webhooks/{id}/events", webhooks_events, DB, ROLE_COORDINATOR, NULL, NULL},
     {"POST", "/v1/webhook-events/{id}/replay", webhooks_replay, DB, ROLE_COORDINATOR, NULL, NULL},
     /* centres */
-    {"GET", "/v1/centres", centres_list, DB, 0, NULL, centres_list_query},
+    {"GET", "/v1/centres", centres_list, RO, 0, NULL, centres_list_query},
     {"POST", "/v1/centres", centres_create, DB | BODY, ROLE_ADMIN, centres_create_spec, NULL},
-    {"GET", "/v1/centres/{id}", centres_get, DB, 0, NULL, NULL},
+    {"GET", "/v1/centres/{id}", centres_get, RO, 0, NULL, NULL},
     {"PATCH", "/v1/centres/{id}", centres_update, DB | BODY, ROLE_ADMIN, centres_update_spec, NULL},
 };
 

@@ -74,6 +74,15 @@ system_metrics(struct http_request *rq)
 
 	buf_init(&b);
 	metrics_render(&b, http_in_flight(), db_error_count(), db_connect_count());
+	buf_appendf(&b,
+	            "# HELP kompas_db_replica_reads_total Reads served by the read replica.\n"
+	            "# TYPE kompas_db_replica_reads_total counter\n"
+	            "kompas_db_replica_reads_total %llu\n"
+	            "# HELP kompas_db_replica_fallbacks_total Reads meant for the replica that "
+	            "the primary served (no replica configured, down or behind).\n"
+	            "# TYPE kompas_db_replica_fallbacks_total counter\n"
+	            "kompas_db_replica_fallbacks_total %llu\n",
+	            db_replica_read_count(), db_replica_fallback_count());
 	http_reply_data(rq, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len, true);
 	buf_cleanup(&b);
 }

@@ -41,6 +41,8 @@ static const struct cfg_key cfg_keys[] = {
     KEY("database", "migrate_conninfo", CFG_STRING, migrate_conninfo, 0, 4096),
     KEY("database", "connect_timeout", CFG_UINT, connect_timeout, 1, 60),
     KEY("database", "tx_retries", CFG_UINT, tx_retries, 0, 100),
+    KEY("database", "replica_conninfo", CFG_STRING, replica_conninfo, 0, 4096),
+    KEY("database", "replica_max_lag", CFG_UINT, replica_max_lag, 1, 3600),
     KEY("crypto", "key_file", CFG_STRING, key_file, 1, 4096),
     KEY("auth", "session_idle_timeout", CFG_UINT, session_idle_timeout, 60, 86400),
     KEY("auth", "session_max_age", CFG_UINT, session_max_age, 300, 30 * 86400),
@@ -72,6 +74,7 @@ config_init(struct config *c)
 	c->conninfo = xstrdup("dbname=kompas");
 	c->connect_timeout = 2;
 	c->tx_retries = 5;
+	c->replica_max_lag = 10;
 	c->key_file = xstrdup("/etc/kompas/kompas.key");
 	c->session_idle_timeout = 30 * 60;
 	c->session_max_age = 12 * 3600;

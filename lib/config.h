@@ -32,6 +32,8 @@ struct config {
 	char *migrate_conninfo;   /* the schema owner, for migrations; NULL = conninfo */
 	unsigned connect_timeout; /* seconds */
 	unsigned tx_retries;      /* serialization failures retried this often */
+	char *replica_conninfo;   /* a streaming replica for reads; NULL or "" = none */
+	unsigned replica_max_lag; /* seconds behind the primary before reads fall back */
 	/* [crypto] */
 	char *key_file;
 	/* [auth] */

@@ -21,19 +21,27 @@ struct db_conn {
 	struct timespec last_attempt; /* last failed connect */
 	bool pooled;                  /* owned by a thread */
 	char sqlstate[6];             /* of the last failed statement */
+	/* Replica connections only: */
+	struct timespec lag_checked; /* when its lag was last measured */
+	bool lagging;                /* too far behind at the last measurement */
 };
 
 static struct {
 	char *conninfo;
+	char *replica_conninfo; /* NULL: no replica */
+	unsigned replica_max_lag;
 	unsigned connect_timeout;
 	unsigned tx_retries;
 	pthread_key_t key;
+	pthread_key_t replica_key;
 	bool key_made;
 } settings;
 
 static _Atomic unsigned next_stmt_id = 1;
 static _Atomic unsigned long long error_count;
 static _Atomic unsigned long long connect_count;
+static _Atomic unsigned long long replica_reads;
+static _Atomic unsigned long long replica_fallbacks;
 
 static void
 thread_conn_destroy(void *p)
@@ -46,11 +54,20 @@ db_global_init(const struct db_settings *s)
 {
 	free(settings.conninfo);
 	settings.conninfo = xstrdup(s->conninfo);
+	free(settings.replica_conninfo);
+	settings.replica_conninfo = s->replica_conninfo != NULL && *s->replica_conninfo != '\0'
+	                                ? xstrdup(s->replica_conninfo)
+	                                : NULL;
+	settings.replica_max_lag = s->replica_max_lag;
 	settings.connect_timeout = s->connect_timeout;
 	settings.tx_retries = s->tx_retries;
 	if (!settings.key_made) {
 		if (pthread_key_create(&settings.key, thread_conn_destroy) != 0)
 			return -1;
+		if (pthread_key_create(&settings.replica_key, thread_conn_destroy) != 0) {
+			pthread_key_delete(settings.key);
+			return -1;
+		}
 		settings.key_made = true;
 	}
 	return 0;
@@ -63,10 +80,15 @@ db_global_cleanup(void)
 		db_conn_free(pthread_getspecific(settings.key));
 		pthread_setspecific(settings.key, NULL);
 		pthread_key_delete(settings.key);
+		db_conn_free(pthread_getspecific(settings.replica_key));
+		pthread_setspecific(settings.replica_key, NULL);
+		pthread_key_delete(settings.replica_key);
 		settings.key_made = false;
 	}
 	free(settings.conninfo);
 	settings.conninfo = NULL;
+	free(settings.replica_conninfo);
+	settings.replica_conninfo = NULL;
 }
 
 /* Connect c->pg; returns 0 or -1 with err set. */
@@ -179,6 +201,109 @@ db_thread_conn(void)
 	}
 	log_msg(LOG_INFO, "database connected (generation %u)", c->generation);
 	return c;
+}
+
+/* How far the replica c is behind its primary, in seconds: 0 when it has
+ * replayed all the WAL it received, else the age of the last transaction
+ * it replayed. A replica that is cut off from its primary but has replayed
+ * what it got counts as current: the primary being unreachable from it is
+ * not visible from here (pg_stat_wal_receiver needs more privileges than
+ * kompasd has). Returns -1 when the query fails. */
+static double
+replica_lag(struct db_conn *c)
+{
+	PGresult *res = PQexec(c->pg, "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0 "
+	                              "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() "
+	                              "THEN 0 ELSE coalesce(extract(epoch FROM now() - "
+	                              "pg_last_xact_replay_timestamp()), 0) END::float8");
+	double lag = -1;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		lag = strtod(PQgetvalue(res, 0, 0), NULL);
+	else
+		c->lost = PQstatus(c->pg) != CONNECTION_OK;
+	PQclear(res);
+	return lag;
+}
+
+/* Whether the live replica connection c may serve a read now: not more
+ * than replica_max_lag behind, measured at most once a second. */
+static bool
+replica_usable(struct db_conn *c)
+{
+	double lag;
+
+	if (ms_since(&c->lag_checked) < 1000)
+		return !c->lagging;
+	clock_gettime(CLOCK_MONOTONIC, &c->lag_checked);
+	lag = replica_lag(c);
+	if (lag < 0)
+		return false;
+	if (lag > (double)settings.replica_max_lag && !c->lagging)
+		log_msg(LOG_WARN, "replica is %.1f s behind the primary: reading from the primary",
+		        lag);
+	else if (lag <= (double)settings.replica_max_lag && c->lagging)
+		log_msg(LOG_INFO, "replica has caught up: reading from it again");
+	c->lagging = lag > (double)settings.replica_max_lag;
+	return !c->lagging;
+}
+
+/* Spacing of connect attempts to a replica that is down: reads go to the
+ * primary meanwhile, so there is no hurry, and a replica host that does
+ * not answer would otherwise cost connect_timeout per request. */
+#define REPLICA_RETRY_MS 5000
+
+struct db_conn *
+db_thread_replica_conn(void)
+{
+	struct db_conn *c;
+	char err[512];
+
+	if (settings.replica_conninfo == NULL)
+		return NULL;
+	c = pthread_getspecific(settings.replica_key);
+	if (c == NULL) {
+		c = xcalloc(1, sizeof(*c));
+		c->pooled = true;
+		pthread_setspecific(settings.replica_key, c);
+	} else if (c->pg != NULL && !c->lost && PQstatus(c->pg) == CONNECTION_OK &&
+	           idle_conn_alive(c)) {
+		goto check;
+	} else if (ms_since(&c->last_attempt) < REPLICA_RETRY_MS) {
+		goto fallback;
+	}
+	if (conn_connect(c, settings.replica_conninfo, settings.connect_timeout, err,
+	                 sizeof(err)) != 0) {
+		clock_gettime(CLOCK_MONOTONIC, &c->last_attempt);
+		atomic_fetch_add(&error_count, 1);
+		log_msg(LOG_WARN, "replica connect failed (reading from the primary): %s", err);
+		goto fallback;
+	}
+	memset(&c->lag_checked, 0, sizeof(c->lag_checked));
+	c->lagging = false;
+	log_msg(LOG_INFO, "replica connected (generation %u)", c->generation);
+check:
+	if (replica_usable(c)) {
+		atomic_fetch_add_explicit(&replica_reads, 1, memory_order_relaxed);
+		return c;
+	}
+	if (c->lost || c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK)
+		clock_gettime(CLOCK_MONOTONIC, &c->last_attempt);
+fallback:
+	atomic_fetch_add_explicit(&replica_fallbacks, 1, memory_order_relaxed);
+	return NULL;
+}
+
+unsigned long long
+db_replica_read_count(void)
+{
+	return atomic_load(&replica_reads);
+}
+
+unsigned long long
+db_replica_fallback_count(void)
+{
+	return atomic_load(&replica_fallbacks);
 }
 
 bool

@@ -50,6 +50,8 @@ struct db_settings {
 	const char *conninfo;
 	unsigned connect_timeout; /* seconds */
 	unsigned tx_retries;
+	const char *replica_conninfo; /* NULL or "": no replica */
+	unsigned replica_max_lag;     /* seconds */
 };
 
 /* Remember the settings every later connection uses (copied). Call once
@@ -68,6 +70,19 @@ void db_global_cleanup(void);
  * not turn into a connection storm. The connection belongs to the thread:
  * do not free or share it. */
 struct db_conn *db_thread_conn(void);
+
+/* The calling thread's connection to the read replica, for statements that
+ * only read and may see data a few seconds old. Returns NULL when no
+ * replica is configured, when it cannot be reached (connects are then
+ * retried at most every 5 s) or when it is more than replica_max_lag
+ * seconds behind (measured at most once a second): the caller then reads
+ * from db_thread_conn. Owned by the thread, like db_thread_conn's. */
+struct db_conn *db_thread_replica_conn(void);
+
+/* Reads served by the replica, and reads meant for it that went to the
+ * primary instead, since start (for /metrics). */
+unsigned long long db_replica_read_count(void);
+unsigned long long db_replica_fallback_count(void);
 
 /* Open a connection outside the per-thread pool (migrations, CLI). Returns
  * NULL with a message in err on failure. Free with db_conn_free. */

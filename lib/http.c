@@ -725,10 +725,8 @@ authorized_tx(struct db_conn *c, void *cls)
 /* Run the route's handler in a transaction with the caller authorized. A
  * response set before a failed COMMIT is replaced by the database error. */
 static void
-run_in_transaction(struct http_request *rq)
+answer_tx_error(struct http_request *rq, enum db_qs qs)
 {
-	enum db_qs qs = db_tx_run(rq->db, "READ COMMITTED", authorized_tx, rq);
-
 	if (qs < 0 && qs != DB_ROLLBACK) {
 		bool answered_error = rq->response != NULL && rq->db_error < 0;
 
@@ -739,7 +737,93 @@ run_in_transaction(struct http_request *rq)
 	}
 }
 
-/* The final access-handler call: answer the request. */
+/* Authorization alone, on the primary (it records the credential's use). */
+static enum db_qs
+authorize_tx(struct db_conn *c, void *cls)
+{
+	struct http_request *rq = cls;
+	enum db_qs qs;
+
+	(void)c;
+	clear_response(rq);
+	memset(&rq->caller, 0, sizeof(rq->caller));
+	qs = rq->server->s.authorize(rq);
+	if (qs < 0)
+		return qs;
+	return rq->response == NULL ? DB_ONE_RESULT : DB_ROLLBACK;
+}
+
+/* The handler of a ROUTE_REPLICA route with roles in a read-only
+ * transaction, with the caller's database context set first. */
+static enum db_qs
+replica_tx(struct db_conn *c, void *cls)
+{
+	struct http_request *rq = cls;
+	enum db_qs qs;
+
+	(void)c;
+	clear_response(rq);
+	qs = rq->server->s.set_context(rq);
+	if (qs < 0)
+		return qs;
+	rq->match.route->handler(rq);
+	if (rq->db_error < 0)
+		return rq->db_error;
+	return DB_ONE_RESULT;
+}
+
+/* Run the handler on rq->db: a public route's as it is (it manages its own
+ * transactions, if any), a route with roles' in replica_tx. */
+static enum db_qs
+run_read_only(struct http_request *rq)
+{
+	if (rq->match.route->roles != 0)
+		return db_tx_run(rq->db, "REPEATABLE READ READ ONLY", replica_tx, rq);
+	clear_response(rq);
+	rq->match.route->handler(rq);
+	return rq->db_error < 0 ? rq->db_error : DB_ONE_RESULT;
+}
+
+/* A ROUTE_REPLICA route: authorize on the primary when it has roles, then
+ * run the handler on the replica; when the replica is lost during the
+ * request, run it again on the primary. */
+static void
+run_on_replica(struct http_request *rq)
+{
+	const struct route *r = rq->match.route;
+	enum db_qs qs;
+
+	if (r->roles != 0) {
+		qs = db_tx_run(rq->db, "READ COMMITTED", authorize_tx, rq);
+		if (qs != DB_ONE_RESULT) {
+			answer_tx_error(rq, qs);
+			return;
+		}
+	}
+	rq->db = rq->replica;
+	qs = run_read_only(rq);
+	if (qs < 0 && db_conn_lost(rq->replica)) {
+		log_msg(LOG_WARN, "request %s: the replica was lost; reading from the primary",
+		        rq->request_id);
+		rq->db = db_thread_conn();
+		if (rq->db == NULL) {
+			clear_response(rq);
+			reply_unavailable(rq, "The database is unavailable; try again shortly.");
+			return;
+		}
+		rq->db_error = DB_NO_RESULTS;
+		qs = run_read_only(rq);
+	}
+	if (r->roles != 0)
+		answer_tx_error(rq, qs);
+}
+
+static void
+run_in_transaction(struct http_request *rq)
+{
+	answer_tx_error(rq, db_tx_run(rq->db, "READ COMMITTED", authorized_tx, rq));
+}
+
 static void
 dispatch(struct http_request *rq)
 {
@@ -769,14 +853,21 @@ dispatch(struct http_request *rq)
 		return;
 	if ((r->flags & ROUTE_JSON_BODY) && !prepare_body(rq))
 		return;
-	if (r->flags & ROUTE_NEEDS_DB) {
+	if (r->flags & ROUTE_REPLICA)
+		rq->replica = db_thread_replica_conn();
+	/* The primary: for everything but a public route the replica serves
+	 * (authorization records the credential's use, so it needs the
+	 * primary). */
+	if ((r->flags & ROUTE_NEEDS_DB) && (rq->replica == NULL || r->roles != 0)) {
 		rq->db = db_thread_conn();
 		if (rq->db == NULL) {
 			reply_unavailable(rq, "The database is unavailable; try again shortly.");
 			return;
 		}
 	}
-	if (r->roles != 0)
+	if (rq->replica != NULL)
+		run_on_replica(rq);
+	else if (r->roles != 0)
 		run_in_transaction(rq);
 	else
 		r->handler(rq);

@@ -58,7 +58,8 @@ struct http_request {
 	struct router_match match; /* route and path parameters */
 	json_t *body;              /* validated JSON body (routes with ROUTE_JSON_BODY) */
 	json_t *query;      /* typed, validated query parameters; NULL when none were given */
-	struct db_conn *db; /* this worker's connection (routes with ROUTE_NEEDS_DB) */
+	struct db_conn *db; /* this worker's connection (routes with ROUTE_NEEDS_DB): the
+	                     * replica's while a ROUTE_REPLICA handler runs there */
 	struct http_caller caller; /* set before the handler runs on routes with roles */
 	char request_id[65];
 
@@ -74,6 +75,7 @@ struct http_request {
 	struct MHD_Response *response;
 	uint64_t response_bytes;
 	unsigned own_headers;      /* standard headers the handler set itself (OWN_* in http.c) */
+	struct db_conn *replica;   /* ROUTE_REPLICA: this worker's replica connection, or NULL */
 	enum db_qs db_error;       /* set by http_reply_db_error: the transaction must not commit */
 	const char *response_text; /* the JSON body of rq->response (owned by it), or NULL */
 	size_t response_text_len;
@@ -107,6 +109,11 @@ struct http_settings {
 	 * before the handler (e.g. Idempotency-Key): may set a response, which
 	 * then stands instead of the handler's. Returns a query status. */
 	enum db_qs (*before_handler)(struct http_request *rq);
+	/* Called on ROUTE_REPLICA routes with roles, in the replica's read-only
+	 * transaction before the handler: set the database context of the
+	 * caller that authorize found on the primary (rq->caller). Returns a
+	 * query status (DB_ONE_RESULT to proceed). */
+	enum db_qs (*set_context)(struct http_request *rq);
 	/* Called after the handler answered below 400, still inside the
 	 * transaction (e.g. to store the answer for replays). */
 	enum db_qs (*after_handler)(struct http_request *rq);

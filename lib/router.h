@@ -25,10 +25,15 @@ typedef void (*route_handler)(struct http_request *rq);
  *   answers 503.
  * ROUTE_JSON_BODY: the request must carry a JSON body (413, 415 and 400 are
  *   checked first).
- * ROUTE_SESSION_ONLY: a login session is needed; integration keys get 403. */
+ * ROUTE_SESSION_ONLY: a login session is needed; integration keys get 403.
+ * ROUTE_REPLICA: the handler only reads and may see data a few seconds old:
+ *   it runs on the read replica when one is configured and current (on a
+ *   route with roles, after authorization on the primary), else on the
+ *   primary. */
 #define ROUTE_NEEDS_DB     0x1u
 #define ROUTE_JSON_BODY    0x2u
 #define ROUTE_SESSION_ONLY 0x4u
+#define ROUTE_REPLICA      0x8u
 
 struct route {
 	const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE" */

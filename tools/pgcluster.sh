@@ -2,6 +2,8 @@
 # pgcluster.sh - a private, throwaway PostgreSQL cluster in a folder.
 #
 #   tools/pgcluster.sh init   DIR [--fast]   initdb (Unix socket only, trust auth, no TCP)
+#   tools/pgcluster.sh replica DIR PRIMARY   a streaming replica of the running cluster in
+#                                            PRIMARY (pg_basebackup -R), its own socket; start it
 #   tools/pgcluster.sh start  DIR            start it and wait until it accepts connections
 #   tools/pgcluster.sh stop   DIR            stop it (fast shutdown), if running
 #   tools/pgcluster.sh status DIR            exit 0 when running
@@ -22,7 +24,7 @@ die() { echo "pgcluster: $*" >&2; exit 1; }
 cmd=$1
 dir=$2
 shift 2
-[ "$cmd" = init ] && mkdir -p "$dir"
+[ "$cmd" = init ] || [ "$cmd" = replica ] && mkdir -p "$dir"
 [ -d "$dir" ] && dir=$(cd "$dir" && pwd)
 
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -77,6 +79,27 @@ init)
             echo "full_page_writes = off"
         fi
     } | as_owner tee -a "$dir/data/postgresql.conf" >/dev/null
+    ;;
+replica)
+    primary=${1:?primary cluster folder}
+    primary=$(cd "$primary" && pwd)
+    [ ! -e "$dir/data/PG_VERSION" ] || die "$dir already holds a cluster"
+    psock=$(dir=$primary; socket_dir)
+    sock="$dir/run"
+    if [ ${#sock} -gt 90 ]; then
+        sock=$(mktemp -d /tmp/kompas-pg-XXXXXX)
+    fi
+    mkdir -p "$sock"
+    [ "$sock" = "$dir/run" ] || echo "$sock" > "$dir/socket_dir"
+    if [ "$(id -u)" = 0 ]; then
+        chown postgres: "$dir" "$sock"
+        runuser -u postgres -- test -x "$dir" || die "$dir is not reachable by the postgres user"
+    fi
+    chmod 700 "$dir" "$sock"
+    # initdb's pg_hba.conf lets local connections replicate (trust).
+    as_owner "$bindir/pg_basebackup" -h "$psock" -U kompas_owner -D "$dir/data" -R -X stream \
+        --no-sync >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; die "pg_basebackup failed"; }
+    echo "unix_socket_directories = '$sock'" | as_owner tee -a "$dir/data/postgresql.conf" >/dev/null
     ;;
 start)
     [ -e "$dir/data/PG_VERSION" ] || die "no cluster in $dir (run init first)"

@@ -40,7 +40,7 @@ side_query(const char *sql)
 static int
 setup(void **state)
 {
-	struct db_settings s = {conninfo, 2, 3};
+	struct db_settings s = {.conninfo = conninfo, .connect_timeout = 2, .tx_retries = 3};
 
 	(void)state;
 	return db_global_init(&s);

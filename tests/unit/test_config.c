@@ -77,6 +77,8 @@ test_defaults(void **state)
 	assert_null(c.migrate_conninfo);
 	assert_int_equal(c.connect_timeout, 2);
 	assert_int_equal(c.tx_retries, 5);
+	assert_null(c.replica_conninfo);
+	assert_int_equal(c.replica_max_lag, 10);
 	assert_string_equal(c.key_file, "/etc/kompas/kompas.key");
 	assert_int_equal(c.session_idle_timeout, 30 * 60);
 	assert_int_equal(c.session_max_age, 12 * 3600);
@@ -136,6 +138,8 @@ static const char full_conf[] = "# kompas.conf\n"
                                 "migrate_conninfo = \"host=/tmp dbname=k user=owner\"\n"
                                 "connect_timeout = 60\n"
                                 "tx_retries = 0\n"
+                                "replica_conninfo = \"host=/tmp/r dbname=k user=u\"\n"
+                                "replica_max_lag = 30\n"
                                 "[crypto]\n"
                                 "key_file = var/kompas.key\n"
                                 "[auth]\n"
@@ -171,6 +175,8 @@ test_every_key(void **state)
 	assert_string_equal(c.migrate_conninfo, "host=/tmp dbname=k user=owner");
 	assert_int_equal(c.connect_timeout, 60);
 	assert_int_equal(c.tx_retries, 0);
+	assert_string_equal(c.replica_conninfo, "host=/tmp/r dbname=k user=u");
+	assert_int_equal(c.replica_max_lag, 30);
 	assert_string_equal(c.key_file, "var/kompas.key");
 	assert_int_equal(c.session_idle_timeout, 600);
 	assert_int_equal(c.session_max_age, 86400);
