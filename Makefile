@@ -3,6 +3,7 @@
 #   make test    build and run every test (unit, API) against a throwaway PostgreSQL
 #   make stop    stop the private PostgreSQL of `make run` if one was left running
 #   make bench   measure throughput and latency (docs/benchmarks.md)
+#   make soak    a long mixed load with a database restart: memory growth, recovery
 #   make deps    install missing Debian packages
 #   make SANITIZE=address,undefined test   the same suite in a sanitizer build
 
@@ -41,7 +42,7 @@ DBT_SRC   := $(wildcard tests/db/test_*.c)
 DBT_BIN   := $(DBT_SRC:tests/db/%.c=$(BUILD)/tests/db/%)
 KOMPASD   := $(BUILD)/kompasd
 
-.PHONY: all deps run stop test unit api-test bench format check-format docs clean valgrind
+.PHONY: all deps run stop test unit api-test bench soak format check-format docs clean valgrind
 
 all: $(KOMPASD)
 
@@ -85,6 +86,11 @@ unit-bins: $(UNIT_BIN) $(DBT_BIN)
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench-hello
 	@tools/bench/run.sh $(KOMPASD)
+
+# SOAK_MINUTES (10), SOAK_VALGRIND=1 and more: see tools/soak/run.sh.
+soak: deps
+	@$(MAKE) --no-print-directory all
+	@tools/soak/run.sh $(KOMPASD)
 
 # The unit and database tests, and the API files below, with kompasd under
 # valgrind (memcheck; leaks and errors fail). Argon2 is slow under valgrind,

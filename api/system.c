@@ -1,6 +1,7 @@
 /* system.c - liveness, readiness, the API index, the OpenAPI document and
  * Prometheus metrics. */
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "../lib/db.h"
@@ -67,6 +68,22 @@ system_openapi(struct http_request *rq)
 }
 
 /* GET /metrics: Prometheus text exposition format 0.0.4. */
+/* The process's resident memory from /proc/self/statm (0 when it cannot
+ * be read). */
+static unsigned long long
+resident_bytes(void)
+{
+	unsigned long long size = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%llu %llu", &size, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return resident * (unsigned long long)sysconf(_SC_PAGESIZE);
+}
+
 void
 system_metrics(struct http_request *rq)
 {
@@ -83,6 +100,11 @@ system_metrics(struct http_request *rq)
 	            "# TYPE kompas_db_replica_fallbacks_total counter\n"
 	            "kompas_db_replica_fallbacks_total %llu\n",
 	            db_replica_read_count(), db_replica_fallback_count());
+	buf_appendf(&b,
+	            "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+	            "# TYPE process_resident_memory_bytes gauge\n"
+	            "process_resident_memory_bytes %llu\n",
+	            resident_bytes());
 	http_reply_data(rq, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len, true);
 	buf_cleanup(&b);
 }

@@ -312,6 +312,26 @@ db_conn_lost(const struct db_conn *c)
 	return c->lost || c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK;
 }
 
+/* SQLSTATEs that say the database cannot take a statement now, whatever
+ * the statement: connection exceptions (08), insufficient resources (53:
+ * disk full, out of memory, too many connections), a read-only database
+ * (25006: a standby, or default_transaction_read_only set by an
+ * administrator), an administrator's or crash shutdown and a server that
+ * is starting (57P01-57P03), and an I/O error (58030). */
+static bool
+sqlstate_unavailable(const char *s)
+{
+	return strncmp(s, "08", 2) == 0 || strncmp(s, "53", 2) == 0 || strcmp(s, "25006") == 0 ||
+	       strcmp(s, "57P01") == 0 || strcmp(s, "57P02") == 0 || strcmp(s, "57P03") == 0 ||
+	       strcmp(s, "58030") == 0;
+}
+
+bool
+db_conn_unavailable(const struct db_conn *c)
+{
+	return db_conn_lost(c) || sqlstate_unavailable(c->sqlstate);
+}
+
 /* Classify a failed result; marks the connection lost when it is. */
 static enum db_qs
 classify_failure(struct db_conn *c, PGresult *res, const char *what)
@@ -329,6 +349,11 @@ classify_failure(struct db_conn *c, PGresult *res, const char *what)
 	if (state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)) {
 		log_msg(LOG_INFO, "%s: serialization failure (%s), will retry", what, state);
 		return DB_SOFT_ERROR;
+	}
+	if (state != NULL && sqlstate_unavailable(state)) {
+		log_msg(LOG_WARN, "%s: the database cannot take it now: SQLSTATE %s: %s", what,
+		        state, msg ? msg : PQerrorMessage(c->pg));
+		return DB_HARD_ERROR;
 	}
 	/* The primary message never carries parameter values; DETAIL may. */
 	log_msg(LOG_ERROR, "%s failed: SQLSTATE %s: %s", what, state ? state : "?",
@@ -383,12 +408,14 @@ db_exec(struct db_conn *c, struct db_stmt *stmt, const char *const *params, enum
 		int n = PQntuples(res);
 
 		*qs = n > 0 ? (enum db_qs)n : DB_NO_RESULTS;
+		c->sqlstate[0] = '\0';
 		return res;
 	}
 	if (st == PGRES_COMMAND_OK) {
 		const char *affected = PQcmdTuples(res);
 
 		*qs = (affected && *affected) ? (enum db_qs)atoi(affected) : DB_NO_RESULTS;
+		c->sqlstate[0] = '\0';
 		return res;
 	}
 	*qs = classify_failure(c, res, stmt->name);

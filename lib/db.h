@@ -113,6 +113,13 @@ enum db_qs db_command(struct db_conn *c, const char *sql);
  * db_thread_conn call). */
 bool db_conn_lost(const struct db_conn *c);
 
+/* True when c's connection is lost, or its last failed statement (since
+ * the last successful one) failed because the database cannot take
+ * statements now rather than because of the statement: disk full, out of
+ * memory or connections, read-only, shutting down or starting. Such
+ * failures are answered 503 with Retry-After, not 500. */
+bool db_conn_unavailable(const struct db_conn *c);
+
 /* A transaction body: runs inside BEGIN ... COMMIT and returns a query status.
  * Returning DB_SOFT_ERROR makes db_tx_run roll back and retry; DB_ROLLBACK
  * or DB_HARD_ERROR make it roll back and return that status. */

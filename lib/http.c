@@ -461,7 +461,7 @@ void
 http_reply_db_error(struct http_request *rq, enum db_qs qs)
 {
 	rq->db_error = qs < 0 ? qs : DB_HARD_ERROR;
-	if ((rq->db != NULL && db_conn_lost(rq->db)) || qs == DB_SOFT_ERROR)
+	if ((rq->db != NULL && db_conn_unavailable(rq->db)) || qs == DB_SOFT_ERROR)
 		reply_unavailable(rq, "The database is unavailable; try again shortly.");
 	else
 		http_reply_problem(rq, ERR_INTERNAL, NULL);

@@ -154,4 +154,18 @@ test('metrics count requests by route and status', async () => {
   // the request being answered is in flight
   assert.match(after, /^kompas_http_requests_in_flight 1$/m);
   assert.match(after, /^kompas_db_errors_total \d+$/m);
+  const rss = Number(/^process_resident_memory_bytes (\d+)$/m.exec(after)?.[1]);
+  assert.ok(rss > 1024 * 1024, `resident memory ${rss} B`);
+});
+
+test('metrics add up the counts of every worker thread', async () => {
+  // New connections, in parallel: spread over both workers, whose counters
+  // are kept apart and summed when rendered.
+  const label = { route: 'GET /v1', status: '200' };
+  const before = metricValue(await (await k.fetch('/metrics')).text(), 'kompas_http_requests_total', label);
+  await Promise.all(Array.from({ length: 40 }, () => new Promise((resolve, reject) => {
+    http.get(k.url('/v1'), { agent: false }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject);
+  })));
+  const after = metricValue(await (await k.fetch('/metrics')).text(), 'kompas_http_requests_total', label);
+  assert.equal(after, before + 40);
 });
