@@ -170,7 +170,7 @@ test('the portal scripts fail clearly: bad key 2, unreachable 3, refused 4, bad 
   const bad = await portal('create-request.mjs', ['--reference', uniq('sk'), '--name', 'X', '--phone', '+45 11 22 33 44'],
     { key: `kpk_${'A'.repeat(43)}` });
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /^create-request: the key was refused: 401 unauthorized/);
+  assert.match(bad.stderr, /^create-request: the key was refused: 401 unauthenticated: /);
   assert.equal(bad.stdout, '');
 
   const down = await portal('create-request.mjs', ['--reference', uniq('sk'), '--name', 'X', '--phone', '+45 11 22 33 44', '--retries', '0'],
@@ -226,7 +226,10 @@ test('the webhook receiver verifies kompasd\'s deliveries, deduplicates a replay
   assert.equal(got.event.request_id, made.id);
   assert.equal(got.event.status, 'in_progress');
 
-  // a replay of the same event is recognised as a duplicate
+  // a replay of the same event is recognised as a duplicate (replayed once
+  // kompasd has recorded the first delivery: a replay while the delivery is
+  // in flight is overwritten by its result)
+  await waitDelivered(hook.id, got.event.event_id, 1);
   const replay = await call(k, 'POST', `/v1/webhook-events/${got.event.event_id}/replay`, { token: w.tokens.A.coordinator });
   assert.equal(replay.status, 202);
   const dup = await rx.waitFor((l) => l.verified && l.duplicate && l.event.event_id === got.event.event_id);
@@ -370,7 +373,7 @@ test('frise-pull: a bad key is exit 2 and nothing is written', async () => {
   const before = snapshot(dir);
   const bad = await frise([...PERIOD, '--out', dir], { key: `kpk_${'B'.repeat(43)}` });
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /^frise-pull: the key was refused \(unknown or revoked\): unauthorized: /);
+  assert.match(bad.stderr, /^frise-pull: the key was refused \(unknown or revoked\): unauthenticated: /);
   // a portal key is a key, but not FriSe's
   const portalKey = await frise([...PERIOD, '--out', dir], { key: w.tokens.A.portal });
   assert.equal(portalKey.code, 2);
