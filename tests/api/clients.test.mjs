@@ -342,10 +342,13 @@ test('frise-pull writes every statistic for all centres and per centre, matching
 
   const summary = fs.readFileSync(path.join(out, 'summary.txt'), 'utf8');
   assert.match(summary, /^period: +2007-01-01 to 2007-12-31/m);
-  assert.match(summary, /^ {2}requests received +12$/m);
+  // totals: received, accepted (under 5: suppressed), then no courses,
+  // volunteers or associations in these centres
+  assert.match(summary, /^ {2}all centres +12 +suppressed +- +\S+ +-$/m); // volunteers: now, of every test
+  assert.match(summary, new RegExp(`^ {2}${w.A.slug} +7 +suppressed +- +- +-$`, 'm'));
+  assert.match(summary, new RegExp(`^ {2}${w.B.slug} +5 +suppressed +- +- +-$`, 'm'));
   assert.match(summary, /^server: +.* \(Kompas \d+\.\d+\.\d+/m);
   assert.match(summary, /^pulled at: +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/m);
-  assert.match(summary, new RegExp(`^ +${w.A.slug}$`, 'm'));
   assert.match(summary, /^ {2}funnel-by-centre\.csv +\d+ +\d+$/m);
   assert.deepEqual(leftovers(tmp), []);
 
