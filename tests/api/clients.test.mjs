@@ -348,6 +348,7 @@ test('frise-pull writes every statistic for all centres and per centre, matching
   assert.match(summary, new RegExp(`^ {2}${w.A.slug} +7 +suppressed +- +- +-$`, 'm'));
   assert.match(summary, new RegExp(`^ {2}${w.B.slug} +5 +suppressed +- +- +-$`, 'm'));
   assert.match(summary, /^server: +.* \(Kompas \d+\.\d+\.\d+/m);
+  assert.match(summary, /^key: +FriSe$/m);
   assert.match(summary, /^pulled at: +\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/m);
   assert.match(summary, /^ {2}funnel-by-centre\.csv +\d+ +\d+$/m);
   assert.deepEqual(leftovers(tmp), []);
