@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startKompasd, psql, ROOT } from './harness.mjs';
+import { startKompasd, psql, until, ROOT } from './harness.mjs';
 import { makeWorld, auth, call, createAccount, createKey, login, uniq } from './fixtures.mjs';
 
 const PORTAL = path.join(ROOT, 'clients/portal');
@@ -44,7 +44,7 @@ class Child {
   check() { this.waiters = this.waiters.filter((wt) => !wt()); }
 
   // Resolve with the first JSON line on stream for which pred is true.
-  waitFor(pred, stream = 'out', timeoutMs = 15000) {
+  waitFor(pred, stream = 'out', timeoutMs = 30000) {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out; ${stream}:\n${this[stream]}\nstderr:\n${this.err}`)), timeoutMs);
       const tryIt = () => {
@@ -261,13 +261,12 @@ test('the webhook receiver verifies kompasd\'s deliveries, deduplicates a replay
 
 // Wait until kompasd has recorded `attempts` successful attempts for the
 // event (the receiver's 2xx reached it).
-async function waitDelivered(hookId, eventId, attempts) {
-  for (;;) {
+function waitDelivered(hookId, eventId, attempts) {
+  return until(async () => {
     const ev = (await (await call(k, 'GET', `/v1/webhooks/${hookId}/events`, { token: w.tokens.A.coordinator })).json())
       .items.find((e) => e.id === eventId);
-    if (ev && ev.log.filter((a) => a.status >= 200 && a.status < 300).length >= attempts) return ev;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return ev && ev.log.filter((a) => a.status >= 200 && a.status < 300).length >= attempts;
+  }, { timeoutMs: 30000 });
 }
 
 // --- FriSe ------------------------------------------------------------------
