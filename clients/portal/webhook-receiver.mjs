@@ -26,7 +26,8 @@ const USAGE = `Usage: webhook-receiver.mjs [--host HOST] [--port PORT] [--path P
          [--tolerance SECONDS] [--seen-file FILE]
 
 Environment: KOMPAS_WEBHOOK_SECRET (the whsec_... secret shown when the
-webhook was registered) or KOMPAS_WEBHOOK_SECRET_FILE (first line).
+webhook was registered) or KOMPAS_WEBHOOK_SECRET_FILE (whsec_ secrets, one a
+line, read again for every delivery: a new secret needs no restart).
 Defaults: --host 127.0.0.1 --port 8787 (0: any free port) --path /kompas/webhook
 --tolerance 300 (a signature older or newer than this is refused).
 --seen-file keeps the ids of handled events across restarts (one per line).
@@ -34,36 +35,56 @@ On start prints {"listening":"http://HOST:PORT/PATH"} on stdout.`;
 
 const MAX_BODY = 64 * 1024;
 
-function secretFromEnv(env = process.env) {
-  let s = env.KOMPAS_WEBHOOK_SECRET;
-  if (!s && env.KOMPAS_WEBHOOK_SECRET_FILE) {
+// The secrets a delivery may be signed with: KOMPAS_WEBHOOK_SECRET, or the
+// whsec_ lines of KOMPAS_WEBHOOK_SECRET_FILE, read again for every delivery
+// so that a new secret (a webhook registered anew) takes effect without a
+// restart; during a change the file holds the old and the new one.
+function secretSource(env = process.env) {
+  const check = (list, where) => {
+    const bad = list.find((x) => !x.startsWith('whsec_'));
+    if (bad !== undefined || list.length === 0) {
+      throw new ClientError(`${where} holds no webhook secret (whsec_..., one a line)`, EXIT.USAGE);
+    }
+    return list;
+  };
+  if (env.KOMPAS_WEBHOOK_SECRET) {
+    const one = check([env.KOMPAS_WEBHOOK_SECRET.trim()], 'KOMPAS_WEBHOOK_SECRET');
+    return () => one;
+  }
+  const file = env.KOMPAS_WEBHOOK_SECRET_FILE;
+  if (!file) throw new ClientError('KOMPAS_WEBHOOK_SECRET (or KOMPAS_WEBHOOK_SECRET_FILE) is not set', EXIT.USAGE);
+  const read = () => {
+    let text;
     try {
-      s = readFileSync(env.KOMPAS_WEBHOOK_SECRET_FILE, 'utf8').split('\n')[0].trim();
+      text = readFileSync(file, 'utf8');
     } catch (e) {
       throw new ClientError(`cannot read KOMPAS_WEBHOOK_SECRET_FILE: ${e.message}`, EXIT.USAGE);
     }
-  }
-  if (!s) throw new ClientError('KOMPAS_WEBHOOK_SECRET (or KOMPAS_WEBHOOK_SECRET_FILE) is not set', EXIT.USAGE);
-  if (!s.startsWith('whsec_')) throw new ClientError('the webhook secret starts with whsec_', EXIT.USAGE);
-  return s;
+    return check(text.split('\n').map((l) => l.trim()).filter(Boolean), file);
+  };
+  read();
+  return read;
 }
 
 // Verify one delivery. Returns null when it is genuine and fresh, else the
 // reason. rawBody is a Buffer: the signature covers the exact bytes.
-function verify(secret, headers, rawBody, { toleranceS = 300, nowS = Date.now() / 1000 } = {}) {
+function verify(secrets, headers, rawBody, { toleranceS = 300, nowS = Date.now() / 1000 } = {}) {
   const ts = headers['kompas-timestamp'];
   const sig = headers['kompas-signature'];
   if (typeof ts !== 'string' || !/^[0-9]{1,12}$/.test(ts)) return 'missing or malformed Kompas-Timestamp';
   if (typeof sig !== 'string') return 'missing Kompas-Signature';
-  const expected = createHmac('sha256', secret).update(`${ts}.`).update(rawBody).digest();
-  // Several "v1=..." may come, comma-separated (a future secret rotation);
-  // one must match. Every candidate is compared in constant time.
+  // Several "v1=..." may come, comma-separated, and several secrets may be
+  // configured; one pair must match. Every pair is compared in constant
+  // time (timingSafeEqual over digests of equal length).
   let ok = false;
-  for (const part of sig.split(',')) {
-    const m = /^\s*v1=([0-9a-f]{64})\s*$/.exec(part);
-    if (!m) continue;
-    const given = Buffer.from(m[1], 'hex');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) ok = true;
+  for (const secret of secrets) {
+    const expected = createHmac('sha256', secret).update(`${ts}.`).update(rawBody).digest();
+    for (const part of sig.split(',')) {
+      const m = /^\s*v1=([0-9a-f]{64})\s*$/.exec(part);
+      if (!m) continue;
+      const given = Buffer.from(m[1], 'hex');
+      if (given.length === expected.length && timingSafeEqual(given, expected)) ok = true;
+    }
   }
   if (!ok) return 'signature does not match';
   if (Math.abs(nowS - Number(ts)) > toleranceS) return 'timestamp outside the tolerance (stale or replayed)';
@@ -109,7 +130,14 @@ function makeServer({ secret, path, toleranceS, seen, seenFile }) {
     req.on('end', () => {
       if (tooBig) { reject(res, 413, 'body too large', req); return; }
       const raw = Buffer.concat(chunks);
-      const why = verify(secret, req.headers, raw, { toleranceS });
+      let secrets;
+      try {
+        secrets = secret();
+      } catch (e) {
+        reject(res, 500, e.message, req); // kompasd will retry
+        return;
+      }
+      const why = verify(secrets, req.headers, raw, { toleranceS });
       if (why) { reject(res, 401, why, req); return; }
       let event;
       try {
@@ -148,7 +176,7 @@ async function main(argv) {
   if (!path.startsWith('/')) throw new ClientError('--path starts with /', EXIT.USAGE);
   const host = opts.host || '127.0.0.1';
   const seenFile = opts['seen-file'];
-  const server = makeServer({ secret: secretFromEnv(), path, toleranceS, seen: loadSeen(seenFile), seenFile });
+  const server = makeServer({ secret: secretSource(), path, toleranceS, seen: loadSeen(seenFile), seenFile });
   await new Promise((resolve, rejectListen) => {
     server.once('error', (e) => rejectListen(new ClientError(`cannot listen on ${host}:${port}: ${e.message}`, EXIT.USAGE)));
     server.listen(port, host, resolve);

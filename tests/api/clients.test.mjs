@@ -198,23 +198,21 @@ test('the portal scripts fail clearly: bad key 2, unreachable 3, refused 4, bad 
 // --- webhooks ---------------------------------------------------------------
 
 test('the webhook receiver verifies kompasd\'s deliveries, deduplicates a replay and refuses forgeries with 401', async (t) => {
-  // The portal's operator knows the receiver's address first: register it,
-  // keep the secret shown once, then start the receiver with it.
-  const probe = http.createServer();
-  await new Promise((r) => probe.listen(0, '127.0.0.1', r));
-  const port = probe.address().port;
-  await new Promise((r) => probe.close(r));
-  const hookUrl = `http://127.0.0.1:${port}/kompas/webhook`;
+  // The receiver starts on a free port with a placeholder secret; the
+  // coordinator registers its URL and the secret shown once goes into the
+  // receiver's secret file, which it reads for every delivery.
+  const secretFile = path.join(tmp, 'whsec');
+  fs.writeFileSync(secretFile, `whsec_${'0'.repeat(43)}\n`, { mode: 0o600 });
+  const rx = new Child(process.execPath, [path.join(PORTAL, 'webhook-receiver.mjs'), '--port', '0'],
+    clientEnv({ KOMPAS_WEBHOOK_SECRET_FILE: secretFile }));
+  t.after(async () => { rx.proc.kill('SIGTERM'); await rx.exited; });
+  const { listening: hookUrl } = await rx.waitFor((l) => l.listening);
+  assert.match(hookUrl, /^http:\/\/127\.0\.0\.1:\d+\/kompas\/webhook$/);
   const reg = await call(k, 'POST', '/v1/webhooks', { token: w.tokens.A.coordinator, body: { url: hookUrl } });
   assert.equal(reg.status, 201);
   const hook = await reg.json();
-  const secretFile = path.join(tmp, 'whsec');
-  fs.writeFileSync(secretFile, `${hook.secret}\n`, { mode: 0o600 });
-  const rx = new Child(process.execPath, [path.join(PORTAL, 'webhook-receiver.mjs'), '--port', String(port)],
-    clientEnv({ KOMPAS_WEBHOOK_SECRET_FILE: secretFile }));
-  t.after(async () => { rx.proc.kill('SIGTERM'); await rx.exited; });
-  const { listening } = await rx.waitFor((l) => l.listening);
-  assert.equal(listening, hookUrl);
+  fs.writeFileSync(`${secretFile}.new`, `${hook.secret}\n`, { mode: 0o600 });
+  fs.renameSync(`${secretFile}.new`, secretFile);
 
   // a real change of status: delivered by kompasd, verified by the receiver
   const ref = uniq('sk');
@@ -249,6 +247,7 @@ test('the webhook receiver verifies kompasd\'s deliveries, deduplicates a replay
   assert.equal(await post(body, { 'Kompas-Timestamp': old, 'Kompas-Signature': sign(hook.secret, old, body) }), 401, 'a stale timestamp');
   assert.equal(await post(body, { 'Kompas-Timestamp': now, 'Kompas-Signature': sign(hook.secret, String(Number(now) + 1), body) }), 401, 'another timestamp');
   assert.equal(await post(body, { 'Kompas-Timestamp': now }), 401, 'no signature');
+  assert.equal(await post(body, { 'Kompas-Timestamp': now, 'Kompas-Signature': sign(`whsec_${'0'.repeat(43)}`, now, body) }), 401, 'the replaced secret');
   const rejected = await rx.waitFor((l) => l.rejected && l.reason.includes('stale'), 'err');
   assert.equal(rejected.status, 401);
   assert.equal(rx.lines().filter((l) => l.verified && l.event.status === 'closed').length, 0, 'no forged event was accepted');
@@ -256,7 +255,7 @@ test('the webhook receiver verifies kompasd\'s deliveries, deduplicates a replay
   assert.equal(await post(body, { 'Kompas-Timestamp': now, 'Kompas-Signature': sign(hook.secret, now, body) }), 204);
   const genuine = await rx.waitFor((l) => l.verified && l.event.status === 'closed');
   assert.equal(genuine.event.portal_reference, ref);
-  assert.equal(rx.lines('err').filter((l) => l.rejected).length, 5);
+  assert.equal(rx.lines('err').filter((l) => l.rejected).length, 6);
 });
 
 // Wait until kompasd has recorded `attempts` successful attempts for the
