@@ -13,12 +13,11 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { startKompasd, psql, until, ROOT } from './harness.mjs';
-import { makeWorld, auth, call, createAccount, createKey, login, uniq } from './fixtures.mjs';
+import { makeWorld, auth, call, createAccount, createKey, createRequest, login, uniq } from './fixtures.mjs';
 
 const PORTAL = path.join(ROOT, 'clients/portal');
 const FRISE = path.join(ROOT, 'clients/frise/frise-pull');
 const YEAR = '2007'; // frise-pull's data: no other test writes requests in 2007
-const SEAL = `'\\x${'00'.repeat(60)}'`;
 
 let k;
 let w;
@@ -270,12 +269,13 @@ function waitDelivered(hookId, eventId, attempts) {
 
 // --- FriSe ------------------------------------------------------------------
 
-// Requests of YEAR made as the owner: count per source, in a centre.
-function oldRequests(centre, source, count) {
+// Requests made through the API (sealed as kompasd seals them: other tests
+// re-seal every request) by a portal or a coordinator, then moved back to
+// YEAR as the owner.
+async function oldRequests(token, portalKey, count) {
   for (let i = 0; i < count; i++) {
-    psql(`INSERT INTO request (id, centre_id, source, portal_reference, name_sealed, created_at, state)
-          VALUES (gen_random_uuid(), '${centre}', '${source}', ${source === 'portal' ? 'gen_random_uuid()::text' : 'NULL'},
-                  ${SEAL}, '${YEAR}-05-1${i % 10} 12:00:00+00', 'received')`);
+    const r = await createRequest(k, token, { portal: portalKey });
+    psql(`UPDATE request SET created_at = '${YEAR}-05-1${i % 10} 12:00:00+00' WHERE id = '${r.id}'`);
   }
 }
 
@@ -296,8 +296,8 @@ function csvRows(text) {
 }
 
 test('frise-pull writes every statistic for all centres and per centre, matching the API', async () => {
-  oldRequests(w.A.id, 'portal', 7);
-  oldRequests(w.B.id, 'phone', 5);
+  await oldRequests(w.tokens.A.portal, true, 7);
+  await oldRequests(w.tokens.B.coordinator, false, 5);
   const out = path.join(tmp, 'frise-ok');
   const r = await frise([...PERIOD, '--out', out]);
   assert.equal(r.code, 0, r.stderr);
