@@ -475,3 +475,17 @@ test('frise-pull: bad usage is exit 1 before anything is asked; the key is refus
   assert.equal(leap.code, 0, leap.stderr);
   assert.ok(fs.existsSync(path.join(out, 'summary.txt')));
 });
+
+test('frise-pull is POSIX sh: dash and sh parse it, and shellcheck -s sh finds nothing where installed', async () => {
+  for (const sh of ['dash', 'sh']) {
+    const r = await new Child(sh, ['-n', FRISE], clientEnv({})).result();
+    assert.equal(r.code, 0, `${sh} -n: ${r.stderr}`);
+  }
+  assert.equal(fs.readFileSync(FRISE, 'utf8').split('\n')[0], '#!/bin/sh');
+  assert.ok(fs.statSync(FRISE).mode & 0o111, 'executable');
+  const which = await new Child('sh', ['-c', 'command -v shellcheck'], clientEnv({})).result();
+  if (which.code === 0) {
+    const r = await new Child('shellcheck', ['-s', 'sh', FRISE], clientEnv({})).result();
+    assert.equal(r.code, 0, r.stdout);
+  }
+});
