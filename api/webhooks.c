@@ -239,8 +239,8 @@ webhooks_events(struct http_request *rq)
 
 static struct db_stmt stmt_replay = DB_STMT(
     "webhooks_replay",
-    "UPDATE webhook_event SET delivered_at = NULL, gave_up_at = NULL, next_attempt_at = now()"
-    " WHERE id = $1 RETURNING id",
+    "UPDATE webhook_event SET delivered_at = NULL, gave_up_at = NULL, next_attempt_at = now(),"
+    " replay_requested = true WHERE id = $1 RETURNING id",
     1);
 
 /* POST /v1/webhook-events/{id}/replay: deliver the event again (also one

@@ -14,11 +14,18 @@ let receiver;
 let hookUrl;
 const received = []; // {headers, body, status}
 let failNext = 0; // answer 500 to this many requests
+let hold = null; // {arrived, wait}: report the next delivery, answer it once wait resolves
 
 before(async () => {
   receiver = http.createServer((req, res) => {
     let body = '';
-    req.setEncoding('utf8').on('data', (d) => { body += d; }).on('end', () => {
+    req.setEncoding('utf8').on('data', (d) => { body += d; }).on('end', async () => {
+      if (hold) {
+        const h = hold;
+        hold = null;
+        h.arrived(body);
+        await h.wait;
+      }
       const status = failNext > 0 ? 500 : 204;
       if (failNext > 0) failNext--;
       received.push({ headers: req.headers, body, status, path: req.url });
@@ -125,6 +132,22 @@ test('an event can be replayed', async () => {
   assert.equal(res.status, 202);
   await until(() => eventsFor(ref).length === 2, { timeoutMs: 10000 });
   assert.equal(JSON.parse(eventsFor(ref)[1].body).event_id, eventId);
+});
+
+test('a replay asked for while the event is being delivered is not lost', async () => {
+  const { id, ref } = await portalRequest();
+  let release;
+  const wait = new Promise((r) => { release = r; });
+  const arrived = new Promise((r) => { hold = { arrived: r, wait }; });
+  assert.equal((await call(k, 'POST', `/v1/requests/${id}/transitions`, coord(), { to: 'accepted' })).status, 200);
+  // The first delivery is at the receiver, unanswered: replay it now.
+  const eventId = JSON.parse(await arrived).event_id;
+  const res = await call(k, 'POST', `/v1/webhook-events/${eventId}/replay`, coord());
+  assert.equal(res.status, 202);
+  release();
+  await until(() => eventsFor(ref).length === 2, { timeoutMs: 15000 });
+  assert.deepEqual(eventsFor(ref).map((e) => JSON.parse(e.body).event_id), [eventId, eventId]);
+  assert.equal(psql(`SELECT delivered_at IS NOT NULL AND NOT replay_requested FROM webhook_event WHERE id = '${eventId}'`), 't');
 });
 
 test('https is required unless the server allows http; a removed endpoint gets no events', async () => {
