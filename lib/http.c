@@ -583,24 +583,9 @@ static enum MHD_Result
 collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct query_collect *qc = cls;
-	char path[80];
 
 	(void)kind;
-	if (json_object_get(qc->strings, key) != NULL) {
-		snprintf(path, sizeof(path), "%.64s", key);
-		problem_add_field_error(qc->problem, path, ERR_FIELD_REPEATED,
-		                        "must be given at most once");
-		qc->errors++;
-		return MHD_YES;
-	}
-	/* Parameter values are client text: reject what is not UTF-8 here so
-	 * jansson never sees it. */
-	if (json_object_set_new(qc->strings, key, json_string(value ? value : "")) != 0) {
-		snprintf(path, sizeof(path), "%.64s", "query");
-		problem_add_field_error(qc->problem, path, ERR_FIELD_FORMAT,
-		                        "query parameters must be UTF-8 text");
-		qc->errors++;
-	}
+	qc->errors += spec_query_add(qc->strings, qc->problem, key, value);
 	return MHD_YES;
 }
 
