@@ -23,20 +23,28 @@ ical_text(struct buf *b, const char *s)
 	}
 }
 
+static bool
+is_continuation(char c)
+{
+	return ((unsigned char)c & 0xC0) == 0x80;
+}
+
 void
 ical_fold(struct buf *out, const char *line, size_t len)
 {
 	size_t pos = 0, room = 75;
 
 	while (len - pos > room) {
-		size_t cut = pos + room;
+		size_t cut = pos + room, back = 0;
 
-		while (cut > pos && ((unsigned char)line[cut] & 0xC0) == 0x80)
-			cut--;
-		/* Only continuation bytes in reach: not UTF-8; cut anyway, or
-		 * the loop would never advance. */
-		if (cut == pos)
-			cut = pos + room;
+		/* Move the cut before the lead byte of a UTF-8 sequence (at
+		 * most three continuation bytes). More continuation bytes are
+		 * not UTF-8: cut at the limit then, rather than walking back
+		 * into the property name or, with nothing else, forever. */
+		while (back < 3 && is_continuation(line[cut - back]))
+			back++;
+		if (!is_continuation(line[cut - back]))
+			cut -= back;
 		buf_append(out, line + pos, cut - pos);
 		buf_append_str(out, "\r\n ");
 		pos = cut;

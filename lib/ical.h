@@ -40,7 +40,8 @@ void ical_text(struct buf *b, const char *s);
 /* Append the content line of len bytes (without its line break) to out,
  * folded: physical lines of at most 75 octets, continuations starting with
  * one space, each ended by CRLF. A cut never lands inside a UTF-8 sequence
- * unless the bytes are not UTF-8 (then at 75 octets). Cannot fail. */
+ * (it moves back up to three octets); bytes that are not UTF-8 are cut at
+ * the limit. Cannot fail. */
 void ical_fold(struct buf *out, const char *line, size_t len);
 
 /* Append the VEVENT e to out, from BEGIN:VEVENT to END:VEVENT. line is

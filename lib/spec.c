@@ -178,7 +178,8 @@ url_ok(const char *s)
 	if (*host == '\0' || *host == '/' || *host == '.' || strlen(s) > 2048)
 		return false;
 	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p <= 0x20 || *p == '"' || *p == '<' || *p == '>' || *p == '\\')
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '<' ||
+		    *p == '>' || *p == '\\')
 			return false;
 	return true;
 }

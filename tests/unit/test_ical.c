@@ -67,8 +67,9 @@ test_fold_keeps_utf8_together(void **state)
 	buf_cleanup(&b);
 }
 
-/* Regression (found while writing tests/fuzz/fuzz_ical.c): a line of continuation
- * bytes only used to loop forever. */
+/* Regression: a line of continuation bytes only used to loop forever
+ * (found while writing tests/fuzz/fuzz_ical.c); a long run of them used to
+ * move the cut back into the property name (found by fuzz_ical). */
 static void
 test_fold_non_utf8_terminates(void **state)
 {
@@ -80,6 +81,12 @@ test_fold_non_utf8_terminates(void **state)
 	buf_init(&b);
 	ical_fold(&b, line, sizeof(line));
 	assert_int_equal(b.len, 160 + 3 * 2 + 2);
+	buf_reset(&b);
+	line[0] = 'X';
+	line[1] = ':';
+	ical_fold(&b, line, sizeof(line));
+	assert_memory_equal(b.data, "X:\x80", 3);
+	assert_memory_equal(b.data + 75, "\r\n \x80", 4);
 	buf_cleanup(&b);
 }
 

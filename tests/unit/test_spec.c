@@ -708,6 +708,8 @@ test_format_url(void **state)
 	assert_false(spec_format_ok(SPEC_FMT_URL, "ftp://example.dk"));
 	assert_false(spec_format_ok(SPEC_FMT_URL, "javascript:alert(1)"));
 	assert_false(spec_format_ok(SPEC_FMT_URL, "https://"));
+	/* a DEL byte (found by tests/fuzz/fuzz_ical.c: it reached iCalendar URL lines) */
+	assert_false(spec_format_ok(SPEC_FMT_URL, "https://example.dk/\x7f"));
 	assert_false(spec_format_ok(SPEC_FMT_URL, "http:///path"));
 	assert_false(spec_format_ok(SPEC_FMT_URL, "https://.example.dk"));
 	assert_false(spec_format_ok(SPEC_FMT_URL, "https://exa mple.dk"));
