@@ -748,8 +748,8 @@ count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *va
 
 /* What libmicrohttpd 0.9.75 lets through but RFC 9112 says is a 400: an
  * HTTP/1.1 request without Host (3.2), and Content-Length given more than
- * once (6.3: the body's end is unknown, a request-smuggling vector). NULL
- * when the framing is fine. */
+ * once or together with Transfer-Encoding (6.1, 6.3: the body's end is in
+ * doubt, a request-smuggling vector). NULL when the framing is fine. */
 static const char *
 framing_problem(struct MHD_Connection *conn, const char *version)
 {
@@ -761,6 +761,9 @@ framing_problem(struct MHD_Connection *conn, const char *version)
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &lengths);
 	if (lengths > 1)
 		return "Content-Length must be given once.";
+	if (lengths == 1 && MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	                                                MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
+		return "Send Content-Length or Transfer-Encoding, not both.";
 	return NULL;
 }
 

@@ -178,11 +178,13 @@ const jsonPost = (token, body, extra = []) => {
 //   fetch: () => [path, init]      sent with fetch (checked against openapi.yaml)
 //   slow: () => [chunks]           sent to the short-timeout kompasd, then nothing
 //   vanish: () => [chunks]         sent, then the client disappears
-// expect: { status } or { class: 4 } or { among: [..] }; code: the problem
-// code; mhd: libmicrohttpd answers itself (not problem+json); close: a
-// closed connection without an answer is (also) acceptable; noLeak: the
-// body must not show file contents; ok2xx: a 2xx is acceptable too (SQL
-// metacharacters taken literally).
+// expect: { status } or { class: 4 }; code: the problem code; field: a
+// field error for this member; mhd: libmicrohttpd answers itself (so not
+// problem+json; allow5xx: its 505 for an unknown HTTP version, the one 5xx
+// let through); close: a closed connection without an answer is acceptable;
+// closes: the answer says Connection: close; noLeak: the body must not show
+// file contents; ok2xx: a 2xx is acceptable too (SQL metacharacters taken
+// literally, lenient parsing that does no harm).
 
 const cases = [];
 const add = (c) => cases.push(c);
@@ -194,23 +196,23 @@ add({ name: 'lowercase method get', raw: () => rawReq('get /healthz HTTP/1.1'), 
 add({ name: 'method with a slash', raw: () => rawReq('G/ET /healthz HTTP/1.1'), expect: { status: 405, code: 'method_not_allowed' } });
 add({ name: 'overlong method token', raw: () => rawReq(`${'X'.repeat(5000)} /healthz HTTP/1.1`), expect: { status: 405, code: 'method_not_allowed' } });
 add({ name: 'TRACE on an unknown path', raw: () => rawReq('TRACE /nowhere HTTP/1.1'), expect: { status: 404, code: 'route_not_found' } });
-add({ name: 'request line without a version (HTTP/0.9)', raw: () => ['GET /healthz\r\n\r\n'], expect: { class: 4, mhd: true, close: true } });
+add({ name: 'request line without a version (HTTP/0.9)', raw: () => ['GET /healthz\r\n\r\n'], expect: { status: 400, mhd: true } });
 // libmicrohttpd answers an unknown major version itself with 505 (RFC 9110
 // 15.6.6), before any code of ours runs: the one 5xx allowed, listed here.
 add({ name: 'unknown HTTP version 9.9', raw: () => rawReq('GET /healthz HTTP/9.9'), expect: { status: 505, mhd: true, allow5xx: true } });
 add({ name: 'HTTP/2 version in an HTTP/1 request line', raw: () => rawReq('GET /healthz HTTP/2.0'), expect: { status: 505, mhd: true, allow5xx: true } });
-add({ name: 'garbage version token', raw: () => rawReq('GET /healthz FOO/1.1'), expect: { class: 4, mhd: true, close: true } });
-add({ name: 'extra token after the version', raw: () => rawReq('GET /healthz HTTP/1.1 extra'), expect: { class: 4, mhd: true, close: true } });
+add({ name: 'garbage version token', raw: () => rawReq('GET /healthz FOO/1.1'), expect: { status: 400, mhd: true } });
+add({ name: 'extra token after the version', raw: () => rawReq('GET /healthz HTTP/1.1 extra'), expect: { status: 400, mhd: true } });
 add({ name: 'HTTP/1.1 without Host', raw: () => ['GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n'], expect: { status: 400, code: 'bad_request' } });
 add({ name: 'path without a leading slash', raw: () => rawReq('GET healthz HTTP/1.1'), expect: { status: 404, code: 'route_not_found' } });
 add({ name: 'asterisk form with GET', raw: () => rawReq('GET * HTTP/1.1'), expect: { status: 404, code: 'route_not_found' } });
-add({ name: 'request line of 200 kB', raw: () => rawReq(`GET /${'a'.repeat(200000)} HTTP/1.1`), expect: { among: [414, 431], mhd: true, close: true } });
-add({ name: 'only a CR LF flood', raw: () => ['\r\n'.repeat(50000)], expect: { class: 4, mhd: true, close: true } });
+add({ name: 'request line of 200 kB', raw: () => rawReq(`GET /${'a'.repeat(200000)} HTTP/1.1`), expect: { status: 414, mhd: true } });
+add({ name: 'only a CR LF flood', raw: () => ['\r\n'.repeat(50000)], expect: { status: 414, mhd: true } });
 
 // -- paths (raw)
 const paths = [
   ['percent-encoded NUL in a path (cuts the decoded path)', '/v1/centres/%00', 404, 'route_not_found'],
-  ['raw NUL byte in the path', '/v1/cen\x00tres', null, null],
+  ['raw NUL byte in the path (cuts it)', '/v1/cen\x00tres', 404, 'route_not_found'],
   ['invalid UTF-8 percent-encoded in a parameter', '/v1/centres/%ff%fe', 404, 'not_found'],
   ['raw invalid UTF-8 bytes in a parameter', '/v1/centres/\xff\xfe\xc0\xaf', 404, 'not_found'],
   ['overlong UTF-8 slash in a path', '/v1/centres/%c0%af', 404, 'not_found'],
@@ -222,13 +224,13 @@ const paths = [
   ['dot segments to the health check', '/v1/../healthz', 404, 'route_not_found'],
   ['encoded slash in a parameter (decoded before routing)', '/v1/centres/a%2fb', 404, 'route_not_found'],
   ['backslashes', '/v1\\centres', 404, 'route_not_found'],
-  ['a fragment in the path', '/healthz#frag', null, null],
+  ['a fragment in the path', '/healthz#frag', 404, 'route_not_found'],
   ['query string only', '/?', 404, 'route_not_found'],
   ['SQL in a path parameter', "/v1/centres/'%20OR%20'1'='1", 404, 'not_found'],
   ['SQL with a comment in a path parameter', '/v1/centres/x;DROP%20TABLE%20centre;--', 404, 'not_found'],
 ];
 for (const [name, p, status, code] of paths)
-  add({ name, raw: () => rawReq(`GET ${p} HTTP/1.1`), expect: status ? { status, code } : { class: 4, close: true, mhdOk: true } });
+  add({ name, raw: () => rawReq(`GET ${p} HTTP/1.1`), expect: { status, code } });
 
 // -- path traversal on the static files under /app/ (raw, nothing normalised)
 const traversals = [
@@ -241,25 +243,27 @@ for (const p of traversals)
   add({ name: `traversal ${p}`, raw: () => rawReq(`GET ${p} HTTP/1.1`), expect: { class: 4, noLeak: true } });
 
 // -- headers (raw)
-add({ name: 'one header of 64 kB', raw: () => rawReq('GET /healthz HTTP/1.1', [['X-Big', 'a'.repeat(65536)]]), expect: { among: [413, 431], mhd: true, close: true } });
-add({ name: '2000 headers', raw: () => rawReq('GET /healthz HTTP/1.1', Array.from({ length: 2000 }, (_, i) => [`X-H${i}`, 'v'.repeat(20)])), expect: { among: [413, 431], mhd: true, close: true } });
+add({ name: 'one header of 64 kB', raw: () => rawReq('GET /healthz HTTP/1.1', [['X-Big', 'a'.repeat(65536)]]), expect: { status: 431, mhd: true } });
+add({ name: '2000 headers', raw: () => rawReq('GET /healthz HTTP/1.1', Array.from({ length: 2000 }, (_, i) => [`X-H${i}`, 'v'.repeat(20)])), expect: { status: 431, mhd: true } });
 add({ name: 'Authorization of 20 kB', raw: () => rawReq('GET /v1/me HTTP/1.1', [['Authorization', `Bearer ${'k'.repeat(20000)}`]]), expect: { status: 401, code: 'unauthenticated' } });
 add({ name: 'two Content-Length headers that differ', raw: () => rawReq('POST /v1/centres HTTP/1.1', [bearer('x'), ['Content-Type', 'application/json'], ['Content-Length', '2'], ['Content-Length', '40']], '{}'), expect: { status: 400, code: 'bad_request', closes: true } });
 add({ name: 'two equal Content-Length headers', raw: () => rawReq('POST /v1/centres HTTP/1.1', [['Content-Type', 'application/json'], ['Content-Length', '2'], ['Content-Length', '2']], '{}'), expect: { status: 400, code: 'bad_request', closes: true } });
-add({ name: 'Content-Length with a list', raw: () => rawReq('POST /v1/centres HTTP/1.1', [['Content-Type', 'application/json'], ['Content-Length', '2, 2']], '{}'), expect: { status: 400, mhd: true, close: true } });
-add({ name: 'negative Content-Length', raw: () => rawReq('POST /v1/centres HTTP/1.1', [['Content-Type', 'application/json'], ['Content-Length', '-1']], '{}'), expect: { status: 400, mhd: true, close: true } });
-add({ name: 'Content-Length that is not a number', raw: () => rawReq('POST /v1/centres HTTP/1.1', [['Content-Type', 'application/json'], ['Content-Length', 'abc']], '{}'), expect: { status: 400, mhd: true, close: true } });
-add({ name: 'Content-Length of 2^64', raw: () => rawReq('POST /v1/centres HTTP/1.1', [['Content-Type', 'application/json'], ['Content-Length', '18446744073709551616']], '{}'), expect: { class: 4, mhd: true, close: true } });
+add({ name: 'Content-Length with a list', raw: () => rawReq('POST /v1/centres HTTP/1.1', [['Content-Type', 'application/json'], ['Content-Length', '2, 2']], '{}'), expect: { status: 400, mhd: true } });
+add({ name: 'negative Content-Length', raw: () => rawReq('POST /v1/centres HTTP/1.1', [['Content-Type', 'application/json'], ['Content-Length', '-1']], '{}'), expect: { status: 400, mhd: true } });
+add({ name: 'Content-Length that is not a number', raw: () => rawReq('POST /v1/centres HTTP/1.1', [['Content-Type', 'application/json'], ['Content-Length', 'abc']], '{}'), expect: { status: 400, mhd: true } });
+add({ name: 'Content-Length of 2^64', raw: () => rawReq('POST /v1/centres HTTP/1.1', [['Content-Type', 'application/json'], ['Content-Length', '18446744073709551616']], '{}'), expect: { status: 413, mhd: true } });
 add({ name: 'Content-Length over the body limit', raw: () => rawReq('POST /v1/centres HTTP/1.1', [bearer('x'), ['Content-Type', 'application/json'], ['Content-Length', '999999999']], '{}'), expect: { status: 413, code: 'body_too_large' } });
-add({ name: 'Content-Length and chunked together', raw: () => rawReq('POST /v1/centres HTTP/1.1', [bearer('x'), ['Content-Type', 'application/json'], ['Content-Length', '5'], ['Transfer-Encoding', 'chunked']], '2\r\n{}\r\n0\r\n\r\n'), expect: { class: 4, close: true, mhdOk: true } });
-add({ name: 'malformed chunk size', raw: () => rawReq('POST /v1/centres HTTP/1.1', [bearer('x'), ['Content-Type', 'application/json'], ['Transfer-Encoding', 'chunked']], 'zz\r\n{}\r\n0\r\n\r\n'), expect: { class: 4, mhd: true, close: true } });
-add({ name: 'chunk size of 2^64', raw: () => rawReq('POST /v1/centres HTTP/1.1', [bearer('x'), ['Content-Type', 'application/json'], ['Transfer-Encoding', 'chunked']], 'ffffffffffffffffff\r\n{}\r\n0\r\n\r\n'), expect: { class: 4, mhd: true, close: true } });
-add({ name: 'header line without a colon', raw: () => [Buffer.from('GET /healthz HTTP/1.1\r\nHost: x\r\nNoColonHere\r\nConnection: close\r\n\r\n', 'latin1')], expect: { class: 4, mhd: true, close: true } });
+add({ name: 'Content-Length and chunked together', raw: () => rawReq('POST /v1/centres HTTP/1.1', [bearer('x'), ['Content-Type', 'application/json'], ['Content-Length', '5'], ['Transfer-Encoding', 'chunked']], '2\r\n{}\r\n0\r\n\r\n'), expect: { status: 400, code: 'bad_request', closes: true } });
+add({ name: 'malformed chunk size', raw: () => rawReq('POST /v1/centres HTTP/1.1', [bearer('x'), ['Content-Type', 'application/json'], ['Transfer-Encoding', 'chunked']], 'zz\r\n{}\r\n0\r\n\r\n'), expect: { status: 400, mhd: true } });
+add({ name: 'chunk size of 2^64', raw: () => rawReq('POST /v1/centres HTTP/1.1', [bearer('x'), ['Content-Type', 'application/json'], ['Transfer-Encoding', 'chunked']], 'ffffffffffffffffff\r\n{}\r\n0\r\n\r\n'), expect: { status: 413, mhd: true } });
+add({ name: 'header line without a colon', raw: () => [Buffer.from('GET /healthz HTTP/1.1\r\nHost: x\r\nNoColonHere\r\nConnection: close\r\n\r\n', 'latin1')], expect: { status: 400, mhd: true } });
 // libmicrohttpd 0.9.75 takes a header name with a space (RFC 9112 says 400);
 // harmless here: no header of ours has a space.
 add({ name: 'header name with a space', raw: () => rawReq('GET /healthz HTTP/1.1', [['Bad Name', 'x']]), expect: { status: 200, ok2xx: true } });
-add({ name: 'obsolete line folding', raw: () => [Buffer.from('GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: one\r\n  two\r\nConnection: close\r\n\r\n', 'latin1')], expect: { class: 4, mhd: true, close: true, ok2xx: true } });
-add({ name: 'NUL byte in a header value', raw: () => rawReq('GET /v1/me HTTP/1.1', [['Authorization', 'Bearer ab\x00cd']]), expect: { class: 4, close: true, mhdOk: true } });
+// libmicrohttpd 0.9.75 unfolds obsolete line folding (RFC 9112 allows a
+// server to replace it by spaces).
+add({ name: 'obsolete line folding', raw: () => [Buffer.from('GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: one\r\n  two\r\nConnection: close\r\n\r\n', 'latin1')], expect: { status: 200, ok2xx: true } });
+add({ name: 'NUL byte in a header value', raw: () => rawReq('GET /v1/me HTTP/1.1', [['Authorization', 'Bearer ab\x00cd']]), expect: { status: 401, code: 'unauthenticated' } });
 add({ name: 'two Authorization headers', raw: () => rawReq('GET /v1/me HTTP/1.1', [bearer('a'), bearer('b')]), expect: { status: 401, code: 'unauthenticated' } });
 add({ name: 'Authorization Basic', raw: () => rawReq('GET /v1/me HTTP/1.1', [['Authorization', 'Basic YWRtaW46YWRtaW4=']]), expect: { status: 401, code: 'unauthenticated' } });
 add({ name: 'Authorization Bearer without a token', raw: () => rawReq('GET /v1/me HTTP/1.1', [['Authorization', 'Bearer']]), expect: { status: 401, code: 'unauthenticated' } });
@@ -385,7 +389,7 @@ for (const [method, p, who] of overlongTargets) {
     add({ name: `overlong ${method} ${p} ${field} (${max + 1} characters)`, fetch: () => [p, { method, headers: { Authorization: `Bearer ${w[who]}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) }], expect: { status: 422, code: 'validation_failed', field } });
   }
 }
-add({ name: 'body over the body limit (chunked, no Content-Length)', raw: () => { const big = 'x'.repeat(2 * 1024 * 1024); return rawReq('POST /v1/requests HTTP/1.1', [bearer(w.coordinator), ['Content-Type', 'application/json'], ['Transfer-Encoding', 'chunked']], `${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`); }, expect: { status: 413, code: 'body_too_large', close: true } });
+add({ name: 'body over the body limit (chunked, no Content-Length)', raw: () => { const big = 'x'.repeat(2 * 1024 * 1024); return rawReq('POST /v1/requests HTTP/1.1', [bearer(w.coordinator), ['Content-Type', 'application/json'], ['Transfer-Encoding', 'chunked']], `${big.length.toString(16)}\r\n${big}\r\n0\r\n\r\n`); }, expect: { status: 413, code: 'body_too_large' } });
 
 // -- query strings
 const qs = [
@@ -396,7 +400,7 @@ const qs = [
 ];
 for (const [p, field] of qs)
   add({ name: `query ${p.slice(0, 60)}`, fetch: () => [p, {}], expect: { class: 4, field } });
-add({ name: 'query: 5000 parameters (45 kB request line)', fetch: () => [`/v1/centres?${Array.from({ length: 5000 }, (_, i) => `p${i}=${i}`).join('&')}`, {}], expect: { among: [414, 431], mhd: true } });
+add({ name: 'query: 5000 parameters (45 kB request line)', fetch: () => [`/v1/centres?${Array.from({ length: 5000 }, (_, i) => `p${i}=${i}`).join('&')}`, {}], expect: { status: 414, mhd: true } });
 add({ name: 'SQL as a centre list cursor (compared as text)', fetch: () => ['/v1/centres?cursor=%27%20OR%201%3D1--', {}], expect: { class: 4, ok2xx: true } });
 
 // -- SQL metacharacters where nothing is stored: taken literally (2xx) or refused (4xx)
@@ -437,15 +441,13 @@ function checkAnswer(c, a, text) {
   if (!e.allow5xx) assert.ok(a.status < 500, `no 5xx: got ${a.status} ${text.slice(0, 300)}`);
   if (e.ok2xx && a.status < 300) return;
   if (e.status) assert.equal(a.status, e.status, text.slice(0, 300));
-  if (e.among) assert.ok(e.among.includes(a.status), `status ${a.status} among ${e.among}`);
   if (e.class) assert.equal(Math.floor(a.status / 100), e.class, `status ${a.status}: ${text.slice(0, 300)}`);
-  if (!e.status && !e.among && !e.class) assert.equal(Math.floor(a.status / 100), 4, `status ${a.status}`);
+  if (!e.status && !e.class) assert.equal(Math.floor(a.status / 100), 4, `status ${a.status}`);
   const ct = a.headers['content-type'] || '';
   if (e.mhd) {
     assert.doesNotMatch(ct, /problem\+json/, 'answered by libmicrohttpd, not by kompasd');
     return;
   }
-  if (e.mhdOk && !/problem\+json/.test(ct)) return;
   assert.match(ct, /^application\/problem\+json/, `a problem: ${text.slice(0, 200)}`);
   const body = JSON.parse(a.body);
   assert.equal(typeof body.code, 'string');
