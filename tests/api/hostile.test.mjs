@@ -65,6 +65,8 @@ function snapshot() {
   return q(parts.join(' UNION ALL ') + ' ORDER BY 1');
 }
 
+// fixtures.mjs's createCentre and createAccount write to the shared
+// database; these are the same against this file's own one.
 function createCentre(slug) {
   const id = randomUUID();
   q(`INSERT INTO centre (id, slug, name, municipality) VALUES ('${id}', '${slug}', 'Frivilligcenter ${slug}', 'Testkommune')`);
@@ -94,13 +96,11 @@ before(async () => {
   const admin = createAccount('admin', null);
   const analyst = createAccount('analyst', null);
   const coordinator = createAccount('coordinator', centre.id);
-  const guide = createAccount('guide', centre.id);
   w = {
     centre, other,
     admin: await login(k, admin.email),
     analyst: await login(k, analyst.email),
     coordinator: await login(k, coordinator.email),
-    guide: await login(k, guide.email),
   };
   snapshotBefore = snapshot();
 });
