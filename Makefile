@@ -6,6 +6,7 @@
 #   make soak    a long mixed load with a database restart: memory growth, recovery
 #   make deps    install missing Debian packages
 #   make SANITIZE=address,undefined test   the same suite in a sanitizer build
+#   make fuzz [FUZZ_TIME=60]   run each libFuzzer target (tests/fuzz) for FUZZ_TIME seconds
 
 VERSION   := 0.1.0
 COMMIT    := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -67,6 +68,47 @@ $(BUILD)/tests/db/%: tests/db/%.c $(LIB_OBJ)
 
 -include $(LIB_OBJ:.o=.d) $(API_OBJ:.o=.d)
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang 14 and ASan/UBSan
+# into build/fuzz: lib/ and api/ (without main.c) get their own instrumented
+# objects. Each target runs FUZZ_TIME seconds on a copy of its seed corpus
+# (tests/fuzz/corpus/<target>, never grown by this); any crash, leak,
+# sanitizer report, failed invariant or 10 s hang fails the run, and the input
+# is left as build/fuzz/<target>-crash-*.
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 60
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_SAN   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS:= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 $(WARN) -Wno-format-nonliteral -Wno-unused-but-set-variable $(FUZZ_SAN) \
+              -DKOMPAS_VERSION='"$(VERSION)+$(COMMIT)"' \
+              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_OBJ   := $(LIB_SRC:%.c=build/fuzz/%.o) \
+              $(patsubst %.c,build/fuzz/%.o,$(filter-out api/main.c,$(API_SRC)))
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/app_stub.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+-include $(FUZZ_OBJ:.o=.d)
+
+.PHONY: fuzz fuzz-bins
+fuzz-bins: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+
+fuzz: fuzz-bins
+	@for t in $(FUZZ_NAMES); do \
+	    rm -rf build/fuzz/corpus/$$t && mkdir -p build/fuzz/corpus && \
+	    cp -r tests/fuzz/corpus/$$t build/fuzz/corpus/$$t && \
+	    echo "== fuzz $$t ($(FUZZ_TIME) s)" && \
+	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -max_len=16384 \
+	        -print_final_stats=1 -artifact_prefix=build/fuzz/$$t- \
+	        build/fuzz/corpus/$$t 2>build/fuzz/$$t.log || \
+	        { tail -40 build/fuzz/$$t.log; echo "fuzz $$t FAILED"; exit 1; }; \
+	    grep -E '^stat::number_of_executed_units|^Done' build/fuzz/$$t.log || true; \
+	done
+
 deps:
 	@tools/deps.sh
 
@@ -106,10 +148,10 @@ docs: $(KOMPASD)
 	$(KOMPASD) routes --markdown > docs/roles.md
 
 format:
-	clang-format -i $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h tools/bench/*.c
+	clang-format -i $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h tools/bench/*.c tests/fuzz/*.c
 
 check-format:
-	@clang-format --dry-run -Werror $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h tools/bench/*.c
+	@clang-format --dry-run -Werror $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h tools/bench/*.c tests/fuzz/*.c
 
 clean:
 	rm -rf build

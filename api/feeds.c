@@ -15,6 +15,8 @@
 #include "../lib/crypto.h"
 #include "../lib/db.h"
 #include "../lib/http.h"
+#include "../lib/ical.h"
+#include "../lib/mem.h"
 #include "../lib/problem.h"
 #include "../lib/spec.h"
 #include "app.h"
@@ -78,6 +80,13 @@ find_centre(struct http_request *rq, char *out)
 	snprintf(out, 37, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return true;
+}
+
+/* The text of a column, or NULL when it is SQL NULL. */
+static const char *
+value_or_null(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
 /* --- iCalendar --------------------------------------------------------------- */
@@ -153,125 +162,34 @@ static const char vtimezone[] = "BEGIN:VTIMEZONE\r\n"
                                 "END:STANDARD\r\n"
                                 "END:VTIMEZONE\r\n";
 
-/* Append s to b as an iCalendar TEXT value: backslash, semicolon and comma
- * escaped, line breaks as \n (CR LF and lone CR too), other control
- * characters dropped. */
-static void
-ics_text(struct buf *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '\\' || c == ';' || c == ',') {
-			char esc[2] = {'\\', (char)c};
-
-			buf_append(b, esc, 2);
-		} else if (c == '\r') {
-			buf_append_str(b, "\\n");
-			if (s[1] == '\n')
-				s++;
-		} else if (c == '\n') {
-			buf_append_str(b, "\\n");
-		} else if (c >= 0x20 && c != 0x7f) {
-			buf_append(b, s, 1);
-		}
-	}
-}
-
-/* Append the content line in line (without its line break) to out, folded
- * so that no physical line is longer than 75 octets (RFC 5545 3.1): a
- * continuation starts with a space; a UTF-8 sequence is never split. */
-static void
-ics_fold(struct buf *out, const char *line, size_t len)
-{
-	size_t pos = 0, room = 75;
-
-	while (len - pos > room) {
-		size_t cut = pos + room;
-
-		while (cut > pos && ((unsigned char)line[cut] & 0xC0) == 0x80)
-			cut--;
-		buf_append(out, line + pos, cut - pos);
-		buf_append_str(out, "\r\n ");
-		pos = cut;
-		room = 74;
-	}
-	buf_append(out, line + pos, len - pos);
-	buf_append_str(out, "\r\n");
-}
-
-/* Write the content line in line (reset afterwards) folded to out. */
-static void
-ics_flush(struct buf *out, struct buf *line)
-{
-	ics_fold(out, line->data, line->len);
-	buf_reset(line);
-}
-
 static void
 ics_event(struct buf *out, struct buf *line, const PGresult *res, int row)
 {
-	const char *v;
-	json_t *cats;
+	json_t *cats = json_loads(PQgetvalue(res, row, IC_CATEGORIES), 0, NULL);
+	size_t ncats = json_array_size(cats);
+	const char **names = ncats > 0 ? xcalloc(ncats, sizeof(*names)) : NULL;
+	struct ical_event e = {
+	    .uid = PQgetvalue(res, row, IC_ID),
+	    .stamp = PQgetvalue(res, row, IC_STAMP),
+	    .starts = PQgetvalue(res, row, IC_STARTS),
+	    .ends = PQgetvalue(res, row, IC_ENDS),
+	    .summary = PQgetvalue(res, row, IC_TITLE),
+	    .description = value_or_null(res, row, IC_DESCRIPTION),
+	    .description2 = value_or_null(res, row, IC_ASSOC_NAME),
+	    .location = value_or_null(res, row, IC_ADDRESS),
+	    .location2 = value_or_null(res, row, IC_POSTAL),
+	    /* A URI value: not escaped (checked ^https?:// on the way in). */
+	    .url = value_or_null(res, row, IC_URL),
+	    .categories = names,
+	    .ncategories = ncats,
+	    .cancelled = PQgetvalue(res, row, IC_CANCELLED)[0] == 't',
+	};
 
-	buf_append_str(out, "BEGIN:VEVENT\r\n");
-	buf_appendf(line, "UID:%s@kompas", PQgetvalue(res, row, IC_ID));
-	ics_flush(out, line);
-	buf_appendf(line, "DTSTAMP:%s", PQgetvalue(res, row, IC_STAMP));
-	ics_flush(out, line);
-	buf_appendf(line, "DTSTART;TZID=Europe/Copenhagen:%s", PQgetvalue(res, row, IC_STARTS));
-	ics_flush(out, line);
-	buf_appendf(line, "DTEND;TZID=Europe/Copenhagen:%s", PQgetvalue(res, row, IC_ENDS));
-	ics_flush(out, line);
-	buf_append_str(line, "SUMMARY:");
-	ics_text(line, PQgetvalue(res, row, IC_TITLE));
-	ics_flush(out, line);
-	if (!PQgetisnull(res, row, IC_DESCRIPTION) || !PQgetisnull(res, row, IC_ASSOC_NAME)) {
-		buf_append_str(line, "DESCRIPTION:");
-		if (!PQgetisnull(res, row, IC_DESCRIPTION))
-			ics_text(line, PQgetvalue(res, row, IC_DESCRIPTION));
-		if (!PQgetisnull(res, row, IC_ASSOC_NAME)) {
-			if (!PQgetisnull(res, row, IC_DESCRIPTION))
-				buf_append_str(line, "\\n\\n");
-			ics_text(line, PQgetvalue(res, row, IC_ASSOC_NAME));
-		}
-		ics_flush(out, line);
-	}
-	if (!PQgetisnull(res, row, IC_ADDRESS) || !PQgetisnull(res, row, IC_POSTAL)) {
-		buf_append_str(line, "LOCATION:");
-		if (!PQgetisnull(res, row, IC_ADDRESS))
-			ics_text(line, PQgetvalue(res, row, IC_ADDRESS));
-		if (!PQgetisnull(res, row, IC_POSTAL)) {
-			if (!PQgetisnull(res, row, IC_ADDRESS))
-				buf_append_str(line, "\\, ");
-			ics_text(line, PQgetvalue(res, row, IC_POSTAL));
-		}
-		ics_flush(out, line);
-	}
-	if (!PQgetisnull(res, row, IC_URL)) {
-		/* A URI value: not escaped (checked ^https?:// on the way in). */
-		buf_append_str(line, "URL:");
-		buf_append_str(line, PQgetvalue(res, row, IC_URL));
-		ics_flush(out, line);
-	}
-	cats = json_loads(PQgetvalue(res, row, IC_CATEGORIES), 0, NULL);
-	if (json_array_size(cats) > 0) {
-		size_t i;
-		json_t *c;
-
-		buf_append_str(line, "CATEGORIES:");
-		json_array_foreach(cats, i, c)
-		{
-			if (i > 0)
-				buf_append_str(line, ",");
-			ics_text(line, json_string_value(c) ? json_string_value(c) : "");
-		}
-		ics_flush(out, line);
-	}
+	for (size_t i = 0; i < ncats; i++)
+		names[i] = json_string_value(json_array_get(cats, i));
+	ical_event(out, line, &e);
+	free(names);
 	json_decref(cats);
-	v = PQgetvalue(res, row, IC_CANCELLED);
-	buf_append_str(out, v[0] == 't' ? "STATUS:CANCELLED\r\n" : "STATUS:CONFIRMED\r\n");
-	buf_append_str(out, "END:VEVENT\r\n");
 }
 
 /* Start a calendar in out: the VCALENDAR header and the time zone. */
@@ -473,33 +391,19 @@ feed_token_ok(const char *t, size_t len)
 static void
 guide_feed_event(struct buf *out, struct buf *line, const PGresult *res, int row)
 {
-	bool all_day = PQgetvalue(res, row, GF_ALL_DAY)[0] == 't';
+	struct ical_event e = {
+	    .uid = PQgetvalue(res, row, GF_UID),
+	    .stamp = PQgetvalue(res, row, GF_STAMP),
+	    .starts = PQgetvalue(res, row, GF_STARTS),
+	    .ends = PQgetvalue(res, row, GF_ENDS),
+	    .all_day = PQgetvalue(res, row, GF_ALL_DAY)[0] == 't',
+	    .summary = PQgetvalue(res, row, GF_TITLE),
+	    .location = value_or_null(res, row, GF_PLACE),
+	    .transp = true,
+	    .cancelled = PQgetvalue(res, row, GF_CANCELLED)[0] == 't',
+	};
 
-	buf_append_str(out, "BEGIN:VEVENT\r\n");
-	buf_append_str(line, "UID:");
-	ics_text(line, PQgetvalue(res, row, GF_UID));
-	buf_append_str(line, "@kompas");
-	ics_flush(out, line);
-	buf_appendf(line, "DTSTAMP:%s", PQgetvalue(res, row, GF_STAMP));
-	ics_flush(out, line);
-	buf_appendf(line, all_day ? "DTSTART;VALUE=DATE:%s" : "DTSTART;TZID=Europe/Copenhagen:%s",
-	            PQgetvalue(res, row, GF_STARTS));
-	ics_flush(out, line);
-	buf_appendf(line, all_day ? "DTEND;VALUE=DATE:%s" : "DTEND;TZID=Europe/Copenhagen:%s",
-	            PQgetvalue(res, row, GF_ENDS));
-	ics_flush(out, line);
-	buf_append_str(line, "SUMMARY:");
-	ics_text(line, PQgetvalue(res, row, GF_TITLE));
-	ics_flush(out, line);
-	if (!PQgetisnull(res, row, GF_PLACE)) {
-		buf_append_str(line, "LOCATION:");
-		ics_text(line, PQgetvalue(res, row, GF_PLACE));
-		ics_flush(out, line);
-	}
-	buf_append_str(out, all_day ? "TRANSP:TRANSPARENT\r\n" : "TRANSP:OPAQUE\r\n");
-	buf_append_str(out, PQgetvalue(res, row, GF_CANCELLED)[0] == 't' ? "STATUS:CANCELLED\r\n"
-	                                                                 : "STATUS:CONFIRMED\r\n");
-	buf_append_str(out, "END:VEVENT\r\n");
+	ical_event(out, line, &e);
 }
 
 /* GET /v1/guides/calendar/{token}: the guide's private feed; the path

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../lib/buf.h"
+#include "../lib/csv.h"
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "app.h"
@@ -47,24 +48,6 @@ query_str(const struct http_request *rq, const char *name)
 	json_t *v = rq->query != NULL ? json_object_get(rq->query, name) : NULL;
 
 	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-/* Append s as one CSV field (RFC 4180: quoted when it holds a comma, quote
- * or line break; quotes doubled). */
-static void
-csv_field(struct buf *b, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		buf_append_str(b, s);
-		return;
-	}
-	buf_append_str(b, "\"");
-	for (const char *p = s; *p != '\0'; p++) {
-		if (*p == '"')
-			buf_append_str(b, "\"");
-		buf_append(b, p, 1);
-	}
-	buf_append_str(b, "\"");
 }
 
 static bool
@@ -181,16 +164,12 @@ stats_run(struct http_request *rq, struct db_stmt *stmt, const char *dim)
 		buf_appendf(
 		    &b, "period,centre_id,centre_slug,%s,measure,value,suppressed,reason\r\n", dim);
 		for (int i = 0; i < PQntuples(res); i++) {
-			for (int c = 0; c < 8; c++) {
-				const char *v = PQgetisnull(res, i, c) ? "" : PQgetvalue(res, i, c);
+			const char *cells[8];
 
-				if (c > 0)
-					buf_append_str(&b, ",");
-				if (c == 6)
-					v = strcmp(v, "t") == 0 ? "true" : "false";
-				csv_field(&b, v);
-			}
-			buf_append_str(&b, "\r\n");
+			for (int c = 0; c < 8; c++)
+				cells[c] = PQgetisnull(res, i, c) ? "" : PQgetvalue(res, i, c);
+			cells[6] = strcmp(cells[6], "t") == 0 ? "true" : "false";
+			csv_record(&b, cells, 8);
 		}
 		data = buf_steal(&b, &len);
 		http_reply_data(rq, 200, "text/csv; charset=utf-8; header=present", data, len,

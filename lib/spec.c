@@ -178,7 +178,8 @@ url_ok(const char *s)
 	if (*host == '\0' || *host == '/' || *host == '.' || strlen(s) > 2048)
 		return false;
 	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p <= 0x20 || *p == '"' || *p == '<' || *p == '>' || *p == '\\')
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '"' || *p == '<' ||
+		    *p == '>' || *p == '\\')
 			return false;
 	return true;
 }
@@ -660,6 +661,27 @@ spec_parse_query(const struct spec_field *spec, const json_t *strings, json_t *p
 		return NULL;
 	}
 	return typed;
+}
+
+size_t
+spec_query_add(json_t *strings, json_t *problem, const char *key, const char *value)
+{
+	char path[80];
+
+	if (json_object_get(strings, key) != NULL) {
+		snprintf(path, sizeof(path), "%.64s", key);
+		problem_add_field_error(problem, path, ERR_FIELD_REPEATED,
+		                        "must be given at most once");
+		return 1;
+	}
+	/* Parameter values are client text: reject what is not UTF-8 here so
+	 * jansson never sees it. */
+	if (json_object_set_new(strings, key, json_string(value ? value : "")) != 0) {
+		problem_add_field_error(problem, "query", ERR_FIELD_FORMAT,
+		                        "query parameters must be UTF-8 text");
+		return 1;
+	}
+	return 0;
 }
 
 bool

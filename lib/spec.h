@@ -82,6 +82,13 @@ size_t spec_validate_object(const struct spec_field *spec, const json_t *obj, co
  * when any error was added. */
 json_t *spec_parse_query(const struct spec_field *spec, const json_t *strings, json_t *problem);
 
+/* Add one received query parameter (key, value; value NULL counts as "") to
+ * strings, the object spec_parse_query takes. A name given twice, or a value
+ * that is not UTF-8, is reported into problem instead (as by
+ * spec_validate_object) and not added. Returns the number of errors added
+ * (0 or 1). Keeps no pointer to key or value. */
+size_t spec_query_add(json_t *strings, json_t *problem, const char *key, const char *value);
+
 /* Does the field list have a required field? (NULL: no.) */
 bool spec_has_required(const struct spec_field *spec);
 

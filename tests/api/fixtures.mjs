@@ -7,7 +7,7 @@ import { psql, ROOT } from './harness.mjs';
 
 // argon2id of PASSWORD (the same hash the demo data uses).
 export const PASSWORD = 'kompas-demo-2026';
-const HASH = '$argon2id$v=19$m=65536,t=2,p=1$oJSPmbfj8nO7rOTy28BAHQ$joh+LUJX4UuBmGSxGD0ZDDOC7llKQCISRoN0Ew4YM3A';
+export const HASH = '$argon2id$v=19$m=65536,t=2,p=1$oJSPmbfj8nO7rOTy28BAHQ$joh+LUJX4UuBmGSxGD0ZDDOC7llKQCISRoN0Ew4YM3A';
 
 export const ROLES = ['admin', 'coordinator', 'guide', 'association', 'analyst', 'portal'];
 

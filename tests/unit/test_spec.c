@@ -708,6 +708,8 @@ test_format_url(void **state)
 	assert_false(spec_format_ok(SPEC_FMT_URL, "ftp://example.dk"));
 	assert_false(spec_format_ok(SPEC_FMT_URL, "javascript:alert(1)"));
 	assert_false(spec_format_ok(SPEC_FMT_URL, "https://"));
+	/* a DEL byte (found by tests/fuzz/fuzz_ical.c: it reached iCalendar URL lines) */
+	assert_false(spec_format_ok(SPEC_FMT_URL, "https://example.dk/\x7f"));
 	assert_false(spec_format_ok(SPEC_FMT_URL, "http:///path"));
 	assert_false(spec_format_ok(SPEC_FMT_URL, "https://.example.dk"));
 	assert_false(spec_format_ok(SPEC_FMT_URL, "https://exa mple.dk"));
@@ -1231,6 +1233,33 @@ test_query_required_present(void **state)
 	json_decref(p);
 }
 
+/* spec_query_add: a repeated name and a value that is not UTF-8 are errors
+ * and are not added; NULL counts as "". */
+static void
+test_query_add(void **state)
+{
+	json_t *strings = json_object();
+	json_t *p = new_problem();
+
+	(void)state;
+	assert_int_equal(spec_query_add(strings, p, "limit", "5"), 0);
+	assert_int_equal(spec_query_add(strings, p, "flag", NULL), 0);
+	assert_string_equal(json_string_value(json_object_get(strings, "flag")), "");
+	assert_int_equal(spec_query_add(strings, p, "limit", "6"), 1);
+	assert_string_equal(json_string_value(json_object_get(strings, "limit")), "5");
+	assert_int_equal(spec_query_add(strings, p, "q", "\xff\xfe"), 1);
+	assert_null(json_object_get(strings, "q"));
+	assert_int_equal(problem_field_error_count(p), 2);
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(json_object_get(p, "errors"), 0), "code")),
+	                    "repeated_parameter");
+	assert_string_equal(json_string_value(json_object_get(
+	                        json_array_get(json_object_get(p, "errors"), 1), "field")),
+	                    "query");
+	json_decref(strings);
+	json_decref(p);
+}
+
 int
 main(void)
 {
@@ -1268,6 +1297,7 @@ main(void)
 	    cmocka_unit_test(test_all_errors_reported_at_once),
 	    cmocka_unit_test(test_errors_accumulate_across_calls),
 	    cmocka_unit_test(test_query_conversions),
+	    cmocka_unit_test(test_query_add),
 	    cmocka_unit_test(test_query_bad_integers),
 	    cmocka_unit_test(test_query_bad_numbers_and_booleans),
 	    cmocka_unit_test(test_query_lists),
