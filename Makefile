@@ -3,6 +3,7 @@
 #   make test    build and run every test (unit, API) against a throwaway PostgreSQL
 #   make stop    stop the private PostgreSQL of `make run` if one was left running
 #   make bench   measure throughput and latency (docs/benchmarks.md)
+#   make bench-data [SCALE=1], make bench-national   the national dataset and its scenarios
 #   make deps    install missing Debian packages
 #   make SANITIZE=address,undefined test   the same suite in a sanitizer build
 
@@ -41,7 +42,7 @@ DBT_SRC   := $(wildcard tests/db/test_*.c)
 DBT_BIN   := $(DBT_SRC:tests/db/%.c=$(BUILD)/tests/db/%)
 KOMPASD   := $(BUILD)/kompasd
 
-.PHONY: all deps run stop test unit api-test bench format check-format docs clean valgrind
+.PHONY: all deps run stop test unit api-test bench bench-data bench-national bench-stop format check-format docs clean valgrind
 
 all: $(KOMPASD)
 
@@ -85,6 +86,23 @@ unit-bins: $(UNIT_BIN) $(DBT_BIN)
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench-hello
 	@tools/bench/run.sh $(KOMPASD)
+	@if [ -f var/bench-pg/dataset.txt ]; then tools/bench/national.sh $(KOMPASD); \
+	 else echo "bench: no national dataset (make bench-data SCALE=1 builds it); national scenarios skipped"; fi
+
+# The national dataset (docs/benchmarks.md): make bench-data [SCALE=1] (re)builds
+# it in var/bench-pg; make bench-national measures kompasd on it; make
+# bench-stop stops its PostgreSQL.
+SCALE ?= 1
+bench-data: deps
+	@$(MAKE) --no-print-directory all
+	@tools/bench/data.sh $(KOMPASD) $(SCALE)
+
+bench-national: deps
+	@$(MAKE) --no-print-directory all
+	@tools/bench/national.sh $(KOMPASD)
+
+bench-stop:
+	@tools/pgcluster.sh stop var/bench-pg && echo "stopped the PostgreSQL of the national bench (var/bench-pg)"
 
 # The unit and database tests, and the API files below, with kompasd under
 # valgrind (memcheck; leaks and errors fail). Argon2 is slow under valgrind,
