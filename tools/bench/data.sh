@@ -58,7 +58,10 @@ export KOMPAS_DATABASE_CONNINFO="host=$sock dbname=kompas user=kompasd"
 
 t_load=$(date +%s.%N)
 export BENCH_SEALER="sh tools/bench/seal.sh"
-psql -X -q -v ON_ERROR_STOP=1 -v scale="$scale" -f tools/bench/data.sql || die "data.sql failed"
+# From a copy kept with the dataset (the generator that built it; psql reads
+# a file as it goes, so an edit during the load cannot reach it).
+cp tools/bench/data.sql "$pgdir/data.sql"
+psql -X -q -v ON_ERROR_STOP=1 -v scale="$scale" -f "$pgdir/data.sql" || die "data.sql failed"
 t_end=$(date +%s.%N)
 
 counts=$(psql -X -q -At -F ' ' -c "

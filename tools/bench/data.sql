@@ -20,6 +20,9 @@
 --     closed; those closed more than the centre's retention period ago are
 --     anonymised, as the maintenance job would have done), ~100,000 courses
 --     with 1-6 visits, referrals, and measurements before and after.
+-- Random choices that a join depends on are made in MATERIALIZED CTEs or
+-- tables first: a subquery with random() could be evaluated again for
+-- every row of a nested loop and match twice.
 -- Every count is multiplied by scale (0.002 for the tests, 10 for a larger
 -- run); every centre keeps at least one association and one volunteer.
 --
@@ -227,10 +230,11 @@ SELECT gen_random_uuid() AS id, c.id AS centre_id, g.rn, c.postal,
 
 -- The recruiting association (when recruited through one): one of the centre's.
 CREATE TABLE bench_stage.vol_assoc AS
-SELECT v.id, a.id AS association_id
-  FROM (SELECT v.id, v.centre_id, 1 + floor(random() * n.n)::int AS pick
+WITH v AS MATERIALIZED (SELECT v.id, v.centre_id, 1 + floor(random() * n.n)::int AS pick
           FROM bench_stage.vol v JOIN bench_stage.assoc_count n USING (centre_id)
-         WHERE v.via = 'association') v
+         WHERE v.via = 'association')
+SELECT v.id, a.id AS association_id
+  FROM v
   JOIN bench_stage.assoc a ON a.centre_id = v.centre_id AND a.rn = v.pick;
 
 INSERT INTO volunteer (id, centre_id, name, status, email, phone, languages, postal_areas, capacity,
@@ -273,11 +277,12 @@ SELECT v.id, v.centre_id, p.path[s.i - 1], p.path[s.i],
  CROSS JOIN bench_stage.param pa;
 
 INSERT INTO volunteer_interest (volunteer_id, category_id, centre_id)
-SELECT DISTINCT x.id, c.id, x.centre_id
-  FROM (SELECT v.id, v.centre_id, k.kind, 1 + floor(random() * n.n)::int AS rn
+WITH x AS MATERIALIZED (SELECT v.id, v.centre_id, k.kind, 1 + floor(random() * n.n)::int AS rn
           FROM bench_stage.vol v
          CROSS JOIN (VALUES ('interest'), ('interest'), ('activity')) k (kind)
-          JOIN bench_stage.cat_n n ON n.kind = k.kind) x
+          JOIN bench_stage.cat_n n ON n.kind = k.kind)
+SELECT DISTINCT x.id, c.id, x.centre_id
+  FROM x
   JOIN bench_stage.cat c USING (kind, rn);
 
 INSERT INTO volunteer_availability (volunteer_id, centre_id, weekday, starts, ends)
@@ -329,9 +334,7 @@ SELECT centre_id, count(*)::int AS n FROM bench_stage.guide GROUP BY centre_id;
 -- of occurrences from a first one in the last six months; the title names
 -- the activity and the association.
 CREATE TABLE bench_stage.series AS
-SELECT gen_random_uuid() AS id, x.centre_id, a.id AS association_id, a.name AS association_name,
-       a.postal, x.act_rn, x.freq, x.ri, x.first_local, x.minutes, x.capacity
-  FROM (SELECT c.id AS centre_id, 1 + floor(random() * n.n)::int AS pick,
+WITH x AS MATERIALIZED (SELECT c.id AS centre_id, 1 + floor(random() * n.n)::int AS pick,
                1 + floor(random() * cn.n)::int AS act_rn,
                CASE WHEN random() < 0.85 THEN 'weekly' ELSE 'monthly' END AS freq,
                CASE WHEN random() < 0.15 THEN 2 ELSE 1 END AS ri,
@@ -344,7 +347,10 @@ SELECT gen_random_uuid() AS id, x.centre_id, a.id AS association_id, a.name AS a
           JOIN bench_stage.assoc_count n ON n.centre_id = c.id
          CROSS JOIN bench_stage.cat_n cn
          CROSS JOIN bench_stage.param p
-         WHERE cn.kind = 'activity') x
+         WHERE cn.kind = 'activity')
+SELECT gen_random_uuid() AS id, x.centre_id, a.id AS association_id, a.name AS association_name,
+       a.postal, x.act_rn, x.freq, x.ri, x.first_local, x.minutes, x.capacity
+  FROM x
   JOIN bench_stage.assoc a ON a.centre_id = x.centre_id AND a.rn = x.pick;
 
 CREATE TABLE bench_stage.activity_label (slug text PRIMARY KEY, label text, text text);
@@ -402,6 +408,12 @@ SELECT es.centre_id, es.association_id, es.kind, es.title, es.description,
 -- information meetings over the last year and the next half year.
 INSERT INTO event (centre_id, kind, title, description, starts_at, ends_at, address, postal_code,
                    capacity, created_by, created_at, updated_at)
+WITH x AS MATERIALIZED (SELECT c.id AS centre_id, c.postal, g,
+               bench_stage.wpick('{guide_training,welcome_workshop,info_meeting}', '{50,25,25}') AS kind,
+               (p.today + bench_stage.rint(-365, 182)) + time '17:00' AS local_start
+          FROM bench_stage.centre c
+         CROSS JOIN LATERAL generate_series(1, bench_stage.n_of(20000, c.share, 1)) g
+         CROSS JOIN bench_stage.param p)
 SELECT x.centre_id, x.kind,
        CASE x.kind WHEN 'guide_training' THEN 'Kompasguide-uddannelse, modul ' || (x.g % 4 + 1)
                    WHEN 'welcome_workshop' THEN 'Workshop: at tage godt imod nye'
@@ -412,12 +424,7 @@ SELECT x.centre_id, x.kind,
        'Frivilligcentret, Hovedgaden 1', lpad(x.postal::text, 4, '0'), 25, co.id,
        x.local_start AT TIME ZONE 'Europe/Copenhagen' - interval '30 days',
        x.local_start AT TIME ZONE 'Europe/Copenhagen' - interval '30 days'
-  FROM (SELECT c.id AS centre_id, c.postal, g,
-               bench_stage.wpick('{guide_training,welcome_workshop,info_meeting}', '{50,25,25}') AS kind,
-               (p.today + bench_stage.rint(-365, 182)) + time '17:00' AS local_start
-          FROM bench_stage.centre c
-         CROSS JOIN LATERAL generate_series(1, bench_stage.n_of(20000, c.share, 1)) g
-         CROSS JOIN bench_stage.param p) x
+  FROM x
   JOIN bench_stage.coordinator co ON co.centre_id = x.centre_id;
 
 -- Categories of the activities: their activity, and the association's
@@ -493,13 +500,14 @@ ALTER TABLE bench_stage.req ADD PRIMARY KEY (id);
 
 -- The steps each request has taken by now (times after now are not yet).
 CREATE TABLE bench_stage.step AS
-SELECT s.*
-  FROM (SELECT r.id AS request_id, r.centre_id, ps.ord, ps.to_state, ps.reason,
+WITH s AS MATERIALIZED (SELECT r.id AS request_id, r.centre_id, ps.ord, ps.to_state, ps.reason,
                lag(ps.to_state, 1, 'received') OVER w AS from_state,
                r.created_at + sum((ps.lo + random() * (ps.hi - ps.lo)) * interval '1 day') OVER w AS at
           FROM bench_stage.req r
           JOIN bench_stage.path_step ps ON ps.path = r.path
-        WINDOW w AS (PARTITION BY r.id ORDER BY ps.ord)) s, bench_stage.param p
+        WINDOW w AS (PARTITION BY r.id ORDER BY ps.ord))
+SELECT s.*
+  FROM s, bench_stage.param p
  WHERE s.at <= p.t0;
 CREATE INDEX ON bench_stage.step (request_id, ord);
 
@@ -595,11 +603,12 @@ SELECT s.request_id, s.centre_id, s.at, 'account', co.id, 'coordinator', 'state'
  ORDER BY s.at;
 
 INSERT INTO request_category (request_id, category_id, centre_id)
-SELECT DISTINCT x.id, c.id, x.centre_id
-  FROM (SELECT r.id, r.centre_id, k.kind, 1 + floor(random() * n.n)::int AS rn
+WITH x AS MATERIALIZED (SELECT r.id, r.centre_id, k.kind, 1 + floor(random() * n.n)::int AS rn
           FROM bench_stage.req r
          CROSS JOIN (VALUES ('need'), ('interest'), ('interest')) k (kind)
-          JOIN bench_stage.cat_n n ON n.kind = k.kind) x
+          JOIN bench_stage.cat_n n ON n.kind = k.kind)
+SELECT DISTINCT x.id, c.id, x.centre_id
+  FROM x
   JOIN bench_stage.cat c USING (kind, rn);
 
 INSERT INTO request_consent (request_id, centre_id, purpose, given, text_version, at, recorded_by_role)
@@ -630,23 +639,25 @@ SELECT gen_random_uuid(), s.request_id, s.centre_id, q.assigned_volunteer_id,
 -- One per request that reached course_started: the request's guide, one
 -- of the centre's associations; ended when the request closed.
 CREATE TABLE bench_stage.course AS
-SELECT gen_random_uuid() AS id, s.request_id, s.centre_id, q.assigned_volunteer_id AS volunteer_id,
+WITH x AS MATERIALIZED (
+    SELECT s.request_id, s.centre_id, s.at,
+           bench_stage.wpick('{1,2,3,4,5,6}', '{5,10,20,35,15,15}')::int AS planned_visits,
+           bench_stage.rint(4, 10) AS weeks, random() AS u, random() AS u2,
+           1 + floor(random() * n.n)::int AS pick
+      FROM bench_stage.step s JOIN bench_stage.assoc_count n ON n.centre_id = s.centre_id
+     WHERE s.to_state = 'course_started')
+SELECT gen_random_uuid() AS id, x.request_id, x.centre_id, q.assigned_volunteer_id AS volunteer_id,
        a.id AS association_id, x.planned_visits,
-       (s.at AT TIME ZONE 'Europe/Copenhagen')::date AS start_date,
-       (s.at AT TIME ZONE 'Europe/Copenhagen')::date + x.weeks * 7 AS planned_end,
+       (x.at AT TIME ZONE 'Europe/Copenhagen')::date AS start_date,
+       (x.at AT TIME ZONE 'Europe/Copenhagen')::date + x.weeks * 7 AS planned_end,
        CASE WHEN q.closed_at IS NOT NULL
             THEN CASE WHEN x.u < 0.85 THEN 'completed' ELSE 'ended_early' END
             WHEN x.u < 0.9 THEN 'active' ELSE 'planned' END AS state,
        (q.closed_at AT TIME ZONE 'Europe/Copenhagen')::date AS ended_on,
-       s.at AS created_at, x.u, x.u2
-  FROM bench_stage.step s
-  JOIN request q ON q.id = s.request_id
-  JOIN LATERAL (SELECT bench_stage.wpick('{1,2,3,4,5,6}', '{5,10,20,35,15,15}')::int AS planned_visits,
-                       bench_stage.rint(4, 10) AS weeks, random() AS u, random() AS u2,
-                       1 + floor(random() * n.n)::int AS pick
-                  FROM bench_stage.assoc_count n WHERE n.centre_id = s.centre_id) x ON true
-  JOIN bench_stage.assoc a ON a.centre_id = s.centre_id AND a.rn = x.pick
- WHERE s.to_state = 'course_started';
+       x.at AS created_at, x.u, x.u2
+  FROM x
+  JOIN request q ON q.id = x.request_id
+  JOIN bench_stage.assoc a ON a.centre_id = x.centre_id AND a.rn = x.pick;
 
 -- The visits: as planned for completed courses, fewer for those ended
 -- early, and as far as the course has come for running ones; spread
@@ -698,11 +709,7 @@ SELECT v.id, v.course_id, v.centre_id, v.visited_on, v.association_id, random() 
 -- To an association of the centre with its own scheme (any, if none has one).
 INSERT INTO referral (centre_id, request_id, association_id, state, scheme_note, sent_at, answered_at,
                       completed_at, created_at, updated_at)
-SELECT x.centre_id, x.request_id, x.association_id, y.state, 'Følgeskabsordningen', x.sent_at,
-       CASE WHEN y.state <> 'sent' THEN x.answered_at END,
-       CASE WHEN y.state = 'completed' THEN x.completed_at END, x.sent_at,
-       CASE y.state WHEN 'sent' THEN x.sent_at WHEN 'completed' THEN x.completed_at ELSE x.answered_at END
-  FROM (SELECT s.request_id, s.centre_id, coalesce(sa.id, a.id) AS association_id, s.at AS sent_at,
+WITH x AS MATERIALIZED (SELECT s.request_id, s.centre_id, coalesce(sa.id, a.id) AS association_id, s.at AS sent_at,
                s.at + (1 + random() * 9) * interval '1 day' AS answered_at,
                s.at + (30 + random() * 60) * interval '1 day' AS completed_at,
                bench_stage.wpick('{completed,accepted,declined,sent}', '{50,25,15,10}') AS want
@@ -712,7 +719,12 @@ SELECT x.centre_id, x.request_id, x.association_id, y.state, 'Følgeskabsordning
                  ON sa.centre_id = s.centre_id AND sa.rn = 1 + ((hashtext(s.request_id::text)::bigint & 2147483647) % greatest(n.n_scheme, 1))
           LEFT JOIN bench_stage.assoc a
                  ON a.centre_id = s.centre_id AND a.rn = 1 + ((hashtext(s.request_id::text)::bigint & 2147483647) % n.n)
-         WHERE s.to_state = 'referred') x
+         WHERE s.to_state = 'referred')
+SELECT x.centre_id, x.request_id, x.association_id, y.state, 'Følgeskabsordningen', x.sent_at,
+       CASE WHEN y.state <> 'sent' THEN x.answered_at END,
+       CASE WHEN y.state = 'completed' THEN x.completed_at END, x.sent_at,
+       CASE y.state WHEN 'sent' THEN x.sent_at WHEN 'completed' THEN x.completed_at ELSE x.answered_at END
+  FROM x
  CROSS JOIN bench_stage.param p
  CROSS JOIN LATERAL (SELECT CASE WHEN x.want = 'completed' AND x.completed_at > p.t0 THEN 'accepted'
                                  ELSE x.want END AS want2) w
@@ -725,6 +737,15 @@ SELECT x.centre_id, x.request_id, x.association_id, y.state, 'Følgeskabsordning
 -- the follow-up (six in ten): a little better after than before.
 INSERT INTO measurement (centre_id, request_id, course_id, instrument, instrument_version, timepoint,
                          taken_on, mode, answers, recorded_by_role, created_at)
+WITH m AS MATERIALIZED (SELECT cv.centre_id, cv.request_id, NULL::uuid AS course_id, 'baseline' AS timepoint,
+               cv.held_on AS taken_on, 0 AS lift
+          FROM conversation cv WHERE random() < 0.75
+        UNION ALL
+        SELECT c.centre_id, c.request_id, c.id, 'course_end', c.ended_on, 1
+          FROM course c WHERE c.state = 'completed' AND random() < 0.7
+        UNION ALL
+        SELECT c.centre_id, c.request_id, c.id, 'follow_up', c.follow_up_on, 1
+          FROM course c WHERE c.follow_up_on IS NOT NULL AND random() < 0.6)
 SELECT m.centre_id, m.request_id, m.course_id, i.instrument,
        CASE i.instrument WHEN 'who5' THEN 'da-1998' ELSE 'da-shp-2021' END, m.timepoint, m.taken_on,
        CASE WHEN random() < 0.6 THEN 'alone' ELSE 'helped' END,
@@ -735,15 +756,7 @@ SELECT m.centre_id, m.request_id, m.course_id, i.instrument,
             ELSE ARRAY[greatest(1, 4 - m.lift - bench_stage.rint(0, 1)), greatest(1, 4 - m.lift - bench_stage.rint(0, 1)),
                        greatest(1, 4 - m.lift - bench_stage.rint(0, 1))] END,
        'guide', (m.taken_on + time '15:00') AT TIME ZONE 'Europe/Copenhagen'
-  FROM (SELECT cv.centre_id, cv.request_id, NULL::uuid AS course_id, 'baseline' AS timepoint,
-               cv.held_on AS taken_on, 0 AS lift
-          FROM conversation cv WHERE random() < 0.75
-        UNION ALL
-        SELECT c.centre_id, c.request_id, c.id, 'course_end', c.ended_on, 1
-          FROM course c WHERE c.state = 'completed' AND random() < 0.7
-        UNION ALL
-        SELECT c.centre_id, c.request_id, c.id, 'follow_up', c.follow_up_on, 1
-          FROM course c WHERE c.follow_up_on IS NOT NULL AND random() < 0.6) m
+  FROM m
  CROSS JOIN (VALUES ('who5'), ('ucla3')) i (instrument);
 
 \echo 'data.sql: done; dropping the staging schema'
