@@ -61,7 +61,10 @@ export BENCH_SEALER="sh tools/bench/seal.sh"
 # From a copy kept with the dataset (the generator that built it; psql reads
 # a file as it goes, so an edit during the load cannot reach it).
 cp tools/bench/data.sql "$pgdir/data.sql"
-psql -X -q -v ON_ERROR_STOP=1 -v scale="$scale" -f "$pgdir/data.sql" || die "data.sql failed"
+psql -X -q -v ON_ERROR_STOP=1 -v scale="$scale" -f "$pgdir/data.sql" >"$pgdir/load.log" 2>&1 &
+psql_pid=$!
+tail -n +1 -f --pid="$psql_pid" "$pgdir/load.log" | grep --line-buffered '^data.sql:' || true
+wait "$psql_pid" || { tail -n 20 "$pgdir/load.log" >&2; die "data.sql failed (the whole output: $pgdir/load.log)"; }
 t_end=$(date +%s.%N)
 
 counts=$(psql -X -q -At -F ' ' -c "
@@ -98,4 +101,10 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", b - a }'; }
 echo
 echo "bench-data: scale $scale built in $(secs "$t_start" "$t_end") s (data.sql $(secs "$t_load" "$t_end") s; load average before: $load_start); database $size"
 awk '{ printf "  %-26s %10d\n", $1, $2 }' <<<"$counts"
+# Where the time of the largest inserts went: the triggers (foreign keys
+# included) as EXPLAIN ANALYZE reported them.
+echo "bench-data: the largest inserts (EXPLAIN ANALYZE in $pgdir/load.log):"
+awk '/^data.sql: measured:/ { sub(/^data.sql: measured: /, ""); name = $0 }
+     /Trigger .*time=/ { t = $0; sub(/^ */, "", t); printf "  %-30s %s\n", name, t }
+     /Execution Time:/ { printf "  %-30s total %s %s\n", name, $3, $4 }' "$pgdir/load.log" | tee "$pgdir/triggers.txt"
 echo "bench-data: the cluster is running in $pgdir; make bench-national measures against it"

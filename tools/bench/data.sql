@@ -35,10 +35,15 @@
 -- schema is dropped at the end. Conversation summaries and visit notes are
 -- left empty (they are optional).
 --
+-- \timing is on, and the three largest inserts run under EXPLAIN ANALYZE,
+-- which reports the time spent in each trigger (foreign keys included):
+-- data.sh keeps the output in var/bench-pg/load.log and summarises it.
+--
 -- Accounts (all with the demo password kompas-demo-2026):
 --   admin@bench.invalid (admin), analytiker@bench.invalid (analyst),
 --   koordinator@<slug>.bench.invalid and guide@<slug>.bench.invalid per centre.
 \set ON_ERROR_STOP on
+\timing on
 \if :{?scale}
 \else
 \set scale 1
@@ -388,6 +393,8 @@ SELECT s.id, s.centre_id, s.association_id, 'activity',
   JOIN bench_stage.coordinator co ON co.centre_id = s.centre_id;
 
 -- The occurrences, on the wall clock of Copenhagen (as the API expands them).
+\echo 'data.sql: measured: event (series occurrences)'
+EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON)
 INSERT INTO event (centre_id, association_id, kind, title, description, starts_at, ends_at, cancelled,
                    address, postal_code, accessibility, capacity, series_id, created_by,
                    created_at, updated_at)
@@ -429,6 +436,8 @@ SELECT x.centre_id, x.kind,
 
 -- Categories of the activities: their activity, and the association's
 -- target group.
+\echo 'data.sql: measured: event_category'
+EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON)
 INSERT INTO event_category (event_id, category_id, centre_id)
 SELECT e.id, c.id, e.centre_id
   FROM event e
@@ -593,6 +602,8 @@ SELECT r.id, r.centre_id, r.created_at,
        CASE WHEN r.source = 'portal' THEN NULL ELSE co.id END,
        CASE WHEN r.source = 'portal' THEN 'portal' ELSE 'coordinator' END, 'created', 'received'
   FROM bench_stage.req r JOIN bench_stage.coordinator co ON co.centre_id = r.centre_id;
+\echo 'data.sql: measured: request_event (state changes)'
+EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON)
 INSERT INTO request_event (request_id, centre_id, at, actor_kind, actor_id, actor_role, kind,
                            from_state, to_state, reason, volunteer_id)
 SELECT s.request_id, s.centre_id, s.at, 'account', co.id, 'coordinator', 'state', s.from_state,
