@@ -61,7 +61,7 @@ export BENCH_SEALER="sh tools/bench/seal.sh"
 # From a copy kept with the dataset (the generator that built it; psql reads
 # a file as it goes, so an edit during the load cannot reach it).
 cp tools/bench/data.sql "$pgdir/data.sql"
-psql -X -q -v ON_ERROR_STOP=1 -v scale="$scale" -f "$pgdir/data.sql" >"$pgdir/load.log" 2>&1 &
+psql -X -e -v ON_ERROR_STOP=1 -v scale="$scale" -f "$pgdir/data.sql" >"$pgdir/load.log" 2>&1 &
 psql_pid=$!
 tail -n +1 -f --pid="$psql_pid" "$pgdir/load.log" | grep --line-buffered '^data.sql:' || true
 wait "$psql_pid" || { tail -n 20 "$pgdir/load.log" >&2; die "data.sql failed (the whole output: $pgdir/load.log)"; }
@@ -101,6 +101,12 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", b - a }'; }
 echo
 echo "bench-data: scale $scale built in $(secs "$t_start" "$t_end") s (data.sql $(secs "$t_load" "$t_end") s; load average before: $load_start); database $size"
 awk '{ printf "  %-26s %10d\n", $1, $2 }' <<<"$counts"
+# The statements that took more than two seconds (psql -e echoes each one,
+# \timing follows it with its time).
+echo "bench-data: statements over 2 s:"
+awk '/^(INSERT|CREATE|UPDATE|VACUUM|EXPLAIN|\\copy|DELETE)/ { stmt = substr($0, 1, 70) }
+     /^Time: / { if ($2 > 2000) printf "  %7.1f s  %s\n", $2 / 1000, stmt }' "$pgdir/load.log" |
+    tee "$pgdir/slow.txt"
 # Where the time of the largest inserts went: the triggers (foreign keys
 # included) as EXPLAIN ANALYZE reported them.
 echo "bench-data: the largest inserts (EXPLAIN ANALYZE in $pgdir/load.log):"

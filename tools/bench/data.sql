@@ -172,6 +172,7 @@ SELECT gen_random_uuid() AS id, c.id AS centre_id, g.rn,
   FROM bench_stage.centre c
  CROSS JOIN LATERAL generate_series(1, bench_stage.n_of(11000, c.share, 1)) g (rn);
 CREATE UNIQUE INDEX ON bench_stage.assoc (centre_id, rn);
+ANALYZE bench_stage.assoc;
 CREATE TABLE bench_stage.assoc_count AS
 SELECT centre_id, count(*)::int AS n, count(*) FILTER (WHERE scheme)::int AS n_scheme
   FROM bench_stage.assoc GROUP BY centre_id;
@@ -232,6 +233,8 @@ SELECT gen_random_uuid() AS id, c.id AS centre_id, g.rn, c.postal,
   FROM bench_stage.centre c
  CROSS JOIN LATERAL generate_series(1, bench_stage.n_of(14000, c.share, 1)) g (rn)
  CROSS JOIN bench_stage.param p;
+ALTER TABLE bench_stage.vol ADD PRIMARY KEY (id);
+ANALYZE bench_stage.vol;
 
 -- The recruiting association (when recruited through one): one of the centre's.
 CREATE TABLE bench_stage.vol_assoc AS
@@ -357,6 +360,8 @@ SELECT gen_random_uuid() AS id, x.centre_id, a.id AS association_id, a.name AS a
        a.postal, x.act_rn, x.freq, x.ri, x.first_local, x.minutes, x.capacity
   FROM x
   JOIN bench_stage.assoc a ON a.centre_id = x.centre_id AND a.rn = x.pick;
+ALTER TABLE bench_stage.series ADD PRIMARY KEY (id);
+ANALYZE bench_stage.series;
 
 CREATE TABLE bench_stage.activity_label (slug text PRIMARY KEY, label text, text text);
 INSERT INTO bench_stage.activity_label VALUES
@@ -506,6 +511,7 @@ SELECT gen_random_uuid() AS id, c.id AS centre_id, c.slug, c.postal, g.rn,
   LEFT JOIN bench_stage.guide_count gc ON gc.centre_id = c.id
  CROSS JOIN bench_stage.param p;
 ALTER TABLE bench_stage.req ADD PRIMARY KEY (id);
+ANALYZE bench_stage.req;
 
 -- The steps each request has taken by now (times after now are not yet).
 CREATE TABLE bench_stage.step AS
@@ -519,6 +525,7 @@ SELECT s.*
   FROM s, bench_stage.param p
  WHERE s.at <= p.t0;
 CREATE INDEX ON bench_stage.step (request_id, ord);
+ANALYZE bench_stage.step;
 
 -- Where each request is now.
 CREATE TABLE bench_stage.req_now AS
@@ -539,6 +546,7 @@ UPDATE bench_stage.req_now n
    SET anonymised_at = n.closed_at + interval '24 months' + random() * interval '1 day'
   FROM bench_stage.param p
  WHERE n.closed_at IS NOT NULL AND n.closed_at + interval '24 months 1 day' < p.t0;
+ANALYZE bench_stage.req_now;
 
 -- The citizens' plain contact details, for the sealer (fictional people).
 CREATE UNLOGGED TABLE bench_stage.req_plain AS
@@ -669,6 +677,8 @@ SELECT gen_random_uuid() AS id, x.request_id, x.centre_id, q.assigned_volunteer_
   FROM x
   JOIN request q ON q.id = x.request_id
   JOIN bench_stage.assoc a ON a.centre_id = x.centre_id AND a.rn = x.pick;
+ALTER TABLE bench_stage.course ADD PRIMARY KEY (id);
+ANALYZE bench_stage.course;
 
 -- The visits: as planned for completed courses, fewer for those ended
 -- early, and as far as the course has come for running ones; spread
@@ -688,6 +698,10 @@ SELECT gen_random_uuid() AS id, c.id AS course_id, c.centre_id, c.association_id
                              / greatest(c.planned_end - c.start_date, 1))::int))
                    ELSE 0 END AS n) v
  CROSS JOIN LATERAL generate_series(1, v.n) k;
+-- (indexed and analysed like every large staging table: the statements
+-- below look rows up in them)
+CREATE INDEX ON bench_stage.visit (course_id);
+ANALYZE bench_stage.visit;
 
 INSERT INTO course (id, centre_id, request_id, volunteer_id, association_id, planned_visits,
                     planned_end, state, started_on, ended_on, outcome, follow_up_due, follow_up_on,
