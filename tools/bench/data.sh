@@ -61,6 +61,7 @@ export BENCH_SEALER="sh tools/bench/seal.sh"
 # From a copy kept with the dataset (the generator that built it; psql reads
 # a file as it goes, so an edit during the load cannot reach it).
 cp tools/bench/data.sql "$pgdir/data.sql"
+: >"$pgdir/load.log"
 psql -X -e -v ON_ERROR_STOP=1 -v scale="$scale" -f "$pgdir/data.sql" >"$pgdir/load.log" 2>&1 &
 psql_pid=$!
 tail -n +1 -f --pid="$psql_pid" "$pgdir/load.log" | grep --line-buffered '^data.sql:' || true
