@@ -105,7 +105,8 @@ awk '{ printf "  %-26s %10d\n", $1, $2 }' <<<"$counts"
 # The statements that took more than two seconds (psql -e echoes each one,
 # \timing follows it with its time).
 echo "bench-data: statements over 2 s:"
-awk '/^(INSERT|CREATE|UPDATE|VACUUM|EXPLAIN|\\copy|DELETE)/ { stmt = substr($0, 1, 70) }
+awk '/^(INSERT 0 [0-9]+|CREATE TABLE|UPDATE [0-9]+|DELETE [0-9]+|COPY [0-9]+)$/ { next }
+     /^(INSERT|CREATE|UPDATE|VACUUM|EXPLAIN|COPY|DELETE)/ { stmt = substr($0, 1, 70) }
      /^Time: / { if ($2 > 2000) printf "  %7.1f s  %s\n", $2 / 1000, stmt }' "$pgdir/load.log" |
     tee "$pgdir/slow.txt"
 # Where the time of the largest inserts went: the triggers (foreign keys
