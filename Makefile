@@ -4,6 +4,7 @@
 #   make stop    stop the private PostgreSQL of `make run` if one was left running
 #   make bench   measure throughput and latency (docs/benchmarks.md)
 #   make soak    a long mixed load with a database restart: memory growth, recovery
+#   make bench-data [SCALE=1], make bench-national   the national dataset and its scenarios
 #   make deps    install missing Debian packages
 #   make SANITIZE=address,undefined test   the same suite in a sanitizer build
 #   make fuzz [FUZZ_TIME=60]   run each libFuzzer target (tests/fuzz) for FUZZ_TIME seconds
@@ -43,7 +44,8 @@ DBT_SRC   := $(wildcard tests/db/test_*.c)
 DBT_BIN   := $(DBT_SRC:tests/db/%.c=$(BUILD)/tests/db/%)
 KOMPASD   := $(BUILD)/kompasd
 
-.PHONY: all deps run stop test unit api-test bench soak format check-format docs clean valgrind
+.PHONY: all deps run stop test unit api-test bench bench-data bench-national bench-stop soak format \
+        check-format docs clean valgrind
 
 all: $(KOMPASD)
 
@@ -128,6 +130,23 @@ unit-bins: $(UNIT_BIN) $(DBT_BIN)
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench-hello
 	@tools/bench/run.sh $(KOMPASD)
+	@if [ -f var/bench-pg/dataset.txt ]; then tools/bench/national.sh $(KOMPASD); \
+	 else echo "bench: no national dataset (make bench-data SCALE=1 builds it); national scenarios skipped"; fi
+
+# The national dataset (docs/benchmarks.md): make bench-data [SCALE=1] (re)builds
+# it in var/bench-pg; make bench-national measures kompasd on it; make
+# bench-stop stops its PostgreSQL.
+SCALE ?= 1
+bench-data: deps
+	@$(MAKE) --no-print-directory all
+	@tools/bench/data.sh $(KOMPASD) $(SCALE)
+
+bench-national: deps
+	@$(MAKE) --no-print-directory all
+	@tools/bench/national.sh $(KOMPASD)
+
+bench-stop:
+	@tools/pgcluster.sh stop var/bench-pg && echo "stopped the PostgreSQL of the national bench (var/bench-pg)"
 
 # SOAK_MINUTES (10), SOAK_VALGRIND=1 and more: see tools/soak/run.sh.
 soak: deps

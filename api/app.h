@@ -4,6 +4,7 @@
 #define KOMPAS_APP_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "../lib/config.h"
 #include "../lib/router.h"
@@ -63,6 +64,12 @@ int cmd_rotate_keys(const struct config *cfg);
 int cmd_purge_access_log(const struct config *cfg);
 long long maintenance_anonymise_due(struct db_conn *c);
 int cmd_anonymise(const struct config *cfg);
+
+/* Bulk loads (api/seal_copy.c): read COPY text rows "id, name, phone,
+ * email, address, notes" from in and write "id, the five sealed values,
+ * phone and e-mail blind indexes" to out, sealed as POST /v1/requests
+ * seals them. Returns a process exit status; a bad line stops it. */
+int cmd_seal_requests(const struct config *cfg, FILE *in, FILE *out);
 
 /* Idempotency-Key (api/idempotency.c): the before/after handler hooks. */
 enum db_qs idempotency_before(struct http_request *rq);

@@ -44,6 +44,9 @@ usage(FILE *out)
 	      "  rotate-keys         re-seal personal data with the newest data key\n"
 	      "  purge-access-log    delete access-log entries past their retention\n"
 	      "  anonymise           anonymise closed requests past their retention\n"
+	      "  seal-requests       seal citizens' details for a bulk load: COPY text rows\n"
+	      "                      (id, name, phone, email, address, notes) on stdin to\n"
+	      "                      sealed values and blind indexes on stdout\n"
 	      "  routes [--markdown] print the route table (method, pattern, roles)\n"
 	      "  errors              print the error table as Markdown (docs/errors.md)\n"
 	      "  version             print the version\n"
@@ -471,6 +474,8 @@ main(int argc, char **argv)
 		rc = cmd_anonymise(&cfg);
 	} else if (strcmp(cmd, "purge-access-log") == 0 && argc == argi) {
 		rc = cmd_purge_access_log(&cfg);
+	} else if (strcmp(cmd, "seal-requests") == 0 && argc == argi) {
+		rc = cmd_seal_requests(&cfg, stdin, stdout);
 	} else if (strcmp(cmd, "create-centre") == 0 && argc - argi == 3) {
 		rc = cmd_create_centre(&cfg, argv[argi], argv[argi + 1], argv[argi + 2]);
 	} else {
