@@ -119,6 +119,11 @@ conn_connect(struct db_conn *c, const char *conninfo, unsigned timeout, char *er
 		c->pg = NULL;
 		return -1;
 	}
+	/* No JIT compilation: kompasd's statements are short, and compiling
+	 * them costs more than it saves (measured on the national dataset: a
+	 * year's funnel took 2.3 s with JIT and 1.0 s without). Set here, not
+	 * in the conninfo, so that options given there stay in force. */
+	PQclear(PQexec(c->pg, "SET jit = off"));
 	c->generation++;
 	c->lost = false;
 	atomic_fetch_add(&connect_count, 1);
