@@ -14,6 +14,7 @@
 
 static _Atomic int log_level = LOG_INFO;
 static _Atomic int access_fd = STDERR_FILENO;
+static char access_path[4096]; /* the file behind access_fd; "" = stderr */
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
@@ -88,7 +89,7 @@ write_line(int fd, const struct buf *b)
 int
 log_access_open(const char *path)
 {
-	int fd, old;
+	int fd, cur = atomic_load(&access_fd);
 
 	if (path == NULL || *path == '\0' || strcmp(path, "stderr") == 0) {
 		fd = STDERR_FILENO;
@@ -97,10 +98,38 @@ log_access_open(const char *path)
 		if (fd < 0)
 			return -1;
 	}
-	old = atomic_exchange(&access_fd, fd);
-	if (old != STDERR_FILENO)
-		close(old);
+	if (cur != STDERR_FILENO) {
+		/* A file is open already: put the new target behind the same
+		 * descriptor (atomically), so a worker writing right now never
+		 * writes to a closed or reused descriptor. */
+		if (dup3(fd, cur, O_CLOEXEC) < 0) {
+			if (fd != STDERR_FILENO)
+				close(fd);
+			return -1;
+		}
+		if (fd != STDERR_FILENO)
+			close(fd);
+	} else {
+		atomic_store(&access_fd, fd);
+	}
+	snprintf(access_path, sizeof(access_path), "%s", fd == STDERR_FILENO ? "" : path);
 	return 0;
+}
+
+int
+log_access_reopen(void)
+{
+	int fd, cur = atomic_load(&access_fd), rc = 0;
+
+	if (access_path[0] == '\0' || cur == STDERR_FILENO)
+		return 0;
+	fd = open(access_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	if (dup3(fd, cur, O_CLOEXEC) < 0)
+		rc = -1;
+	close(fd);
+	return rc;
 }
 
 void
@@ -110,6 +139,7 @@ log_access_close(void)
 
 	if (old != STDERR_FILENO)
 		close(old);
+	access_path[0] = '\0';
 }
 
 void

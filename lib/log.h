@@ -25,11 +25,20 @@ int log_level_parse(const char *name, enum log_level *out);
 const char *log_level_name(enum log_level level);
 
 /* Send the access log to the file at path (appending, created 0640), or to
- * stderr when path is NULL, empty or "stderr". Returns 0 on success, -1 with
- * errno set when the file cannot be opened (the previous target stays). */
+ * stderr when path is NULL, empty or "stderr". May be called again while
+ * serving (a configuration reload): a file already open is replaced behind
+ * the same descriptor. Returns 0 on success, -1 with errno set when the file
+ * cannot be opened (the previous target stays). */
 int log_access_open(const char *path);
 
-/* Close an access log file opened by log_access_open. */
+/* Reopen the access-log file at the same path (after logrotate moved it):
+ * the new file takes the place of the old one behind the same descriptor in
+ * one step (dup3), so no line is lost or written elsewhere. Nothing happens
+ * when the access log goes to stderr. Returns 0, or -1 with errno set (the
+ * old file stays in use). Call from one thread (the signal loop). */
+int log_access_reopen(void);
+
+/* Close an access log file opened by log_access_open (at exit only). */
 void log_access_close(void);
 
 /* Log a printf-formatted message at level with the key "msg". Messages below

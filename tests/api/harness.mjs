@@ -98,6 +98,17 @@ export class Kompasd {
   }
 }
 
+// Started as root (CI), kompasd must switch to an unprivileged account: the
+// test cluster's owner 'postgres', the one account that can reach its
+// private socket folder. valgrind cannot run under the seccomp filter, so the
+// filter is off in valgrind runs only (docs/operations.md).
+export function privilegeEnv() {
+  const env = {};
+  if (process.getuid && process.getuid() === 0) env.KOMPAS_SERVER_USER = 'postgres';
+  if (process.env.KOMPAS_TEST_WRAPPER) env.KOMPAS_SECURITY_SECCOMP = '0';
+  return env;
+}
+
 // Start kompasd (serve) with env overrides; resolves when it listens.
 export async function startKompasd({ env = {}, args = [], conninfo } = {}) {
   const wrapper = (process.env.KOMPAS_TEST_WRAPPER || '').split(' ').filter(Boolean);
@@ -113,13 +124,14 @@ export async function startKompasd({ env = {}, args = [], conninfo } = {}) {
       KOMPAS_HTTP_PORT: '0',
       KOMPAS_HTTP_THREADS: '2',
       KOMPAS_LOG_LEVEL: 'info',
+      ...privilegeEnv(),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const k = new Kompasd(proc);
-  const line = await k.waitForLine((l) => /listening on http:\/\//.test(l), 30000);
-  const m = /listening on (http:\/\/[^ ]+?):(\d+)/.exec(line);
+  const line = await k.waitForLine((l) => /listening on https?:\/\//.test(l), 30000);
+  const m = /listening on (https?:\/\/[^ ]+?):(\d+)/.exec(line);
   k.port = Number(m[2]);
   k.base = `${m[1]}:${m[2]}`;
   return k;
