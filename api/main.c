@@ -286,27 +286,31 @@ reload_config(struct config *cfg, const char *path)
 	config_init(&next);
 	if (config_load_file(&next, path, err, sizeof(err)) != 0 ||
 	    config_apply_env(&next, err, sizeof(err)) != 0) {
-		log_msg(LOG_ERROR, "configuration reload refused, keeping the running one: %s", err);
+		log_msg(LOG_ERROR, "configuration reload refused, keeping the running one: %s",
+		        err);
 		goto out;
 	}
+	config_diff(cfg, &next, note_changed, &r);
 	if (strcmp(next.access_log, cfg->access_log) != 0) {
 		if (log_access_open(next.access_log) != 0) {
-			log_msg(LOG_ERROR, "configuration reload refused: cannot open access log %s: %s",
+			log_msg(LOG_ERROR,
+			        "configuration reload refused: cannot open access log %s: %s",
 			        next.access_log, strerror(errno));
 			goto out;
 		}
 		free(cfg->access_log);
 		cfg->access_log = xstrdup(next.access_log);
 	}
-	config_diff(cfg, &next, note_changed, &r);
-	cfg->log_level = next.log_level;
-	log_set_level(next.log_level);
 	cors_cleanup();
+	/* Announced under the old level: the line shows even when the new level
+	 * is quieter. */
 	log_msg(LOG_INFO,
 	        "configuration reloaded from %s; applied: %s; CORS origins re-read; changed but "
 	        "needing a restart: %s",
 	        path, r.applied.len > 0 ? r.applied.data : "nothing",
 	        r.restart.len > 0 ? r.restart.data : "nothing");
+	cfg->log_level = next.log_level;
+	log_set_level(next.log_level);
 out:
 	config_cleanup(&next);
 	buf_cleanup(&r.applied);

@@ -880,7 +880,8 @@ http_listen_socket(const char *address, unsigned port, char *err, size_t errlen)
 		addr = (const struct sockaddr *)&a6;
 		alen = sizeof(a6);
 	} else {
-		snprintf(err, errlen, "listen address '%s' is not an IPv4 or IPv6 literal", address);
+		snprintf(err, errlen, "listen address '%s' is not an IPv4 or IPv6 literal",
+		         address);
 		return -1;
 	}
 	fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -950,13 +951,13 @@ http_server_start(const struct http_settings *s, char *err, size_t errlen)
 	}
 	extra_options(s, extra, &flags);
 	srv->daemon = MHD_start_daemon(
-	    flags, (uint16_t)s->port, NULL, NULL, access_cb, srv, MHD_OPTION_ARRAY, extra,
-	    MHD_OPTION_EXTERNAL_LOGGER,
+	    flags, (uint16_t)s->port, NULL, NULL, access_cb, srv, MHD_OPTION_EXTERNAL_LOGGER,
 	    mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned)s->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->connection_timeout,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->connection_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->per_ip_connection_limit,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv, MHD_OPTION_ARRAY, extra,
+	    MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		snprintf(err, errlen, "cannot listen on %s port %u (in use, or not permitted)",
 		         s->listen, s->port);

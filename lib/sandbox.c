@@ -42,8 +42,10 @@ sandbox_drop_privileges(const char *user, char *err, size_t errlen)
 		return -1;
 	}
 	if (pw.pw_uid == 0 || pw.pw_gid == 0) {
-		snprintf(err, errlen, "[server] user '%s' is root (uid or gid 0): name an "
-		                      "unprivileged account", user);
+		snprintf(err, errlen,
+		         "[server] user '%s' is root (uid or gid 0): name an "
+		         "unprivileged account",
+		         user);
 		return -1;
 	}
 	if (initgroups(pw.pw_name, pw.pw_gid) != 0 || setgid(pw.pw_gid) != 0 ||
@@ -52,8 +54,8 @@ sandbox_drop_privileges(const char *user, char *err, size_t errlen)
 		return -1;
 	}
 	/* Regaining root must now be impossible. */
-	if (setuid(0) == 0 || seteuid(0) == 0 || getuid() != pw.pw_uid ||
-	    geteuid() != pw.pw_uid || getgid() != pw.pw_gid || getegid() != pw.pw_gid) {
+	if (setuid(0) == 0 || seteuid(0) == 0 || getuid() != pw.pw_uid || geteuid() != pw.pw_uid ||
+	    getgid() != pw.pw_gid || getegid() != pw.pw_gid) {
 		snprintf(err, errlen, "switching to user '%s' did not drop root", user);
 		return -1;
 	}
@@ -113,31 +115,128 @@ resolve_names(void)
 /* Calls allowed without conditions. */
 static const char *const allowed[] = {
     /* memory */
-    "brk", "munmap", "mremap", "madvise", "mlock", "munlock", "mlock2", "membarrier",
+    "brk",
+    "munmap",
+    "mremap",
+    "madvise",
+    "mlock",
+    "munlock",
+    "mlock2",
+    "membarrier",
     /* files (config reload, access log reopen, CA certificates, NSS) */
-    "read", "write", "readv", "writev", "pread64", "pwrite64", "openat", "open", "close",
-    "fstat", "newfstatat", "stat", "lstat", "statx", "lseek", "fcntl", "getdents64", "access",
-    "faccessat", "faccessat2", "readlink", "readlinkat", "dup", "dup2", "dup3", "pipe2",
-    "fsync", "fdatasync", "statfs", "fstatfs", "umask", "getcwd",
+    "read",
+    "write",
+    "readv",
+    "writev",
+    "pread64",
+    "pwrite64",
+    "openat",
+    "open",
+    "close",
+    "fstat",
+    "newfstatat",
+    "stat",
+    "lstat",
+    "statx",
+    "lseek",
+    "fcntl",
+    "getdents64",
+    "access",
+    "faccessat",
+    "faccessat2",
+    "readlink",
+    "readlinkat",
+    "dup",
+    "dup2",
+    "dup3",
+    "pipe2",
+    "fsync",
+    "fdatasync",
+    "statfs",
+    "fstatfs",
+    "umask",
+    "getcwd",
     /* sockets (libmicrohttpd, libpq, libcurl, the resolver, sd_notify) */
-    "connect", "accept", "accept4", "bind", "listen", "getsockname", "getpeername",
-    "setsockopt", "getsockopt", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg",
-    "recvmmsg", "shutdown", "sendfile",
+    "connect",
+    "accept",
+    "accept4",
+    "bind",
+    "listen",
+    "getsockname",
+    "getpeername",
+    "setsockopt",
+    "getsockopt",
+    "sendto",
+    "recvfrom",
+    "sendmsg",
+    "recvmsg",
+    "sendmmsg",
+    "recvmmsg",
+    "shutdown",
+    "sendfile",
     /* waiting */
-    "poll", "ppoll", "select", "pselect6", "epoll_create", "epoll_create1", "epoll_ctl",
-    "epoll_wait", "epoll_pwait", "epoll_pwait2", "eventfd2", "futex", "futex_waitv",
-    "nanosleep", "clock_nanosleep", "sched_yield", "restart_syscall",
+    "poll",
+    "ppoll",
+    "select",
+    "pselect6",
+    "epoll_create",
+    "epoll_create1",
+    "epoll_ctl",
+    "epoll_wait",
+    "epoll_pwait",
+    "epoll_pwait2",
+    "eventfd2",
+    "futex",
+    "futex_waitv",
+    "nanosleep",
+    "clock_nanosleep",
+    "sched_yield",
+    "restart_syscall",
     /* threads and signals */
-    "set_robust_list", "get_robust_list", "rseq", "set_tid_address", "exit", "exit_group",
-    "gettid", "getpid", "getppid", "tgkill", "tkill", "rt_sigaction", "rt_sigprocmask",
-    "rt_sigreturn", "rt_sigtimedwait", "sigaltstack", "sched_getaffinity",
+    "set_robust_list",
+    "get_robust_list",
+    "rseq",
+    "set_tid_address",
+    "exit",
+    "exit_group",
+    "gettid",
+    "getpid",
+    "getppid",
+    "tgkill",
+    "tkill",
+    "rt_sigaction",
+    "rt_sigprocmask",
+    "rt_sigreturn",
+    "rt_sigtimedwait",
+    "sigaltstack",
+    "sched_getaffinity",
     /* time, randomness, identity, limits */
-    "clock_gettime", "clock_getres", "gettimeofday", "time", "getrandom", "getuid",
-    "geteuid", "getgid", "getegid", "getresuid", "getresgid", "getgroups", "uname",
-    "sysinfo", "getrlimit", "prlimit64", "getrusage",
+    "clock_gettime",
+    "clock_getres",
+    "gettimeofday",
+    "time",
+    "getrandom",
+    "getuid",
+    "geteuid",
+    "getgid",
+    "getegid",
+    "getresuid",
+    "getresgid",
+    "getgroups",
+    "uname",
+    "sysinfo",
+    "getrlimit",
+    "prlimit64",
+    "getrusage",
 #if defined(__SANITIZE_ADDRESS__)
     /* LeakSanitizer stops the world at exit with a tracer task. */
-    "clone", "ptrace", "wait4", "waitid", "prctl", "kill", "process_vm_readv",
+    "clone",
+    "ptrace",
+    "wait4",
+    "waitid",
+    "prctl",
+    "kill",
+    "process_vm_readv",
 #endif
 };
 

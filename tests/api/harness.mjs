@@ -110,11 +110,11 @@ export function privilegeEnv() {
 }
 
 // Start kompasd (serve) with env overrides; resolves when it listens.
-export async function startKompasd({ env = {}, args = [], conninfo } = {}) {
+// config: another configuration file than kompas.conf; bin: another binary.
+export async function startKompasd({ env = {}, args = [], conninfo, config, bin = need('KOMPASD') } = {}) {
   const wrapper = (process.env.KOMPAS_TEST_WRAPPER || '').split(' ').filter(Boolean);
-  const bin = need('KOMPASD');
   const cmd = wrapper.length ? wrapper[0] : bin;
-  const argv = [...wrapper.slice(1), ...(wrapper.length ? [bin] : []), '-c', path.join(ROOT, 'kompas.conf'), 'serve', ...args];
+  const argv = [...wrapper.slice(1), ...(wrapper.length ? [bin] : []), '-c', config || path.join(ROOT, 'kompas.conf'), 'serve', ...args];
   const proc = spawn(cmd, argv, {
     cwd: ROOT,
     env: {
@@ -130,7 +130,13 @@ export async function startKompasd({ env = {}, args = [], conninfo } = {}) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const k = new Kompasd(proc);
-  const line = await k.waitForLine((l) => /listening on https?:\/\//.test(l), 30000);
+  let line;
+  try {
+    line = await k.waitForLine((l) => /listening on https?:\/\//.test(l), 30000);
+  } catch (e) {
+    proc.kill('SIGKILL'); // never leave a kompasd behind that keeps the test file alive
+    throw e;
+  }
   const m = /listening on (https?:\/\/[^ ]+?):(\d+)/.exec(line);
   k.port = Number(m[2]);
   k.base = `${m[1]}:${m[2]}`;
