@@ -10,7 +10,7 @@ import https from 'node:https';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
-import { ROOT, startKompasd, runKompasd, privilegeEnv, until } from './harness.mjs';
+import { ROOT, startKompasd, runKompasd, privilegeEnv, until, pgcluster } from './harness.mjs';
 
 const isRoot = process.getuid() === 0;
 const notRoot = isRoot ? false : 'needs root: the privilege drop is only tested when the suite runs as root (as CI does)';
@@ -301,4 +301,46 @@ test('a TLS key that others may read, or a certificate without its key, is refus
   assert.match(await refusedServe({ KOMPAS_HTTP_TLS_CERT: cert, KOMPAS_HTTP_TLS_KEY: key, ...privilegeEnv() }),
     /TLS key .*tls\.key: others may read it \(mode 0644\)/);
   assert.match(await refusedServe({ KOMPAS_HTTP_TLS_CERT: cert, ...privilegeEnv() }), /tls_cert and tls_key must be set together/);
+});
+
+// A free TCP port on 127.0.0.1 (bound and released).
+async function freePort() {
+  const srv = net.createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const { port } = srv.address();
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+test('under the filter, libpq connects over TCP with its default GSSAPI negotiation (gssencmode=prefer)', async () => {
+  // The shared test cluster listens on a Unix socket only, where libpq never
+  // tries GSSAPI: this one listens on TCP.
+  const pgdir = path.join(dir, 'tcp-pg');
+  const port = await freePort();
+  pgcluster('init', pgdir, '--fast');
+  const conf = path.join(pgdir, 'data/postgresql.conf');
+  fs.appendFileSync(conf, `listen_addresses = '127.0.0.1'\nport = ${port}\n`);
+  fs.appendFileSync(path.join(pgdir, 'data/pg_hba.conf'), 'host all all 127.0.0.1/32 trust\n');
+  const env = { ...process.env, PGPORT: String(port) };
+  const cluster = (cmd, ...args) => execFileSync(path.join(ROOT, 'tools/pgcluster.sh'), [cmd, pgdir, ...args], { env, encoding: 'utf8' });
+  cluster('start');
+  try {
+    cluster('createdb', 'kompas');
+    const tcp = (user) => `host=127.0.0.1 port=${port} dbname=kompas user=${user}`;
+    assert.doesNotMatch(tcp('kompasd'), /gssencmode/);
+    const m = await runKompasd(['-c', 'kompas.conf', 'migrate'], { conninfo: tcp('kompas_owner') });
+    assert.equal(m.code, 0, m.stderr);
+    const k = await startKompasd({ conninfo: tcp('kompasd') });
+    try {
+      assert.equal((await k.fetch('/readyz')).status, 200);
+      assert.equal((await k.fetch('/v1/centres')).status, 200);
+      assert.equal(procStatus(`/proc/${k.proc.pid}/status`).Seccomp, process.env.KOMPAS_TEST_WRAPPER ? '0' : '2');
+    } finally {
+      assert.equal((await k.stop()).code, 0);
+    }
+  } finally {
+    cluster('stop');
+  }
 });
