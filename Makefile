@@ -8,10 +8,12 @@
 #   make deps    install missing Debian packages
 #   make SANITIZE=address,undefined test   the same suite in a sanitizer build
 #   make fuzz [FUZZ_TIME=60]   run each libFuzzer target (tests/fuzz) for FUZZ_TIME seconds
+#   make install [PREFIX=/usr/local] [DESTDIR=]   install (docs/operations.md)
+#   make uninstall   remove what install put there (a changed /etc config stays)
 
 VERSION   := 0.1.0
 COMMIT    := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-PKGS      := libmicrohttpd jansson libsodium libpq libcurl
+PKGS      := libmicrohttpd jansson libsodium libpq libcurl libseccomp
 
 CC        ?= cc
 SANITIZE  ?=
@@ -45,7 +47,7 @@ DBT_BIN   := $(DBT_SRC:tests/db/%.c=$(BUILD)/tests/db/%)
 KOMPASD   := $(BUILD)/kompasd
 
 .PHONY: all deps run stop test unit api-test bench bench-data bench-national bench-stop soak format \
-        check-format docs clean valgrind
+        check-format docs clean valgrind install uninstall
 
 all: $(KOMPASD)
 
@@ -125,7 +127,11 @@ test: deps
 	@$(MAKE) --no-print-directory all unit-bins
 	@tools/test.sh $(BUILD)
 
-unit-bins: $(UNIT_BIN) $(DBT_BIN)
+unit-bins: $(UNIT_BIN) $(DBT_BIN) $(BUILD)/tests/notify-listen
+
+$(BUILD)/tests/notify-listen: tests/helpers/notify_listen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench-hello
@@ -167,10 +173,62 @@ docs: $(KOMPASD)
 	$(KOMPASD) routes --markdown > docs/roles.md
 
 format:
-	clang-format -i $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h tools/bench/*.c tests/fuzz/*.c
+	clang-format -i $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h tools/bench/*.c \
+	    tests/fuzz/*.c tests/helpers/*.c
 
 check-format:
-	@clang-format --dry-run -Werror $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h tools/bench/*.c tests/fuzz/*.c
+	@clang-format --dry-run -Werror $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h \
+	    tools/bench/*.c tests/fuzz/*.c tests/helpers/*.c
 
 clean:
 	rm -rf build
+
+# Installation. The binary installed is INSTALL_BIN (default: this build).
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SYSCONFDIR ?= /etc/kompas
+SBINDIR    := $(PREFIX)/sbin
+SHAREDIR   := $(PREFIX)/share/kompas
+DOCDIR     := $(PREFIX)/share/doc/kompas
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+INSTALL_BIN ?= $(KOMPASD)
+# kompas.conf with the installed paths and an unprivileged user.
+CONF_SED   := -e 's|^key_file = .*|key_file = $(SYSCONFDIR)/kompas.key   \# root-owned, mode 0600|' \
+              -e 's|^schema_dir = .*|schema_dir = $(SHAREDIR)/schema|' \
+              -e 's|^openapi = .*|openapi = $(SHAREDIR)/openapi.yaml|' \
+              -e 's|^user =.*|user = kompasd|' \
+              -e 's|^conninfo = .*|conninfo = "dbname=kompas user=kompasd gssencmode=disable"|' \
+              -e 's|^migrate_conninfo = .*|migrate_conninfo = "dbname=kompas user=kompas_owner gssencmode=disable"|' \
+              -e 's|^\# This file is the development configuration used by .make run.; an|\# Installed by make install from the development kompas.conf; an|'
+
+install: $(INSTALL_BIN)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SHAREDIR)/schema $(DESTDIR)$(SYSCONFDIR) \
+	        $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	install -m 755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/kompasd
+	rm -f $(DESTDIR)$(SHAREDIR)/schema/*.sql
+	install -m 644 schema/*.sql $(DESTDIR)$(SHAREDIR)/schema/
+	install -m 644 docs/openapi.yaml $(DESTDIR)$(SHAREDIR)/openapi.yaml
+	sed $(CONF_SED) kompas.conf > $(DESTDIR)$(SHAREDIR)/kompas.conf.example
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/kompas.conf ]; then \
+	    echo "install: keeping $(DESTDIR)$(SYSCONFDIR)/kompas.conf (new example: $(SHAREDIR)/kompas.conf.example)"; \
+	else install -m 640 $(DESTDIR)$(SHAREDIR)/kompas.conf.example $(DESTDIR)$(SYSCONFDIR)/kompas.conf; fi
+	sed 's|/usr/local|$(PREFIX)|g; s|/etc/kompas|$(SYSCONFDIR)|g' tools/kompasd.service \
+	    > $(DESTDIR)$(UNITDIR)/kompasd.service
+	install -m 644 docs/operations.md $(DESTDIR)$(DOCDIR)/operations.md
+	install -m 755 tools/backup-restore-check.sh $(DESTDIR)$(SHAREDIR)/backup-restore-check.sh
+	@if [ -d clients/web ]; then \
+	    (cd clients/web && find . -type f ! -path '*/node_modules/*' ! -path '*/tests/*') | \
+	    while read -r f; do install -D -m 644 "clients/web/$$f" "$(DESTDIR)$(SHAREDIR)/web/$$f"; done; \
+	fi
+
+# The configuration in /etc stays when it differs from the installed example
+# (local changes); so does the key file.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/kompasd $(DESTDIR)$(UNITDIR)/kompasd.service
+	@if [ -f $(DESTDIR)$(SYSCONFDIR)/kompas.conf ] && [ -f $(DESTDIR)$(SHAREDIR)/kompas.conf.example ] && \
+	    cmp -s $(DESTDIR)$(SYSCONFDIR)/kompas.conf $(DESTDIR)$(SHAREDIR)/kompas.conf.example; then \
+	    rm -f $(DESTDIR)$(SYSCONFDIR)/kompas.conf; \
+	elif [ -f $(DESTDIR)$(SYSCONFDIR)/kompas.conf ]; then \
+	    echo "uninstall: keeping $(DESTDIR)$(SYSCONFDIR)/kompas.conf (changed locally)"; fi
+	rm -rf $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(DOCDIR)
+	rmdir $(DESTDIR)$(SYSCONFDIR) 2>/dev/null || true

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -19,6 +21,8 @@
 #include "../lib/metrics.h"
 #include "../lib/migrate.h"
 #include "../lib/crypto.h"
+#include "../lib/notify.h"
+#include "../lib/sandbox.h"
 #include "app.h"
 #include "auth.h"
 
@@ -220,18 +224,162 @@ worker_threads(const struct config *cfg)
 	return n > 0 ? (unsigned)n : 2;
 }
 
+/* Read the TLS certificate and key (PEM) named in the configuration, before
+ * root is left. Neither set: plain HTTP. Returns 0, or -1 after logging. */
 static int
-cmd_serve(const struct config *cfg, int migrate)
+load_tls(const struct config *cfg, char **cert, char **key)
+{
+	struct stat st;
+	size_t len;
+
+	*cert = *key = NULL;
+	if (*cfg->tls_cert == '\0' && *cfg->tls_key == '\0')
+		return 0;
+	if (*cfg->tls_cert == '\0' || *cfg->tls_key == '\0') {
+		log_msg(LOG_ERROR, "[http] tls_cert and tls_key must be set together");
+		return -1;
+	}
+	if (stat(cfg->tls_key, &st) == 0 && (st.st_mode & 007) != 0) {
+		log_msg(LOG_ERROR, "TLS key %s: others may read it (mode %04o); chmod o-rwx it",
+		        cfg->tls_key, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	if (read_whole_file(cfg->tls_cert, cert, &len) != 0 ||
+	    read_whole_file(cfg->tls_key, key, &len) != 0) {
+		log_msg(LOG_ERROR, "cannot read the TLS certificate or key (%s, %s): %s",
+		        cfg->tls_cert, cfg->tls_key, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+struct reload_report {
+	struct buf applied, restart;
+};
+
+static void
+note_changed(const char *section, const char *key, void *arg)
+{
+	struct reload_report *r = arg;
+	bool live = strcmp(section, "log") == 0;
+	struct buf *b = live ? &r->applied : &r->restart;
+
+	buf_appendf(b, "%s%s.%s", b->len > 0 ? ", " : "", section, key);
+}
+
+/* SIGHUP: read the configuration file again. The log level and the access
+ * log take effect at once and the CORS origins are re-read from the
+ * database; other changed keys are named as needing a restart. A file that
+ * does not parse is refused and the running configuration kept. */
+static void
+reload_config(struct config *cfg, const char *path)
+{
+	struct reload_report r;
+	struct config next;
+	char err[512], state[64];
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%llu",
+	         (unsigned long long)ts.tv_sec * 1000000ULL +
+	             (unsigned long long)ts.tv_nsec / 1000ULL);
+	notify_send(state);
+	buf_init(&r.applied);
+	buf_init(&r.restart);
+	config_init(&next);
+	if (config_load_file(&next, path, err, sizeof(err)) != 0 ||
+	    config_apply_env(&next, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERROR, "configuration reload refused, keeping the running one: %s",
+		        err);
+		goto out;
+	}
+	config_diff(cfg, &next, note_changed, &r);
+	if (strcmp(next.access_log, cfg->access_log) != 0) {
+		if (log_access_open(next.access_log) != 0) {
+			log_msg(LOG_ERROR,
+			        "configuration reload refused: cannot open access log %s: %s",
+			        next.access_log, strerror(errno));
+			goto out;
+		}
+		free(cfg->access_log);
+		cfg->access_log = xstrdup(next.access_log);
+	}
+	cors_cleanup();
+	/* Announced under the old level: the line shows even when the new level
+	 * is quieter. */
+	log_msg(LOG_INFO,
+	        "configuration reloaded from %s; applied: %s; CORS origins re-read; changed but "
+	        "needing a restart: %s",
+	        path, r.applied.len > 0 ? r.applied.data : "nothing",
+	        r.restart.len > 0 ? r.restart.data : "nothing");
+	cfg->log_level = next.log_level;
+	log_set_level(next.log_level);
+out:
+	config_cleanup(&next);
+	buf_cleanup(&r.applied);
+	buf_cleanup(&r.restart);
+	notify_send("READY=1");
+}
+
+/* Serve until SIGINT or SIGTERM: SIGHUP reloads the configuration, SIGUSR1
+ * reopens the access-log file (log rotation). */
+static int
+signal_loop(const sigset_t *set, struct config *cfg, const char *path)
+{
+	int sig;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			return SIGTERM;
+		if (sig == SIGHUP) {
+			reload_config(cfg, path);
+		} else if (sig == SIGUSR1) {
+			if (log_access_reopen() != 0)
+				log_msg(LOG_ERROR, "cannot reopen the access log %s: %s",
+				        cfg->access_log, strerror(errno));
+			else
+				log_msg(LOG_INFO, "access log reopened");
+		} else {
+			return sig;
+		}
+	}
+}
+
+/* Leave root and install the system-call filter. Returns 0 or -1 after
+ * logging. */
+static int
+confine(const struct config *cfg)
+{
+	char err[512];
+
+	if (sandbox_drop_privileges(cfg->user, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERROR, "%s", err);
+		return -1;
+	}
+	if (!cfg->seccomp) {
+		log_msg(LOG_WARN, "the system-call filter is off ([security] seccomp = 0)");
+		return 0;
+	}
+	if (sandbox_seccomp_install(err, sizeof(err)) != 0) {
+		log_msg(LOG_ERROR, "sandbox: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_serve(struct config *cfg, const char *config_path, int migrate)
 {
 	struct http_settings hs;
 	struct http_server *srv = NULL;
 	struct db_settings ds;
 	sigset_t set;
-	char err[512];
-	int sig = 0, rc = 1;
+	char err[512], *tls_cert = NULL, *tls_key = NULL;
+	int sig = 0, rc = 1, listen_fd = -1;
 
 	app.cfg = cfg;
 	memset(&hs, 0, sizeof(hs));
+	notify_init();
 	if (crypto_keys_load(cfg->key_file, &app.keys, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERROR, "key file refused: %s", err);
 		return 1;
@@ -243,7 +391,7 @@ cmd_serve(const struct config *cfg, int migrate)
 	if (log_access_open(cfg->access_log) != 0) {
 		log_msg(LOG_ERROR, "cannot open access log %s: %s", cfg->access_log,
 		        strerror(errno));
-		return 1;
+		goto out;
 	}
 	if (read_whole_file(cfg->openapi, &app.openapi, &app.openapi_len) != 0) {
 		log_msg(LOG_ERROR, "cannot read the OpenAPI document %s: %s", cfg->openapi,
@@ -254,6 +402,26 @@ cmd_serve(const struct config *cfg, int migrate)
 		log_msg(LOG_ERROR, "route table: %s", err);
 		goto out;
 	}
+	if (load_tls(cfg, &tls_cert, &tls_key) != 0)
+		goto out;
+	listen_fd = http_listen_socket(cfg->listen, cfg->port, err, sizeof(err));
+	if (listen_fd < 0) {
+		log_msg(LOG_ERROR, "%s", err);
+		goto out;
+	}
+	if (confine(cfg) != 0)
+		goto out;
+
+	/* Worker threads inherit this mask, so only sigwait below sees the
+	 * signals. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
 	if (check_schema(cfg, migrate) != 0)
 		goto out;
 	build_index();
@@ -268,16 +436,12 @@ cmd_serve(const struct config *cfg, int migrate)
 	}
 	metrics_init(api_nroutes, api_route_labels());
 
-	/* Worker threads inherit this mask, so only sigwait below sees the
-	 * signals. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
 	hs.listen = cfg->listen;
 	hs.port = cfg->port;
+	hs.listen_fd_set = true;
+	hs.listen_fd = listen_fd;
+	hs.tls_cert_pem = tls_cert;
+	hs.tls_key_pem = tls_key;
 	hs.threads = worker_threads(cfg);
 	hs.body_limit = cfg->body_limit;
 	hs.connection_timeout = cfg->connection_timeout;
@@ -298,15 +462,18 @@ cmd_serve(const struct config *cfg, int migrate)
 		log_msg(LOG_ERROR, "%s", err);
 		goto out;
 	}
+	listen_fd = -1; /* libmicrohttpd closes it */
 	if (maintenance_start(cfg) != 0)
 		log_msg(LOG_WARN, "could not start the maintenance scheduler");
 	if (webhooks_start(cfg) != 0)
 		log_msg(LOG_WARN, "could not start the webhook delivery thread");
-	log_msg(LOG_INFO, "kompasd %s listening on http://%s%s%s:%u with %u worker threads",
-	        KOMPAS_VERSION, strchr(cfg->listen, ':') ? "[" : "", cfg->listen,
+	log_msg(LOG_INFO, "kompasd %s listening on %s://%s%s%s:%u with %u worker threads",
+	        KOMPAS_VERSION, tls_cert != NULL ? "https" : "http",
+	        strchr(cfg->listen, ':') ? "[" : "", cfg->listen,
 	        strchr(cfg->listen, ':') ? "]" : "", http_server_port(srv), hs.threads);
-	if (sigwait(&set, &sig) != 0)
-		sig = SIGTERM;
+	notify_send("READY=1\nSTATUS=serving");
+	sig = signal_loop(&set, cfg, config_path);
+	notify_send("STOPPING=1");
 	log_msg(LOG_INFO, "received %s: finishing in-flight requests",
 	        sig == SIGINT ? "SIGINT" : "SIGTERM");
 	maintenance_stop();
@@ -315,6 +482,8 @@ cmd_serve(const struct config *cfg, int migrate)
 	log_msg(LOG_INFO, "stopped");
 	rc = 0;
 out:
+	if (listen_fd >= 0)
+		close(listen_fd);
 	cors_cleanup();
 	db_global_cleanup();
 	metrics_cleanup();
@@ -322,6 +491,10 @@ out:
 	log_access_close();
 	free(app.openapi);
 	free(app.index_json);
+	if (tls_key != NULL)
+		sodium_memzero(tls_key, strlen(tls_key));
+	free(tls_key);
+	free(tls_cert);
 	crypto_keys_free(app.keys);
 	memset(&app, 0, sizeof(app));
 	return rc;
@@ -463,7 +636,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "check-config") == 0) {
 		rc = cmd_check_config(&cfg, config_path);
 	} else if (strcmp(cmd, "serve") == 0 && option_ok(argc, argv, argi, "--migrate")) {
-		rc = cmd_serve(&cfg, argi < argc);
+		rc = cmd_serve(&cfg, config_path, argi < argc);
 	} else if (strcmp(cmd, "migrate") == 0 && option_ok(argc, argv, argi, "--status")) {
 		rc = cmd_migrate(&cfg, argi < argc);
 	} else if (strcmp(cmd, "create-admin") == 0 && argc - argi == 2) {

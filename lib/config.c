@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,10 @@ static const struct cfg_key cfg_keys[] = {
     KEY("log", "access_log", CFG_STRING, access_log, 1, 4096),
     KEY("paths", "schema_dir", CFG_STRING, schema_dir, 1, 4096),
     KEY("paths", "openapi", CFG_STRING, openapi, 1, 4096),
+    KEY("server", "user", CFG_STRING, user, 0, 64),
+    KEY("security", "seccomp", CFG_UINT, seccomp, 0, 1),
+    KEY("http", "tls_cert", CFG_STRING, tls_cert, 0, 4096),
+    KEY("http", "tls_key", CFG_STRING, tls_key, 0, 4096),
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -86,6 +91,10 @@ config_init(struct config *c)
 	c->access_log = xstrdup("stderr");
 	c->schema_dir = xstrdup("schema");
 	c->openapi = xstrdup("docs/openapi.yaml");
+	c->user = xstrdup("");
+	c->seccomp = 1;
+	c->tls_cert = xstrdup("");
+	c->tls_key = xstrdup("");
 }
 
 void
@@ -404,4 +413,36 @@ config_apply_env(struct config *c, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+void
+config_diff(const struct config *a, const struct config *b,
+            void (*fn)(const char *section, const char *key, void *arg), void *arg)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		const void *fa = (const char *)a + k->offset;
+		const void *fb = (const char *)b + k->offset;
+		bool same = true;
+
+		switch (k->type) {
+		case CFG_STRING: {
+			const char *sa = *(char *const *)fa, *sb = *(char *const *)fb;
+
+			same = strcmp(sa ? sa : "", sb ? sb : "") == 0;
+			break;
+		}
+		case CFG_UINT:
+			same = *(const unsigned *)fa == *(const unsigned *)fb;
+			break;
+		case CFG_SIZE:
+			same = *(const size_t *)fa == *(const size_t *)fb;
+			break;
+		case CFG_LOGLEVEL:
+			same = *(const enum log_level *)fa == *(const enum log_level *)fb;
+			break;
+		}
+		if (!same)
+			fn(k->section, k->key, arg);
+	}
 }

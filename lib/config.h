@@ -51,6 +51,13 @@ struct config {
 	/* [paths] */
 	char *schema_dir;
 	char *openapi;
+	/* [server] */
+	char *user; /* started as root: the account to switch to after binding ("" = none) */
+	/* [security] */
+	unsigned seccomp; /* 1: system-call allow-list after start-up (lib/sandbox.c) */
+	/* [http] TLS: both set = serve HTTPS directly (PEM files, read before dropping root) */
+	char *tls_cert;
+	char *tls_key;
 };
 
 /* Fill c with the built-in defaults. The caller later releases it with
@@ -73,5 +80,11 @@ int config_load_file(struct config *c, const char *path, char *err, size_t errle
 /* Apply KOMPAS_<SECTION>_<KEY> environment variables over c. Returns 0 on
  * success, -1 with "environment NAME: reason" in err on a bad value. */
 int config_apply_env(struct config *c, char *err, size_t errlen);
+
+/* Call fn(section, key, arg) for every key whose value differs between a
+ * and b (both filled by config_init and the loaders), in table order. Used
+ * to report what a configuration reload changed. Cannot fail. */
+void config_diff(const struct config *a, const struct config *b,
+                 void (*fn)(const char *section, const char *key, void *arg), void *arg);
 
 #endif

@@ -143,6 +143,7 @@ crypto_keys_load(const char *path, struct crypto_keys **out, char *err, size_t e
 	FILE *f;
 	int rc;
 
+	memset(&st, 0, sizeof(st));
 	f = fopen(path, "r");
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -150,9 +151,9 @@ crypto_keys_load(const char *path, struct crypto_keys **out, char *err, size_t e
 	}
 	if (fstat(fileno(f), &st) != 0 || (st.st_mode & 077) != 0) {
 		snprintf(err, errlen,
-		         "%s: group or others may read the key file; chmod 600 it (and keep it out "
-		         "of backups readable by others)",
-		         path);
+		         "%s: group or others may read the key file (mode %04o); chmod 600 it (and "
+		         "keep it out of backups readable by others)",
+		         path, (unsigned)(st.st_mode & 07777));
 		fclose(f);
 		return -1;
 	}

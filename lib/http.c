@@ -1027,9 +1027,69 @@ mhd_logger(void *cls, const char *fmt, va_list ap)
 	log_msg(LOG_WARN, "libmicrohttpd: %s", msg);
 }
 
+int
+http_listen_socket(const char *address, unsigned port, char *err, size_t errlen)
+{
+	struct sockaddr_in6 a6;
+	struct sockaddr_in a4;
+	const struct sockaddr *addr = (const struct sockaddr *)&a4;
+	socklen_t alen = sizeof(a4);
+	int fd, on = 1;
+
+	memset(&a4, 0, sizeof(a4));
+	memset(&a6, 0, sizeof(a6));
+	if (inet_pton(AF_INET, address, &a4.sin_addr) == 1) {
+		a4.sin_family = AF_INET;
+		a4.sin_port = htons((uint16_t)port);
+	} else if (inet_pton(AF_INET6, address, &a6.sin6_addr) == 1) {
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons((uint16_t)port);
+		addr = (const struct sockaddr *)&a6;
+		alen = sizeof(a6);
+	} else {
+		snprintf(err, errlen, "listen address '%s' is not an IPv4 or IPv6 literal",
+		         address);
+		return -1;
+	}
+	fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) != 0 ||
+	    (addr->sa_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) != 0) ||
+	    bind(fd, addr, alen) != 0 || listen(fd, SOMAXCONN) != 0) {
+		snprintf(err, errlen, "cannot listen on %s port %u: %s", address, port,
+		         strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The options beyond the common ones: a socket bound by the caller, TLS. */
+static void
+extra_options(const struct http_settings *s, struct MHD_OptionItem *o, unsigned *flags)
+{
+	size_t n = 0;
+
+	if (s->listen_fd_set)
+		o[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, s->listen_fd, NULL};
+	if (s->tls_cert_pem != NULL && s->tls_key_pem != NULL) {
+		*flags |= MHD_USE_TLS;
+		o[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+		                                 (void *)(uintptr_t)s->tls_cert_pem};
+		o[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+		                                 (void *)(uintptr_t)s->tls_key_pem};
+		o[n++] = (struct MHD_OptionItem){
+		    MHD_OPTION_HTTPS_PRIORITIES, 0,
+		    (void *)(uintptr_t) "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"};
+	}
+	o[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+}
+
 struct http_server *
 http_server_start(const struct http_settings *s, char *err, size_t errlen)
 {
+	struct MHD_OptionItem extra[6];
 	struct http_server *srv = xcalloc(1, sizeof(*srv));
 	struct sockaddr_in6 a6;
 	struct sockaddr_in a4;
@@ -1056,13 +1116,15 @@ http_server_start(const struct http_settings *s, char *err, size_t errlen)
 		free(srv);
 		return NULL;
 	}
+	extra_options(s, extra, &flags);
 	srv->daemon = MHD_start_daemon(
 	    flags, (uint16_t)s->port, NULL, NULL, access_cb, srv, MHD_OPTION_EXTERNAL_LOGGER,
 	    mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned)s->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->connection_timeout,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->connection_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->per_ip_connection_limit,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv, MHD_OPTION_ARRAY, extra,
+	    MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		snprintf(err, errlen, "cannot listen on %s port %u (in use, or not permitted)",
 		         s->listen, s->port);

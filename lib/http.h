@@ -93,6 +93,10 @@ struct http_settings {
 	unsigned per_ip_connection_limit;
 	unsigned retry_after;
 	const char *trusted_proxy; /* peer address whose X-Forwarded-For is believed, or NULL */
+	bool listen_fd_set;        /* serve on listen_fd (http_listen_socket) instead of binding */
+	int listen_fd;
+	const char *tls_cert_pem; /* both set: HTTPS only (TLS 1.2 and 1.3), PEM text */
+	const char *tls_key_pem;
 	const struct route *routes;
 	size_t nroutes;
 	/* Called for routes with roles, inside the route's transaction, before
@@ -121,6 +125,12 @@ struct http_settings {
 	 * origin may. Called from worker threads. */
 	bool (*origin_allowed)(const char *origin);
 };
+
+/* Bind a listening TCP socket on address (IPv4 or IPv6 literal) and
+ * port (0 = any free port), for http_settings.listen_fd: binding first lets
+ * kompasd drop root before any request is served. Returns the socket, or -1
+ * with the reason in err. */
+int http_listen_socket(const char *address, unsigned port, char *err, size_t errlen);
 
 /* Start serving. The route table must outlive the server. Returns the
  * running server, or NULL with the reason in err (bad address, port in use,

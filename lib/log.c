@@ -215,17 +215,30 @@ access_fd_open(const char *path)
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 }
 
-/* Make fd the access log's target; flushes what was buffered for the old
- * one first, then closes it unless it is stderr. */
-static void
+/* Make fd the access log's target, writing what is buffered for the old
+ * one first. When a file is open already the new target is put behind the
+ * same descriptor (dup3, atomic), so a worker writing right now never
+ * writes to a closed or reused descriptor; fd is then closed. Returns 0, or
+ * -1 with errno set (fd is closed unless it is stderr; the old target
+ * stays). */
+static int
 access_fd_swap(int fd)
 {
-	int old;
+	int cur = atomic_load(&access_fd);
 
 	access_flush_all();
-	old = atomic_exchange(&access_fd, fd);
-	if (old != STDERR_FILENO && old != fd)
-		close(old);
+	if (cur == STDERR_FILENO) {
+		atomic_store(&access_fd, fd);
+		return 0;
+	}
+	if (dup3(fd, cur, O_CLOEXEC) < 0) {
+		if (fd != STDERR_FILENO)
+			close(fd);
+		return -1;
+	}
+	if (fd != STDERR_FILENO)
+		close(fd);
+	return 0;
 }
 
 int
@@ -233,9 +246,8 @@ log_access_open(const char *path)
 {
 	int fd = access_fd_open(path);
 
-	if (fd < 0)
+	if (fd < 0 || access_fd_swap(fd) != 0)
 		return -1;
-	access_fd_swap(fd);
 	pthread_mutex_lock(&acc.lock);
 	snprintf(acc.path, sizeof(acc.path), "%s", fd == STDERR_FILENO ? "" : path);
 	if (!acc.running) {
@@ -260,8 +272,7 @@ log_access_reopen(void)
 	fd = access_fd_open(path);
 	if (fd < 0)
 		return -1;
-	access_fd_swap(fd);
-	return 0;
+	return access_fd_swap(fd);
 }
 
 void
@@ -270,6 +281,7 @@ log_access_close(void)
 	struct access_buf *b, *next;
 	pthread_t t;
 	bool was_running;
+	int old;
 
 	pthread_mutex_lock(&acc.lock);
 	was_running = acc.running;
@@ -291,7 +303,9 @@ log_access_close(void)
 	acc.path[0] = '\0';
 	atomic_fetch_add(&acc.generation, 1);
 	pthread_mutex_unlock(&acc.lock);
-	access_fd_swap(STDERR_FILENO);
+	old = atomic_exchange(&access_fd, STDERR_FILENO);
+	if (old != STDERR_FILENO)
+		close(old);
 }
 
 void

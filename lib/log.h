@@ -27,13 +27,16 @@ const char *log_level_name(enum log_level level);
 
 /* Send the access log to the file at path (appending, created 0640), or to
  * stderr when path is NULL, empty or "stderr", and start buffering it (a
- * flusher thread). Lines buffered for the previous target are written there
- * first. Returns 0 on success, -1 with errno set when the file cannot be
- * opened (the previous target stays). */
+ * flusher thread). May be called again while serving (a configuration
+ * reload): lines buffered for the previous target are written there first,
+ * and a file already open is replaced behind the same descriptor (dup3), so
+ * no worker writes to a closed one. Returns 0 on success, -1 with errno set
+ * when the file cannot be opened (the previous target stays). */
 int log_access_open(const char *path);
 
 /* Open the access log's file again by its path (after log rotation moved
- * it; called on SIGUSR1), writing what is buffered to the old one first.
+ * it; called on SIGUSR1), writing what is buffered to the old one first;
+ * the new file takes the old one's place behind the same descriptor (dup3).
  * Nothing to do for stderr. Returns 0, or -1 with errno set when the file
  * cannot be opened (the old one stays in use). Safe from any thread. */
 int log_access_reopen(void);

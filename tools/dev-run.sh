@@ -47,6 +47,10 @@ fi
 port=${KOMPAS_HTTP_PORT:-8080}
 base=http://127.0.0.1:$port
 
+# kompasd does not serve as root: as root, it switches to the account that
+# owns the private cluster (the one that can reach its socket).
+[ "$(id -u)" != 0 ] || export KOMPAS_SERVER_USER=${KOMPAS_SERVER_USER:-postgres}
+
 # kompasd runs as a child so that leaving stops it (SIGTERM: as a background
 # job it ignores SIGINT) and then PostgreSQL.
 "$kompasd" -c kompas.conf serve &

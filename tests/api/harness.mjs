@@ -98,12 +98,23 @@ export class Kompasd {
   }
 }
 
+// Started as root (CI), kompasd must switch to an unprivileged account: the
+// test cluster's owner 'postgres', the one account that can reach its
+// private socket folder. valgrind cannot run under the seccomp filter, so the
+// filter is off in valgrind runs only (docs/operations.md).
+export function privilegeEnv() {
+  const env = {};
+  if (process.getuid && process.getuid() === 0) env.KOMPAS_SERVER_USER = 'postgres';
+  if (process.env.KOMPAS_TEST_WRAPPER) env.KOMPAS_SECURITY_SECCOMP = '0';
+  return env;
+}
+
 // Start kompasd (serve) with env overrides; resolves when it listens.
-export async function startKompasd({ env = {}, args = [], conninfo } = {}) {
+// config: another configuration file than kompas.conf; bin: another binary.
+export async function startKompasd({ env = {}, args = [], conninfo, config, bin = need('KOMPASD') } = {}) {
   const wrapper = (process.env.KOMPAS_TEST_WRAPPER || '').split(' ').filter(Boolean);
-  const bin = need('KOMPASD');
   const cmd = wrapper.length ? wrapper[0] : bin;
-  const argv = [...wrapper.slice(1), ...(wrapper.length ? [bin] : []), '-c', path.join(ROOT, 'kompas.conf'), 'serve', ...args];
+  const argv = [...wrapper.slice(1), ...(wrapper.length ? [bin] : []), '-c', config || path.join(ROOT, 'kompas.conf'), 'serve', ...args];
   const proc = spawn(cmd, argv, {
     cwd: ROOT,
     env: {
@@ -113,13 +124,20 @@ export async function startKompasd({ env = {}, args = [], conninfo } = {}) {
       KOMPAS_HTTP_PORT: '0',
       KOMPAS_HTTP_THREADS: '2',
       KOMPAS_LOG_LEVEL: 'info',
+      ...privilegeEnv(),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const k = new Kompasd(proc);
-  const line = await k.waitForLine((l) => /listening on http:\/\//.test(l), 30000);
-  const m = /listening on (http:\/\/[^ ]+?):(\d+)/.exec(line);
+  let line;
+  try {
+    line = await k.waitForLine((l) => /listening on https?:\/\//.test(l), 30000);
+  } catch (e) {
+    proc.kill('SIGKILL'); // never leave a kompasd behind that keeps the test file alive
+    throw e;
+  }
+  const m = /listening on (https?:\/\/[^ ]+?):(\d+)/.exec(line);
   k.port = Number(m[2]);
   k.base = `${m[1]}:${m[2]}`;
   return k;

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
-import { ROOT, startKompasd, psql, until } from './harness.mjs';
+import { ROOT, startKompasd, psql, until, privilegeEnv } from './harness.mjs';
 import { createAccount, login } from './fixtures.mjs';
 
 // kompasd serves as an unprivileged role and migrates as the schema owner.
@@ -40,6 +40,7 @@ function run(args, { env = {}, db, timeoutMs = 15000 } = {}) {
       KOMPAS_DATABASE_CONNINFO: db ? db.conninfo : APP_CONNINFO,
       KOMPAS_DATABASE_MIGRATE_CONNINFO: db ? db.ownerConninfo : OWNER_CONNINFO,
       KOMPAS_HTTP_PORT: '0',
+      ...privilegeEnv(),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

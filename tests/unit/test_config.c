@@ -451,8 +451,8 @@ static void
 test_structure_errors(void **state)
 {
 	(void)state;
-	expect_error("[http]\nport = 80\n[server]\nport = 81\n",
-	             "test.conf:3: unknown section [server]");
+	expect_error("[http]\nport = 80\n[daemon]\nport = 81\n",
+	             "test.conf:3: unknown section [daemon]");
 	expect_error("[]\n", "test.conf:1: unknown section []");
 	expect_error("[HTTP]\n", "test.conf:1: unknown section [HTTP]");
 	expect_error("[http\nport = 1\n", "test.conf:1: malformed section header");

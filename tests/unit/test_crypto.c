@@ -375,8 +375,8 @@ test_load_refuses_readable_file(void **state)
 	assert_int_equal(crypto_keys_load(path, &k, err, sizeof(err)), -1);
 	assert_null(k);
 	snprintf(want, sizeof(want),
-	         "%s: group or others may read the key file; chmod 600 it (and keep it out of "
-	         "backups readable by others)",
+	         "%s: group or others may read the key file (mode 0644); chmod 600 it (and keep "
+	         "it out of backups readable by others)",
 	         path);
 	assert_string_equal(err, want);
 	/* group-readable only is refused as well */
@@ -384,6 +384,10 @@ test_load_refuses_readable_file(void **state)
 	err[0] = '\0';
 	assert_int_equal(crypto_keys_load(path, &k, err, sizeof(err)), -1);
 	assert_null(k);
+	snprintf(want, sizeof(want),
+	         "%s: group or others may read the key file (mode 0640); chmod 600 it (and keep "
+	         "it out of backups readable by others)",
+	         path);
 	assert_string_equal(err, want);
 	unlink(path);
 	free(path);

@@ -131,6 +131,8 @@ export KOMPAS_HTTP_PORT=0
 export KOMPAS_HTTP_THREADS=$threads
 export KOMPAS_LOG_ACCESS_LOG=/dev/null
 export KOMPAS_LOG_LEVEL=info # the "listening on" line is logged at info
+# kompasd does not serve as root: as root, it switches to the cluster's owner.
+[ "$(id -u)" != 0 ] || export KOMPAS_SERVER_USER=postgres
 
 start_and_wait stderr "$tmp/kompasd.log" "$kompasd" -c kompas.conf serve --migrate
 kompasd_pid=$started_pid
