@@ -52,6 +52,7 @@ static const struct cfg_key cfg_keys[] = {
     KEY("log", "access_log", CFG_STRING, access_log, 1, 4096),
     KEY("paths", "schema_dir", CFG_STRING, schema_dir, 1, 4096),
     KEY("paths", "openapi", CFG_STRING, openapi, 1, 4096),
+    KEY("paths", "web_root", CFG_STRING, web_root, 0, 4096),
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -83,6 +84,7 @@ config_init(struct config *c)
 	c->access_log = xstrdup("stderr");
 	c->schema_dir = xstrdup("schema");
 	c->openapi = xstrdup("docs/openapi.yaml");
+	c->web_root = xstrdup("");
 }
 
 void

@@ -49,6 +49,7 @@ struct config {
 	/* [paths] */
 	char *schema_dir;
 	char *openapi;
+	char *web_root; /* folder served under /app/ (clients/web); empty: not served */
 };
 
 /* Fill c with the built-in defaults. The caller later releases it with
