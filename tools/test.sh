@@ -76,7 +76,7 @@ export KOMPAS_TEST_TMP="$tmp"
 [ "${VALGRIND:-}" = 1 ] && export KOMPAS_TEST_WRAPPER="${vg[*]}"
 out="$tmp/node-test.out"
 # TESTS="tests/api/a.test.mjs ..." runs only those files (make test TESTS=...).
-node --test --test-reporter=spec ${TESTS:-tests/api/*.test.mjs} 2>&1 | tee "$out"
+node --test --test-reporter=spec ${TESTS:-tests/api/*.test.mjs tests/browser/*.test.mjs} 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 p=$(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$out" | tail -n 1)
 f=$(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$out" | tail -n 1)
