@@ -4,7 +4,8 @@
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libmicrohttpd-dev libpq-dev libjansson-dev libsodium-dev libcurl4-openssl-dev
-      postgresql postgresql-client libcmocka-dev nodejs npm wrk curl clang-format valgrind)
+      postgresql postgresql-client libcmocka-dev nodejs npm wrk curl clang-format valgrind
+      chromium)
 
 missing=()
 for p in "${pkgs[@]}"; do

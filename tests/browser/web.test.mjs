@@ -308,6 +308,18 @@ test('a guide sees only their own citizens, and the guide view works on a phone'
   assert.equal(await page.getByText('Forslag til guide').count(), 0);
   assert.equal(await page.getByRole('button', { name: 'Eksportér (indsigt)' }).count(), 0);
 
+  // sign up for an information meeting or training in the coming weeks
+  const event = q(`SELECT e.id FROM event e WHERE e.centre_id = '${ODENSE}' AND e.kind <> 'activity' AND NOT e.cancelled AND (e.capacity IS NULL OR e.signup_count < e.capacity)
+    AND e.starts_at > now() AND e.starts_at < now() + interval '27 days' AND NOT EXISTS (SELECT 1 FROM event_signup s JOIN volunteer v ON v.id = s.volunteer_id
+    JOIN account a ON a.id = v.account_id WHERE s.event_id = e.id AND a.email = 'guide@odense.demo') ORDER BY e.starts_at LIMIT 1`);
+  assert.ok(event, 'an event the guide can sign up for');
+  await page.goto(`${k.base}/app/#/events`);
+  await settled(page);
+  await Promise.all([posted(page, /\/signups$/, 201), page.locator(`li.event[data-id="${event}"] button`, { hasText: 'Tilmeld mig' }).click()]);
+  await page.locator('#flash', { hasText: 'Du er tilmeldt' }).waitFor();
+  assert.equal(q(`SELECT count(*) FROM event_signup s JOIN volunteer v ON v.id = s.volunteer_id JOIN account a ON a.id = v.account_id
+    WHERE s.event_id = '${event}' AND a.email = 'guide@odense.demo' AND s.cancelled_at IS NULL`), '1');
+
   // my courses and the calendar link
   await page.goto(`${k.base}/app/#/mine`);
   await settled(page);

@@ -34,7 +34,7 @@ export function barChart(data, { title, suppressedText = '–', cls = '' } = {})
 export function lineChart(labels, series, { title, min = 0, max = 100 } = {}) {
   const width = 520;
   const height = 240;
-  const pad = { l: 40, r: 16, t: 16, b: 40 };
+  const pad = { l: 40, r: 36, t: 16, b: 40 };
   const iw = width - pad.l - pad.r;
   const ih = height - pad.t - pad.b;
   const x = (i) => pad.l + (labels.length <= 1 ? iw / 2 : (iw * i) / (labels.length - 1));

@@ -23,8 +23,7 @@ const ymd = (d) => d.toISOString().slice(0, 10);
 const locale = () => (getLang() === 'da' ? 'da-DK' : 'en-GB');
 
 function signupButton(e, me, rerender) {
-  if (!['guide', 'coordinator', 'association'].includes(me.role) || e.kind === 'activity' || e.cancelled) return null;
-  if (me.role !== 'guide') return null;
+  if (me.role !== 'guide' || e.kind === 'activity' || e.cancelled || e.places_left === 0) return null;
   const btn = h('button.small', {
     type: 'button',
     onclick: async () => {
@@ -39,7 +38,7 @@ function signupButton(e, me, rerender) {
 }
 
 function eventLine(e, me, rerender) {
-  return h(`li.event${e.cancelled ? '.cancelled' : ''}`, { 'data-kind': e.kind },
+  return h(`li.event${e.cancelled ? '.cancelled' : ''}`, { 'data-kind': e.kind, 'data-id': e.id },
     h('div', h('strong', e.title), e.cancelled ? h('span.badge.warn', t('ev.cancelled')) : null),
     h('div.muted', `${fmtDateTime(e.starts_at)} · ${tv(e.kind)}${e.association_name ? ` · ${e.association_name}` : ''}`),
     e.capacity ? h('div', `${t('ev.signups')}: ${e.signups}/${e.capacity} · ${t('ev.places', { n: e.places_left })}`) : null,
@@ -66,7 +65,7 @@ export async function eventsPage(params, query, { me, rerender }) {
     const todays = events.filter((e) => new Date(e.starts_at).toLocaleDateString('sv-SE', { timeZone: 'Europe/Copenhagen' }) === key);
     days.push(h('section.day', { 'aria-label': d.toLocaleDateString(locale(), { weekday: 'long', day: 'numeric', month: 'long' }) },
       h('h2', d.toLocaleDateString(locale(), { weekday: 'short', day: 'numeric', month: 'short' })),
-      h('ul.events', todays.map((e) => h(`li.event${e.cancelled ? '.cancelled' : ''}`, { 'data-kind': e.kind },
+      h('ul.events', todays.map((e) => h(`li.event${e.cancelled ? '.cancelled' : ''}`, { 'data-kind': e.kind, 'data-id': e.id },
         h('time', { datetime: e.starts_at }, new Date(e.starts_at).toLocaleTimeString(locale(), { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Copenhagen' })),
         ' ', h('strong', e.title), e.association_name ? h('div.muted', e.association_name) : null, signupButton(e, me, rerender))))));
   }
