@@ -57,15 +57,23 @@ function renderChrome() {
   logout.hidden = !me;
 }
 
+// Renders can overlap (a hash change while a page is loading): only the
+// latest one may touch the page.
+let renderSeq = 0;
+
 async function render() {
+  const seq = ++renderSeq;
   const main = document.getElementById('main');
-  let r = current();
+  const r = current();
   if (!session.token) {
     if (!r || r.path !== '/login') { go('#/login'); return; }
   } else if (!session.me) {
     try {
-      session.me = await api('GET', '/v1/me');
+      const me = await api('GET', '/v1/me');
+      if (seq !== renderSeq) return;
+      session.me = me;
     } catch (err) {
+      if (seq !== renderSeq) return;
       if (err instanceof ApiError && err.status === 401) { session.token = null; go('#/login'); return; }
       clear(main, h('p.form-error', problemText(err)));
       return;
@@ -79,11 +87,11 @@ async function render() {
   main.setAttribute('aria-busy', 'true');
   try {
     const page = await r.render(r.params, r.query, { me: session.me, rerender: render });
-    if (current()?.path === r.path) clear(main, page);
+    if (seq === renderSeq) clear(main, page);
   } catch (err) {
-    clear(main, h('div.form-error', { role: 'alert' }, problemText(err)));
+    if (seq === renderSeq) clear(main, h('div.form-error', { role: 'alert' }, problemText(err)));
   } finally {
-    main.removeAttribute('aria-busy');
+    if (seq === renderSeq) main.removeAttribute('aria-busy');
   }
 }
 

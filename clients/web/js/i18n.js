@@ -189,6 +189,6 @@ export function fmtDate(iso) {
 export function fmtDateTime(iso) {
   if (!iso) return '–';
   return new Date(iso).toLocaleString(lang === 'da' ? 'da-DK' : 'en-GB', {
-    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
+    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Copenhagen',
   });
 }

@@ -1,5 +1,5 @@
 // events.js - events as a list and as a week view; sign-ups.
-import { all, post, withQuery } from '../api.js';
+import { all, get, post, withQuery } from '../api.js';
 import { t, tv, fmtDateTime, getLang } from '../i18n.js';
 import { h, busy, showProblem, flash } from '../dom.js';
 import { link } from '../router.js';
@@ -37,12 +37,29 @@ function signupButton(e, me, rerender) {
   return btn;
 }
 
+// For coordinators: who is signed up, loaded when the details open.
+function signupList(e, me) {
+  if (me.role !== 'coordinator' || !e.signups) return null;
+  const list = h('ul.plain.signups');
+  const d = h('details.signups', h('summary', `${t('ev.signups')} (${e.signups})`), list);
+  d.addEventListener('toggle', async () => {
+    if (!d.open || d.dataset.loaded) return;
+    d.dataset.loaded = '1';
+    list.setAttribute('aria-busy', 'true');
+    try {
+      const r = await get(`/v1/events/${e.id}/signups?limit=200`);
+      list.replaceChildren(...r.items.map((s) => h('li', s.name)));
+    } catch (err) { showProblem(d, err); } finally { list.removeAttribute('aria-busy'); }
+  });
+  return d;
+}
+
 function eventLine(e, me, rerender) {
   return h(`li.event${e.cancelled ? '.cancelled' : ''}`, { 'data-kind': e.kind, 'data-id': e.id },
     h('div', h('strong', e.title), e.cancelled ? h('span.badge.warn', t('ev.cancelled')) : null),
     h('div.muted', `${fmtDateTime(e.starts_at)} · ${tv(e.kind)}${e.association_name ? ` · ${e.association_name}` : ''}`),
     e.capacity ? h('div', `${t('ev.signups')}: ${e.signups}/${e.capacity} · ${t('ev.places', { n: e.places_left })}`) : null,
-    signupButton(e, me, rerender));
+    signupButton(e, me, rerender), signupList(e, me));
 }
 
 export async function eventsPage(params, query, { me, rerender }) {
