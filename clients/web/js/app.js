@@ -61,7 +61,7 @@ function renderChrome() {
 // latest one may touch the page.
 let renderSeq = 0;
 
-async function render() {
+async function render({ focus = false } = {}) {
   const seq = ++renderSeq;
   const main = document.getElementById('main');
   const r = current();
@@ -87,7 +87,11 @@ async function render() {
   main.setAttribute('aria-busy', 'true');
   try {
     const page = await r.render(r.params, r.query, { me: session.me, rerender: render });
-    if (seq === renderSeq) clear(main, page);
+    if (seq === renderSeq) {
+      clear(main, page);
+      // after navigating, keyboard and screen-reader users start at the page
+      if (focus) main.focus({ preventScroll: true });
+    }
   } catch (err) {
     if (seq === renderSeq) clear(main, h('div.form-error', { role: 'alert' }, problemText(err)));
   } finally {
@@ -110,6 +114,6 @@ async function logout() {
 setUnauthorizedHandler(() => { session.token = null; session.me = null; go('#/login'); });
 document.getElementById('lang').addEventListener('click', () => { setLang(getLang() === 'da' ? 'en' : 'da'); render(); });
 document.getElementById('logout').addEventListener('click', logout);
-window.addEventListener('hashchange', () => { document.getElementById('flash').replaceChildren(); render(); });
+window.addEventListener('hashchange', () => { document.getElementById('flash').replaceChildren(); render({ focus: true }); });
 setLang(getLang());
 render();

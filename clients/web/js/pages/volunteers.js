@@ -6,11 +6,13 @@ import { go, link } from '../router.js';
 
 const STATUSES = ['applicant', 'in_training', 'active', 'paused', 'retired', 'rejected'];
 const soon = new Date(Date.now() + 60 * 86400000).toISOString().slice(0, 10);
+const now = new Date().toISOString().slice(0, 10);
+const when = (d) => t(d < now ? 'vol.expired' : 'vol.expires', { d: fmtDate(d) });
 
 function expiring(v) {
   const out = [];
-  for (const tr of v.trainings || []) if (tr.expires_on && tr.expires_on <= soon) out.push(`${tv(tr.module)} ${t('vol.expires', { d: fmtDate(tr.expires_on) })}`);
-  for (const rc of v.record_checks || []) if (rc.valid_until && rc.valid_until <= soon) out.push(`${tv(rc.kind)} ${t('vol.expires', { d: fmtDate(rc.valid_until) })}`);
+  for (const tr of v.trainings || []) if (tr.expires_on && tr.expires_on <= soon) out.push(`${tv(tr.module)} ${when(tr.expires_on)}`);
+  for (const rc of v.record_checks || []) if (rc.valid_until && rc.valid_until <= soon) out.push(`${tv(rc.kind)} ${when(rc.valid_until)}`);
   return out;
 }
 
