@@ -49,23 +49,27 @@ export async function queuePage(params, query) {
   filterForm.addEventListener('submit', apply);
   filterForm.addEventListener('change', apply);
 
+  // stalled first, then the newest
+  list.sort((a, b) => (stalled.has(b.id) - stalled.has(a.id)) || b.created_at.localeCompare(a.created_at));
+  const heads = [t('req.title'), t('queue.state'), t('queue.source'), t('queue.received'), t('queue.postal'), t('queue.ageband'), t('queue.guide')];
   const rows = list.map((r) => {
     const waited = stalled.get(r.id);
+    const cell = (i, ...c) => h('td', { 'data-label': heads[i] }, ...c);
     return h(`tr${waited ? '.stalled' : ''}`, { 'data-id': r.id },
-      h('td', h('a', { href: `#/requests/${r.id}` }, r.portal_reference || r.id.slice(0, 8))),
-      h('td', h('span', { class: `badge state-${r.state}` }, tv(r.state)),
+      cell(0, h('a', { href: `#/requests/${r.id}` }, r.portal_reference || r.id.slice(0, 8))),
+      cell(1, h('span', { class: `badge state-${r.state}` }, tv(r.state)),
         waited ? h('span.badge.warn', { title: t('queue.stalled') }, `⚠ ${t('queue.days', { n: waited })}`) : null),
-      h('td', tv(r.source)),
-      h('td', fmtDate(r.created_at)),
-      h('td', r.postal_code || '–'),
-      h('td', r.age_band || '–'),
-      h('td', r.assigned_volunteer_id ? names.get(r.assigned_volunteer_id) || '✓' : '–'));
+      cell(2, tv(r.source)),
+      cell(3, fmtDate(r.created_at)),
+      cell(4, r.postal_code || '–'),
+      cell(5, r.age_band || '–'),
+      cell(6, r.assigned_volunteer_id ? names.get(r.assigned_volunteer_id) || '✓' : '–'));
   });
   return h('div.page',
     h('h1', t('queue.title')),
     stalled.size ? h('p.notice.warn', t('queue.stalled_note', { n: stalled.size, d: target })) : null,
     countList, filterForm,
     list.length ? h('div.table-wrap', h('table.list.queue',
-      h('thead', h('tr', [t('req.title'), t('queue.state'), t('queue.source'), t('queue.received'), t('queue.postal'), t('queue.ageband'), t('queue.guide')].map((x) => h('th', { scope: 'col' }, x)))),
+      h('thead', h('tr', heads.map((x) => h('th', { scope: 'col' }, x)))),
       h('tbody', rows))) : h('p.empty', t('queue.empty')));
 }
