@@ -92,6 +92,11 @@ void system_index(struct http_request *rq);
 void system_openapi(struct http_request *rq);
 void system_metrics(struct http_request *rq);
 
+/* The web client (api/static.c): files of [paths] web_root under /app/. */
+void static_app_redirect(struct http_request *rq);
+void static_app_index(struct http_request *rq);
+void static_app_file(struct http_request *rq);
+
 void centres_list(struct http_request *rq);
 void centres_get(struct http_request *rq);
 void centres_create(struct http_request *rq);

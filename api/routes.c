@@ -25,6 +25,10 @@ const struct route api_routes[] = {
     {"GET", "/metrics", system_metrics, 0, 0, NULL, NULL},
     {"GET", "/v1", system_index, 0, 0, NULL, NULL},
     {"GET", "/v1/openapi.yaml", system_openapi, 0, 0, NULL, NULL},
+    /* the web client (clients/web) */
+    {"GET", "/app", static_app_redirect, 0, 0, NULL, NULL},
+    {"GET", "/app/", static_app_index, 0, 0, NULL, NULL},
+    {"GET", "/app/{path}", static_app_file, ROUTE_REST_PARAM, 0, NULL, NULL},
     /* sessions and the caller */
     {"POST", "/v1/sessions", sessions_create, DB | BODY, 0, sessions_create_spec, NULL},
     {"DELETE", "/v1/sessions/current", sessions_delete_current, DB | SESS, ROLES_ACCOUNTS, NULL,

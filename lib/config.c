@@ -59,6 +59,7 @@ static const struct cfg_key cfg_keys[] = {
     KEY("security", "seccomp", CFG_UINT, seccomp, 0, 1),
     KEY("http", "tls_cert", CFG_STRING, tls_cert, 0, 4096),
     KEY("http", "tls_key", CFG_STRING, tls_key, 0, 4096),
+    KEY("paths", "web_root", CFG_STRING, web_root, 0, 4096),
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -95,6 +96,7 @@ config_init(struct config *c)
 	c->seccomp = 1;
 	c->tls_cert = xstrdup("");
 	c->tls_key = xstrdup("");
+	c->web_root = xstrdup("");
 }
 
 void

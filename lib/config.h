@@ -58,6 +58,7 @@ struct config {
 	/* [http] TLS: both set = serve HTTPS directly (PEM files, read before dropping root) */
 	char *tls_cert;
 	char *tls_key;
+	char *web_root; /* folder served under /app/ (clients/web); empty: not served */
 };
 
 /* Fill c with the built-in defaults. The caller later releases it with

@@ -1086,6 +1086,34 @@ extra_options(const struct http_settings *s, struct MHD_OptionItem *o, unsigned 
 	o[n] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 }
 
+/* MHD_OPTION_UNESCAPE_CALLBACK: decode %XX escapes in place as
+ * libmicrohttpd's default does (malformed escapes stay as they are), except
+ * %00, which is left as the three characters "%00": a NUL must not cut a path
+ * or query value short unseen (the /app/ route refuses the '%'). */
+static size_t
+unescape_cb(void *cls, struct MHD_Connection *conn, char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *r = s, *w = s;
+
+	(void)cls;
+	(void)conn;
+	while (*r != '\0') {
+		if (r[0] == '%' && isxdigit((unsigned char)r[1]) && isxdigit((unsigned char)r[2]) &&
+		    !(r[1] == '0' && r[2] == '0')) {
+			int hi = (int)(strchr(hex, tolower((unsigned char)r[1])) - hex);
+			int lo = (int)(strchr(hex, tolower((unsigned char)r[2])) - hex);
+
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 struct http_server *
 http_server_start(const struct http_settings *s, char *err, size_t errlen)
 {
@@ -1123,8 +1151,8 @@ http_server_start(const struct http_settings *s, char *err, size_t errlen)
 	    (unsigned)s->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->connection_timeout,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->connection_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->per_ip_connection_limit,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv, MHD_OPTION_ARRAY, extra,
-	    MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv, MHD_OPTION_UNESCAPE_CALLBACK,
+	    unescape_cb, NULL, MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		snprintf(err, errlen, "cannot listen on %s port %u (in use, or not permitted)",
 		         s->listen, s->port);

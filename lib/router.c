@@ -7,17 +7,18 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Match one pattern against path, collecting parameters into m. Returns 1 on
- * a match, 0 otherwise (m's parameters are then unspecified). */
+/* Match one pattern against path, collecting parameters into m. With rest
+ * set, a parameter that ends the pattern takes the rest of the path. Returns
+ * 1 on a match, 0 otherwise (m's parameters are then unspecified). */
 static int
-pattern_match(const char *pat, const char *path, struct router_match *m)
+pattern_match(const char *pat, const char *path, int rest, struct router_match *m)
 {
 	m->nparams = 0;
 	while (*pat != '\0' && *path != '\0') {
 		if (*pat == '{') {
 			const char *close = strchr(pat, '}');
 			size_t nlen = (size_t)(close - pat - 1);
-			size_t vlen = strcspn(path, "/");
+			size_t vlen = rest && close[1] == '\0' ? strlen(path) : strcspn(path, "/");
 
 			if (vlen == 0 || vlen > ROUTER_MAX_PARAM_LEN ||
 			    m->nparams >= ROUTER_MAX_PARAMS)
@@ -68,7 +69,8 @@ router_match(const struct route *routes, size_t n, const char *method, const cha
 	m->route = NULL;
 	m->allow[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		if (!pattern_match(routes[i].pattern, path, &scratch))
+		if (!pattern_match(routes[i].pattern, path,
+		                   (routes[i].flags & ROUTE_REST_PARAM) != 0, &scratch))
 			continue;
 		path_known = 1;
 		if (strcmp(routes[i].method, want) == 0) {
@@ -82,7 +84,8 @@ router_match(const struct route *routes, size_t n, const char *method, const cha
 	if (!path_known)
 		return ROUTER_NOT_FOUND;
 	for (size_t i = 0; i < n; i++) {
-		if (!pattern_match(routes[i].pattern, path, &scratch))
+		if (!pattern_match(routes[i].pattern, path,
+		                   (routes[i].flags & ROUTE_REST_PARAM) != 0, &scratch))
 			continue;
 		allow_add(m->allow, sizeof(m->allow), routes[i].method);
 		if (strcmp(routes[i].method, "GET") == 0)
@@ -125,6 +128,12 @@ router_check_table(const struct route *routes, size_t n, char *why, size_t whyle
 				}
 				p = close;
 			}
+		}
+		if ((routes[i].flags & ROUTE_REST_PARAM) &&
+		    (p == routes[i].pattern || p[-1] != '}')) {
+			snprintf(why, whylen, "%s: ROUTE_REST_PARAM needs a final parameter",
+			         routes[i].pattern);
+			return -1;
 		}
 		if (routes[i].roles != 0 && (routes[i].flags & ROUTE_NEEDS_DB) == 0) {
 			snprintf(why, whylen, "%s %s: a route with roles needs ROUTE_NEEDS_DB",

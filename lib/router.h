@@ -2,9 +2,11 @@
  *
  * Patterns are absolute paths whose segments are literals or {name}
  * parameters: "/v1/requests/{id}/history". A parameter matches one
- * non-empty segment. The first route in table order whose pattern and method
- * match wins, so literal routes belong before parameterised ones. HEAD is
- * answered by GET routes. */
+ * non-empty segment; on a route with ROUTE_REST_PARAM the last parameter
+ * takes the rest of the path instead (one or more characters, slashes
+ * included): "/app/{path}" matches "/app/js/app.js". The first route in table order whose pattern
+ * and method match wins, so literal routes belong before parameterised ones. HEAD is answered by
+ * GET routes. */
 #ifndef KOMPAS_ROUTER_H
 #define KOMPAS_ROUTER_H
 
@@ -29,11 +31,14 @@ typedef void (*route_handler)(struct http_request *rq);
  * ROUTE_REPLICA: the handler only reads and may see data a few seconds old:
  *   it runs on the read replica when one is configured and current (on a
  *   route with roles, after authorization on the primary), else on the
- *   primary. */
+ *   primary.
+ * ROUTE_REST_PARAM: the pattern ends in a parameter that matches the rest
+ *   of the path, slashes included (at most ROUTER_MAX_PARAM_LEN bytes). */
 #define ROUTE_NEEDS_DB     0x1u
 #define ROUTE_JSON_BODY    0x2u
 #define ROUTE_SESSION_ONLY 0x4u
 #define ROUTE_REPLICA      0x8u
+#define ROUTE_REST_PARAM   0x10u
 
 struct route {
 	const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE" */
@@ -69,7 +74,8 @@ enum router_result router_match(const struct route *routes, size_t n, const char
 /* Check a table: patterns start with '/', braces balanced, parameter names
  * at most 31 characters and at most ROUTER_MAX_PARAMS, no (method, pattern)
  * twice, roles only on routes with ROUTE_NEEDS_DB (authorization reads the
- * database). Returns 0, or -1 with the reason in why. */
+ * database), ROUTE_REST_PARAM only on a pattern ending in a parameter.
+ * Returns 0, or -1 with the reason in why. */
 int router_check_table(const struct route *routes, size_t n, char *why, size_t whylen);
 
 /* The value of path parameter name in m, or NULL. */

@@ -110,6 +110,7 @@ fi
 cat <<MSG
 
   Kompas is running on http://127.0.0.1:$port/v1
+    web client       http://127.0.0.1:$port/app/  (log in with a demo login below)
     API index        http://127.0.0.1:$port/v1
     OpenAPI          http://127.0.0.1:$port/v1/openapi.yaml
     centres          http://127.0.0.1:$port/v1/centres

@@ -79,7 +79,7 @@ out="$tmp/node-test.out"
 # One file at a time (the default on a 2-CPU machine anyway): the files
 # share one database, and some (keys.test.mjs: rotate-keys re-seals every
 # row) must not see another file's fixtures half-made.
-node --test --test-concurrency=1 --test-reporter=spec ${TESTS:-tests/api/*.test.mjs} 2>&1 | tee "$out"
+node --test --test-concurrency=1 --test-reporter=spec ${TESTS:-tests/api/*.test.mjs tests/browser/*.test.mjs} 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 p=$(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$out" | tail -n 1)
 f=$(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$out" | tail -n 1)

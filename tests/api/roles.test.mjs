@@ -126,6 +126,12 @@ const PARAMS = {
     get table() { return `(SELECT unnest(ARRAY['${[...feedPaths].join("','")}']) AS id)`; },
     ids: async () => ({ own: await feedPath(w.tokens.A.guide), other: await feedPath(w.tokens.B.guide) }),
   },
+  // public: files of the web client (clients/web), the same for every centre
+  '/app/{path}': {
+    tenant: false,
+    table: "(SELECT unnest(ARRAY['index.html', 'style.css']) AS id)",
+    ids: async () => ({ own: 'index.html', other: 'style.css' }),
+  },
   // events: A's is an activity of A's association, whose contact may change it
   '/v1/events/{id}': { tenant: true, table: 'event', ids: async () => ({ own: eventRow(w.A.id, { associationId: fixtures.associationA }), other: eventRow(w.B.id, { associationId: fixtures.associationB }) }) },
   '/v1/events/{id}/signups': { tenant: true, table: 'event', ids: async () => ({ own: eventRow(w.A.id, { kind: 'info_meeting' }), other: eventRow(w.B.id, { kind: 'info_meeting' }) }) },

@@ -87,6 +87,7 @@ test_defaults(void **state)
 	assert_string_equal(c.access_log, "stderr");
 	assert_string_equal(c.schema_dir, "schema");
 	assert_string_equal(c.openapi, "docs/openapi.yaml");
+	assert_string_equal(c.web_root, "");
 	config_cleanup(&c);
 	assert_null(c.listen);
 	assert_null(c.conninfo);

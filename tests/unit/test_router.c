@@ -445,6 +445,73 @@ test_check_reports_the_bad_route(void **state)
 	assert_string_equal(why, "/bad");
 }
 
+/* A rest parameter takes the remainder of the path; literal routes before
+ * it still win, and a one-segment route with the same shape is unaffected. */
+static const struct route rest_table[] = {
+    {.method = "GET", .pattern = "/app", .handler = h_a},                                   /* 0 */
+    {.method = "GET", .pattern = "/app/", .handler = h_a},                                  /* 1 */
+    {.method = "GET", .pattern = "/app/{path}", .handler = h_b, .flags = ROUTE_REST_PARAM}, /* 2 */
+    {.method = "GET", .pattern = "/v1/x/{id}", .handler = h_a},                             /* 3 */
+};
+
+static void
+test_rest_param(void **state)
+{
+	struct router_match m;
+	char why[128] = "";
+	char longpath[ROUTER_MAX_PARAM_LEN + 16];
+	size_t n = sizeof(rest_table) / sizeof(rest_table[0]);
+
+	(void)state;
+	assert_int_equal(router_check_table(rest_table, n, why, sizeof(why)), 0);
+	assert_int_equal(router_match(rest_table, n, "GET", "/app", &m), ROUTER_FOUND);
+	assert_int_equal(m.index, 0);
+	assert_int_equal(router_match(rest_table, n, "GET", "/app/", &m), ROUTER_FOUND);
+	assert_int_equal(m.index, 1);
+	assert_int_equal(router_match(rest_table, n, "GET", "/app/index.html", &m), ROUTER_FOUND);
+	assert_int_equal(m.index, 2);
+	assert_string_equal(router_param(&m, "path"), "index.html");
+	assert_int_equal(router_match(rest_table, n, "HEAD", "/app/js/pages/queue.js", &m),
+	                 ROUTER_FOUND);
+	assert_int_equal(m.index, 2);
+	assert_string_equal(router_param(&m, "path"), "js/pages/queue.js");
+	/* the rest is passed as it is: checking it is the handler's job */
+	assert_int_equal(router_match(rest_table, n, "GET", "/app/a//../b/", &m), ROUTER_FOUND);
+	assert_string_equal(router_param(&m, "path"), "a//../b/");
+	/* without the flag a parameter stays one segment */
+	assert_int_equal(router_match(rest_table, n, "GET", "/v1/x/a/b", &m), ROUTER_NOT_FOUND);
+	assert_int_equal(router_match(rest_table, n, "POST", "/app/x/y", &m),
+	                 ROUTER_METHOD_NOT_ALLOWED);
+	assert_string_equal(m.allow, "GET, HEAD");
+	/* longer than the parameter limit: no match */
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	memcpy(longpath, "/app/", 5);
+	longpath[sizeof(longpath) - 1] = '\0';
+	assert_int_equal(router_match(rest_table, n, "GET", longpath, &m), ROUTER_NOT_FOUND);
+	longpath[5 + ROUTER_MAX_PARAM_LEN] = '\0';
+	assert_int_equal(router_match(rest_table, n, "GET", longpath, &m), ROUTER_FOUND);
+}
+
+static void
+test_check_rejects_rest_without_final_param(void **state)
+{
+	char why[128] = "";
+	const struct route bad[] = {
+	    {.method = "GET",
+	     .pattern = "/app/{path}/x",
+	     .handler = h_a,
+	     .flags = ROUTE_REST_PARAM},
+	};
+	const struct route bad2[] = {
+	    {.method = "GET", .pattern = "/app", .handler = h_a, .flags = ROUTE_REST_PARAM},
+	};
+
+	(void)state;
+	assert_int_equal(router_check_table(bad, 1, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "ROUTE_REST_PARAM"));
+	assert_int_equal(router_check_table(bad2, 1, why, sizeof(why)), -1);
+}
+
 int
 main(void)
 {
@@ -469,6 +536,8 @@ main(void)
 	    cmocka_unit_test(test_check_rejects_incomplete_routes),
 	    cmocka_unit_test(test_check_rejects_duplicates),
 	    cmocka_unit_test(test_check_reports_the_bad_route),
+	    cmocka_unit_test(test_rest_param),
+	    cmocka_unit_test(test_check_rejects_rest_without_final_param),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
