@@ -199,6 +199,8 @@ export KOMPAS_DATABASE_MIGRATE_CONNINFO="host=$sock dbname=kompas user=kompas_ow
 export KOMPAS_CRYPTO_KEY_FILE=$(cd "$pgdir" && pwd)/kompas.key
 export KOMPAS_HTTP_LISTEN=127.0.0.1
 export KOMPAS_HTTP_PORT=0
+# As root (CI), kompasd switches to the postgres account after binding.
+[ "$(id -u)" != 0 ] || export KOMPAS_SERVER_USER=${KOMPAS_SERVER_USER:-postgres}
 export KOMPAS_HTTP_THREADS=$threads
 export KOMPAS_LOG_ACCESS_LOG=/dev/null
 export KOMPAS_LOG_LEVEL=info
@@ -258,7 +260,7 @@ run_wrk() { # OUT SCRIPT DURATION
     wait "$wrk_pid" || { cat "$1" >&2; die "wrk failed ($2)"; }
     wrk_pid=
 }
-declare -A rps p50 p99 bad tps ratio size
+declare -A rps p50 p99 bad unanswered tps ratio size
 failed=0
 for s in $scenarios; do
     case $s in
@@ -283,7 +285,11 @@ for s in $scenarios; do
     fi
     p50[$s]=$(to_ms "$l50")
     p99[$s]=$(to_ms "$l99")
-    if awk '/Socket errors:/ { f = 1 } END { exit !f }' <<<"$out"; then
+    # Requests that got no answer in wrk's time limit (2 s) or lost their
+    # connection count as failed answers: wrk leaves them out of the latency.
+    unanswered[$s]=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10; f = 1 }
+                         END { if (!f) print 0 }' <<<"$out")
+    if [ "${unanswered[$s]}" != 0 ]; then
         echo "bench-national: warning: $s: $(grep 'Socket errors' <<<"$out")" >&2
     fi
     [ "${bad[$s]}" = 0 ] || { echo "bench-national: $s: ${bad[$s]} answers outside 2xx" >&2; failed=1; }
@@ -339,7 +345,7 @@ verdict() { # VALUE OP LIMIT -> met / missed
 }
 targets=()
 for s in $scenarios; do
-    targets+=("| $s: no answer outside 2xx | ${bad[$s]} | $( [ "${bad[$s]}" = 0 ] && echo met || echo '**missed**') |")
+    targets+=("| $s: no answer outside 2xx, none unanswered | ${bad[$s]} outside 2xx, ${unanswered[$s]} unanswered | $( [ "${bad[$s]}" = 0 ] && [ "${unanswered[$s]}" = 0 ] && echo met || echo '**missed**') |")
 done
 for s in search queue; do
     [[ " $scenarios " == *" $s "* ]] &&
@@ -349,10 +355,10 @@ at_scale=""
 awk -v s="$scale" 'BEGIN { exit !(s == 1) }' || at_scale=" (the target is for scale 1; this is scale $scale)"
 for s in guides activities; do
     [[ " $scenarios " == *" $s "* ]] &&
-        targets+=("| $s: p99 under 20 ms$at_scale | ${p99[$s]} ms | $(verdict "${p99[$s]}" '<' 20) |")
+        targets+=("| $s: p99 under 20 ms$at_scale | ${p99[$s]} ms | $( [ "${unanswered[$s]}" = 0 ] && [ "${rps[$s]}" != 0 ] && verdict "${p99[$s]}" '<' 20 || echo '**missed** (requests timed out)') |")
 done
 [[ " $scenarios " == *" funnel "* ]] &&
-    targets+=("| funnel: p99 under 50 ms$at_scale | ${p99[funnel]} ms | $(verdict "${p99[funnel]}" '<' 50) |")
+    targets+=("| funnel: p99 under 50 ms$at_scale | ${p99[funnel]} ms | $( [ "${unanswered[funnel]}" = 0 ] && verdict "${p99[funnel]}" '<' 50 || echo '**missed** (requests timed out)') |")
 targets+=("| kompasd peak memory under 64 MB (resident, sampled during the scenarios) | $rss MB | $(verdict "$rss" '<' 64) |")
 
 # ------------------------------------------------------------------- report

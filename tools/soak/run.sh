@@ -61,6 +61,8 @@ export KOMPAS_DATABASE_CONNINFO="host=$sock dbname=kompas user=kompasd"
 export KOMPAS_DATABASE_MIGRATE_CONNINFO="host=$sock dbname=kompas user=kompas_owner"
 (umask 077; "$kompasd" gen-keyfile >"$tmp/kompas.key")
 export KOMPAS_CRYPTO_KEY_FILE=$tmp/kompas.key KOMPAS_HTTP_PORT=0 KOMPAS_LOG_ACCESS_LOG=/dev/null
+# As root, kompasd switches to the postgres account after binding.
+[ "$(id -u)" != 0 ] || export KOMPAS_SERVER_USER=${KOMPAS_SERVER_USER:-postgres}
 "$kompasd" -c kompas.conf migrate >/dev/null
 tools/pgcluster.sh psql "$pgdir" -d kompas -v ON_ERROR_STOP=1 -f tools/demo-data.sql >/dev/null
 
