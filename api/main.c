@@ -261,18 +261,21 @@ static void
 note_changed(const char *section, const char *key, void *arg)
 {
 	struct reload_report *r = arg;
-	bool live = strcmp(section, "log") == 0;
+	bool live = strcmp(section, "log") == 0 ||
+	            (strcmp(section, "http") == 0 &&
+	             (strcmp(key, "body_limit") == 0 || strcmp(key, "retry_after") == 0));
 	struct buf *b = live ? &r->applied : &r->restart;
 
 	buf_appendf(b, "%s%s.%s", b->len > 0 ? ", " : "", section, key);
 }
 
-/* SIGHUP: read the configuration file again. The log level and the access
- * log take effect at once and the CORS origins are re-read from the
- * database; other changed keys are named as needing a restart. A file that
- * does not parse is refused and the running configuration kept. */
+/* SIGHUP: read the configuration file again. The log level, the access
+ * log, the body limit and Retry-After take effect at once and the CORS
+ * origins are re-read from the database; other changed keys are named as
+ * needing a restart. A file that does not parse is refused and the running
+ * configuration kept. */
 static void
-reload_config(struct config *cfg, const char *path)
+reload_config(struct config *cfg, const char *path, struct http_server *srv)
 {
 	struct reload_report r;
 	struct config next;
@@ -314,6 +317,9 @@ reload_config(struct config *cfg, const char *path)
 	        r.restart.len > 0 ? r.restart.data : "nothing");
 	cfg->log_level = next.log_level;
 	log_set_level(next.log_level);
+	cfg->body_limit = next.body_limit;
+	cfg->retry_after = next.retry_after;
+	http_server_set_limits(srv, cfg->body_limit, cfg->retry_after);
 out:
 	config_cleanup(&next);
 	buf_cleanup(&r.applied);
@@ -324,7 +330,7 @@ out:
 /* Serve until SIGINT or SIGTERM: SIGHUP reloads the configuration, SIGUSR1
  * reopens the access-log file (log rotation). */
 static int
-signal_loop(const sigset_t *set, struct config *cfg, const char *path)
+signal_loop(const sigset_t *set, struct config *cfg, const char *path, struct http_server *srv)
 {
 	int sig;
 
@@ -332,7 +338,7 @@ signal_loop(const sigset_t *set, struct config *cfg, const char *path)
 		if (sigwait(set, &sig) != 0)
 			return SIGTERM;
 		if (sig == SIGHUP) {
-			reload_config(cfg, path);
+			reload_config(cfg, path, srv);
 		} else if (sig == SIGUSR1) {
 			if (log_access_reopen() != 0)
 				log_msg(LOG_ERROR, "cannot reopen the access log %s: %s",
@@ -472,7 +478,7 @@ cmd_serve(struct config *cfg, const char *config_path, int migrate)
 	        strchr(cfg->listen, ':') ? "[" : "", cfg->listen,
 	        strchr(cfg->listen, ':') ? "]" : "", http_server_port(srv), hs.threads);
 	notify_send("READY=1\nSTATUS=serving");
-	sig = signal_loop(&set, cfg, config_path);
+	sig = signal_loop(&set, cfg, config_path, srv);
 	notify_send("STOPPING=1");
 	log_msg(LOG_INFO, "received %s: finishing in-flight requests",
 	        sig == SIGINT ? "SIGINT" : "SIGTERM");

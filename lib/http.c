@@ -29,7 +29,16 @@ struct http_server {
 	struct MHD_Daemon *daemon;
 	struct http_settings s;
 	unsigned port;
+	/* The limits a configuration reload may change while serving. */
+	_Atomic size_t body_limit;
+	_Atomic unsigned retry_after;
 };
+
+static size_t
+body_limit(const struct http_server *srv)
+{
+	return atomic_load_explicit(&srv->body_limit, memory_order_relaxed);
+}
 
 /* Requests between their first access-handler call and their completion.
  * An atomic on the hot path; the lock and condition only serve
@@ -437,7 +446,8 @@ reply_unavailable(struct http_request *rq, const char *detail)
 {
 	char secs[16];
 
-	snprintf(secs, sizeof(secs), "%u", rq->server->s.retry_after);
+	snprintf(secs, sizeof(secs), "%u",
+	         atomic_load_explicit(&rq->server->retry_after, memory_order_relaxed));
 	http_reply_problem(rq, ERR_DATABASE_UNAVAILABLE, detail);
 	http_set_header(rq, MHD_HTTP_HEADER_RETRY_AFTER, secs);
 }
@@ -538,6 +548,10 @@ queue_response(struct http_request *rq)
 		                        "default-src 'none'; frame-ancestors 'none'");
 	if ((rq->own_headers & OWN_CACHE) == 0)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	/* Serving HTTPS directly: browsers should never come back over http
+	 * (behind nginx, nginx sends it; docs/operations.md). */
+	if (rq->server->s.tls_cert_pem != NULL && rq->server->s.tls_key_pem != NULL)
+		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
 	add_cors_headers(rq, resp);
 	ret = MHD_queue_response(rq->conn, rq->status, resp);
 	MHD_destroy_response(resp);
@@ -680,7 +694,7 @@ reply_too_large(struct http_request *rq)
 {
 	char detail[96];
 
-	snprintf(detail, sizeof(detail), "The body limit is %zu bytes.", rq->server->s.body_limit);
+	snprintf(detail, sizeof(detail), "The body limit is %zu bytes.", body_limit(rq->server));
 	http_reply_problem(rq, ERR_BODY_TOO_LARGE, detail);
 }
 
@@ -930,7 +944,7 @@ request_begin(struct http_server *srv, struct MHD_Connection *conn, const char *
 		return queue_response(rq);
 	}
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL && strtoull(cl, NULL, 10) > srv->s.body_limit) {
+	if (cl != NULL && strtoull(cl, NULL, 10) > body_limit(srv)) {
 		rq->too_large = true;
 		reply_too_large(rq);
 		return queue_response(rq);
@@ -957,7 +971,7 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 		    rq->routed == ROUTER_FOUND && (rq->match.route->flags & ROUTE_JSON_BODY) != 0;
 
 		rq->received += *upload_data_size;
-		if (rq->received > srv->s.body_limit && !rq->too_large) {
+		if (rq->received > body_limit(srv) && !rq->too_large) {
 			rq->too_large = true;
 			buf_cleanup(&rq->upload);
 		}
@@ -969,7 +983,7 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 		 * refuses to queue a response before the body is complete. The
 		 * rest is discarded, not stored, and 413 is answered at its end;
 		 * a client still sending past four times the limit is cut off. */
-		if (rq->received > 4 * srv->s.body_limit) {
+		if (rq->received > 4 * body_limit(srv)) {
 			rq->status = 413; /* for the access log: cut off unanswered */
 			return MHD_NO;
 		}
@@ -1127,6 +1141,8 @@ http_server_start(const struct http_settings *s, char *err, size_t errlen)
 	const union MHD_DaemonInfo *info;
 
 	srv->s = *s;
+	atomic_store(&srv->body_limit, s->body_limit);
+	atomic_store(&srv->retry_after, s->retry_after);
 	memset(&a4, 0, sizeof(a4));
 	memset(&a6, 0, sizeof(a6));
 	if (inet_pton(AF_INET, s->listen, &a4.sin_addr) == 1) {
@@ -1162,6 +1178,13 @@ http_server_start(const struct http_settings *s, char *err, size_t errlen)
 	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = info ? info->port : s->port;
 	return srv;
+}
+
+void
+http_server_set_limits(struct http_server *srv, size_t body_limit_bytes, unsigned retry_after)
+{
+	atomic_store(&srv->body_limit, body_limit_bytes);
+	atomic_store(&srv->retry_after, retry_after);
 }
 
 unsigned

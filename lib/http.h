@@ -137,6 +137,11 @@ int http_listen_socket(const char *address, unsigned port, char *err, size_t err
  * threads). Free with http_server_stop. */
 struct http_server *http_server_start(const struct http_settings *s, char *err, size_t errlen);
 
+/* Change the body limit and the Retry-After seconds of a running server (a
+ * configuration reload); requests in progress may see either value.
+ * Thread-safe; cannot fail. */
+void http_server_set_limits(struct http_server *srv, size_t body_limit_bytes, unsigned retry_after);
+
 /* The port the server listens on (useful when started on port 0). */
 unsigned http_server_port(const struct http_server *srv);
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -251,8 +252,16 @@ log_access_open(const char *path)
 	pthread_mutex_lock(&acc.lock);
 	snprintf(acc.path, sizeof(acc.path), "%s", fd == STDERR_FILENO ? "" : path);
 	if (!acc.running) {
+		sigset_t all, old;
+
+		/* The flusher takes no signals, whatever the caller's mask: a
+		 * process-directed SIGTERM or SIGHUP must reach the thread that
+		 * waits for it, not kill the process here. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
 		acc.stop = false;
 		acc.running = pthread_create(&acc.flusher, NULL, access_flusher, NULL) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	pthread_mutex_unlock(&acc.lock);
 	return 0;

@@ -211,7 +211,7 @@ add({ name: 'only a CR LF flood', raw: () => ['\r\n'.repeat(50000)], expect: { s
 
 // -- paths (raw)
 const paths = [
-  ['percent-encoded NUL in a path (cuts the decoded path)', '/v1/centres/%00', 404, 'route_not_found'],
+  ['percent-encoded NUL in a path (kept as the characters %00, never decoded)', '/v1/centres/%00', 404, 'not_found'],
   ['raw NUL byte in the path (cuts it)', '/v1/cen\x00tres', 404, 'route_not_found'],
   ['invalid UTF-8 percent-encoded in a parameter', '/v1/centres/%ff%fe', 404, 'not_found'],
   ['raw invalid UTF-8 bytes in a parameter', '/v1/centres/\xff\xfe\xc0\xaf', 404, 'not_found'],

@@ -174,10 +174,16 @@ test('SIGHUP applies a new log level and access log at once, names keys needing 
   const base = fs.readFileSync(path.join(ROOT, 'kompas.conf'), 'utf8');
   const logA = path.join(dir, 'access-a.log');
   const logB = path.join(dir, 'access-b.log');
-  const configure = (level, file, retryAfter) => fs.writeFileSync(conf, base
+  const configure = (level, file, retryAfter, bodyLimit = '1M', connectionLimit = 1024) => fs.writeFileSync(conf, base
     .replace(/^level = .*$/m, `level = ${level}`)
     .replace(/^access_log = .*$/m, `access_log = ${file}`)
-    .replace(/^retry_after = .*$/m, `retry_after = ${retryAfter}`));
+    .replace(/^retry_after = .*$/m, `retry_after = ${retryAfter}`)
+    .replace(/^body_limit = .*$/m, `body_limit = ${bodyLimit}`)
+    .replace(/^connection_limit = .*$/m, `connection_limit = ${connectionLimit}`));
+  const login = (bytes) => fetch(k.url('/v1/sessions'), {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'nobody@test.invalid', password: 'x'.repeat(bytes) }),
+  });
   const lines = (file) => fs.readFileSync(file, 'utf8').trim().split('\n');
   configure('info', logA, 1);
   const k = await startKompasd({ config: conf, env: { KOMPAS_LOG_LEVEL: undefined } });
@@ -186,17 +192,23 @@ test('SIGHUP applies a new log level and access log at once, names keys needing 
     assert.equal(await conn.get('/healthz'), 200);
     await until(() => fs.existsSync(logA) && fs.readFileSync(logA, 'utf8').includes('"route":"/healthz"'));
 
-    configure('warn', logB, 7);
+    // A 2000-byte body is well inside the limit of 1M.
+    assert.notEqual((await login(2000)).status, 413);
+    configure('warn', logB, 7, '1k', 512);
     k.proc.kill('SIGHUP');
     const line = JSON.parse(await k.waitForLine((l) => /configuration reloaded/.test(l)));
     assert.equal(line.level, 'info');
-    assert.match(line.msg, /applied: log\.level, log\.access_log;/);
-    assert.match(line.msg, /needing a restart: http\.retry_after$/);
+    assert.match(line.msg, /applied: (?=.*log\.level)(?=.*log\.access_log)(?=.*http\.body_limit)(?=.*http\.retry_after)/);
+    assert.match(line.msg, /needing a restart: http\.connection_limit$/);
+    // The new body limit is in force at once.
+    const big = await login(2000);
+    assert.equal(big.status, 413);
+    assert.match((await big.json()).detail, /1024 bytes/);
 
     assert.equal(await conn.get('/healthz'), 200, 'the keep-alive connection survived the reload');
     assert.equal(conn.closed, false);
     await until(() => fs.existsSync(logB) && fs.readFileSync(logB, 'utf8').includes('"route":"/healthz"'));
-    assert.equal(lines(logA).length, 1, 'the old file got no more lines');
+    assert.equal(lines(logA).length, 2, 'the old file got no more lines (the /healthz and the login before the reload)');
 
     // The new level is in force: the info line of a reopen is not written.
     fs.renameSync(logB, `${logB}.1`);
@@ -254,7 +266,7 @@ function httpsGet(port, p, ca, options = {}) {
     const req = https.get({ host: '127.0.0.1', port, path: p, ca, servername: 'localhost', agent: false, ...options }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode, body }));
+      res.on('end', () => resolve({ status: res.statusCode, body, headers: res.headers }));
     });
     req.on('error', reject);
   });
@@ -286,6 +298,7 @@ test('HTTPS served directly: TLS 1.2 and 1.3 answer, TLS 1.1 and plain HTTP do n
     const r = await httpsGet(k.port, '/readyz', ca);
     assert.equal(r.status, 200);
     assert.equal(JSON.parse(r.body).status, 'ready');
+    assert.equal(r.headers['strict-transport-security'], 'max-age=31536000', 'HSTS over HTTPS');
     assert.equal(await tlsHandshake(k.port, ca, 'TLSv1.3'), 'TLSv1.3');
     assert.equal(await tlsHandshake(k.port, ca, 'TLSv1.2'), 'TLSv1.2');
     await assert.rejects(tlsHandshake(k.port, ca, 'TLSv1.1'), 'TLS 1.1 is refused');
