@@ -250,11 +250,15 @@ test('a full disk is answered 503, not a crash, and writes work again when there
     sql('ALTER TABLE request SET TABLESPACE small');
     sql('ALTER TABLE request_event SET TABLESPACE small');
     // Fill what is left, as the postgres user (the file system's owner).
-    try {
-      execFileSync('runuser', ['-u', 'postgres', '--', 'dd', 'if=/dev/zero', `of=${mnt}/filler`, 'bs=64k'], { stdio: 'ignore' });
-    } catch { /* dd ends with "no space left": that is the point */ }
+    // In 64 KiB blocks, then in 4 KiB ones (tmpfs' page), so that less than
+    // a page stays free.
+    for (const [name, bs] of [['filler', '64k'], ['filler2', '4k']]) {
+      try {
+        execFileSync('runuser', ['-u', 'postgres', '--', 'dd', 'if=/dev/zero', `of=${mnt}/${name}`, `bs=${bs}`], { stdio: 'ignore' });
+      } catch { /* dd ends with "no space left": that is the point */ }
+    }
     let full = 0;
-    for (let i = 0; i < 40 && full < 3; i++) {
+    for (let i = 0; i < 100 && full < 3; i++) {
       const res = await request(k, 'POST', '/v1/requests', { token: coordinator.token, body: { source: 'phone', citizen: { name: 'Fuld Disk', phone: '+45 12 34 56 78', notes: 'x'.repeat(1500) } } });
       if (res.status === 201) continue; // room left in a page
       assert.equal(res.status, 503, res.text);
@@ -264,9 +268,12 @@ test('a full disk is answered 503, not a crash, and writes work again when there
     assert.equal(full, 3, 'the full disk was met');
     assert.equal((await request(k, 'GET', '/healthz')).status, 200, 'kompasd lives');
     fs.rmSync(`${mnt}/filler`);
+    fs.rmSync(`${mnt}/filler2`, { force: true });
     await until(async () => (await request(k, 'POST', '/v1/requests', { token: coordinator.token, body: { source: 'phone', citizen: { name: 'Plads Igen', phone: '+45 12 34 56 78' } } })).status === 201);
   } finally {
-    try { fs.rmSync(`${mnt}/filler`, { force: true }); } catch { /* gone */ }
+    for (const name of ['filler', 'filler2']) {
+      try { fs.rmSync(`${mnt}/${name}`, { force: true }); } catch { /* gone */ }
+    }
     try {
       sql('ALTER TABLE request SET TABLESPACE pg_default');
       sql('ALTER TABLE request_event SET TABLESPACE pg_default');

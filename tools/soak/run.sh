@@ -19,7 +19,9 @@
 # fails on any definite or indirect leak or memory error at exit.
 #
 # Environment: SOAK_MINUTES [10], SOAK_SAMPLE [10], SOAK_OUTAGE [3],
-# SOAK_CONNECTIONS [16], SOAK_GROWTH [10], SOAK_VALGRIND [0].
+# SOAK_CONNECTIONS [16], SOAK_GROWTH [10], SOAK_VALGRIND [0],
+# SOAK_RECOVERY_MS [2000; valgrind runs everything some 20 times slower, so
+# give it more there].
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -31,6 +33,7 @@ sample=${SOAK_SAMPLE:-10}
 outage=${SOAK_OUTAGE:-3}
 conns=${SOAK_CONNECTIONS:-16}
 growth=${SOAK_GROWTH:-10}
+recovery_limit=${SOAK_RECOVERY_MS:-2000}
 [[ $minutes =~ ^[0-9]+$ && $minutes -ge 1 ]] || die "SOAK_MINUTES must be a whole number of minutes >= 1"
 command -v wrk >/dev/null || die "wrk not found (run: make deps)"
 duration=$((minutes * 60))
@@ -148,7 +151,7 @@ fail=0
 bad=$(echo "$by_status" | tr ' ' '\n' | grep -Ev '^(2[0-9][0-9]|503)=|^$' || true)
 [ -z "$bad" ] || { echo "soak: FAIL: answers other than 2xx and 503: $bad"; fail=1; }
 if [ -z "$recovery_ms" ]; then echo "soak: FAIL: the outage was not run"; fail=1;
-elif [ "$recovery_ms" -gt 2000 ]; then echo "soak: FAIL: recovery took ${recovery_ms} ms (target 2000)"; fail=1; fi
+elif [ "$recovery_ms" -gt "$recovery_limit" ]; then echo "soak: FAIL: recovery took ${recovery_ms} ms (target ${recovery_limit})"; fail=1; fi
 if [ -n "$base_rss" ] && [ -n "$end_rss" ]; then
     pct=$(( (end_rss - base_rss) * 100 / base_rss ))
     echo "soak: resident memory after warm-up ${base_rss} B, at the end ${end_rss} B (${pct}%)"
