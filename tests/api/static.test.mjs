@@ -17,6 +17,9 @@ let off;
 let dir;
 before(async () => {
   dir = fs.mkdtempSync(path.join(process.env.KOMPAS_TEST_TMP || os.tmpdir(), 'web-'));
+  // Started as root, kompasd serves as another account, which must be able
+  // to read the web root (as on a real server).
+  fs.chmodSync(dir, 0o755);
   const root = path.join(dir, 'root');
   fs.mkdirSync(path.join(root, 'js', 'pages'), { recursive: true });
   fs.writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>Kompas</title>\n');
