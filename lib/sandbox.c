@@ -261,6 +261,15 @@ add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
 	return 0;
 }
 
+/* One argument comparison: argument arg compared by op with a (and b for
+ * the masked comparisons). Written out because libseccomp's SCMP_A0()
+ * macros leave datum_b unset, which clang's -Wmissing-field-initializers
+ * refuses. */
+static struct scmp_arg_cmp
+arg_cmp(unsigned arg, enum scmp_compare op, scmp_datum_t a, scmp_datum_t b)
+{
+	return (struct scmp_arg_cmp){.arg = arg, .op = op, .datum_a = a, .datum_b = b};
+}
 /* Calls allowed only with some arguments. */
 static int
 add_conditional(scmp_filter_ctx ctx, char *err, size_t errlen)
@@ -272,20 +281,20 @@ add_conditional(scmp_filter_ctx ctx, char *err, size_t errlen)
 	struct scmp_arg_cmp c[2];
 
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-		c[0] = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]);
+		c[0] = arg_cmp(0, SCMP_CMP_EQ, (scmp_datum_t)families[i], 0);
 		if (add_rule(ctx, allow, "socket", 1, c, err, errlen) != 0 ||
 		    (families[i] == AF_UNIX &&
 		     add_rule(ctx, allow, "socketpair", 1, c, err, errlen) != 0))
 			return -1;
 	}
 	for (size_t i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++) {
-		c[0] = SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)ioctls[i]);
+		c[0] = arg_cmp(1, SCMP_CMP_EQ, (scmp_datum_t)ioctls[i], 0);
 		if (add_rule(ctx, allow, "ioctl", 1, c, err, errlen) != 0)
 			return -1;
 	}
 #if !defined(__SANITIZE_ADDRESS__)
 	for (size_t i = 0; i < sizeof(prctls) / sizeof(prctls[0]); i++) {
-		c[0] = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)prctls[i]);
+		c[0] = arg_cmp(0, SCMP_CMP_EQ, (scmp_datum_t)prctls[i], 0);
 		if (add_rule(ctx, allow, "prctl", 1, c, err, errlen) != 0)
 			return -1;
 	}
