@@ -308,8 +308,11 @@ reload_config(struct config *cfg, const char *path, struct http_server *srv)
 		cfg->access_log = xstrdup(next.access_log);
 	}
 	cors_cleanup();
-	/* Announced under the old level: the line shows even when the new level
-	 * is quieter. */
+	cfg->body_limit = next.body_limit;
+	cfg->retry_after = next.retry_after;
+	http_server_set_limits(srv, cfg->body_limit, cfg->retry_after);
+	/* Announced under the old level (the line shows even when the new level
+	 * is quieter), and only once the limits are in force. */
 	log_msg(LOG_INFO,
 	        "configuration reloaded from %s; applied: %s; CORS origins re-read; changed but "
 	        "needing a restart: %s",
@@ -317,9 +320,6 @@ reload_config(struct config *cfg, const char *path, struct http_server *srv)
 	        r.restart.len > 0 ? r.restart.data : "nothing");
 	cfg->log_level = next.log_level;
 	log_set_level(next.log_level);
-	cfg->body_limit = next.body_limit;
-	cfg->retry_after = next.retry_after;
-	http_server_set_limits(srv, cfg->body_limit, cfg->retry_after);
 out:
 	config_cleanup(&next);
 	buf_cleanup(&r.applied);
