@@ -698,6 +698,17 @@ reply_too_large(struct http_request *rq)
 	http_reply_problem(rq, ERR_BODY_TOO_LARGE, detail);
 }
 
+/* Start an attempt with a fresh response and caller, and authorize the
+ * caller (rq->caller set, or a 401/403 response). Returns the authorize
+ * hook's query status. */
+static enum db_qs
+authorize_caller(struct http_request *rq)
+{
+	clear_response(rq);
+	memset(&rq->caller, 0, sizeof(rq->caller));
+	return rq->server->s.authorize(rq);
+}
+
 /* One attempt of an authorized route's transaction. */
 static enum db_qs
 authorized_tx(struct db_conn *c, void *cls)
@@ -706,9 +717,7 @@ authorized_tx(struct db_conn *c, void *cls)
 	enum db_qs qs;
 
 	(void)c;
-	clear_response(rq);
-	memset(&rq->caller, 0, sizeof(rq->caller));
-	qs = rq->server->s.authorize(rq);
+	qs = authorize_caller(rq);
 	if (qs < 0 && qs != DB_ROLLBACK)
 		return qs;
 	if (rq->response == NULL && rq->server->s.before_handler != NULL) {
@@ -730,8 +739,9 @@ authorized_tx(struct db_conn *c, void *cls)
 	return DB_ONE_RESULT;
 }
 
-/* Run the route's handler in a transaction with the caller authorized. A
- * response set before a failed COMMIT is replaced by the database error. */
+/* Answer a failed transaction's status (qs below 0 and not a rollback the
+ * body asked for) with the database error, unless the handler has already
+ * answered one. A response set before a failed COMMIT is replaced. */
 static void
 answer_tx_error(struct http_request *rq, enum db_qs qs)
 {
@@ -753,9 +763,7 @@ authorize_tx(struct db_conn *c, void *cls)
 	enum db_qs qs;
 
 	(void)c;
-	clear_response(rq);
-	memset(&rq->caller, 0, sizeof(rq->caller));
-	qs = rq->server->s.authorize(rq);
+	qs = authorize_caller(rq);
 	if (qs < 0)
 		return qs;
 	return rq->response == NULL ? DB_ONE_RESULT : DB_ROLLBACK;
@@ -826,6 +834,7 @@ run_on_replica(struct http_request *rq)
 		answer_tx_error(rq, qs);
 }
 
+/* Run the route's handler in a transaction with the caller authorized. */
 static void
 run_in_transaction(struct http_request *rq)
 {
