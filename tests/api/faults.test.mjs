@@ -123,16 +123,23 @@ test('PostgreSQL restarted during a load of portal intake: only 201 or 503, ever
   let restarted = false;
   let backAt = 0;
   let recoveredAt = 0;
+  let after201 = 0; // answered 201 after PostgreSQL was back
   let n = 0;
+  // Until 100 requests made after the restart have been stored: how many
+  // meet the outage depends on the machine's speed, so the load is counted
+  // in successes, with a bound in case recovery never comes.
   const worker = async () => {
-    while (n < 400) {
+    while (after201 < 100 && n < 5000) {
       const ref = `fault-${n++}-${randomUUID().slice(0, 8)}`;
       const res = await request(k, 'POST', '/v1/requests', {
         token: portalKey,
         body: { portal_reference: ref, citizen: { name: 'Test Borger', email: `${ref}@test.invalid` } },
       });
       answered.set(ref, res.status);
-      if (restarted && backAt && !recoveredAt && res.status === 201) recoveredAt = Date.now();
+      if (backAt && res.status === 201) {
+        after201++;
+        if (!recoveredAt) recoveredAt = Date.now();
+      }
       if (!restarted && n >= 100) {
         restarted = true;
         pgcluster('stop', dir);
@@ -153,7 +160,10 @@ test('PostgreSQL restarted during a load of portal intake: only 201 or 503, ever
   await Promise.all([worker(), worker(), worker(), worker()]);
   const statuses = [...answered.values()];
   assert.ok(statuses.every((s) => s === 201 || s === 503), `only 201 and 503: ${[...new Set(statuses)]}`);
-  assert.ok(statuses.filter((s) => s === 201).length >= 300, 'the load went on after the restart');
+  // The first 100 are sent while the database is up (at most 4 are in
+  // flight when it stops).
+  assert.ok(statuses.filter((s) => s === 201).length >= after201 + 96, 'the requests before the restart were stored');
+  assert.ok(after201 >= 100, `the load went on after the restart: ${after201} stored after it, ${n} sent in all`);
   assert.ok(recoveredAt > 0, 'a request succeeded after the database came back');
   console.log(`# recovery after PostgreSQL was back: ${recoveredAt - backAt} ms`);
   const stored = new Map(sql(`SELECT portal_reference, count(*) FROM request WHERE portal_reference LIKE 'fault-%' GROUP BY 1`)
