@@ -201,6 +201,7 @@ extern const struct spec_field hsds_list_query[];
 void matching_guide_suggestions(struct http_request *rq);
 void matching_activity_suggestions(struct http_request *rq);
 extern const struct spec_field matching_guides_query[];
+extern const struct spec_field matching_activities_query[];
 
 /* Specs referenced by the route table. */
 extern const struct spec_field centres_create_spec[];

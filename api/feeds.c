@@ -19,6 +19,7 @@
 #include "../lib/mem.h"
 #include "../lib/problem.h"
 #include "../lib/spec.h"
+#include "../lib/static.h"
 #include "app.h"
 #include "auth.h"
 
@@ -91,6 +92,31 @@ value_or_null(const PGresult *res, int row, int col)
 
 /* --- iCalendar --------------------------------------------------------------- */
 
+/* Answer the public feed body (len bytes) with a strong ETag (a BLAKE2b
+ * hash of the body) and Cache-Control public, max-age=300, so calendar
+ * clients and proxies may keep it five minutes and revalidate it with
+ * If-None-Match (304 without a body when it has not changed). The body
+ * depends only on the events (DTSTAMP is each event's last change), so an
+ * unchanged feed keeps its ETag. */
+static void
+reply_cacheable_calendar(struct http_request *rq, const char *body, size_t len)
+{
+	unsigned char hash[16];
+	char etag[2 * sizeof(hash) + 3];
+
+	crypto_generichash(hash, sizeof(hash), (const unsigned char *)body, len, NULL, 0);
+	etag[0] = '"';
+	sodium_bin2hex(etag + 1, sizeof(etag) - 2, hash, sizeof(hash));
+	etag[sizeof(etag) - 2] = '"';
+	etag[sizeof(etag) - 1] = '\0';
+	if (static_etag_matches(http_header(rq, "If-None-Match"), etag))
+		http_reply_data(rq, 304, NULL, "", 0, false);
+	else
+		http_reply_data(rq, 200, "text/calendar; charset=utf-8", body, len, true);
+	http_set_header(rq, "ETag", etag);
+	http_set_header(rq, "Cache-Control", "public, max-age=300");
+}
+
 #define ICS_STARTS "to_char(e.starts_at AT TIME ZONE " LOCAL_TZ ", 'YYYYMMDD\"T\"HH24MISS')"
 #define ICS_ENDS   "to_char(e.ends_at AT TIME ZONE " LOCAL_TZ ", 'YYYYMMDD\"T\"HH24MISS')"
 #define ICS_TODAY  "(now() AT TIME ZONE " LOCAL_TZ ")::date"
@@ -108,7 +134,7 @@ static struct db_stmt stmt_ics = DB_STMT(
     " e.address, e.postal_code, e.online_url, e.cancelled, e.association_name,"
     " (SELECT coalesce(json_agg(c->>'name_da'), '[]'::json)"
     "    FROM json_array_elements(e.categories) c),"
-    " to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')"
+    " to_char(e.updated_at AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')"
     " FROM event_public e"
     " WHERE e.centre_id = $1"
     " AND ($2::text IS NULL OR e.search @@ CASE WHEN to_tsvector('danish', $2) = ''::tsvector"
@@ -259,7 +285,7 @@ events_ics(struct http_request *rq)
 	PQclear(res);
 	buf_cleanup(&line);
 	body = buf_steal(&out, &len);
-	http_reply_data(rq, 200, "text/calendar; charset=utf-8", body, len, true);
+	reply_cacheable_calendar(rq, body, len);
 	free(body);
 }
 

@@ -14,66 +14,92 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/buf.h"
 #include "../lib/db.h"
 #include "../lib/http.h"
 
 static const char *const explain_values[] = {"excluded", NULL};
 
 const struct spec_field matching_guides_query[] = {
-    {.name = "explain", .type = SPEC_STRING, .enum_values = explain_values}, SPEC_END};
+    {.name = "explain", .type = SPEC_STRING, .enum_values = explain_values},
+    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 100},
+    SPEC_END};
 
-/* Guide suggestions. $1 the request id. Hard rules in order (the first that
- * fails is the one named): status active; module intro completed and not
- * expired; a criminal-record check with outcome clear valid today; open
- * assigned requests (other than this one) below the capacity; the request's
- * language (Danish when it has none) among the volunteer's languages. */
+const struct spec_field matching_activities_query[] = {
+    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 100}, SPEC_END};
+
+/* Guide suggestions. $1 the request id, $2 whether to list the excluded
+ * volunteers, $3 how many suggestions at most. Hard rules in order (the
+ * first that fails is the one named): status active; module intro
+ * completed and not expired; a criminal-record check with outcome clear
+ * valid today; open assigned requests (other than this one) below the
+ * capacity; the request's language (Danish when it has none) among the
+ * volunteer's languages.
+ *
+ * The rules read the facts kept on the volunteer row by triggers
+ * (schema/0024_matching_facts.sql: the days with a valid intro module and
+ * record check, the number of availability slots and of open assigned
+ * requests), so the centre's volunteers are read once; only those that
+ * pass every rule are scored, and only the best $3 of them are built as
+ * JSON. No row when the request is not visible to the caller. */
 static struct db_stmt stmt_guides = DB_STMT(
     "matching_guides",
     "WITH r AS ("
     "  SELECT rq.id, rq.centre_id, rq.postal_code, coalesce(rq.preferred_language, 'da') AS lang,"
-    "         c.matching_weights AS w"
+    "         CASE WHEN rq.state NOT IN ('closed', 'declined', 'withdrawn')"
+    "              THEN rq.assigned_volunteer_id END AS counted_for,"
+    "         c.matching_weights AS w,"
+    "         ARRAY(SELECT rc.category_id FROM request_category rc WHERE rc.request_id = rq.id)"
+    "           AS cats"
     "    FROM request rq JOIN centre c ON c.id = rq.centre_id WHERE rq.id = $1),"
     " wt AS ("
     "  SELECT matching_weight(w, 'guide_interests', 3) AS interests,"
     "         matching_weight(w, 'guide_area', 4) AS area,"
     "         matching_weight(w, 'guide_availability', 1) AS availability,"
     "         matching_weight(w, 'guide_load', 2) AS load FROM r),"
-    " v AS ("
-    "  SELECT v.id, v.name, v.status, v.capacity, v.languages,"
-    "    EXISTS (SELECT 1 FROM volunteer_training t WHERE t.volunteer_id = v.id"
-    "             AND t.module = 'intro' AND t.completed_on <= current_date"
-    "             AND (t.expires_on IS NULL OR t.expires_on >= current_date)) AS trained,"
-    "    EXISTS (SELECT 1 FROM volunteer_record_check k WHERE k.volunteer_id = v.id"
-    "             AND k.kind = 'criminal_record' AND k.outcome = 'clear'"
-    "             AND k.checked_on <= current_date AND k.valid_until >= current_date) AS checked,"
-    "    (SELECT count(*) FROM request o WHERE o.assigned_volunteer_id = v.id AND o.id <> r.id"
-    "             AND o.state NOT IN ('closed', 'declined', 'withdrawn'))::int AS load,"
-    "    (SELECT count(*) FROM volunteer_interest i JOIN request_category rc"
-    "             ON rc.category_id = i.category_id AND rc.request_id = r.id"
-    "             WHERE i.volunteer_id = v.id)::int AS shared,"
-    "    matching_area(r.postal_code, v.postal_areas) AS area,"
-    "    EXISTS (SELECT 1 FROM volunteer_availability a WHERE a.volunteer_id = v.id) AS available,"
-    "    r.lang"
+    " v0 AS ("
+    "  SELECT v.id, v.name, v.status, v.capacity, v.postal_areas, v.availability_slots,"
+    "    v.languages, v.intro_valid, v.record_check_valid,"
+    "    v.open_requests - CASE WHEN v.id = r.counted_for THEN 1 ELSE 0 END AS load"
     "    FROM volunteer v JOIN r ON v.centre_id = r.centre_id),"
+    " v AS ("
+    "  SELECT v0.*,"
+    "    CASE WHEN v0.status <> 'active' THEN 'status'"
+    "         WHEN NOT (current_date <@ v0.intro_valid) THEN 'training'"
+    "         WHEN NOT (current_date <@ v0.record_check_valid) THEN 'record_check'"
+    "         WHEN v0.load >= v0.capacity THEN 'capacity'"
+    "         WHEN NOT (r.lang = ANY (v0.languages)) THEN 'language' END AS rule"
+    "    FROM v0, r),"
     " j AS ("
-    "  SELECT v.*,"
-    "    CASE WHEN v.status <> 'active' THEN 'status'"
-    "         WHEN NOT v.trained THEN 'training'"
-    "         WHEN NOT v.checked THEN 'record_check'"
-    "         WHEN v.load >= v.capacity THEN 'capacity'"
-    "         WHEN NOT (v.lang = ANY (v.languages)) THEN 'language' END AS rule,"
-    "    round(v.shared * wt.interests, 2) AS p_interests,"
-    "    round(v.area * wt.area, 2) AS p_area,"
-    "    round(CASE WHEN v.available THEN 1 ELSE 0 END * wt.availability, 2) AS p_avail,"
-    "    round(greatest(v.capacity - v.load, 0)::numeric / v.capacity, 2) AS free,"
-    "    round(round(greatest(v.capacity - v.load, 0)::numeric / v.capacity, 2) * wt.load, 2)"
-    "      AS p_load"
-    "    FROM v, wt),"
-    " s AS (SELECT j.*, j.p_interests + j.p_area + j.p_avail + j.p_load AS score FROM j)"
+    "  SELECT v.id, v.name, v.capacity, v.load,"
+    "    CASE WHEN cardinality(r.cats) = 0 THEN 0"
+    "         ELSE (SELECT count(*) FROM volunteer_interest i"
+    "                WHERE i.volunteer_id = v.id AND i.category_id = ANY (r.cats))::int END"
+    "      AS shared,"
+    "    matching_area(r.postal_code, v.postal_areas) AS area,"
+    "    v.availability_slots > 0 AS available,"
+    "    round(greatest(v.capacity - v.load, 0)::numeric / v.capacity, 2) AS free"
+    "    FROM v CROSS JOIN r WHERE v.rule IS NULL),"
+    " p AS ("
+    "  SELECT j.*, round(j.shared * wt.interests, 2) AS p_interests,"
+    "    round(j.area * wt.area, 2) AS p_area,"
+    "    round(CASE WHEN j.available THEN 1 ELSE 0 END * wt.availability, 2) AS p_avail,"
+    "    round(j.free * wt.load, 2) AS p_load"
+    "    FROM j, wt),"
+    " s AS ("
+    "  SELECT p.*, p.p_interests + p.p_area + p.p_avail + p.p_load AS score FROM p"
+    "   ORDER BY score DESC, p.name, p.id LIMIT $3)"
     " SELECT json_build_object("
     "  'request_id', r.id, 'language', r.lang, 'as_of', to_char(current_date, 'YYYY-MM-DD'),"
     "  'weights', json_build_object('interests', wt.interests, 'area', wt.area,"
     "             'availability', wt.availability, 'load', wt.load),"
+    "  'eligible', (SELECT count(*) FROM v WHERE v.rule IS NULL),"
+    "  'excluded_counts', (SELECT json_build_object("
+    "     'status', count(*) FILTER (WHERE v.rule = 'status'),"
+    "     'training', count(*) FILTER (WHERE v.rule = 'training'),"
+    "     'record_check', count(*) FILTER (WHERE v.rule = 'record_check'),"
+    "     'capacity', count(*) FILTER (WHERE v.rule = 'capacity'),"
+    "     'language', count(*) FILTER (WHERE v.rule = 'language')) FROM v),"
     "  'items', coalesce((SELECT json_agg(json_build_object("
     "     'volunteer_id', s.id, 'name', s.name, 'score', s.score,"
     "     'components', json_build_array("
@@ -103,29 +129,34 @@ static struct db_stmt stmt_guides = DB_STMT(
     "         CASE WHEN s.available THEN 'has weekly availability'"
     "              ELSE 'no availability recorded' END,"
     "         s.load || ' of ' || s.capacity || ' places in use')))"
-    "     ORDER BY s.score DESC, s.name, s.id) FROM s WHERE s.rule IS NULL), '[]'),"
-    "  'excluded', coalesce((SELECT json_agg(json_build_object("
-    "     'volunteer_id', s.id, 'name', s.name, 'rule', s.rule,"
+    "     ORDER BY s.score DESC, s.name, s.id) FROM s), '[]')"
+    " )::text,"
+    " CASE WHEN $2::boolean THEN coalesce((SELECT json_agg(json_build_object("
+    "     'volunteer_id', v.id, 'name', v.name, 'rule', v.rule,"
     "     'reason', json_build_object("
-    "       'da', CASE s.rule WHEN 'status' THEN 'ikke aktiv (status ' || s.status || ')'"
+    "       'da', CASE v.rule WHEN 'status' THEN 'ikke aktiv (status ' || v.status || ')'"
     "               WHEN 'training' THEN 'introduktionsmodulet er ikke gennemført eller er udløbet'"
     "               WHEN 'record_check' THEN 'ingen gyldig straffeattest'"
-    "               WHEN 'capacity' THEN 'ingen ledig kapacitet (' || s.load || ' af '"
-    "                                    || s.capacity || ')'"
-    "               ELSE 'intet fælles sprog (' || s.lang || ')' END,"
-    "       'en', CASE s.rule WHEN 'status' THEN 'not active (status ' || s.status || ')'"
+    "               WHEN 'capacity' THEN 'ingen ledig kapacitet (' || v.load || ' af '"
+    "                                    || v.capacity || ')'"
+    "               ELSE 'intet fælles sprog (' || r.lang || ')' END,"
+    "       'en', CASE v.rule WHEN 'status' THEN 'not active (status ' || v.status || ')'"
     "               WHEN 'training' THEN 'intro module not completed or expired'"
     "               WHEN 'record_check' THEN 'no valid criminal record check'"
-    "               WHEN 'capacity' THEN 'no capacity left (' || s.load || ' of '"
-    "                                    || s.capacity || ')'"
-    "               ELSE 'no shared language (' || s.lang || ')' END))"
-    "     ORDER BY s.name, s.id) FROM s WHERE s.rule IS NOT NULL), '[]')"
-    " )::text FROM r, wt",
-    1);
+    "               WHEN 'capacity' THEN 'no capacity left (' || v.load || ' of '"
+    "                                    || v.capacity || ')'"
+    "               ELSE 'no shared language (' || r.lang || ')' END))"
+    "     ORDER BY v.name, v.id) FROM v WHERE v.rule IS NOT NULL), '[]')::text END"
+    " FROM r, wt",
+    3);
 
-/* Activity suggestions. $1 the request id. Upcoming activity events (the
- * next 60 days, not cancelled, not full) and the centre's associations,
- * 20 of each at most. */
+/* Activity suggestions. $1 the request id, $2 how many of each at most.
+ * Upcoming activity events (the next 60 days, not cancelled, not full) and
+ * the centre's associations. The shared categories are counted by one join
+ * of the request's categories with the event and association categories
+ * (grouped), every candidate is scored from plain columns, and only the
+ * best $2 of each are built as JSON. No row when the request is not
+ * visible to the caller. */
 static struct db_stmt stmt_activities = DB_STMT(
     "matching_activities",
     "WITH r AS ("
@@ -137,134 +168,173 @@ static struct db_stmt stmt_activities = DB_STMT(
     "         matching_weight(w, 'activity_newcomer_places', 2) AS places,"
     "         matching_weight(w, 'activity_welcome_training', 1) AS welcome FROM r),"
     " rc AS (SELECT category_id FROM request_category WHERE request_id = $1),"
-    " a AS ("
-    "  SELECT a.id, a.name AS title, NULL::timestamptz AS starts_at, a.id AS association_id,"
-    "    a.name AS association_name,"
-    "    (SELECT count(*) FROM association_category ac WHERE ac.association_id = a.id"
-    "       AND ac.category_id IN (SELECT category_id FROM rc))::int AS shared,"
-    "    matching_area(r.postal_code, ARRAY[a.postal_code]) AS area,"
-    "    coalesce(a.newcomer_places, 0) > 0 AS places,"
+    " an AS MATERIALIZED ("
+    "  SELECT a.id, a.name, a.postal_code, coalesce(a.newcomer_places, 0) > 0 AS places,"
     "    a.welcome_training_on IS NOT NULL AS welcome"
     "    FROM association a JOIN r ON a.centre_id = r.centre_id),"
     " e AS ("
-    "  SELECT e.id, e.title, e.starts_at, e.association_id, an.name AS association_name,"
-    "    (SELECT count(*) FROM event_category ec WHERE ec.event_id = e.id"
-    "       AND ec.category_id IN (SELECT category_id FROM rc))::int AS shared,"
-    "    matching_area(r.postal_code, ARRAY[e.postal_code]) AS area,"
-    "    coalesce(an.newcomer_places, 0) > 0 AS places,"
-    "    an.welcome_training_on IS NOT NULL AS welcome"
+    "  SELECT e.id, e.title, e.starts_at, e.association_id, e.postal_code"
     "    FROM event e JOIN r ON e.centre_id = r.centre_id"
-    "    LEFT JOIN association an ON an.id = e.association_id"
     "   WHERE e.kind = 'activity' AND NOT e.cancelled AND e.starts_at >= now()"
     "     AND e.starts_at < now() + interval '60 days'"
     "     AND (e.capacity IS NULL OR e.signup_count < e.capacity)),"
+    " esh AS (SELECT ec.event_id, count(*)::int AS n FROM event_category ec"
+    "           JOIN rc ON rc.category_id = ec.category_id JOIN r ON ec.centre_id = r.centre_id"
+    "          GROUP BY ec.event_id),"
+    " ash AS (SELECT ac.association_id, count(*)::int AS n FROM association_category ac"
+    "           JOIN rc ON rc.category_id = ac.category_id GROUP BY ac.association_id),"
     " x AS ("
-    "  SELECT 'event' AS kind, e.* FROM e UNION ALL SELECT 'association', a.* FROM a),"
+    "  SELECT 'event' AS kind, e.id, e.title, e.starts_at, e.association_id,"
+    "    an.name AS association_name, coalesce(esh.n, 0) AS shared,"
+    "    CASE WHEN r.postal_code IS NULL OR e.postal_code IS NULL THEN 0"
+    "         WHEN e.postal_code = r.postal_code THEN 1"
+    "         WHEN left(e.postal_code, 2) = left(r.postal_code, 2) THEN 0.5 ELSE 0 END AS area,"
+    "    coalesce(an.places, false) AS places, coalesce(an.welcome, false) AS welcome"
+    "    FROM e CROSS JOIN r LEFT JOIN esh ON esh.event_id = e.id"
+    "    LEFT JOIN an ON an.id = e.association_id"
+    "  UNION ALL"
+    "  SELECT 'association', an.id, an.name, NULL::timestamptz, an.id, an.name,"
+    "    coalesce(ash.n, 0),"
+    "    CASE WHEN r.postal_code IS NULL OR an.postal_code IS NULL THEN 0"
+    "         WHEN an.postal_code = r.postal_code THEN 1"
+    "         WHEN left(an.postal_code, 2) = left(r.postal_code, 2) THEN 0.5 ELSE 0 END,"
+    "    an.places, an.welcome"
+    "    FROM an CROSS JOIN r LEFT JOIN ash ON ash.association_id = an.id),"
     " s AS ("
     "  SELECT x.*, round(x.shared * wt.interests, 2) AS p_interests,"
     "    round(x.area * wt.area, 2) AS p_area,"
     "    round(CASE WHEN x.places THEN 1 ELSE 0 END * wt.places, 2) AS p_places,"
     "    round(CASE WHEN x.welcome THEN 1 ELSE 0 END * wt.welcome, 2) AS p_welcome"
     "    FROM x, wt),"
+    " sc AS (SELECT s.*, s.p_interests + s.p_area + s.p_places + s.p_welcome AS score FROM s),"
+    " te AS (SELECT sc.* FROM sc WHERE sc.kind = 'event'"
+    "         ORDER BY sc.score DESC, sc.starts_at, sc.title, sc.id LIMIT $2),"
+    " ta AS (SELECT sc.* FROM sc WHERE sc.kind = 'association'"
+    "         ORDER BY sc.score DESC, sc.title, sc.id LIMIT $2),"
     " t AS ("
-    "  SELECT s.*, s.p_interests + s.p_area + s.p_places + s.p_welcome AS score,"
+    "  SELECT u.*,"
     "    json_build_array("
-    "      json_build_object('name', 'interests', 'value', s.shared,"
-    "                        'weight', wt.interests, 'points', s.p_interests),"
-    "      json_build_object('name', 'area', 'value', s.area, 'weight', wt.area,"
-    "                        'points', s.p_area),"
+    "      json_build_object('name', 'interests', 'value', u.shared,"
+    "                        'weight', wt.interests, 'points', u.p_interests),"
+    "      json_build_object('name', 'area', 'value', u.area, 'weight', wt.area,"
+    "                        'points', u.p_area),"
     "      json_build_object('name', 'newcomer_places',"
-    "                        'value', CASE WHEN s.places THEN 1 ELSE 0 END,"
-    "                        'weight', wt.places, 'points', s.p_places),"
+    "                        'value', CASE WHEN u.places THEN 1 ELSE 0 END,"
+    "                        'weight', wt.places, 'points', u.p_places),"
     "      json_build_object('name', 'welcome_training',"
-    "                        'value', CASE WHEN s.welcome THEN 1 ELSE 0 END,"
-    "                        'weight', wt.welcome, 'points', s.p_welcome)) AS components,"
+    "                        'value', CASE WHEN u.welcome THEN 1 ELSE 0 END,"
+    "                        'weight', wt.welcome, 'points', u.p_welcome)) AS components,"
     "    json_build_object("
     "      'da', coalesce(nullif(concat_ws(', ',"
-    "         CASE WHEN s.shared = 1 THEN '1 fælles kategori'"
-    "              WHEN s.shared > 1 THEN s.shared || ' fælles kategorier' END,"
-    "         CASE WHEN s.area = 1 THEN 'samme postnummer'"
-    "              WHEN s.area > 0 THEN 'nærliggende postnummer' END,"
-    "         CASE WHEN s.places THEN 'har pladser til nye' END,"
-    "         CASE WHEN s.welcome THEN 'uddannet i at tage imod nye' END), ''),"
+    "         CASE WHEN u.shared = 1 THEN '1 fælles kategori'"
+    "              WHEN u.shared > 1 THEN u.shared || ' fælles kategorier' END,"
+    "         CASE WHEN u.area = 1 THEN 'samme postnummer'"
+    "              WHEN u.area > 0 THEN 'nærliggende postnummer' END,"
+    "         CASE WHEN u.places THEN 'har pladser til nye' END,"
+    "         CASE WHEN u.welcome THEN 'uddannet i at tage imod nye' END), ''),"
     "         'ingen særlige match'),"
     "      'en', coalesce(nullif(concat_ws(', ',"
-    "         CASE WHEN s.shared = 1 THEN '1 shared category'"
-    "              WHEN s.shared > 1 THEN s.shared || ' shared categories' END,"
-    "         CASE WHEN s.area = 1 THEN 'same postal code'"
-    "              WHEN s.area > 0 THEN 'nearby postal code' END,"
-    "         CASE WHEN s.places THEN 'has places for newcomers' END,"
-    "         CASE WHEN s.welcome THEN 'trained in welcoming newcomers' END), ''),"
+    "         CASE WHEN u.shared = 1 THEN '1 shared category'"
+    "              WHEN u.shared > 1 THEN u.shared || ' shared categories' END,"
+    "         CASE WHEN u.area = 1 THEN 'same postal code'"
+    "              WHEN u.area > 0 THEN 'nearby postal code' END,"
+    "         CASE WHEN u.places THEN 'has places for newcomers' END,"
+    "         CASE WHEN u.welcome THEN 'trained in welcoming newcomers' END), ''),"
     "         'no particular match')) AS reason"
-    "    FROM s, wt),"
-    " te AS (SELECT t.*, row_number() OVER (ORDER BY t.score DESC, t.starts_at, t.title, t.id) AS n"
-    "    FROM t WHERE t.kind = 'event'),"
-    " ta AS (SELECT t.*, row_number() OVER (ORDER BY t.score DESC, t.title, t.id) AS n"
-    "    FROM t WHERE t.kind = 'association')"
+    "    FROM (SELECT * FROM te UNION ALL SELECT * FROM ta) u, wt)"
     " SELECT json_build_object("
     "  'request_id', r.id,"
     "  'weights', json_build_object('interests', wt.interests, 'area', wt.area,"
     "             'newcomer_places', wt.places, 'welcome_training', wt.welcome),"
     "  'events', coalesce((SELECT json_agg(json_build_object("
-    "     'event_id', te.id, 'title', te.title,"
-    "     'starts_at', to_char(te.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    "     'association_id', te.association_id, 'association_name', te.association_name,"
-    "     'score', te.score, 'components', te.components, 'reason', te.reason) ORDER BY te.n)"
-    "     FROM te WHERE te.n <= 20), '[]'),"
+    "     'event_id', t.id, 'title', t.title,"
+    "     'starts_at', to_char(t.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    "     'association_id', t.association_id, 'association_name', t.association_name,"
+    "     'score', t.score, 'components', t.components, 'reason', t.reason)"
+    "     ORDER BY t.score DESC, t.starts_at, t.title, t.id)"
+    "     FROM t WHERE t.kind = 'event'), '[]'),"
     "  'associations', coalesce((SELECT json_agg(json_build_object("
-    "     'association_id', ta.id, 'name', ta.title,"
-    "     'score', ta.score, 'components', ta.components, 'reason', ta.reason) ORDER BY ta.n)"
-    "     FROM ta WHERE ta.n <= 20), '[]')"
-    " )::text FROM r, wt",
-    1);
+    "     'association_id', t.id, 'name', t.title,"
+    "     'score', t.score, 'components', t.components, 'reason', t.reason)"
+    "     ORDER BY t.score DESC, t.title, t.id)"
+    "     FROM t WHERE t.kind = 'association'), '[]')"
+    " )::text, NULL::text FROM r, wt",
+    2);
 
-/* Run stmt for the request in the path (404 when not visible) and answer
- * its JSON; without ?explain=excluded the excluded list is left out. */
+/* Answer the suggestions of stmt for the request in the path: one
+ * statement, whose first column is the JSON object and whose second, when
+ * not NULL, is the excluded list spliced in as "excluded". params are the
+ * statement's parameters after the request id. 404 when the id is not a
+ * UUID or the request is not visible to the caller. */
 static void
-suggest(struct http_request *rq, struct db_stmt *stmt, bool may_explain)
+suggest(struct http_request *rq, struct db_stmt *stmt, const char *const *params, int nparams)
 {
-	PGresult *row = request_fetch(rq, http_param(rq, "id"), false), *res;
-	json_t *body;
+	const char *id = http_param(rq, "id");
+	const char *values[3];
+	PGresult *res;
 	enum db_qs qs;
+	struct buf b;
 
-	if (row == NULL)
+	if (id == NULL || !spec_format_ok(SPEC_FMT_UUID, id)) {
+		http_reply_problem(rq, ERR_NOT_FOUND, "No request has this id.");
 		return;
-	res = db_exec(rq->db, stmt, (const char *const[]){PQgetvalue(row, 0, 0)}, &qs);
-	PQclear(row);
+	}
+	values[0] = id;
+	for (int i = 0; i < nparams && i < 2; i++)
+		values[i + 1] = params[i];
+	res = db_exec(rq->db, stmt, values, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
 		return;
 	}
 	if (qs != DB_ONE_RESULT) {
 		PQclear(res);
-		http_reply_problem(rq, ERR_NOT_FOUND, "No such request.");
+		http_reply_problem(rq, ERR_NOT_FOUND, "No request has this id.");
 		return;
 	}
-	body = json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, NULL);
+	buf_init(&b);
+	buf_append(&b, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+	if (!PQgetisnull(res, 0, 1) && b.len > 0 && b.data[b.len - 1] == '}') {
+		b.len--;
+		buf_append_str(&b, ",\"excluded\":");
+		buf_append(&b, PQgetvalue(res, 0, 1), (size_t)PQgetlength(res, 0, 1));
+		buf_append_str(&b, "}");
+	}
 	PQclear(res);
-	if (body == NULL) {
-		http_reply_problem(rq, ERR_INTERNAL, "The suggestions could not be built.");
-		return;
-	}
-	if (may_explain) {
-		const char *explain = json_string_value(json_object_get(rq->query, "explain"));
-
-		if (explain == NULL || strcmp(explain, "excluded") != 0)
-			json_object_del(body, "excluded");
-	}
-	http_reply_json(rq, 200, body);
+	http_reply_data(rq, 200, "application/json", b.data, b.len, true);
+	buf_cleanup(&b);
 }
 
-/* GET /v1/requests/{id}/guide-suggestions[?explain=excluded] */
+/* The limit query parameter as text, or the default. */
+static const char *
+limit_param(struct http_request *rq, char *out, size_t outlen)
+{
+	json_t *limit = json_object_get(rq->query, "limit");
+
+	snprintf(out, outlen, "%lld", limit ? (long long)json_integer_value(limit) : 20LL);
+	return out;
+}
+
+/* GET /v1/requests/{id}/guide-suggestions[?explain=excluded][&limit=N] */
 void
 matching_guide_suggestions(struct http_request *rq)
 {
-	suggest(rq, &stmt_guides, true);
+	const char *explain = json_string_value(json_object_get(rq->query, "explain"));
+	char limit[24];
+
+	suggest(
+	    rq, &stmt_guides,
+	    (const char *const[]){explain != NULL && strcmp(explain, "excluded") == 0 ? "t" : "f",
+	                          limit_param(rq, limit, sizeof(limit))},
+	    2);
 }
 
-/* GET /v1/requests/{id}/activity-suggestions */
+/* GET /v1/requests/{id}/activity-suggestions[?limit=N] */
 void
 matching_activity_suggestions(struct http_request *rq)
 {
-	suggest(rq, &stmt_activities, false);
+	char limit[24];
+
+	suggest(rq, &stmt_activities, (const char *const[]){limit_param(rq, limit, sizeof(limit))},
+	        1);
 }

@@ -171,7 +171,7 @@ const struct route api_routes[] = {
     {"GET", "/v1/requests/{id}/guide-suggestions", matching_guide_suggestions, DB, ROLE_COORDINATOR,
      NULL, matching_guides_query},
     {"GET", "/v1/requests/{id}/activity-suggestions", matching_activity_suggestions, DB,
-     ROLE_COORDINATOR | ROLE_GUIDE, NULL, NULL},
+     ROLE_COORDINATOR | ROLE_GUIDE, NULL, matching_activities_query},
     /* statistics */
     {"GET", "/v1/stats/funnel", stats_funnel, RO, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
      stats_query},

@@ -255,6 +255,45 @@ test('escaping, folding at 75 octets, cancelled occurrences, categories; another
   assert.deepEqual(vevents(d.cal).map((x) => prop(x, 'UID').value), [`${other.id}@kompas`]);
 });
 
+test('the feed is cacheable: the same events give the same bytes and ETag; If-None-Match answers 304', async () => {
+  const X = {};
+  await freshCentre(X);
+  const start = new Date(Date.now() + 5 * DAY);
+  const e = await createEvent(X, { title: 'Strikkecafé', starts_at: iso(start) });
+  const url = `/v1/events.ics?centre=${X.slug}`;
+  const a = await k.fetch(url);
+  assert.equal(a.status, 200);
+  const etag = a.headers.get('etag');
+  assert.match(etag, /^"[0-9a-f]{32}"$/);
+  assert.equal(a.headers.get('cache-control'), 'public, max-age=300');
+  const body = await a.text();
+  // DTSTAMP is when the event was last changed, not the time of the request
+  const stamp = psql(`SELECT to_char(updated_at AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"') FROM event WHERE id = '${e.id}'`);
+  const ev = vevents(parseIcs(body)).find((v) => prop(v, 'UID').value === `${e.id}@kompas`);
+  assert.equal(prop(ev, 'DTSTAMP').value, stamp);
+  psql(`UPDATE event SET updated_at = updated_at - interval '1 day' WHERE id = '${e.id}'`);
+  psql(`UPDATE event SET updated_at = updated_at + interval '1 day' WHERE id = '${e.id}'`);
+  const b = await k.fetch(url);
+  assert.equal(await b.text(), body, 'byte for byte the same');
+  assert.equal(b.headers.get('etag'), etag);
+
+  const notModified = await k.fetch(url, { headers: { 'If-None-Match': etag } });
+  assert.equal(notModified.status, 304);
+  assert.equal(await notModified.text(), '');
+  assert.equal(notModified.headers.get('etag'), etag);
+  assert.equal(notModified.headers.get('cache-control'), 'public, max-age=300');
+  assert.equal((await k.fetch(url, { headers: { 'If-None-Match': '"0123"' } })).status, 200);
+
+  const r = await call(k, 'PATCH', `/v1/events/${e.id}`, {
+    token: X.token, body: { title: 'Strikkecafé og kaffe' }, headers: { 'If-Match': '"1"' },
+  });
+  assert.equal(r.status, 200, await r.clone().text());
+  const c = await k.fetch(url, { headers: { 'If-None-Match': etag } });
+  assert.equal(c.status, 200, 'changed: the whole feed again');
+  assert.notEqual(c.headers.get('etag'), etag);
+  assert.match(await c.text(), /SUMMARY:Strikkecafé og kaffe/);
+});
+
 test('bounded: by default from today to 180 days ahead; limit and filters apply', async () => {
   const X = {};
   await freshCentre(X);

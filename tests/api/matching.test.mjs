@@ -59,8 +59,11 @@ async function assign(v, state = 'guide_assigned') {
   return r;
 }
 
+// The suggestions for request id; every eligible volunteer of the centre
+// (limit=100, the most) unless query names a limit.
 async function suggestions(id, query = '', token = coord()) {
-  const res = await call(k, 'GET', `/v1/requests/${id}/guide-suggestions${query}`, { token });
+  const q = query.includes('limit=') ? query : `${query}${query ? '&' : '?'}limit=100`;
+  const res = await call(k, 'GET', `/v1/requests/${id}/guide-suggestions${q}`, { token });
   assert.equal(res.status, 200, await res.clone().text());
   return res.json();
 }
@@ -180,6 +183,110 @@ test('guide suggestions: 404 for another centre\'s or an unknown request; coordi
   assert.equal(bad.status, 422);
 });
 
+test('limit keeps the best suggestions; eligible and excluded_counts count them all', async () => {
+  const postal = '7' + String(Date.now() % 1000).padStart(3, '0');
+  const r = await newRequest({ postal_code: postal });
+  const tag = uniq('l');
+  // Three close by (area 4 points) ahead of everyone else in the centre.
+  const near = [guide(`${tag} C`, { areas: [postal] }), guide(`${tag} A`, { areas: [postal] }),
+    guide(`${tag} B`, { areas: [postal] })];
+  guide(`${tag} paused`, { status: 'paused' });
+  for (let i = 0; i < 18; i++) guide(`${tag} more ${i}`);
+  const all = await suggestions(r.id, '?explain=excluded&limit=100');
+  assert.ok(all.eligible > 20, `more than 20 eligible (${all.eligible})`);
+  assert.equal(all.items.length, Math.min(all.eligible, 100));
+  const counts = all.excluded_counts;
+  assert.deepEqual(Object.keys(counts).sort(), ['capacity', 'language', 'record_check', 'status', 'training']);
+  assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), all.excluded.length);
+  assert.equal(counts.status, all.excluded.filter((x) => x.rule === 'status').length);
+  assert.ok(counts.status >= 1);
+
+  const dflt = await call(k, 'GET', `/v1/requests/${r.id}/guide-suggestions`, { token: coord() });
+  assert.equal(dflt.status, 200);
+  const body = await dflt.json();
+  assert.equal(body.items.length, 20, 'twenty by default');
+  assert.equal(body.eligible, all.eligible);
+  assert.deepEqual(body.excluded_counts, counts);
+  assert.equal(body.excluded, undefined);
+  assert.deepEqual(ids(body.items), ids(all.items).slice(0, 20), 'the best twenty, in the same order');
+
+  const two = await suggestions(r.id, '?limit=2');
+  assert.deepEqual(ids(two.items), [near[1].id, near[2].id], 'the two best, by score then name');
+  for (const bad of ['0', '101', 'x']) {
+    const res = await call(k, 'GET', `/v1/requests/${r.id}/guide-suggestions?limit=${bad}`, { token: coord() });
+    await expectProblem(assert, res, 422, 'validation_failed');
+  }
+  await expectProblem(assert, await call(k, 'GET', '/v1/requests/not-a-uuid/guide-suggestions', { token: coord() }), 404, 'not_found');
+});
+
+// The facts the guide rules read from the volunteer row (schema/0024),
+// against a recount from their source tables.
+function factsMatchRecount(v) {
+  const row = psql(`SELECT v.intro_valid = coalesce((SELECT range_agg(daterange(t.completed_on, t.expires_on, '[]'))
+                                                    FROM volunteer_training t WHERE t.volunteer_id = v.id AND t.module = 'intro'), '{}')
+                           AND v.record_check_valid = coalesce((SELECT range_agg(daterange(k.checked_on, k.valid_until, '[]'))
+                                                    FROM volunteer_record_check k WHERE k.volunteer_id = v.id
+                                                     AND k.kind = 'criminal_record' AND k.outcome = 'clear'), '{}')
+                           AND v.availability_slots = (SELECT count(*) FROM volunteer_availability a WHERE a.volunteer_id = v.id)
+                           AND v.open_requests = (SELECT count(*) FROM request o WHERE o.assigned_volunteer_id = v.id
+                                                   AND o.state NOT IN ('closed', 'declined', 'withdrawn')),
+                           v.open_requests, v.availability_slots, current_date <@ v.intro_valid, current_date <@ v.record_check_valid
+                      FROM volunteer v WHERE v.id = '${v.id}'`);
+  const [same, load, slots, trained, checked] = row.split('|');
+  assert.equal(same, 't', `facts of ${v.id} equal a recount (${row})`);
+  return { load: Number(load), slots: Number(slots), trained: trained === 't', checked: checked === 't' };
+}
+
+test('the facts on the volunteer row follow trainings, checks, availability and assignments', async () => {
+  const v = guide('Facts', { trained: false, checked: false });
+  const u = guide('Other');
+  let f = factsMatchRecount(v);
+  assert.deepEqual(f, { load: 0, slots: 0, trained: false, checked: false });
+  // an expired intro, then a valid one; a check that is not clear does not count
+  const old = createTraining(v, { completedOn: '2020-01-01', expiresOn: '2021-01-01' });
+  assert.equal(factsMatchRecount(v).trained, false);
+  const now = createTraining(v);
+  assert.equal(factsMatchRecount(v).trained, true);
+  psql(`UPDATE volunteer_training SET expires_on = current_date - 1 WHERE id = '${now}'`);
+  assert.equal(factsMatchRecount(v).trained, false, 'an update that expires it counts');
+  psql(`DELETE FROM volunteer_training WHERE id IN ('${old}', '${now}')`);
+  createTraining(v, { module: 'conversation' });
+  assert.equal(factsMatchRecount(v).trained, false, 'another module is not the intro');
+  createTraining(v);
+  const check = createRecordCheck(v);
+  assert.equal(factsMatchRecount(v).checked, true);
+  psql(`UPDATE volunteer_record_check SET outcome = 'remarks' WHERE id = '${check}'`);
+  assert.equal(factsMatchRecount(v).checked, false);
+  psql(`UPDATE volunteer_record_check SET outcome = 'clear' WHERE id = '${check}'`);
+  psql(`INSERT INTO volunteer_availability (volunteer_id, centre_id, weekday, starts, ends)
+        VALUES ('${v.id}', '${w.A.id}', 1, '10:00', '12:00'), ('${v.id}', '${w.A.id}', 3, '10:00', '12:00')`);
+  assert.equal(factsMatchRecount(v).slots, 2, 'a bulk insert counts every row');
+  psql(`DELETE FROM volunteer_availability WHERE volunteer_id = '${v.id}' AND weekday = 3`);
+  assert.equal(factsMatchRecount(v).slots, 1);
+  // the load: assign, reassign, close, reopen by a state change, delete
+  const r1 = await assign(v);
+  const r2 = await assign(v, 'contacted');
+  assert.equal(factsMatchRecount(v).load, 2);
+  psql(`UPDATE request SET assigned_volunteer_id = '${u.id}' WHERE id = '${r1.id}'`);
+  assert.equal(factsMatchRecount(v).load, 1, 'reassigned away');
+  assert.equal(factsMatchRecount(u).load, 1, 'reassigned to');
+  psql(`UPDATE request SET state = 'closed', close_reason = 'need_met' WHERE id = '${r2.id}'`);
+  assert.equal(factsMatchRecount(v).load, 0, 'a closed request does not count');
+  psql(`UPDATE request SET state = 'contacted', close_reason = NULL WHERE id = '${r2.id}'`);
+  assert.equal(factsMatchRecount(v).load, 1);
+  // the suggestions read them: this volunteer is now trained, checked, with
+  // one of two places used
+  const r = await newRequest();
+  const body = await suggestions(r.id);
+  const mine = body.items.find((s) => s.volunteer_id === v.id);
+  assert.ok(mine, 'suggested');
+  assert.equal(mine.components.find((c) => c.name === 'load').value, 0.5);
+  assert.equal(mine.components.find((c) => c.name === 'availability').value, 1);
+  // the request itself does not count against its own guide
+  const own = await suggestions(r2.id);
+  assert.equal(own.items.find((s) => s.volunteer_id === v.id).components.find((c) => c.name === 'load').value, 1);
+});
+
 function association({ name, postal = null, places = null, welcome = null, categories = [] }) {
   const id = psql(`INSERT INTO association (centre_id, name, postal_code, newcomer_places, newcomer_places_updated_at, welcome_training_on)
     VALUES ('${w.A.id}', '${name}', ${postal ? `'${postal}'` : 'NULL'}, ${places ?? 'NULL'}, ${places === null ? 'NULL' : 'now()'},
@@ -222,6 +329,26 @@ test('activity suggestions rank events and associations for the citizen', async 
   const as = body.associations.map((a) => a.association_id);
   assert.ok(as.indexOf(best) >= 0 && as.indexOf(best) < as.indexOf(other));
   assert.equal(body.associations.find((a) => a.association_id === other).reason.da, 'ingen særlige match');
+});
+
+test('activity suggestions: limit keeps the best events and associations', async () => {
+  const r = await newRequest({ postal_code: '6100', categories: [musik] });
+  const tag = uniq('m');
+  const evs = [];
+  for (let i = 0; i < 3; i++) evs.push(event({ title: `${tag} Kor ${i}`, days: 2 + i, postal: '6100', categories: [musik] }));
+  const as = [];
+  for (let i = 0; i < 3; i++) as.push(association({ name: `${tag} Musik ${i}`, postal: '6100', categories: [musik] }));
+  const res = await call(k, 'GET', `/v1/requests/${r.id}/activity-suggestions?limit=2`, { token: coord() });
+  assert.equal(res.status, 200, await res.clone().text());
+  const body = await res.json();
+  // Each shares musik and the postal code (5 points); nothing else in the
+  // centre shares musik or a 61xx code (3 points at most: newcomer places
+  // and welcome training), so these lead, the earliest event first.
+  assert.deepEqual(body.events.map((e) => e.event_id), evs.slice(0, 2));
+  assert.deepEqual(body.associations.map((a) => a.association_id), as.slice(0, 2));
+  const wide = await (await call(k, 'GET', `/v1/requests/${r.id}/activity-suggestions?limit=100`, { token: coord() })).json();
+  assert.ok(wide.events.length >= 3 && wide.associations.length >= 3);
+  await expectProblem(assert, await call(k, 'GET', `/v1/requests/${r.id}/activity-suggestions?limit=101`, { token: coord() }), 422, 'validation_failed');
 });
 
 test('activity suggestions: the assigned guide may read them, another guide gets 404', async () => {

@@ -7,9 +7,14 @@ local centre = os.getenv("SOAK_CENTRE")
 local counter = 0
 local bad = 0
 local by_status = {}
+-- Globals, not locals: done() reads them from each thread with thread:get.
+first503 = 0
+last503 = 0
+local threads = {}
 
 function setup(thread)
   thread:set("id", tostring(thread):gsub("[^%w]", ""))
+  table.insert(threads, thread)
 end
 
 function request()
@@ -36,10 +41,24 @@ end
 function response(status, headers, body)
   by_status[status] = (by_status[status] or 0) + 1
   if status >= 300 and status ~= 503 then bad = bad + 1 end
+  if status == 503 then
+    -- When 503s came, in whole seconds since the epoch: run.sh checks that
+    -- they all fall in the database outage.
+    local now = os.time()
+    if first503 == 0 then first503 = now end
+    last503 = now
+  end
 end
 
 function done(summary, latency, requests)
   io.write(string.format("soak: %d requests, %d errors (socket), p99 %.2f ms\n",
     summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.timeout, latency:percentile(99) / 1000))
+  local first, last = 0, 0
+  for _, t in ipairs(threads) do
+    local f, l = t:get("first503"), t:get("last503")
+    if f ~= 0 and (first == 0 or f < first) then first = f end
+    if l > last then last = l end
+  end
+  io.write(string.format("soak: 503 answers from %d to %d\n", first, last))
 end

@@ -11,10 +11,11 @@
 # stopped for SOAK_OUTAGE seconds and started again, and the time until
 # kompasd answers a write again is measured.
 #
-# Passes when: no answer other than 2xx and 503 (503 only while the
-# database is away), recovery within 2 s after PostgreSQL is back, and no
-# memory growth: the resident size at the end is within SOAK_GROWTH percent
-# (default 10) of the size after the warm-up (the first fifth). With
+# Passes when: no answer other than 2xx and 503, every 503 while the
+# database is away (wrk reports when the first and last came), recovery
+# within 2 s after PostgreSQL is back, and no memory growth: the resident
+# size at the end is within SOAK_GROWTH percent (default 10) of the size
+# after the warm-up (the first fifth). With
 # SOAK_VALGRIND=1 kompasd runs under valgrind memcheck, and the run also
 # fails on any definite or indirect leak or memory error at exit.
 #
@@ -116,12 +117,14 @@ while kill -0 "$wrk_pid" 2>/dev/null; do
     now=$(date +%s)
     if [ -z "$recovery_ms" ] && [ "$now" -ge "$outage_at" ]; then
         echo "soak: stopping PostgreSQL for ${outage}s"
+        outage_from=$(date +%s)
         tools/pgcluster.sh stop "$pgdir"
         sleep "$outage"
         tools/pgcluster.sh start "$pgdir"
         back=$(date +%s%N)
         until curl -sf -o /dev/null "$base/readyz"; do sleep 0.05; done
         recovery_ms=$((($(date +%s%N) - back) / 1000000))
+        outage_to=$(date +%s)
         echo "soak: ready again ${recovery_ms} ms after PostgreSQL was back"
     fi
     m=$(rss_metric || true)
@@ -152,6 +155,17 @@ pid=
 fail=0
 bad=$(echo "$by_status" | tr ' ' '\n' | grep -Ev '^(2[0-9][0-9]|503)=|^$' || true)
 [ -z "$bad" ] || { echo "soak: FAIL: answers other than 2xx and 503: $bad"; fail=1; }
+# Every 503 inside the outage: from stopping PostgreSQL to kompasd ready
+# again (whole seconds, so one second of slack at either end).
+first503= last503=
+read -r first503 last503 < <(sed -n 's/^soak: 503 answers from \([0-9]*\) to \([0-9]*\)$/\1 \2/p' "$tmp/wrk.out") || true
+if [ -z "${first503:-}" ]; then echo "soak: FAIL: wrk did not report when the 503 answers came"; fail=1;
+elif [ "$first503" != 0 ] && [ -n "${outage_from:-}" ] &&
+     { [ "$first503" -lt $((outage_from - 1)) ] || [ "$last503" -gt $((outage_to + 1)) ]; }; then
+    echo "soak: FAIL: 503 answers from $first503 to $last503, outside the outage ($outage_from to $outage_to)"; fail=1
+elif [ "$first503" != 0 ]; then
+    echo "soak: every 503 came during the outage (from $first503 to $last503; outage $outage_from to $outage_to)"
+fi
 if [ -z "$recovery_ms" ]; then echo "soak: FAIL: the outage was not run"; fail=1;
 elif [ "$recovery_ms" -gt "$recovery_limit" ]; then echo "soak: FAIL: recovery took ${recovery_ms} ms (target ${recovery_limit})"; fail=1; fi
 if [ -n "$base_rss" ] && [ -n "$end_rss" ]; then
