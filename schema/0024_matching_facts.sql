@@ -100,31 +100,21 @@ CREATE TRIGGER volunteer_availability_facts_del AFTER DELETE ON volunteer_availa
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION kompas_volunteer_facts_changed();
 
 -- The load follows the requests: the volunteers a request was and is
--- assigned to, when its assignment or state changes.
+-- assigned to, when its assignment or state changes. Row-level with WHEN
+-- and UPDATE OF, so the many updates of a request that change neither (its
+-- details, reached_states, ...) do not call the function at all.
 CREATE FUNCTION kompas_volunteer_load_changed() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    ids uuid[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(DISTINCT assigned_volunteer_id) INTO ids
-          FROM new_rows WHERE assigned_volunteer_id IS NOT NULL;
+        PERFORM kompas_volunteer_facts_redo(ARRAY[NEW.assigned_volunteer_id]);
     ELSIF TG_OP = 'DELETE' THEN
-        SELECT array_agg(DISTINCT assigned_volunteer_id) INTO ids
-          FROM old_rows WHERE assigned_volunteer_id IS NOT NULL;
+        PERFORM kompas_volunteer_facts_redo(ARRAY[OLD.assigned_volunteer_id]);
     ELSE
-        SELECT array_agg(DISTINCT x) INTO ids
-          FROM (SELECT n.assigned_volunteer_id FROM new_rows n JOIN old_rows o ON o.id = n.id
-                 WHERE n.assigned_volunteer_id IS DISTINCT FROM o.assigned_volunteer_id
-                    OR n.state IS DISTINCT FROM o.state
-                UNION
-                SELECT o.assigned_volunteer_id FROM new_rows n JOIN old_rows o ON o.id = n.id
-                 WHERE n.assigned_volunteer_id IS DISTINCT FROM o.assigned_volunteer_id
-                    OR n.state IS DISTINCT FROM o.state) s (x)
-         WHERE x IS NOT NULL;
-    END IF;
-    IF ids IS NOT NULL THEN
-        PERFORM kompas_volunteer_facts_redo(ids);
+        PERFORM kompas_volunteer_facts_redo(
+            ARRAY(SELECT DISTINCT x FROM unnest(ARRAY[OLD.assigned_volunteer_id,
+                                                      NEW.assigned_volunteer_id]) x
+                   WHERE x IS NOT NULL));
     END IF;
     RETURN NULL;
 END
@@ -133,11 +123,16 @@ COMMENT ON FUNCTION kompas_volunteer_load_changed() IS 'Trigger: redoes the load
 REVOKE ALL ON FUNCTION kompas_volunteer_load_changed() FROM PUBLIC;
 
 CREATE TRIGGER request_volunteer_load_ins AFTER INSERT ON request
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION kompas_volunteer_load_changed();
-CREATE TRIGGER request_volunteer_load_upd AFTER UPDATE ON request
-    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION kompas_volunteer_load_changed();
+    FOR EACH ROW WHEN (NEW.assigned_volunteer_id IS NOT NULL)
+    EXECUTE FUNCTION kompas_volunteer_load_changed();
+CREATE TRIGGER request_volunteer_load_upd AFTER UPDATE OF assigned_volunteer_id, state ON request
+    FOR EACH ROW
+    WHEN (OLD.assigned_volunteer_id IS DISTINCT FROM NEW.assigned_volunteer_id
+          OR (OLD.state IS DISTINCT FROM NEW.state AND NEW.assigned_volunteer_id IS NOT NULL))
+    EXECUTE FUNCTION kompas_volunteer_load_changed();
 CREATE TRIGGER request_volunteer_load_del AFTER DELETE ON request
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION kompas_volunteer_load_changed();
+    FOR EACH ROW WHEN (OLD.assigned_volunteer_id IS NOT NULL)
+    EXECUTE FUNCTION kompas_volunteer_load_changed();
 
 -- The facts of the volunteers there are now.
 SELECT kompas_volunteer_facts_redo(array_agg(id)) FROM volunteer;
