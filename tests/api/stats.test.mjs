@@ -196,6 +196,16 @@ test('analyst across centres, by centre and in total', async () => {
   assert.equal(b.period, '2011');
   shown(cell(rs, { centre_id: w.B.id, source: 'phone', measure: 'accepted' }), 5);
   hidden(cell(rs, { centre_id: w.B.id, source: null, measure: 'contacted' }), 'count_under_5');
+  // each centre's cells in the by-centre answer are decided as in that
+  // centre's own answer (disclosure control per centre, period and measure)
+  const own = await rows(w.tokens.national.analyst, `/v1/stats/funnel?${Y}&centre=${w.A.slug}&group_by=year`);
+  const mine = rs.filter((r) => r.centre_id === w.A.id);
+  assert.equal(mine.length, own.length);
+  const key = (r) => `${r.source}|${r.measure}`;
+  const pick = (r) => [r.value, r.suppressed, r.reason];
+  const byKey = new Map(own.map((r) => [key(r), pick(r)]));
+  for (const r of mine) assert.deepEqual(pick(r), byKey.get(key(r)), key(r));
+  assert.ok(mine.some((r) => r.reason === 'complementary'), 'the comparison covers a complementary cell');
   // all centres together (only these two have requests in 2011 ... as far
   // as this file knows: other files write the present)
   const tot = await rows(w.tokens.national.analystKey, `/v1/stats/funnel?${Y}`);
