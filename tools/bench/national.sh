@@ -44,6 +44,8 @@
 #   BENCH_PGDIR        the cluster of make bench-data [var/bench-pg]
 #   BENCH_REPORT       Markdown file to append to [docs/benchmarks.md]
 #   BENCH_LABEL        a note for the report's heading, e.g. "smoke run" []
+#   BENCH_AUTOVACUUM_WAIT  seconds to wait for autovacuum to finish on the
+#                      dataset before measuring [600]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
