@@ -18,6 +18,10 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 
+/* Suggestions in one answer unless ?limit= asks for another number (at
+ * most the query specs' max). */
+#define SUGGESTIONS_DEFAULT_LIMIT 20
+
 static const char *const explain_values[] = {"excluded", NULL};
 
 const struct spec_field matching_guides_query[] = {
@@ -278,7 +282,7 @@ static void
 suggest(struct http_request *rq, struct db_stmt *stmt, const char *const *params, int nparams)
 {
 	const char *id = http_param(rq, "id");
-	const char *values[3];
+	const char *values[3]; /* the request id and at most two more */
 	PGresult *res;
 	enum db_qs qs;
 	struct buf b;
@@ -288,7 +292,7 @@ suggest(struct http_request *rq, struct db_stmt *stmt, const char *const *params
 		return;
 	}
 	values[0] = id;
-	for (int i = 0; i < nparams && i < 2; i++)
+	for (int i = 0; i < nparams && i < (int)(sizeof(values) / sizeof(values[0])) - 1; i++)
 		values[i + 1] = params[i];
 	res = db_exec(rq->db, stmt, values, &qs);
 	if (res == NULL) {
@@ -313,13 +317,15 @@ suggest(struct http_request *rq, struct db_stmt *stmt, const char *const *params
 	buf_cleanup(&b);
 }
 
-/* The limit query parameter as text, or the default. */
+/* The limit query parameter as text into out, or the default. */
 static const char *
 limit_param(struct http_request *rq, char *out, size_t outlen)
 {
 	json_t *limit = json_object_get(rq->query, "limit");
 
-	snprintf(out, outlen, "%lld", limit ? (long long)json_integer_value(limit) : 20LL);
+	snprintf(out, outlen, "%lld",
+	         limit ? (long long)json_integer_value(limit)
+	               : (long long)SUGGESTIONS_DEFAULT_LIMIT);
 	return out;
 }
 
