@@ -12,8 +12,9 @@
 -- The columns are exact, not estimates: each trigger locks the volunteer
 -- row and then recounts from the source table (a fresh snapshot after the
 -- lock under READ COMMITTED; a serialization failure, retried, under
--- REPEATABLE READ), so concurrent writers cannot lose an update.
--- tests/db checks them against a recount after every kind of change.
+-- REPEATABLE READ; lib/db.c retries those and deadlocks), so concurrent
+-- writers cannot lose an update. tests/api/matching.test.mjs checks them
+-- against a recount after every kind of change.
 --
 -- The row-level security of the volunteer's own tables also moves from
 -- volunteer_id IN (SELECT id FROM volunteer), a scan of every volunteer
@@ -30,9 +31,9 @@ COMMENT ON COLUMN volunteer.record_check_valid IS 'The days covered by a clear c
 COMMENT ON COLUMN volunteer.availability_slots IS 'How many weekly slots the volunteer has (volunteer_availability); kept by a trigger';
 COMMENT ON COLUMN volunteer.open_requests IS 'Requests assigned to the volunteer that are not closed, declined or withdrawn (their load); kept by a trigger on request';
 
--- The recounts, one function per fact; ids are the volunteers to redo.
--- Each locks its volunteers in id order first (no deadlock between two
--- writers touching the same two volunteers).
+-- The recount of all four facts of the volunteers ids. It locks them in
+-- id order first (no deadlock between two writers touching the same two
+-- volunteers), then recounts with a snapshot taken after the lock.
 CREATE FUNCTION kompas_volunteer_facts_redo(ids uuid[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
