@@ -176,6 +176,8 @@ void events_get(struct http_request *rq);
 void events_create(struct http_request *rq);
 void events_update(struct http_request *rq);
 void event_series_create(struct http_request *rq);
+void event_series_get(struct http_request *rq);
+void event_series_update(struct http_request *rq);
 void event_signups_list(struct http_request *rq);
 void event_signups_create(struct http_request *rq);
 void event_signups_cancel(struct http_request *rq);
@@ -184,6 +186,7 @@ extern const struct spec_field events_public_query[];
 extern const struct spec_field events_create_spec[];
 extern const struct spec_field events_update_spec[];
 extern const struct spec_field event_series_create_spec[];
+extern const struct spec_field event_series_update_spec[];
 extern const struct spec_field event_signups_list_query[];
 extern const struct spec_field event_signups_create_spec[];
 

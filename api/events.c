@@ -42,6 +42,14 @@
 	" FROM event_category ec JOIN category c ON c.id = ec.category_id"                         \
 	" WHERE ec.event_id = e.id), '[]'::json)"
 
+/* The caller's own active sign-up for event e: a guide's (through their
+ * volunteer record) or an association contact's (their account); NULL for
+ * anyone else. */
+#define MY_SIGNUP                                                                                  \
+	"(SELECT ms.id FROM event_signup ms WHERE ms.event_id = e.id AND ms.cancelled_at IS NULL"  \
+	" AND (ms.account_id = kompas_account() OR ms.volunteer_id IN"                             \
+	"   (SELECT mv.id FROM volunteer mv WHERE mv.account_id = kompas_account())) LIMIT 1)"
+
 /* The full event, for the centre's own callers. */
 #define EVENT_COLUMNS                                                                              \
 	"e.id, e.centre_id, e.kind, e.title, e.description, " TS("e.starts_at") ", " TS(           \
@@ -51,7 +59,7 @@
 	                 "'association'"                                                           \
 	                 " AND e.association_id = (SELECT kompas_association()))),"                \
 	                 " e.internal_note, " TS("e.created_at") ", " TS(                          \
-	                     "e.updated_at") ", e.version, " CATEGORIES_JSON                       \
+	                     "e.updated_at") ", e.version, " CATEGORIES_JSON ", " MY_SIGNUP        \
 	                                     ", " TSUS("e.starts_at")
 #define EVENT_FROM " FROM event e LEFT JOIN association s ON s.id = e.association_id"
 enum {
@@ -78,6 +86,7 @@ enum {
 	EC_UPDATED,
 	EC_VERSION,
 	EC_CATEGORIES,
+	EC_MY_SIGNUP,
 	EC_CURSOR,
 	EC_RANK_AT = EC_CURSOR + 3 /* ranked lists: after k_at, k_id */
 };
@@ -177,6 +186,48 @@ const struct spec_field event_series_create_spec[] = {
     {.name = "interval", .type = SPEC_INTEGER, .min = 1, .max = 4},
     {.name = "count", .type = SPEC_INTEGER, .min = 1, .max = 104},
     {.name = "until", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
+    SPEC_END};
+
+/* PATCH /v1/event-series/{id}: the template's members (no times: those
+ * are changed per occurrence) and cancelled. */
+const struct spec_field event_series_update_spec[] = {
+    {.name = "title", .type = SPEC_STRING, .min = 2, .max = 200},
+    {.name = "description",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
+     .min = 1,
+     .max = 4000},
+    {.name = "address", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .min = 1, .max = 300},
+    {.name = "postal_code",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .format = SPEC_FMT_POSTAL_CODE_DK},
+    {.name = "online_url",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .max = 500,
+     .format = SPEC_FMT_URL},
+    {.name = "accessibility",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
+     .min = 1,
+     .max = 1000},
+    {.name = "capacity", .type = SPEC_INTEGER, .flags = SPEC_NULLABLE, .min = 1, .max = 10000},
+    {.name = "association_id",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE,
+     .format = SPEC_FMT_UUID},
+    {.name = "category_ids",
+     .type = SPEC_ARRAY,
+     .flags = SPEC_UNIQUE,
+     .max = 10,
+     .items = &uuid_item},
+    {.name = "cancelled", .type = SPEC_BOOLEAN},
+    {.name = "internal_note",
+     .type = SPEC_STRING,
+     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
+     .min = 1,
+     .max = 4000},
     SPEC_END};
 
 const struct spec_field events_update_spec[] = {
@@ -495,6 +546,7 @@ event_json(const PGresult *res, int row)
 	json_object_set_new(j, "series_id", db_json_text(res, row, EC_SERIES));
 	if (PQgetvalue(res, row, EC_SEES_NOTE)[0] == 't')
 		json_object_set_new(j, "internal_note", db_json_text(res, row, EC_NOTE));
+	json_object_set_new(j, "my_signup_id", db_json_text(res, row, EC_MY_SIGNUP));
 	json_object_set_new(j, "created_at", json_string(PQgetvalue(res, row, EC_CREATED)));
 	json_object_set_new(j, "updated_at", json_string(PQgetvalue(res, row, EC_UPDATED)));
 	return j;
@@ -956,17 +1008,19 @@ static struct db_stmt stmt_series_plan = DB_STMT(
 	"id, kind, title, description, address, postal_code, online_url, accessibility, capacity," \
 	" association_id, internal_note, frequency, repeat_interval, occurrence_count,"            \
 	" until_date::text, " TS("first_starts_at") ", " TS("first_ends_at") ", time_zone, " TS(   \
-	    "created_at")
+	    "created_at") ", version, array_to_json(category_ids)"
+enum { SC_VERSION = 19, SC_CATEGORIES = 20 };
 
 static struct db_stmt stmt_series_insert = DB_STMT(
     "event_series_insert",
     "INSERT INTO event_series (centre_id, association_id, kind, title, description, address,"
     " postal_code, online_url, accessibility, capacity, internal_note, frequency, repeat_interval,"
-    " occurrence_count, until_date, first_starts_at, first_ends_at, created_by)"
+    " occurrence_count, until_date, first_starts_at, first_ends_at, created_by, category_ids)"
     " VALUES (kompas_centre(), $1, $2, $3, $4, $5, $6, $7, $8, $9::integer, $10, $11,"
     " $12::integer, $13::integer, $14::date, date_trunc('second', $15::timestamptz),"
-    " date_trunc('second', $16::timestamptz), $17) RETURNING " SERIES_COLUMNS,
-    17);
+    " date_trunc('second', $16::timestamptz), $17, coalesce($18::uuid[], '{}'))"
+    " RETURNING " SERIES_COLUMNS,
+    18);
 
 static struct db_stmt stmt_series_expand =
     DB_STMT("event_series_expand",
@@ -976,8 +1030,9 @@ static struct db_stmt stmt_series_expand =
             " SELECT s.centre_id, s.association_id, s.kind, s.title, s.description, o.starts_at,"
             " o.ends_at, s.address, s.postal_code, s.online_url, s.accessibility, s.capacity,"
             " s.internal_note, s.created_by, s.id FROM event_series s, " OCCURRENCES " o"
-            " WHERE s.id = $7 RETURNING id, starts_at, ends_at)"
-            " SELECT id, " TS("starts_at") ", " TS("ends_at") " FROM ins ORDER BY starts_at",
+            " WHERE s.id = $7 RETURNING id, starts_at, ends_at, cancelled)"
+            " SELECT id, " TS("starts_at") ", " TS("ends_at") ", cancelled FROM ins"
+                                                              " ORDER BY starts_at, id",
             7);
 
 static json_t *
@@ -1004,7 +1059,23 @@ series_json(const PGresult *res)
 	json_object_set_new(j, "ends_at", db_json_text(res, 0, 16));
 	json_object_set_new(j, "time_zone", db_json_text(res, 0, 17));
 	json_object_set_new(j, "created_at", db_json_text(res, 0, 18));
+	json_object_set_new(j, "category_ids", json_column(res, 0, SC_CATEGORIES));
 	return j;
+}
+
+/* The occurrences of a series as JSON, from rows (id, start, end,
+ * cancelled) in time order. */
+static json_t *
+occurrences_json(const PGresult *res)
+{
+	json_t *occ = json_array();
+
+	for (int i = 0; i < PQntuples(res); i++)
+		json_array_append_new(
+		    occ, json_pack("{s:s, s:s, s:s, s:o}", "id", PQgetvalue(res, i, 0), "starts_at",
+		                   PQgetvalue(res, i, 1), "ends_at", PQgetvalue(res, i, 2),
+		                   "cancelled", db_json_bool(res, i, 3)));
+	return occ;
 }
 
 /* Check the expansion of a series before making it: count or until,
@@ -1055,9 +1126,9 @@ event_series_create(struct http_request *rq)
 {
 	const json_t *b = rq->body;
 	char *categories = uuid_array_param(json_object_get(b, "category_ids"));
-	char own[37], capacity[24], interval[24], count[24], sid[37];
-	const char *association, *params[17], *plan[7];
-	json_t *p, *body, *occ;
+	char own[37], capacity[24], interval[24], count[24], sid[37], version[24], location[64];
+	const char *association, *params[18], *plan[7];
+	json_t *p, *body;
 	enum db_qs qs;
 	PGresult *res;
 
@@ -1094,6 +1165,7 @@ event_series_create(struct http_request *rq)
 	params[14] = plan[0];
 	params[15] = plan[1];
 	params[16] = rq->caller.account_id;
+	params[17] = categories;
 	res = db_exec(rq->db, &stmt_series_insert, params, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
@@ -1101,6 +1173,7 @@ event_series_create(struct http_request *rq)
 	}
 	body = series_json(res);
 	snprintf(sid, sizeof(sid), "%s", PQgetvalue(res, 0, 0));
+	snprintf(version, sizeof(version), "%s", PQgetvalue(res, 0, SC_VERSION));
 	PQclear(res);
 	plan[6] = sid;
 	res = db_exec(rq->db, &stmt_series_expand, plan, &qs);
@@ -1109,23 +1182,251 @@ event_series_create(struct http_request *rq)
 		http_reply_db_error(rq, qs);
 		goto out;
 	}
-	occ = json_array();
-	for (int i = 0; i < PQntuples(res); i++)
-		json_array_append_new(occ, json_pack("{s:s, s:s, s:s}", "id", PQgetvalue(res, i, 0),
-		                                     "starts_at", PQgetvalue(res, i, 1), "ends_at",
-		                                     PQgetvalue(res, i, 2)));
+	json_object_set_new(body, "occurrences", occurrences_json(res));
 	PQclear(res);
-	json_object_set_new(body, "category_ids",
-	                    json_object_get(b, "category_ids")
-	                        ? json_deep_copy(json_object_get(b, "category_ids"))
-	                        : json_array());
-	json_object_set_new(body, "occurrences", occ);
 	if (set_categories(rq, sid, categories) < 0) {
 		json_decref(body);
 		goto out;
 	}
 	http_reply_json(rq, 201, body);
+	http_set_etag(rq, version);
+	snprintf(location, sizeof(location), "/v1/event-series/%s", sid);
+	http_set_header(rq, "Location", location);
 out:
+	free(categories);
+}
+
+static struct db_stmt stmt_series_get =
+    DB_STMT("event_series_get", "SELECT " SERIES_COLUMNS " FROM event_series WHERE id = $1", 1);
+
+static struct db_stmt stmt_series_occurrences = DB_STMT(
+    "event_series_occurrences",
+    "SELECT id, " TS("starts_at") ", " TS("ends_at") ", cancelled FROM event"
+                                                     " WHERE series_id = $1 ORDER BY starts_at, id",
+    1);
+
+/* Answer status with series id and every occurrence (re-read), and its
+ * ETag; 404 when the caller does not see it. */
+static void
+reply_series(struct http_request *rq, unsigned status, const char *id)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, &stmt_series_get, (const char *const[]){id}, &qs);
+	PGresult *occ;
+	json_t *body;
+
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		http_reply_problem(rq, ERR_NOT_FOUND, "No event series has this id.");
+		return;
+	}
+	occ = db_exec(rq->db, &stmt_series_occurrences, (const char *const[]){id}, &qs);
+	if (occ == NULL) {
+		PQclear(res);
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	body = series_json(res);
+	json_object_set_new(body, "occurrences", occurrences_json(occ));
+	http_reply_json(rq, status, body);
+	http_set_etag(rq, PQgetvalue(res, 0, SC_VERSION));
+	PQclear(occ);
+	PQclear(res);
+}
+
+/* GET /v1/event-series/{id}: the template and its occurrences (staff). */
+void
+event_series_get(struct http_request *rq)
+{
+	const char *id = http_param(rq, "id");
+
+	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
+		http_reply_problem(rq, ERR_NOT_FOUND, "No event series has this id.");
+		return;
+	}
+	reply_series(rq, 200, id);
+}
+
+/* The members of a series a PATCH may change, in the order of the update
+ * statements' parameters $2..$19: each value is followed by whether it was
+ * present (merge patch: null clears). */
+static const char *const series_members[] = {
+    "title",         "description", "address",        "postal_code",   "online_url",
+    "accessibility", "capacity",    "association_id", "internal_note", NULL};
+
+static struct db_stmt stmt_series_lock =
+    DB_STMT("event_series_lock",
+            "SELECT s.version, (SELECT coalesce(max(e.signup_count), 0) FROM event e"
+            " WHERE e.series_id = s.id AND e.starts_at > now())"
+            " FROM event_series s WHERE s.id = $1 FOR NO KEY UPDATE OF s",
+            1);
+
+/* The merge patch of the template: $2..$19 the members of series_members
+ * (each value and whether it was present), $20 the categories (NULL:
+ * keep), $21 the version named in If-Match (NULL: any). */
+#define SERIES_SET                                                                                 \
+	" title = CASE WHEN $3::boolean THEN $2 ELSE title END,"                                   \
+	" description = CASE WHEN $5::boolean THEN $4 ELSE description END,"                       \
+	" address = CASE WHEN $7::boolean THEN $6 ELSE address END,"                               \
+	" postal_code = CASE WHEN $9::boolean THEN $8 ELSE postal_code END,"                       \
+	" online_url = CASE WHEN $11::boolean THEN $10 ELSE online_url END,"                       \
+	" accessibility = CASE WHEN $13::boolean THEN $12 ELSE accessibility END,"                 \
+	" capacity = CASE WHEN $15::boolean THEN $14::integer ELSE capacity END,"                  \
+	" association_id = CASE WHEN $17::boolean THEN $16::uuid ELSE association_id END,"         \
+	" internal_note = CASE WHEN $19::boolean THEN $18 ELSE internal_note END,"                 \
+	" updated_at = now(), version = version + 1"
+
+static struct db_stmt stmt_series_update = DB_STMT(
+    "event_series_update",
+    "UPDATE event_series SET" SERIES_SET ", category_ids = coalesce($20::uuid[], category_ids)"
+    " WHERE id = $1 AND ($21::integer IS NULL OR version = $21) RETURNING id",
+    21);
+
+/* The same members on every occurrence that has not started; $20 cancels
+ * (true) or reinstates (false) them, NULL keeps. */
+static struct db_stmt stmt_series_update_upcoming =
+    DB_STMT("event_series_update_upcoming",
+            "UPDATE event SET" SERIES_SET ", cancelled = coalesce($20::boolean, cancelled)"
+            " WHERE series_id = $1 AND starts_at > now() RETURNING id",
+            20);
+
+static struct db_stmt stmt_series_clear_upcoming_categories =
+    DB_STMT("event_series_clear_upcoming_categories",
+            "DELETE FROM event_category ec USING event e"
+            " WHERE ec.event_id = e.id AND e.series_id = $1 AND e.starts_at > now()",
+            1);
+
+static struct db_stmt stmt_series_set_upcoming_categories =
+    DB_STMT("event_series_set_upcoming_categories",
+            "INSERT INTO event_category (event_id, category_id, centre_id)"
+            " SELECT e.id, c, e.centre_id FROM event e, unnest($2::uuid[]) c"
+            " WHERE e.series_id = $1 AND e.starts_at > now()",
+            2);
+
+/* Run a statement whose rows are not needed; false after answering a
+ * database error. */
+static bool
+run(struct http_request *rq, struct db_stmt *stmt, const char *const *params)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, stmt, params, &qs);
+
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return false;
+	}
+	PQclear(res);
+	return true;
+}
+
+/* Checks of a series patch against the locked series (cur: version and
+ * the most active sign-ups of an upcoming occurrence) and the centre's
+ * associations and categories. Returns false when it has answered. */
+static bool
+check_series_patch(struct http_request *rq, const PGresult *cur, const char *categories)
+{
+	const json_t *b = rq->body;
+	json_t *jcap = json_object_get(b, "capacity");
+	json_t *p;
+
+	if (json_is_integer(jcap) && json_integer_value(jcap) < atoll(PQgetvalue(cur, 0, 1))) {
+		reply_field(rq, ERR_CONFLICT,
+		            "More people are signed up for an upcoming occurrence than the new "
+		            "capacity.",
+		            "capacity", ERR_FIELD_TOO_SMALL,
+		            "is below the active sign-ups of an upcoming occurrence");
+		return false;
+	}
+	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
+	if (check_references(rq, p, str_of(b, "association_id"), categories) < 0) {
+		json_decref(p);
+		return false;
+	}
+	if (problem_field_error_count(p) > 0) {
+		http_reply_problem_json(rq, p);
+		return false;
+	}
+	json_decref(p);
+	return true;
+}
+
+/* PATCH /v1/event-series/{id}: a merge patch of the template, applied to
+ * every occurrence that has not started yet (those held keep what they
+ * were); cancelled: true cancels the upcoming occurrences. If-Match names
+ * the series' version. */
+void
+event_series_update(struct http_request *rq)
+{
+	const json_t *b = rq->body;
+	const char *id = http_param(rq, "id");
+	char *categories = uuid_array_param(json_object_get(b, "category_ids"));
+	json_t *jcan = json_object_get(b, "cancelled");
+	const char *params[21];
+	char version[24], capacity[24];
+	long long want = 0;
+	int m = http_if_match(rq, &want);
+	enum db_qs qs;
+	PGresult *cur = NULL, *res;
+
+	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
+		http_reply_problem(rq, ERR_NOT_FOUND, "No event series has this id.");
+		goto out;
+	}
+	if (m < 0) {
+		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
+		                   "If-Match is not a version of ours.");
+		goto out;
+	}
+	cur = db_exec(rq->db, &stmt_series_lock, (const char *const[]){id}, &qs);
+	if (cur == NULL) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	if (qs == DB_NO_RESULTS) {
+		http_reply_problem(rq, ERR_NOT_FOUND, "No event series has this id.");
+		goto out;
+	}
+	if (m == 1 && want != atoll(PQgetvalue(cur, 0, 0))) {
+		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
+		                   "The series has changed since you read it; read it again.");
+		goto out;
+	}
+	if (!check_series_patch(rq, cur, categories))
+		goto out;
+	params[0] = id;
+	for (int i = 0; series_members[i] != NULL; i++) {
+		const char *k = series_members[i];
+
+		if (strcmp(k, "capacity") == 0)
+			integer_param(b, k, capacity, sizeof(capacity), &params[1 + 2 * i]);
+		else
+			params[1 + 2 * i] = str_of(b, k);
+		params[2 + 2 * i] = json_object_get(b, k) ? "true" : "false";
+	}
+	params[19] = categories;
+	snprintf(version, sizeof(version), "%lld", want);
+	params[20] = m == 1 ? version : NULL;
+	res = db_exec(rq->db, &stmt_series_update, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	PQclear(res);
+	params[19] = jcan ? (json_is_true(jcan) ? "true" : "false") : NULL;
+	if (!run(rq, &stmt_series_update_upcoming, params))
+		goto out;
+	if (categories != NULL &&
+	    (!run(rq, &stmt_series_clear_upcoming_categories, (const char *const[]){id}) ||
+	     !run(rq, &stmt_series_set_upcoming_categories, (const char *const[]){id, categories})))
+		goto out;
+	reply_series(rq, 200, id);
+out:
+	if (cur != NULL)
+		PQclear(cur);
 	free(categories);
 }
 

@@ -511,6 +511,13 @@ SELECT e.id, cat.id, e.centre_id
   JOIN category cat ON cat.centre_id IS NULL AND cat.kind = split_part(k.ref, ':', 1)
                    AND cat.slug = split_part(k.ref, ':', 2);
 
+-- The template keeps the categories its occurrences got.
+UPDATE event_series es
+   SET category_ids = ARRAY(SELECT DISTINCT ec.category_id FROM event_category ec
+                              JOIN event e ON e.id = ec.event_id WHERE e.series_id = es.id
+                             ORDER BY ec.category_id)
+ WHERE es.id IN (SELECT id FROM demo_series);
+
 -- One cancelled occurrence per centre: a walk in about two weeks.
 UPDATE event SET cancelled = true, version = version + 1, updated_at = now(),
        internal_note = 'Aflyst: turlederen er forhindret. Deltagerne har fået besked på sms.'

@@ -114,7 +114,7 @@ test('a coordinator creates an event with every field; it reads back with its ET
   assert.equal(res.headers.get('etag'), '"1"');
   assert.deepEqual(Object.keys(e).sort(), ['accessibility', 'address', 'association_id', 'association_name', 'cancelled',
     'capacity', 'categories', 'centre_id', 'created_at', 'description', 'ends_at', 'id', 'internal_note', 'kind',
-    'online_url', 'places_left', 'postal_code', 'series_id', 'signups', 'starts_at', 'title', 'updated_at']);
+    'my_signup_id', 'online_url', 'places_left', 'postal_code', 'series_id', 'signups', 'starts_at', 'title', 'updated_at']);
   for (const f of ['kind', 'title', 'description', 'starts_at', 'ends_at', 'address', 'postal_code', 'online_url',
     'accessibility', 'capacity', 'association_id', 'internal_note']) assert.deepEqual(e[f], body[f], f);
   assert.equal(e.centre_id, w.A.id);
@@ -355,6 +355,94 @@ test('a series is bounded: 104 occurrences, 2 years, count or until', async () =
   assert.equal((await r.json()).occurrences.length, 104);
 });
 
+test('a series reads back with its occurrences; PATCH changes the template and the occurrences to come', async () => {
+  const cat2 = createCategory(w.A.id, 'Strik');
+  const body = { kind: 'guide_training', title: uniq('Uddannelse'), starts_at: at(3, 17), ends_at: at(3, 19), address: 'Jernbanegade 16',
+    postal_code: '5000', capacity: 4, category_ids: [A.category], internal_note: 'Kaffe', frequency: 'weekly', count: 4 };
+  let r = await post(w.tokens.A.coordinator, '/v1/event-series', body);
+  assert.equal(r.status, 201);
+  const s = await r.json();
+  assert.equal(r.headers.get('location'), `/v1/event-series/${s.id}`);
+  assert.equal(r.headers.get('etag'), '"1"');
+  assert.deepEqual(s.occurrences.map((o) => o.cancelled), [false, false, false, false]);
+  const [first, second, third] = s.occurrences.map((o) => o.id);
+  // the first occurrence has been held already (moved into the past as the owner)
+  psql(`UPDATE event SET starts_at = now() - interval '2 days', ends_at = now() - interval '2 days' + interval '2 hours' WHERE id = '${first}'`);
+  // a guide signs up for the second; one occurrence is cancelled on its own
+  assert.equal((await post(A.guide.token, `/v1/events/${second}/signups`, {})).status, 201);
+  assert.equal((await post(A.contact.token, `/v1/events/${second}/signups`, {})).status, 422, 'trainings are for volunteers');
+  assert.equal((await patch(w.tokens.A.coordinator, `/v1/events/${third}`, { cancelled: true })).status, 200);
+
+  r = await get(w.tokens.A.coordinator, `/v1/event-series/${s.id}`);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('etag'), '"1"');
+  const read = await r.json();
+  assert.deepEqual(Object.keys(read).sort(), Object.keys(s).sort());
+  assert.equal(read.title, body.title);
+  assert.deepEqual(read.category_ids, [A.category]);
+  assert.deepEqual(read.occurrences.map((o) => o.id), s.occurrences.map((o) => o.id), 'in time order');
+  assert.deepEqual(read.occurrences.map((o) => o.cancelled), [false, false, true, false]);
+
+  // a stale version, a member that cannot change here, capacity below the sign-ups
+  await expectProblem(assert, await patch(w.tokens.A.coordinator, `/v1/event-series/${s.id}`, { title: 'Nyt' }, { 'If-Match': '"7"' }), 412, 'precondition_failed');
+  r = await patch(w.tokens.A.coordinator, `/v1/event-series/${s.id}`, { starts_at: at(5), kind: 'activity' });
+  const bad = await expectProblem(assert, r, 422, 'validation_failed');
+  assert.deepEqual(bad.errors.map((e) => [e.field, e.code]).sort(), [['kind', 'unknown_field'], ['starts_at', 'unknown_field']]);
+  r = await patch(w.tokens.A.coordinator, `/v1/event-series/${s.id}`, { association_id: randomUUID(), category_ids: [randomUUID()] });
+  assert.deepEqual((await expectProblem(assert, r, 422, 'validation_failed')).errors.map((e) => e.field).sort(), ['association_id', 'category_ids[0]']);
+  psql(`UPDATE event SET capacity = 1 WHERE id = '${second}'`);
+  r = await patch(w.tokens.A.coordinator, `/v1/event-series/${s.id}`, { capacity: 1 });
+  assert.equal(r.status, 200, 'one sign-up fits one place');
+  r = await patch(w.tokens.A.coordinator, `/v1/event-series/${s.id}`, { capacity: null });
+  assert.equal(r.status, 200);
+  assert.equal((await post(w.tokens.A.coordinator, `/v1/events/${second}/signups`, { volunteer_id: (await createGuide(w.A.id)).volunteerId })).status, 201);
+  r = await patch(w.tokens.A.coordinator, `/v1/event-series/${s.id}`, { capacity: 1 });
+  assert.equal((await expectProblem(assert, r, 409, 'conflict')).errors[0].field, 'capacity');
+
+  // the change: title and address set, the note cleared, the categories replaced
+  r = await patch(w.tokens.A.coordinator, `/v1/event-series/${s.id}`,
+    { title: 'Uddannelse, efterår', address: 'Østre Stationsvej 2', internal_note: null, category_ids: [cat2] }, { 'If-Match': '"3"' });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('etag'), '"4"');
+  const changed = await r.json();
+  assert.equal(changed.title, 'Uddannelse, efterår');
+  assert.equal(changed.address, 'Østre Stationsvej 2');
+  assert.equal(changed.internal_note, null);
+  assert.equal(changed.postal_code, '5000', 'a member left out stays');
+  assert.deepEqual(changed.category_ids, [cat2]);
+  const occ = (id) => get(w.tokens.A.coordinator, `/v1/events/${id}`).then((x) => x.json());
+  const held = await occ(first);
+  assert.equal(held.title, body.title, 'an occurrence already held keeps what it was');
+  assert.equal(held.internal_note, 'Kaffe');
+  assert.deepEqual(held.categories.map((c) => c.id), [A.category]);
+  for (const id of [second, third, s.occurrences[3].id]) {
+    const e = await occ(id);
+    assert.equal(e.title, 'Uddannelse, efterår', id);
+    assert.equal(e.address, 'Østre Stationsvej 2');
+    assert.equal(e.internal_note, null);
+    assert.equal(e.postal_code, '5000');
+    assert.deepEqual(e.categories.map((c) => c.id), [cat2]);
+  }
+  assert.equal((await occ(third)).cancelled, true, 'its own cancellation stays');
+  assert.equal((await occ(second)).signups, 2, 'sign-ups are kept');
+
+  // cancelled: true cancels the rest of the series, false reinstates it
+  r = await patch(w.tokens.A.coordinator, `/v1/event-series/${s.id}`, { cancelled: true });
+  assert.deepEqual((await r.json()).occurrences.map((o) => o.cancelled), [false, true, true, true]);
+  r = await patch(w.tokens.A.coordinator, `/v1/event-series/${s.id}`, { cancelled: false });
+  assert.deepEqual((await r.json()).occurrences.map((o) => o.cancelled), [false, false, false, false]);
+
+  // who may: coordinators of the centre; the others are refused or do not see it
+  await expectProblem(assert, await get(w.tokens.B.coordinator, `/v1/event-series/${s.id}`), 404, 'not_found');
+  await expectProblem(assert, await patch(w.tokens.B.coordinator, `/v1/event-series/${s.id}`, { title: 'Hacket' }), 404, 'not_found');
+  await expectProblem(assert, await get(w.tokens.A.coordinator, '/v1/event-series/not-a-uuid'), 404, 'not_found');
+  await expectProblem(assert, await get(w.tokens.A.coordinator, `/v1/event-series/${randomUUID()}`), 404, 'not_found');
+  await expectProblem(assert, await get(A.guide.token, `/v1/event-series/${s.id}`), 403, 'forbidden');
+  await expectProblem(assert, await patch(A.contact.token, `/v1/event-series/${s.id}`, { title: 'Hacket' }), 403, 'forbidden');
+  assert.equal((await get(w.tokens.national.admin, `/v1/event-series/${s.id}`)).status, 200, 'an admin reads it');
+  assert.equal(psql(`SELECT title FROM event_series WHERE id = '${s.id}'`), 'Uddannelse, efterår');
+});
+
 test('cancelling one occurrence leaves the others', async () => {
   const c = await freshCentre();
   const r = await post(c.token, '/v1/event-series', {
@@ -586,6 +674,31 @@ test('sign-ups: a guide for trainings, a contact for workshops, a coordinator fo
   assert.equal(e.signups, 1);
   // and the guide may sign up again
   assert.equal((await post(A.guide.token, `/v1/events/${training.id}/signups`, {})).status, 201);
+});
+
+test('my_signup_id: each caller sees their own active sign-up on the event and in the list', async () => {
+  const training = await createEvent(w.tokens.A.coordinator, { kind: 'info_meeting', title: uniq('Møde') });
+  const mine = async (token) => (await (await get(token, `/v1/events/${training.id}`)).json()).my_signup_id;
+  const listed = async (token) => (await (await get(token, `/v1/events?limit=200&from=${training.starts_at}&to=${training.starts_at}`)).json())
+    .items.find((x) => x.id === training.id).my_signup_id;
+  assert.equal(await mine(A.guide.token), null, 'nobody signed up yet');
+  const g = await (await post(A.guide.token, `/v1/events/${training.id}/signups`, {})).json();
+  const c = await (await post(A.contact.token, `/v1/events/${training.id}/signups`, {})).json();
+  assert.equal(await mine(A.guide.token), g.id, 'the guide sees their own sign-up');
+  assert.equal(await mine(A.contact.token), c.id, 'the association contact sees theirs');
+  assert.equal(await listed(A.guide.token), g.id, 'the list carries it too');
+  assert.equal(await mine(w.tokens.A.coordinator), null, 'a coordinator has no sign-up of their own');
+  const other = await createGuide(w.A.id);
+  assert.equal(await mine(other.token), null, 'another guide does not see it');
+  // a sign-up a coordinator made for the guide is the guide's own too
+  const meeting = await createEvent(w.tokens.A.coordinator, { kind: 'guide_training' });
+  const made = await (await post(w.tokens.A.coordinator, `/v1/events/${meeting.id}/signups`, { volunteer_id: other.volunteerId })).json();
+  assert.equal((await (await get(other.token, `/v1/events/${meeting.id}`)).json()).my_signup_id, made.id);
+  // cancelled: gone; signed up again: the new one
+  assert.equal((await call(k, 'DELETE', `/v1/events/${training.id}/signups/${g.id}`, { token: A.guide.token })).status, 204);
+  assert.equal(await mine(A.guide.token), null);
+  const again = await (await post(A.guide.token, `/v1/events/${training.id}/signups`, {})).json();
+  assert.equal(await mine(A.guide.token), again.id);
 });
 
 test('sign-ups: not for cancelled or past events; capacity cannot drop below them', async () => {
