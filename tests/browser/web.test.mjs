@@ -258,7 +258,7 @@ test('a coordinator triages a request through to a completed course and sees the
   await page.locator('li.card.assoc').first().waitFor();
   await shot(page, 'associations');
   await page.goto(`${k.base}/app/#/events?view=week`);
-  await page.locator('section.day').nth(6).waitFor();
+  await page.locator('li.day').nth(6).waitFor();
   assert.match(await page.locator('[data-testid="week-title"]').textContent(), /^Uge \d+, \d{4}$/);
   await shot(page, 'events-week');
   // English on request, kept across pages

@@ -32,11 +32,14 @@ export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
 // Call method path with an optional JSON body; resolves with the parsed JSON
 // (or text for non-JSON answers, null for 204). Rejects with ApiError.
-export async function api(method, path, body, { accept } = {}) {
+// ifMatch: the version read (an ETag) a change must still find.
+// onHeaders(headers) sees the answer's headers (for its ETag).
+export async function api(method, path, body, { accept, ifMatch, onHeaders } = {}) {
   const headers = {};
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (accept) headers.Accept = accept;
+  if (ifMatch) headers['If-Match'] = ifMatch;
   let res;
   try {
     res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -50,6 +53,7 @@ export async function api(method, path, body, { accept } = {}) {
     if (res.status === 401 && path !== '/v1/sessions') onUnauthorized();
     throw new ApiError(res.status, problem);
   }
+  if (onHeaders) onHeaders(res.headers);
   if (res.status === 204) return null;
   if (ct.includes('json')) return res.json();
   return res.text();
@@ -59,6 +63,16 @@ export const get = (p) => api('GET', p);
 export const post = (p, b = {}) => api('POST', p, b);
 export const patch = (p, b) => api('PATCH', p, b);
 export const del = (p) => api('DELETE', p);
+
+// A single resource with its version: { data, etag } (etag for ifMatch).
+export async function getVersioned(p) {
+  let etag = null;
+  const data = await api('GET', p, undefined, { onHeaders: (hs) => { etag = hs.get('etag'); } });
+  return { data, etag };
+}
+
+// A merge patch that must find the version read (409/412 otherwise).
+export const patchVersioned = (p, b, etag) => api('PATCH', p, b, { ifMatch: etag || undefined });
 
 // Build a path with query parameters, leaving out empty ones.
 export function withQuery(path, params) {

@@ -7,9 +7,11 @@ import { loginPage } from './pages/login.js';
 import { queuePage } from './pages/queue.js';
 import { requestPage } from './pages/request.js';
 import { coursesPage, coursePage } from './pages/courses.js';
-import { volunteersPage } from './pages/volunteers.js';
+import { volunteersPage, volunteerPage, volunteerFormPage } from './pages/volunteers.js';
 import { associationsPage } from './pages/associations.js';
 import { eventsPage } from './pages/events.js';
+import { eventPage, eventFormPage, seriesPage } from './pages/event.js';
+import { referralsPage, myAssociationPage } from './pages/contact.js';
 import { statsPage } from './pages/stats.js';
 import { guidePage } from './pages/guide.js';
 
@@ -20,6 +22,16 @@ route('/requests/:id', requestPage, ['coordinator', 'guide']);
 route('/courses', coursesPage, ['coordinator', 'guide']);
 route('/courses/:id', coursePage, ['coordinator', 'guide']);
 route('/volunteers', volunteersPage, ['coordinator', 'admin']);
+// volunteers, the association contact's pages and events (web-people)
+route('/volunteers/new', volunteerFormPage, COORD);
+route('/volunteers/:id/edit', volunteerFormPage, COORD);
+route('/volunteers/:id', volunteerPage, ['coordinator', 'admin']);
+route('/events/new', eventFormPage, ['coordinator', 'association']);
+route('/events/:id/edit', eventFormPage, ['coordinator', 'association']);
+route('/events/:id', eventPage, ['coordinator', 'admin', 'guide', 'association']);
+route('/event-series/:id', seriesPage, COORD);
+route('/referrals', referralsPage, ['association']);
+route('/my-association', myAssociationPage, ['association']);
 route('/associations', associationsPage, ['coordinator', 'admin', 'guide', 'association']);
 route('/events', eventsPage, ['coordinator', 'admin', 'guide', 'association']);
 route('/stats', statsPage, ['coordinator', 'analyst']);
@@ -32,7 +44,8 @@ const MENUS = {
   guide: [['#/mine', 'nav.mine'], ['#/courses', 'nav.mycourses'], ['#/events', 'nav.events'], ['#/associations', 'nav.associations']],
   analyst: [['#/stats', 'nav.stats']],
   admin: [['#/volunteers', 'nav.volunteers'], ['#/associations', 'nav.associations'], ['#/events', 'nav.events']],
-  association: [['#/events', 'nav.events'], ['#/associations', 'nav.associations']],
+  association: [['#/referrals', 'nav.referrals'], ['#/my-association', 'nav.myassoc'], ['#/events', 'nav.events'],
+    ['#/associations', 'nav.associations']],
 };
 
 export function homeFor(role) {

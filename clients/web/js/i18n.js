@@ -1,6 +1,8 @@
 // i18n.js - the interface text in Danish (default) and English. The choice
 // is kept in localStorage.
 
+import * as people from './i18n-people.js';
+
 const LANG_KEY = 'kompas.lang';
 
 const da = {
@@ -156,6 +158,10 @@ const enums = {
     record_check: 'Record check', training: 'Training', child_protection: 'Child protection', criminal_record: 'Criminal record',
   },
 };
+
+// The texts of the volunteer, association-contact and event pages.
+Object.assign(da, people.da);
+Object.assign(en, people.en);
 
 const dicts = { da, en };
 let lang = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'da';
