@@ -99,6 +99,10 @@ function signupRow(centreId, volunteerId) {
     VALUES ('${id}', '${centreId}', '${volunteerId}') RETURNING id`).split('\n')[0];
   return { id, signup_id: signup };
 }
+// A weekly series of two information meetings made by a centre's coordinator.
+const seriesRow = async (token) => (await (await call(k, 'POST', '/v1/event-series', {
+  token, body: { kind: 'info_meeting', title: 'Matrix series', starts_at: soon(7), ends_at: soon(7, 2), frequency: 'weekly', count: 2 },
+})).json()).id;
 const PARAMS = {
   '/v1/accounts/{id}': { tenant: true, table: 'account', ids: async () => ({ own: fixtures.targetA.id, other: fixtures.targetB.id }) },
   '/v1/accounts/{id}/password': { tenant: true, table: 'account', ids: async () => ({ own: createAccount('guide', w.A.id).id, other: createAccount('guide', w.B.id).id }) },
@@ -134,6 +138,7 @@ const PARAMS = {
   },
   // events: A's is an activity of A's association, whose contact may change it
   '/v1/events/{id}': { tenant: true, table: 'event', ids: async () => ({ own: eventRow(w.A.id, { associationId: fixtures.associationA }), other: eventRow(w.B.id, { associationId: fixtures.associationB }) }) },
+  '/v1/event-series/{id}': { tenant: true, table: 'event_series', ids: async () => ({ own: await seriesRow(w.tokens.A.coordinator), other: await seriesRow(w.tokens.B.coordinator) }) },
   '/v1/events/{id}/signups': { tenant: true, table: 'event', ids: async () => ({ own: eventRow(w.A.id, { kind: 'info_meeting' }), other: eventRow(w.B.id, { kind: 'info_meeting' }) }) },
   '/v1/events/{id}/signups/{signup_id}': {
     tenant: true, table: 'event_signup', row: 'signup_id',
@@ -251,6 +256,8 @@ const REQUESTS = {
   'GET /v1/events': { ok: 200 },
   'POST /v1/events': { body: () => ({ kind: 'activity', title: 'Matrix event', starts_at: soon(7), ends_at: soon(7, 2) }), ok: 201 },
   'POST /v1/event-series': { body: () => ({ kind: 'info_meeting', title: 'Matrix series', starts_at: soon(7), ends_at: soon(7, 2), frequency: 'weekly', count: 2 }), ok: 201 },
+  'GET /v1/event-series/{id}': { ok: 200 },
+  'PATCH /v1/event-series/{id}': { body: () => ({ title: 'Matrix series renamed' }), ok: 200 },
   // the centre is required: without it the route is reached and answers 422
   'GET /v1/public/events': { ok: 422 },
   'GET /v1/events/{id}': { ok: 200 },
