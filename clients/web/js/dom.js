@@ -71,15 +71,17 @@ export function field(o) {
 }
 
 // The values of a form's named fields: numbers for type=number, booleans for
-// checkboxes, null for empty ones.
+// checkboxes, trimmed text. Fields left empty are left out (never null:
+// the API refuses null where a value must be a string, so what it gets is
+// only what was filled in).
 export function formValues(form) {
   const out = {};
   for (const el of form.elements) {
-    if (!el.name) continue;
+    if (!el.name || el.disabled) continue;
     if (el.type === 'checkbox') out[el.name] = el.checked;
-    else if (el.value === '') out[el.name] = null;
+    else if (el.value.trim() === '') continue;
     else if (el.type === 'number') out[el.name] = Number(el.value);
-    else out[el.name] = el.value;
+    else out[el.name] = el.type === 'password' ? el.value : el.value.trim();
   }
   return out;
 }
