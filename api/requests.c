@@ -154,6 +154,7 @@ const struct spec_field requests_list_query[] = {
 const struct spec_field requests_search_spec[] = {
     {.name = "phone", .type = SPEC_STRING, .min = 8, .max = 30},
     {.name = "email", .type = SPEC_STRING, .max = 254, .format = SPEC_FMT_EMAIL},
+    {.name = "reference", .type = SPEC_STRING, .min = 1, .max = 100},
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     SPEC_END};
 
@@ -692,8 +693,12 @@ static struct db_stmt stmt_list =
             " AND ($7::uuid IS NULL OR assigned_volunteer_id = $7)"
             " AND ($8::date IS NULL OR created_at >= $8::date)"
             " AND ($9::date IS NULL OR created_at < $9::date + 1)"
+            /* a reference: the portal's (as written or in capitals), or the
+             * beginning of the id (at least 8 of its characters) */
+            " AND ($10::text IS NULL OR portal_reference IN ($10, upper($10))"
+            "      OR ($10 ~ '^[0-9a-fA-F-]{8,36}$' AND id::text LIKE lower($10) || '%'))"
             " ORDER BY created_at, id LIMIT $4",
-            9);
+            10);
 
 /* The list entry without personal data (a listing is not a read). */
 static json_t *
@@ -708,13 +713,15 @@ request_summary_json(const PGresult *res, int row)
 	              "created_at", PQgetvalue(res, row, 10), "updated_at",
 	              PQgetvalue(res, row, 11));
 	json_object_set_new(j, "assigned_volunteer_id", db_json_text(res, row, COL_ASSIGNED));
+	/* the needs (category ids) are not personal data on their own */
+	json_object_set_new(j, "categories", json_text_or_array(res, row, COL_CATEGORIES));
 	return j;
 }
 
 /* The criterion of a search as it is logged: field names and the keyed
  * hashes that were compared, never the values themselves. */
 static json_t *
-search_criterion(const char *phone_bidx, const char *email_bidx)
+search_criterion(const char *phone_bidx, const char *email_bidx, const char *reference)
 {
 	json_t *c = json_object();
 
@@ -722,23 +729,28 @@ search_criterion(const char *phone_bidx, const char *email_bidx)
 		json_object_set_new(c, "phone", json_string(phone_bidx));
 	if (email_bidx != NULL)
 		json_object_set_new(c, "email", json_string(email_bidx));
+	/* a reference names a request, not a citizen: logged as given */
+	if (reference != NULL)
+		json_object_set_new(c, "reference", json_string(reference));
 	return c;
 }
 
-/* Run the list statement with optional blind-index filters and a cursor. */
+/* Run the list statement with optional search criteria (blind indexes, a
+ * reference) and a cursor. */
 static PGresult *
-list_rows(struct http_request *rq, const char *pb, const char *eb, const char *cursor,
-          long long limit)
+list_rows(struct http_request *rq, const char *pb, const char *eb, const char *ref,
+          const char *cursor, long long limit)
 {
 	const json_t *q = rq->query;
 	char fetch[24], *states = NULL;
-	const char *params[9] = {pb, eb, cursor, fetch};
+	const char *params[10] = {pb, eb, cursor, fetch};
 	enum db_qs qs;
 	PGresult *res;
 
 	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
+	params[9] = ref;
 	/* the filters apply to the plain list only (a search has a body) */
-	if (pb == NULL && eb == NULL && q != NULL) {
+	if (pb == NULL && eb == NULL && ref == NULL && q != NULL) {
 		if (json_object_get(q, "state") != NULL)
 			states = db_uuid_array_param(json_object_get(q, "state")); /* enum names */
 		params[4] = states;
@@ -768,7 +780,7 @@ void
 requests_list(struct http_request *rq)
 {
 	long long limit = limit_of(rq->query);
-	PGresult *res = list_rows(rq, NULL, NULL,
+	PGresult *res = list_rows(rq, NULL, NULL, NULL,
 	                          json_string_value(json_object_get(rq->query, "cursor")), limit);
 
 	if (res == NULL)
@@ -791,13 +803,15 @@ log_search(struct http_request *rq, PGresult *res, int shown, const json_t *crit
 	return qs;
 }
 
-/* POST /v1/requests/search {phone | email}: exact search through the blind
- * indexes; the matches come with the citizen's data, and each is logged. */
+/* POST /v1/requests/search {phone | email | reference}: exact search
+ * through the blind indexes (and by the request's reference); the matches
+ * come with the citizen's data, and each is logged. */
 void
 requests_search(struct http_request *rq)
 {
 	const char *phone = json_string_value(json_object_get(rq->body, "phone"));
 	const char *email = json_string_value(json_object_get(rq->body, "email"));
+	const char *ref = json_string_value(json_object_get(rq->body, "reference"));
 	long long limit = limit_of(rq->body);
 	char *pb = NULL, *eb = NULL, norm[300];
 	json_t *items = NULL, *crit = NULL, *p;
@@ -805,10 +819,10 @@ requests_search(struct http_request *rq)
 	PGresult *res = NULL;
 	int shown;
 
-	if (phone == NULL && email == NULL) {
+	if (phone == NULL && email == NULL && ref == NULL) {
 		p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
 		problem_add_field_error(p, "phone", ERR_FIELD_REQUIRED,
-		                        "give a phone or an e-mail");
+		                        "give a phone, an e-mail or a reference");
 		http_reply_problem_json(rq, p);
 		return;
 	}
@@ -824,7 +838,7 @@ requests_search(struct http_request *rq)
 	}
 	if (email != NULL && crypto_normalise_email(email, norm, sizeof(norm)) == 0)
 		eb = blind_param("email", norm);
-	res = list_rows(rq, pb, eb, NULL, limit);
+	res = list_rows(rq, pb, eb, ref, NULL, limit);
 	if (res == NULL)
 		goto out;
 	shown = PQntuples(res) < limit ? PQntuples(res) : (int)limit;
@@ -840,7 +854,7 @@ requests_search(struct http_request *rq)
 		}
 		json_array_append_new(items, item);
 	}
-	crit = search_criterion(pb, eb);
+	crit = search_criterion(pb, eb, ref);
 	qs = log_search(rq, res, shown, crit);
 	if (qs < 0) {
 		http_reply_db_error(rq, qs);

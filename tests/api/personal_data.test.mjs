@@ -351,6 +351,40 @@ test('search by e-mail ignores upper and lower case', async () => {
   assert.deepEqual(none.body.items, []);
 });
 
+test('search by reference: the portal reference as written or in capitals, or the beginning of the id; the list shows the needs', async () => {
+  const cats = psql("SELECT string_agg(id::text, ',' ORDER BY id) FROM (SELECT id FROM category WHERE centre_id IS NULL ORDER BY id LIMIT 2) c").split(',');
+  const ref = uniq('SK-REF').toUpperCase();
+  const c = citizen();
+  const made = await createRequest(c, 'A', { portal_reference: ref, categories: cats });
+  for (const reference of [ref, ref.toLowerCase(), made.id.slice(0, 8), made.id.slice(0, 8).toUpperCase(), made.id]) {
+    const r = await search(world.tokens.A.coordinator, { reference });
+    assert.deepEqual(r.body.items.map((i) => i.id), [made.id], `reference=${reference}`);
+    assert.equal(r.body.items[0].citizen.name, c.name);
+    const log = logOfRequest(r.rid);
+    assert.deepEqual(log.map((e) => [e.action, e.subject_id, e.criterion?.reference]), [['search', made.id, reference]], 'the search is logged with its reference');
+  }
+  // too short a piece of the id, or another centre's request, finds nothing
+  for (const reference of [made.id.slice(0, 7), `${ref}X`]) {
+    const r = await search(world.tokens.A.coordinator, { reference });
+    assert.deepEqual(r.body.items, [], `reference=${reference}`);
+  }
+  const fromB = await search(world.tokens.B.coordinator, { reference: ref });
+  assert.deepEqual(fromB.body.items, []);
+  // with a phone as well, both must match
+  assert.deepEqual((await search(world.tokens.A.coordinator, { reference: ref, phone: c.digits })).body.items.map((i) => i.id), [made.id]);
+  assert.deepEqual((await search(world.tokens.A.coordinator, { reference: ref, phone: uniquePhone() })).body.items, []);
+  // nothing at all is refused on phone; an empty reference on reference
+  const none = await expectProblem(assert, await searchRaw(world.tokens.A.coordinator, {}), 422, 'validation_failed');
+  assert.deepEqual(none.errors.map((e) => [e.field, e.code]), [['phone', 'required']]);
+  const empty = await expectProblem(assert, await searchRaw(world.tokens.A.coordinator, { reference: '' }), 422, 'validation_failed');
+  assert.deepEqual(empty.errors.map((e) => e.field), ['reference']);
+  // the list (without personal data) names the needs
+  const list = await get(world.tokens.A.coordinator, `/v1/requests?received_from=${made.created_at.slice(0, 10)}&limit=200`);
+  const entry = list.body.items.find((i) => i.id === made.id);
+  assert.deepEqual(entry.categories, [...cats].sort());
+  assertNoSecrets(list.text, c, 'the list');
+});
+
 test("centre A's coordinator does not find centre B's citizen", async () => {
   const c = citizen();
   const b = await createRequest(c, 'B');
