@@ -13,7 +13,7 @@
 
 VERSION   := 0.1.0
 COMMIT    := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
-PKGS      := libmicrohttpd jansson libsodium libpq libcurl libseccomp
+PKGS      := libmicrohttpd jansson libsodium libpq libcurl libseccomp gnutls
 
 CC        ?= cc
 SANITIZE  ?=

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
 #include <sodium.h>
 
 #include "log.h"
@@ -492,23 +493,9 @@ allowed_origin(struct http_request *rq)
 	return origin;
 }
 
-static void
-add_cors_headers(struct http_request *rq, struct MHD_Response *resp)
-{
-	const char *origin = http_header(rq, "Origin");
-
-	if (origin == NULL)
-		return;
-	MHD_add_response_header(resp, "Vary", "Origin");
-	if (allowed_origin(rq) == NULL)
-		return;
-	MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
-	MHD_add_response_header(resp, "Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
-}
-
 /* A CORS preflight (OPTIONS with Origin and Access-Control-Request-Method)
  * for a known path: 204 with the methods the path allows; the allow-origin
- * header follows in add_cors_headers only for configured origins. */
+ * header follows in standard_headers only for configured origins. */
 static bool
 answer_preflight(struct http_request *rq)
 {
@@ -532,6 +519,42 @@ answer_preflight(struct http_request *rq)
 	return true;
 }
 
+/* Call add(ctx, name, value) for each header every response carries
+ * unless its handler set it: the request id, the security headers,
+ * Cache-Control and the CORS headers. */
+static void
+standard_headers(struct http_request *rq, void (*add)(void *ctx, const char *, const char *),
+                 void *ctx)
+{
+	const char *origin = http_header(rq, "Origin");
+
+	add(ctx, "X-Request-Id", rq->request_id);
+	add(ctx, "X-Content-Type-Options", "nosniff");
+	if ((rq->own_headers & OWN_REFERRER) == 0)
+		add(ctx, "Referrer-Policy", "no-referrer");
+	if ((rq->own_headers & OWN_CSP) == 0)
+		add(ctx, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+	if ((rq->own_headers & OWN_CACHE) == 0)
+		add(ctx, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	/* Serving HTTPS directly: browsers should never come back over http
+	 * (behind nginx, nginx sends it; docs/operations.md). */
+	if (rq->server->s.tls_cert_pem != NULL && rq->server->s.tls_key_pem != NULL)
+		add(ctx, "Strict-Transport-Security", "max-age=31536000");
+	if (origin == NULL)
+		return;
+	add(ctx, "Vary", "Origin");
+	if (allowed_origin(rq) == NULL)
+		return;
+	add(ctx, "Access-Control-Allow-Origin", origin);
+	add(ctx, "Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
+}
+
+static void
+add_to_response(void *ctx, const char *name, const char *value)
+{
+	MHD_add_response_header(ctx, name, value);
+}
+
 /* Add the headers every response carries, then queue it. */
 static enum MHD_Result
 queue_response(struct http_request *rq)
@@ -539,20 +562,7 @@ queue_response(struct http_request *rq)
 	struct MHD_Response *resp = rq->response;
 	enum MHD_Result ret;
 
-	MHD_add_response_header(resp, "X-Request-Id", rq->request_id);
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	if ((rq->own_headers & OWN_REFERRER) == 0)
-		MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	if ((rq->own_headers & OWN_CSP) == 0)
-		MHD_add_response_header(resp, "Content-Security-Policy",
-		                        "default-src 'none'; frame-ancestors 'none'");
-	if ((rq->own_headers & OWN_CACHE) == 0)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	/* Serving HTTPS directly: browsers should never come back over http
-	 * (behind nginx, nginx sends it; docs/operations.md). */
-	if (rq->server->s.tls_cert_pem != NULL && rq->server->s.tls_key_pem != NULL)
-		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
-	add_cors_headers(rq, resp);
+	standard_headers(rq, add_to_response, resp);
 	ret = MHD_queue_response(rq->conn, rq->status, resp);
 	MHD_destroy_response(resp);
 	rq->response = NULL;
@@ -696,6 +706,87 @@ reply_too_large(struct http_request *rq)
 
 	snprintf(detail, sizeof(detail), "The body limit is %zu bytes.", body_limit(rq->server));
 	http_reply_problem(rq, ERR_BODY_TOO_LARGE, detail);
+}
+
+static void
+add_to_buf(void *ctx, const char *name, const char *value)
+{
+	buf_appendf(ctx, "%s: %s\r\n", name, value);
+}
+
+/* Write data to the client now, behind libmicrohttpd's back: through the
+ * connection's TLS session when serving HTTPS, else on the socket. The
+ * socket is non-blocking; a short answer fits a fresh socket's send buffer,
+ * and what does not fit is given up (the connection closes either way).
+ * Only from the connection's own worker thread, inside a callback. */
+static void
+send_now(struct http_request *rq, const char *data, size_t len)
+{
+	const union MHD_ConnectionInfo *fdi =
+	    MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *tls =
+	    rq->server->s.tls_cert_pem != NULL
+	        ? MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION)
+	        : NULL;
+	size_t off = 0;
+
+	if (fdi == NULL)
+		return;
+	while (off < len) {
+		ssize_t n;
+
+		if (tls != NULL && tls->tls_session != NULL)
+			n = gnutls_record_send(tls->tls_session, data + off, len - off);
+		else
+			n = send(fdi->connect_fd, data + off, len - off, MSG_NOSIGNAL);
+		if (n <= 0)
+			return;
+		off += (size_t)n;
+	}
+	/* The client sees the end of the answer; the rest of its body is
+	 * still read (and discarded), so that closing does not reset the
+	 * connection before the answer is read. */
+	if (tls == NULL)
+		shutdown(fdi->connect_fd, SHUT_WR);
+}
+
+/* A body without Content-Length (chunked) has outgrown the limit while it
+ * is being received. libmicrohttpd 0.9.75 refuses to queue a response
+ * before the body is complete, so the 413 problem (with the standard
+ * headers and Connection: close) is written directly; the connection is
+ * closed when the body ends or the client goes, and the rest of the body is
+ * discarded meanwhile. */
+static void
+answer_too_large_now(struct http_request *rq)
+{
+	char detail[96], date[64];
+	json_t *p;
+	char *text;
+	struct buf b;
+	struct tm tm;
+	time_t t = time(NULL);
+
+	snprintf(detail, sizeof(detail), "The body limit is %zu bytes.", body_limit(rq->server));
+	p = problem_new(ERR_BODY_TOO_LARGE, detail, rq->request_id);
+	text = json_dumps(p, JSON_COMPACT);
+	json_decref(p);
+	if (text == NULL)
+		abort();
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	buf_init(&b);
+	buf_appendf(&b,
+	            "HTTP/1.1 413 Content Too Large\r\nDate: %s\r\nConnection: close\r\n"
+	            "Content-Type: " PROBLEM_CONTENT_TYPE "\r\nContent-Length: %zu\r\n",
+	            date, strlen(text));
+	standard_headers(rq, add_to_buf, &b);
+	buf_appendf(&b, "\r\n%s", text);
+	send_now(rq, b.data, b.len);
+	rq->status = 413;
+	rq->response_bytes = strlen(text);
+	rq->answered_early = true;
+	buf_cleanup(&b);
+	free(text);
 }
 
 /* Start an attempt with a fresh response and caller, and authorize the
@@ -981,23 +1072,27 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 
 		rq->received += *upload_data_size;
 		if (rq->received > body_limit(srv) && !rq->too_large) {
+			/* Only a body without Content-Length gets here (a
+			 * longer announced one was answered at once, a shorter
+			 * one cannot outgrow it): answer 413 now. */
 			rq->too_large = true;
 			buf_cleanup(&rq->upload);
+			answer_too_large_now(rq);
 		}
 		if (wants && !rq->too_large)
 			buf_append(&rq->upload, upload_data, *upload_data_size);
 		*upload_data_size = 0;
-		/* A body without Content-Length (chunked) that outgrows the
-		 * limit cannot be answered mid-upload: libmicrohttpd 0.9.75
-		 * refuses to queue a response before the body is complete. The
-		 * rest is discarded, not stored, and 413 is answered at its end;
-		 * a client still sending past four times the limit is cut off. */
+		/* The rest of a body over the limit is discarded, not stored;
+		 * a client still sending past four times the limit after its
+		 * 413 is cut off. */
 		if (rq->received > 4 * body_limit(srv)) {
-			rq->status = 413; /* for the access log: cut off unanswered */
+			rq->status = 413;
 			return MHD_NO;
 		}
 		return MHD_YES;
 	}
+	if (rq->answered_early)
+		return MHD_NO; /* the body ended after its 413: close */
 	dispatch(rq);
 	return queue_response(rq);
 }

@@ -69,7 +69,8 @@ struct http_request {
 	enum router_result routed;
 	struct buf upload;
 	bool too_large;
-	size_t received; /* body bytes received so far */
+	bool answered_early; /* a 413 written while the body was still arriving */
+	size_t received;     /* body bytes received so far */
 	bool queued;
 	unsigned status;
 	struct MHD_Response *response;

@@ -3,7 +3,7 @@
 # but only those missing. Uses sudo when not root.
 set -euo pipefail
 
-pkgs=(build-essential pkg-config libmicrohttpd-dev libpq-dev libjansson-dev libsodium-dev libcurl4-openssl-dev
+pkgs=(build-essential pkg-config libmicrohttpd-dev libpq-dev libjansson-dev libsodium-dev libcurl4-openssl-dev libgnutls28-dev
       postgresql postgresql-client libcmocka-dev nodejs npm wrk curl clang-format valgrind
       jq clang libclang-rt-14-dev libseccomp-dev openssl chromium)
 
