@@ -1,6 +1,6 @@
 // app.js - the Kompas web client: session, navigation by role, pages.
 import { api, session, setUnauthorizedHandler, ApiError } from './api.js';
-import { t, setLang, getLang } from './i18n.js';
+import { t, tv, setLang, getLang } from './i18n.js';
 import { h, clear, problemText } from './dom.js';
 import { route, current, go } from './router.js';
 import { loginPage } from './pages/login.js';
@@ -64,7 +64,12 @@ function renderChrome() {
   clear(nav, me ? h('ul', (MENUS[me.role] || []).map(([href, key]) => h('li', h('a', {
     href, 'aria-current': here === href || (href !== '#/' && here.startsWith(`${href}/`)) ? 'page' : null,
   }, t(key))))) : null);
-  document.getElementById('who').textContent = me ? `${me.account?.display_name || ''} · ${me.role}` : '';
+  document.getElementById('who').textContent = me ? `${me.account?.display_name || ''} · ${tv(me.role, 'Role')}` : '';
+  // On a phone the menu folds behind a button (style.css shows it below 960 px).
+  const toggle = document.getElementById('menu-toggle');
+  toggle.textContent = t('app.menu');
+  toggle.hidden = !me;
+  setMenu(false);
   const logout = document.getElementById('logout');
   logout.textContent = t('app.logout');
   logout.hidden = !me;
@@ -124,9 +129,16 @@ async function logout() {
   go('#/login');
 }
 
+function setMenu(open) {
+  document.getElementById('menu-toggle').setAttribute('aria-expanded', open ? 'true' : 'false');
+  document.getElementById('nav').classList.toggle('open', open);
+}
+
 setUnauthorizedHandler(() => { session.token = null; session.me = null; go('#/login'); });
 document.getElementById('lang').addEventListener('click', () => { setLang(getLang() === 'da' ? 'en' : 'da'); render(); });
 document.getElementById('logout').addEventListener('click', logout);
+document.getElementById('menu-toggle').addEventListener('click', (ev) => setMenu(ev.currentTarget.getAttribute('aria-expanded') !== 'true'));
+document.addEventListener('keydown', (ev) => { if (ev.key === 'Escape' && document.getElementById('nav').classList.contains('open')) { setMenu(false); document.getElementById('menu-toggle').focus(); } });
 window.addEventListener('hashchange', () => { document.getElementById('flash').replaceChildren(); render({ focus: true }); });
 setLang(getLang());
 render();

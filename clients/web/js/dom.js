@@ -1,6 +1,6 @@
 // dom.js - building the page without innerHTML or inline styles (the CSP
 // allows neither), labelled form fields, progress states and problem details.
-import { t } from './i18n.js';
+import { t, problemCodeText } from './i18n.js';
 import { ApiError } from './api.js';
 
 // h('tag.class#id', {attr: value, onclick: fn}, ...children)
@@ -86,14 +86,22 @@ export function formValues(form) {
   return out;
 }
 
-// The text for an API error: the problem's detail (or title), or a
-// network message.
+// The text for an API error: in the interface language from the problem's
+// stable code (lib/errors.c), else its detail (or title), or a network
+// message.
 export function problemText(err) {
   if (err instanceof ApiError) {
     if (err.status === 0) return t('app.network');
-    return err.problem.detail || err.problem.title || `${t('app.error')} (${err.status})`;
+    return problemCodeText(err.problem.code) || err.problem.detail || err.problem.title || `${t('app.error')} (${err.status})`;
   }
   return `${t('app.error')}: ${err.message}`;
+}
+
+// The text of one field error ({field, code, message}): from its code, with
+// the limit read from the API's English message ("at most 200").
+export function fieldErrorText(fe) {
+  const n = /(?:at (?:least|most)|above|below|than) (-?\d+(?:\.\d+)?)/.exec(fe.message || '')?.[1];
+  return problemCodeText(fe.code, n === undefined ? undefined : Number(n)) || fe.message || fe.code;
 }
 
 // Show err in container (an element with a .form-error slot, usually a
@@ -111,12 +119,12 @@ export function showProblem(container, err) {
   for (const fe of fields) {
     const slot = container.querySelector(`[data-error-for="${CSS.escape(fe.field)}"]`);
     if (slot) {
-      slot.textContent = fe.message || fe.code;
+      slot.textContent = fieldErrorText(fe);
       const input = slot.parentElement.querySelector('input, select, textarea');
       if (input) input.setAttribute('aria-invalid', 'true');
       placed++;
     } else {
-      box.append(h('div', `${fe.field}: ${fe.message || fe.code}`));
+      box.append(h('div', `${fe.field}: ${fieldErrorText(fe)}`));
     }
   }
   if (placed) box.append(h('div', t('err.fix')));

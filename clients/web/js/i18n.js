@@ -2,12 +2,13 @@
 // is kept in localStorage.
 
 import * as people from './i18n-people.js';
+import { ENUMS, FLAT_ORDER, PROBLEMS } from './i18n-enums.js';
 
 const LANG_KEY = 'kompas.lang';
 
 const da = {
   'app.loading': 'Indlæser …', 'app.skip': 'Spring til indhold', 'app.nav': 'Hovedmenu',
-  'app.other_lang': 'English', 'app.logout': 'Log ud', 'app.error': 'Noget gik galt',
+  'app.other_lang': 'English', 'app.logout': 'Log ud', 'app.menu': 'Menu', 'app.error': 'Noget gik galt',
   'app.network': 'Ingen forbindelse til serveren. Prøv igen.', 'app.forbidden': 'Du har ikke adgang til denne side.',
   'app.saved': 'Gemt', 'app.notfound': 'Siden findes ikke.', 'app.none': 'Ingen', 'app.save': 'Gem',
   'app.cancel': 'Annullér', 'app.yes': 'Ja', 'app.no': 'Nej', 'app.back': 'Tilbage', 'app.more': 'Vis flere',
@@ -31,6 +32,11 @@ const da = {
   'req.score': 'Score', 'req.reason': 'Begrundelse', 'req.course': 'Forløb', 'req.start_course': 'Start forløb',
   'req.no_citizen': 'Borgerens oplysninger vises ikke for din rolle.', 'req.given': 'givet', 'req.not_given': 'ikke givet',
   'req.close_reason': 'Årsag', 'req.note': 'Note', 'req.move': 'Flyt til', 'req.excluded': 'Ikke foreslået',
+  'req.call': 'Ring', 'req.write': 'Skriv til', 'req.consent_text': 'tekst {v}', 'req.reference': 'Reference',
+  'req.points': '{p} point', 'req.score_why': 'Hvorfor score {s}?', 'req.score_interests': 'Fælles interesser: {n} af anmodningens kategorier ({p})',
+  'req.score_area_same': 'Bor i borgerens postnummer ({p})', 'req.score_area_near': 'Bor i nærheden: samme første to cifre i postnummeret ({p})',
+  'req.score_area_far': 'Bor ikke i nærheden af borgeren ({p})', 'req.score_avail': 'Har faste ugentlige tider ({p})',
+  'req.score_no_avail': 'Har ingen faste ugentlige tider ({p})', 'req.score_load': 'Ledig kapacitet: {n} % af pladserne er fri ({p})',
   'conv.held_on': 'Dato', 'conv.minutes': 'Varighed (minutter)', 'conv.summary': 'Resumé', 'conv.next': 'Næste skridt',
   'conv.add': 'Registrér samtale', 'conv.volunteer': 'Guide',
   'meas.instrument': 'Skema', 'meas.timepoint': 'Tidspunkt', 'meas.taken_on': 'Dato', 'meas.mode': 'Udfyldt',
@@ -63,7 +69,7 @@ const da = {
 
 const en = {
   'app.loading': 'Loading …', 'app.skip': 'Skip to content', 'app.nav': 'Main menu',
-  'app.other_lang': 'Dansk', 'app.logout': 'Log out', 'app.error': 'Something went wrong',
+  'app.other_lang': 'Dansk', 'app.logout': 'Log out', 'app.menu': 'Menu', 'app.error': 'Something went wrong',
   'app.network': 'No connection to the server. Try again.', 'app.forbidden': 'You do not have access to this page.',
   'app.saved': 'Saved', 'app.notfound': 'No such page.', 'app.none': 'None', 'app.save': 'Save',
   'app.cancel': 'Cancel', 'app.yes': 'Yes', 'app.no': 'No', 'app.back': 'Back', 'app.more': 'Show more',
@@ -87,6 +93,11 @@ const en = {
   'req.score': 'Score', 'req.reason': 'Reason', 'req.course': 'Course', 'req.start_course': 'Start course',
   'req.no_citizen': 'The citizen\'s data is not shown to your role.', 'req.given': 'given', 'req.not_given': 'not given',
   'req.close_reason': 'Reason', 'req.note': 'Note', 'req.move': 'Move to', 'req.excluded': 'Not suggested',
+  'req.call': 'Call', 'req.write': 'Write to', 'req.consent_text': 'text {v}', 'req.reference': 'Reference',
+  'req.points': '{p} points', 'req.score_why': 'Why score {s}?', 'req.score_interests': 'Shared interests: {n} of the request\'s categories ({p})',
+  'req.score_area_same': 'Lives in the citizen\'s postal code ({p})', 'req.score_area_near': 'Lives nearby: same first two digits of the postal code ({p})',
+  'req.score_area_far': 'Does not live near the citizen ({p})', 'req.score_avail': 'Has regular weekly times ({p})',
+  'req.score_no_avail': 'Has no regular weekly times ({p})', 'req.score_load': 'Free capacity: {n} % of the places are free ({p})',
   'conv.held_on': 'Date', 'conv.minutes': 'Duration (minutes)', 'conv.summary': 'Summary', 'conv.next': 'Next step',
   'conv.add': 'Record conversation', 'conv.volunteer': 'Guide',
   'meas.instrument': 'Instrument', 'meas.timepoint': 'Time point', 'meas.taken_on': 'Date', 'meas.mode': 'Filled in',
@@ -117,48 +128,6 @@ const en = {
   'err.fix': 'Please correct the fields marked below.',
 };
 
-// Names of enumerated API values, per language.
-const enums = {
-  da: {
-    received: 'Modtaget', accepted: 'Accepteret', declined: 'Afvist', guide_assigned: 'Guide tildelt', contacted: 'Kontaktet',
-    conversation_held: 'Samtale holdt', course_started: 'Forløb startet', referred: 'Henvist', signposted: 'Vejledt videre',
-    closed: 'Afsluttet', withdrawn: 'Trukket tilbage',
-    portal: 'Portal', phone: 'Telefon', walk_in: 'Personligt fremmøde', municipal_referral: 'Kommunal henvisning', relative_referral: 'Pårørende',
-    need_met: 'Behov dækket', no_longer_needed: 'Ikke længere behov', not_appropriate: 'Ikke relevant', no_capacity: 'Ingen kapacitet',
-    unreachable: 'Kunne ikke kontaktes', referred_elsewhere: 'Henvist andetsteds',
-    course: 'Forløb', referral: 'Henvisning', signposting: 'Vejledning', another_conversation: 'Ny samtale', none: 'Intet',
-    who5: 'WHO-5', ucla3: 'UCLA-3', baseline: 'Start', course_end: 'Forløbets slut', follow_up: 'Opfølgning', alone: 'Selv', helped: 'Med hjælp',
-    planned: 'Planlagt', active: 'Aktiv', completed: 'Gennemført', ended_early: 'Afbrudt',
-    continues_on_own: 'Fortsætter selv', continues_with_support: 'Fortsætter med støtte', stopped: 'Stoppet',
-    still_taking_part: 'Deltager stadig', not_taking_part: 'Deltager ikke',
-    applicant: 'Ansøger', in_training: 'Under uddannelse', paused: 'På pause', retired: 'Stoppet', rejected: 'Afvist',
-    contact: 'Kontakt', share_with_association: 'Deling med forening', statistics: 'Statistik',
-    created: 'Oprettet', state: 'Tilstand', data: 'Oplysninger ændret', consent: 'Samtykke', conversation: 'Samtale',
-    activity: 'Aktivitet', guide_training: 'Guideuddannelse', welcome_workshop: 'Velkomstworkshop', info_meeting: 'Informationsmøde',
-    intro: 'Introduktion', accompaniment: 'Følgeskab', first_aid_mental_health: 'Førstehjælp (mental sundhed)', data_protection: 'Databeskyttelse',
-    record_check: 'Attest', training: 'Uddannelse', child_protection: 'Børneattest', criminal_record: 'Straffeattest',
-  },
-  en: {
-    received: 'Received', accepted: 'Accepted', declined: 'Declined', guide_assigned: 'Guide assigned', contacted: 'Contacted',
-    conversation_held: 'Conversation held', course_started: 'Course started', referred: 'Referred', signposted: 'Signposted',
-    closed: 'Closed', withdrawn: 'Withdrawn',
-    portal: 'Portal', phone: 'Phone', walk_in: 'Walk-in', municipal_referral: 'Municipal referral', relative_referral: 'Relative',
-    need_met: 'Need met', no_longer_needed: 'No longer needed', not_appropriate: 'Not appropriate', no_capacity: 'No capacity',
-    unreachable: 'Unreachable', referred_elsewhere: 'Referred elsewhere',
-    course: 'Course', referral: 'Referral', signposting: 'Signposting', another_conversation: 'Another conversation', none: 'None',
-    who5: 'WHO-5', ucla3: 'UCLA-3', baseline: 'Baseline', course_end: 'Course end', follow_up: 'Follow-up', alone: 'Alone', helped: 'Helped',
-    planned: 'Planned', active: 'Active', completed: 'Completed', ended_early: 'Ended early',
-    continues_on_own: 'Continues on own', continues_with_support: 'Continues with support', stopped: 'Stopped',
-    still_taking_part: 'Still taking part', not_taking_part: 'Not taking part',
-    applicant: 'Applicant', in_training: 'In training', paused: 'Paused', retired: 'Retired', rejected: 'Rejected',
-    contact: 'Contact', share_with_association: 'Share with association', statistics: 'Statistics',
-    created: 'Created', state: 'State', data: 'Data changed', consent: 'Consent', conversation: 'Conversation',
-    activity: 'Activity', guide_training: 'Guide training', welcome_workshop: 'Welcome workshop', info_meeting: 'Information meeting',
-    intro: 'Introduction', accompaniment: 'Accompaniment', first_aid_mental_health: 'Mental health first aid', data_protection: 'Data protection',
-    record_check: 'Record check', training: 'Training', child_protection: 'Child protection', criminal_record: 'Criminal record',
-  },
-};
-
 // The texts of the volunteer, association-contact and event pages.
 Object.assign(da, people.da);
 Object.assign(en, people.en);
@@ -180,10 +149,66 @@ export function t(key, vars = {}) {
   return s.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
 }
 
-// The name of an API enum value (state, source, ...), or the value itself.
-export function tv(value) {
+// Each value's name when shown without its kind (the first kind of
+// FLAT_ORDER that has it).
+const flat = {};
+for (const l of ['da', 'en']) {
+  flat[l] = {};
+  for (const kind of [...FLAT_ORDER].reverse()) Object.assign(flat[l], ENUMS[l][kind]);
+}
+
+// The name of an API enum value (state, source, ...): of kind (an OpenAPI
+// schema name of i18n-enums.js, e.g. 'HeardFrom') when given, or the value
+// itself when unknown.
+export function tv(value, kind) {
   if (value === null || value === undefined) return '–';
-  return enums[lang][value] ?? value;
+  return (kind && ENUMS[lang][kind]?.[value]) ?? flat[lang][value] ?? value;
+}
+
+// The options [[value, name], ...] of a select for the values of a kind.
+export const enumOptions = (kind, values = Object.keys(ENUMS.da[kind])) => values.map((v) => [v, tv(v, kind)]);
+
+// A language's name from its ISO 639-1 code ("arabisk"), or the code.
+export function langName(code) {
+  try {
+    return new Intl.DisplayNames([lang], { type: 'language' }).of(code) || code;
+  } catch {
+    return code;
+  }
+}
+
+// The text of a problem or field error code (lib/errors.c), or null; n
+// fills the limit of too_long and the like.
+export function problemCodeText(code, n) {
+  const s = PROBLEMS[lang][code];
+  if (s === undefined) return null;
+  return n === undefined || n === null ? s.replace(/ \([^)]*\{n\}\)/, '') : s.replace('{n}', fmtNum(n, 2));
+}
+
+const locale = () => (lang === 'da' ? 'da-DK' : 'en-GB');
+
+// A number in the interface language: 12,5 in Danish (digits: the most
+// decimals shown).
+export function fmtNum(n, digits = 1) {
+  if (n === null || n === undefined || Number.isNaN(n)) return '–';
+  return Number(n).toLocaleString(locale(), { maximumFractionDigits: digits });
+}
+
+// A short date without the year: "30. nov." in Danish.
+export function fmtDay(iso) {
+  if (!iso) return '–';
+  const d = new Date(iso.length === 10 ? `${iso}T12:00:00Z` : iso);
+  return d.toLocaleDateString(locale(), { month: 'short', day: 'numeric', timeZone: 'Europe/Copenhagen' });
+}
+
+// A statistics period: "2026-Q4" as "4. kvt. 2026", "2026-03" as "mar. 2026".
+export function fmtPeriod(p) {
+  if (!p) return '–';
+  let m = /^(\d{4})-Q([1-4])$/.exec(p);
+  if (m) return lang === 'da' ? `${m[2]}. kvt. ${m[1]}` : `Q${m[2]} ${m[1]}`;
+  m = /^(\d{4})-(\d{2})$/.exec(p);
+  if (m) return new Date(`${p}-15T12:00:00Z`).toLocaleDateString(locale(), { month: 'short', year: 'numeric' });
+  return p;
 }
 
 export function fmtDate(iso) {

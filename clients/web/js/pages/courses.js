@@ -20,16 +20,18 @@ export async function coursesPage(params, query, { me }) {
     h('h1', me.role === 'guide' ? t('nav.mycourses') : t('course.title')),
     h('ul.counts', states.map((s) => h('li', h('a', { href: link('/courses', { state: s }), 'aria-current': s === state ? 'true' : null }, s ? tv(s) : t('queue.all'))))),
     due.length ? section(t('course.followups'), h('ul.plain.followups', due.map((c) => h('li', h('a', { href: `#/courses/${c.id}` }, `${aname.get(c.association_id) || '–'} · ${t('course.due')} ${fmtDate(c.follow_up_due)}`))))) : null,
-    courses.length ? h('div.table-wrap', h('table.list.courses',
-      h('thead', h('tr', [t('course.state'), t('course.association'), t('course.guide'), t('course.visits'), t('course.last_visit'), t('course.started')].map((x) => h('th', { scope: 'col' }, x)))),
-      h('tbody', courses.map((c) => h('tr', { 'data-id': c.id },
-        h('td', h('a', { href: `#/courses/${c.id}` }, h('span', { class: `badge course-${c.state}` }, tv(c.state)))),
-        h('td', aname.get(c.association_id) || '–'),
-        h('td', names.get(c.volunteer_id) || (me.role === 'guide' ? '✓' : '–')),
-        h('td', `${c.visits_recorded}/${c.planned_visits}`),
-        h('td', fmtDate(c.last_visit_on)),
-        h('td', fmtDate(c.started_on))))))) : h('p.empty', t('course.none')));
+    courses.length ? h('div.table-wrap', h('table.list.courses.cards-phone',
+      h('thead', h('tr', COLS.map((x) => h('th', { scope: 'col' }, t(x))))),
+      h('tbody', courses.map((c) => h('tr', { 'data-id': c.id }, [
+        h('a', { href: `#/courses/${c.id}` }, h('span', { class: `badge course-${c.state}` }, tv(c.state, 'CourseState'))),
+        aname.get(c.association_id) || '–',
+        names.get(c.volunteer_id) || (me.role === 'guide' ? '✓' : '–'),
+        `${c.visits_recorded}/${c.planned_visits}`,
+        fmtDate(c.last_visit_on),
+        fmtDate(c.started_on)].map((v, i) => h('td', { 'data-label': t(COLS[i]) }, v))))))) : h('p.empty', t('course.none')));
 }
+
+const COLS = ['course.state', 'course.association', 'course.guide', 'course.visits', 'course.last_visit', 'course.started'];
 
 export async function coursePage({ id }, query, { me, rerender }) {
   const [c, names, assocs] = await Promise.all([get(`/v1/courses/${id}`), volunteerNames(), associationList()]);
@@ -61,7 +63,7 @@ export async function coursePage({ id }, query, { me, rerender }) {
       }, tv(to)));
     } else {
       stepSec.append(h('details.add', h('summary', tv(to)), form([
-        field({ name: 'outcome', label: t('course.outcome'), type: 'select', options: OUTCOMES.map((o) => [o, tv(o)]) }),
+        field({ name: 'outcome', label: t('course.outcome'), type: 'select', options: OUTCOMES.map((o) => [o, tv(o, 'CourseOutcome')]) }),
         field({ name: 'on', label: t('course.end_on'), type: 'date', value: today(), max: today() }),
       ], tv(to), async (v) => {
         await post(`/v1/courses/${id}/transitions`, { to, outcome: v.outcome, on: v.on });
@@ -85,7 +87,7 @@ export async function coursePage({ id }, query, { me, rerender }) {
       h('dt', t('course.visits')), h('dd', { 'data-testid': 'visit-count' }, `${c.visits_recorded}/${c.planned_visits}`),
       h('dt', t('course.started')), h('dd', fmtDate(c.started_on)),
       h('dt', t('course.planned_end')), h('dd', fmtDate(c.planned_end)),
-      h('dt', t('course.outcome')), h('dd', c.outcome ? tv(c.outcome) : '–'),
+      h('dt', t('course.outcome')), h('dd', c.outcome ? tv(c.outcome, 'CourseOutcome') : '–'),
       h('dt', t('course.due')), h('dd', fmtDate(c.follow_up_due))),
     h('div.grid',
       h('div.col', visitForm ? section(t('course.log_visit'), visitForm) : null, stepSec, followSec),

@@ -25,7 +25,7 @@ export async function guidePage(params, query, { rerender }) {
     h('a.button.primary', { href: `#/courses/${c.id}` }, t('course.log_visit'))))) : h('p.muted', t('course.none')));
 
   const mytrain = section(t('guide.trainings'),
-    h('ul.plain', (me.trainings || []).map((tr) => h('li', `${tv(tr.module)}: ${fmtDate(tr.completed_on)}${tr.expires_on ? ` (${t('vol.expires', { d: fmtDate(tr.expires_on) })})` : ''}`))),
+    h('ul.plain', (me.trainings || []).map((tr) => h('li', `${tv(tr.module, 'TrainingModule')}: ${fmtDate(tr.completed_on)}${tr.expires_on ? ` (${t('vol.expires', { d: fmtDate(tr.expires_on) })})` : ''}`))),
     h('h3', t('guide.upcoming')),
     trainings.length ? h('ul.plain', trainings.map((e) => h('li', `${fmtDateTime(e.starts_at)} · ${e.title}`))) : h('p.muted', t('app.none')));
 

@@ -2,11 +2,12 @@
 // workflow buttons, guide and activity suggestions, conversations,
 // measurements, the course, consent, history and export.
 import { get, post, all, session, ApiError } from '../api.js';
-import { t, tv, fmtDate, fmtDateTime, getLang } from '../i18n.js';
+import { t, tv, fmtDate, fmtDateTime, getLang, langName, fmtNum } from '../i18n.js';
 import { h, field, form, section, busy, showProblem, flash, today } from '../dom.js';
 import { volunteerNames, categoryNames, associationList } from '../data.js';
 
 const FINAL = ['closed', 'declined', 'withdrawn'];
+const MEAS_COLS = ['meas.taken_on', 'meas.instrument', 'meas.timepoint', 'meas.answers', 'meas.score'];
 const REASONS = ['need_met', 'no_longer_needed', 'not_appropriate', 'no_capacity', 'unreachable', 'referred_elsewhere', 'withdrawn'];
 const INSTRUMENTS = { who5: { items: 5, min: 0, max: 5, version: 'da-1998' }, ucla3: { items: 3, min: 1, max: 4, version: 'da-sundhedsprofil' } };
 const soft = (p) => p.catch((err) => (err instanceof ApiError && (err.status === 403 || err.status === 404) ? null : Promise.reject(err)));
@@ -65,27 +66,37 @@ export async function requestPage({ id }, query, { me, rerender }) {
   }
   const transitions = section(t('req.transitions'), steps.length ? h('div.buttons', stepButtons) : h('p', t('app.none')), reasonForm);
 
-  const citizen = req.citizen
-    ? section(t('req.citizen'), h('dl.kv',
-      ...[['name', 'req.name'], ['phone', 'req.phone'], ['email', 'req.email'], ['address', 'req.address'], ['notes', 'req.notes']]
-        .flatMap(([k, key]) => [h('dt', t(key)), h('dd', req.citizen[k] || '–')])))
+  // The citizen's contact details on top (on a phone: tap to call or write).
+  const c = req.citizen;
+  const citizen = c
+    ? h('section.card.contact-card', { 'aria-labelledby': 'citizen-h', 'data-testid': 'citizen-contact' },
+      h('h2#citizen-h', c.name ? `${t('req.citizen')}: ${c.name}` : t('req.citizen')),
+      h('div.contact-links',
+        c.phone ? h('a.button.primary.tel', { href: `tel:${c.phone.replace(/[^+\d]/g, '')}` }, `${t('req.call')} ${c.phone}`) : null,
+        c.email ? h('a.button.mail', { href: `mailto:${c.email}` }, `${t('req.write')} ${c.email}`) : null),
+      h('dl.kv',
+        h('dt', t('req.contact_pref')), h('dd', req.contact_preference ? tv(req.contact_preference, 'ContactPreference') : '–'),
+        h('dt', t('req.language')), h('dd', langName(req.preferred_language || 'da')),
+        h('dt', t('req.address')), h('dd', c.address || '–'),
+        c.notes ? [h('dt', t('req.notes')), h('dd.pre', c.notes)] : null))
     : section(t('req.citizen'), h('p.muted', t('req.no_citizen')));
 
   const details = section(t('req.details'), h('dl.kv',
     h('dt', t('queue.postal')), h('dd', req.postal_code || '–'),
     h('dt', t('queue.ageband')), h('dd', req.age_band || '–'),
-    h('dt', t('req.language')), h('dd', req.preferred_language || '–'),
-    h('dt', t('req.contact_pref')), h('dd', req.contact_preference || '–'),
-    h('dt', t('req.heard_from')), h('dd', req.heard_from || '–'),
+    h('dt', t('req.language')), h('dd', req.preferred_language ? langName(req.preferred_language) : '–'),
+    h('dt', t('req.contact_pref')), h('dd', req.contact_preference ? tv(req.contact_preference, 'ContactPreference') : '–'),
+    h('dt', t('req.heard_from')), h('dd', req.heard_from ? tv(req.heard_from, 'HeardFrom') : '–'),
     h('dt', t('req.categories')), h('dd', (req.categories || []).map((c) => cats.get(c) || c).join(', ') || '–')),
   h('h3', t('req.consent')),
-  h('ul.plain', (req.consents || []).map((c) => h('li', `${tv(c.purpose)}: ${c.given ? t('req.given') : t('req.not_given')} (${c.text_version}, ${fmtDate(c.at)})`))));
+  h('ul.plain', (req.consents || []).map((c) => h('li', `${tv(c.purpose, 'ConsentPurpose')}: ${c.given ? t('req.given') : t('req.not_given')} (${t('req.consent_text', { v: c.text_version })}, ${fmtDate(c.at)})`))));
 
   let guideSec = null;
   if (guides && req.allowed_transitions.includes('guide_assigned')) {
     guideSec = section(t('req.guides'), h('ol.suggestions', guides.items.slice(0, 5).map((g, i) => h('li.suggestion', { 'data-volunteer': g.volunteer_id },
-      h('div', h('strong', g.name), ' ', h('span.score', `${t('req.score')} ${g.score}`)),
+      h('div', h('strong', g.name), ' ', h('span.score', `${t('req.score')} ${fmtNum(g.score, 2)}`)),
       h('p.reason', g.reason[lang]),
+      scoreParts(g),
       h('button.primary', {
         type: 'button', 'data-rank': String(i + 1),
         onclick: async (ev) => {
@@ -96,7 +107,7 @@ export async function requestPage({ id }, query, { me, rerender }) {
         },
       }, `${t('req.assign')} ${g.name}`)))),
     guides.excluded?.length ? h('details', h('summary', `${t('req.excluded')} (${guides.excluded.length})`),
-      h('ul.plain', guides.excluded.map((x) => h('li', `${x.name}: ${x.reason[lang]}`)))) : null);
+      h('ul.plain', guides.excluded.map((x) => h('li', `${x.name}: ${tv(x.rule, 'ExcludedRule')} (${x.reason[lang]})`)))) : null);
   }
 
   const actSec = acts ? section(t('req.activities'), h('ul.suggestions',
@@ -118,10 +129,10 @@ export async function requestPage({ id }, query, { me, rerender }) {
     h('details.add', h('summary', t('conv.add')), convForm));
 
   const measSec = section(t('req.measurements'),
-    meas.items.length ? h('div.table-wrap', h('table.list',
-      h('thead', h('tr', [t('meas.taken_on'), t('meas.instrument'), t('meas.timepoint'), t('meas.answers'), t('meas.score')].map((x) => h('th', { scope: 'col' }, x)))),
-      h('tbody', meas.items.map((m) => h('tr', h('td', fmtDate(m.taken_on)), h('td', tv(m.instrument)), h('td', tv(m.timepoint)), h('td', m.answers.join(' ')),
-        h('td', h('strong', String(m.score)), ` (${m.score_range.min}–${m.score_range.max})`)))))) : h('p.muted', t('app.none')),
+    meas.items.length ? h('div.table-wrap', h('table.list.measurements.cards-phone',
+      h('thead', h('tr', MEAS_COLS.map((x) => h('th', { scope: 'col' }, t(x))))),
+      h('tbody', meas.items.map((m) => h('tr', [fmtDate(m.taken_on), tv(m.instrument, 'Instrument'), tv(m.timepoint, 'Timepoint'), m.answers.join(' '),
+        [h('strong', fmtNum(m.score, 1)), ` (${m.score_range.min}–${m.score_range.max})`]].map((v, i) => h('td', { 'data-label': t(MEAS_COLS[i]) }, v))))))) : h('p.muted', t('app.none')),
     h('details.add', h('summary', t('meas.add')), measurementForm(id, course, done)));
 
   let courseSec;
@@ -143,10 +154,10 @@ export async function requestPage({ id }, query, { me, rerender }) {
   }
 
   const histSec = section(t('req.history'), h('ol.timeline', history.items.map((e) => h('li',
-    h('time', { datetime: e.at }, fmtDateTime(e.at)), ' ', h('strong', tv(e.kind)),
-    e.to_state ? ` → ${tv(e.to_state)}` : '', e.reason ? ` (${tv(e.reason)})` : '',
-    e.volunteer_id ? ` · ${vname(e.volunteer_id)}` : '', e.fields?.length ? ` · ${e.fields.join(', ')}` : '',
-    e.note ? h('p', e.note) : null, h('small.muted', ` · ${e.actor?.role || e.actor?.kind || ''}`)))));
+    h('time', { datetime: e.at }, fmtDateTime(e.at)), ' ', h('strong', tv(e.kind, 'RequestEventKind')),
+    e.to_state ? ` → ${tv(e.to_state, 'RequestState')}` : '', e.reason ? ` (${tv(e.reason, 'CloseReason')})` : '',
+    e.volunteer_id ? ` · ${vname(e.volunteer_id)}` : '', e.fields?.length ? ` · ${e.fields.map(fieldName).join(', ')}` : '',
+    e.note ? h('p', e.note) : null, h('small.muted', ` · ${e.actor?.role ? tv(e.actor.role, 'Role') : tv(e.actor?.kind, 'ActorKind')}`)))));
 
   const exportSec = coord ? section(t('req.export'), h('button', {
     type: 'button', class: 'export',
@@ -158,9 +169,32 @@ export async function requestPage({ id }, query, { me, rerender }) {
     },
   }, t('req.export'))) : null;
 
-  return h('div.page.request', head,
+  return h('div.page.request', head, citizen,
     h('div.grid', h('div.col', transitions, guideSec, courseSec, convSec, measSec, actSec),
-      h('div.col', citizen, details, histSec, exportSec)));
+      h('div.col', details, histSec, exportSec)));
+}
+
+// The request fields named in the history, by their labels.
+const FIELD_KEYS = {
+  name: 'req.name', phone: 'req.phone', email: 'req.email', address: 'req.address', notes: 'req.notes', postal_code: 'queue.postal',
+  age_band: 'queue.ageband', preferred_language: 'req.language', contact_preference: 'req.contact_pref', heard_from: 'req.heard_from',
+  categories: 'req.categories', source: 'queue.source', portal_reference: 'req.reference',
+};
+const fieldName = (f) => (FIELD_KEYS[f.replace(/^citizen\./, '')] ? t(FIELD_KEYS[f.replace(/^citizen\./, '')]) : f.replace(/_/g, ' '));
+
+// The matching score in words: what each component counts and its points
+// (value x the centre's weight; the API's components).
+function scoreParts(g) {
+  const words = (c) => {
+    const pts = t('req.points', { p: fmtNum(c.points, 2) });
+    if (c.name === 'interests') return t('req.score_interests', { n: fmtNum(c.value, 0), p: pts });
+    if (c.name === 'area') return t(c.value >= 1 ? 'req.score_area_same' : c.value > 0 ? 'req.score_area_near' : 'req.score_area_far', { p: pts });
+    if (c.name === 'availability') return t(c.value > 0 ? 'req.score_avail' : 'req.score_no_avail', { p: pts });
+    if (c.name === 'load') return t('req.score_load', { n: fmtNum(c.value * 100, 0), p: pts });
+    return `${c.name.replace(/_/g, ' ')}: ${pts}`;
+  };
+  return h('details.score-parts', h('summary', t('req.score_why', { s: fmtNum(g.score, 2) })),
+    h('ul', (g.components || []).map((c) => h('li', { 'data-part': c.name }, words(c)))));
 }
 
 function measurementForm(id, course, done) {

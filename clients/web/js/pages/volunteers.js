@@ -2,7 +2,7 @@
 // glance, a volunteer's page (details, status and its history, trainings,
 // record checks) and the form that creates or edits one.
 import { all, post, del, getVersioned, patchVersioned, withQuery } from '../api.js';
-import { t, tv, fmtDate, fmtDateTime, getLang } from '../i18n.js';
+import { t, tv, fmtDate, fmtDateTime, getLang, langName } from '../i18n.js';
 import { h, field, section, busy, showProblem, clearProblem, flash } from '../dom.js';
 import { go, link } from '../router.js';
 import { readForm, createBody, patchBody, foldItemErrors, checkGroup, cphToday } from '../forms.js';
@@ -26,12 +26,8 @@ const RECRUITED = ['socialkompas', 'association', 'word_of_mouth', 'local_paper'
 const LANGUAGES = ['da', 'en', 'de', 'ar', 'fa', 'so', 'tr', 'ur', 'pl', 'uk', 'ru', 'ro', 'ti', 'ku', 'es', 'fr', 'sv', 'no'];
 const SOON_DAYS = 60;
 
-// A language's name in the interface language ("arabisk"), or its code.
-export function langName(code) {
-  try {
-    return new Intl.DisplayNames([getLang() === 'en' ? 'en' : 'da'], { type: 'language' }).of(code) || code;
-  } catch { return code; }
-}
+// A language's name in the interface language ("arabisk"): i18n.js's.
+export { langName };
 
 const weekdayName = (n) => new Date(Date.UTC(2024, 0, n)).toLocaleDateString(getLang() === 'en' ? 'en-GB' : 'da-DK', { weekday: 'long', timeZone: 'UTC' });
 
@@ -51,7 +47,7 @@ export function expiring(v) {
   const when = (d) => t(d < today ? 'vol.expired' : 'vol.expires', { d: fmtDate(d) });
   const out = [];
   for (const tr of newest(v.trainings, 'module', 'completed_on')) {
-    if (tr.expires_on && tr.expires_on <= soon) out.push({ what: tv(tr.module), when: when(tr.expires_on), text: `${tv(tr.module)} ${when(tr.expires_on)}` });
+    if (tr.expires_on && tr.expires_on <= soon) out.push({ what: tv(tr.module, 'TrainingModule'), when: when(tr.expires_on), text: `${tv(tr.module, 'TrainingModule')} ${when(tr.expires_on)}` });
   }
   for (const rc of newest(v.record_checks, 'kind', 'checked_on')) {
     if (rc.valid_until <= soon) out.push({ what: tv(rc.kind), when: when(rc.valid_until), text: `${tv(rc.kind)} ${when(rc.valid_until)}` });
@@ -209,13 +205,13 @@ function trainingsCard(v, edit, rerender) {
   return entriesCard({
     title: t('vol.trainings'), addLabel: t('vol.add_training'), cls: 'trainings', items: v.trainings || [], edit, rerender,
     describe: (x) => ({
-      name: tv(x.module),
+      name: tv(x.module, 'TrainingModule'),
       text: `${t('vol.completed_on', { d: fmtDate(x.completed_on) })}${x.expires_on ? ` · ${t('vol.expires', { d: fmtDate(x.expires_on) })}` : ''}`,
-      warn: current.has(x.id) ? warn.get(tv(x.module)) : null,
+      warn: current.has(x.id) ? warn.get(tv(x.module, 'TrainingModule')) : null,
     }),
     deletePath: (x) => `/v1/volunteers/${v.id}/trainings/${x.id}`,
     addForm: addForm('training-form', [
-      field({ name: 'module', label: t('vol.module'), type: 'select', required: true, options: MODULES.map((m) => [m, tv(m)]) }),
+      field({ name: 'module', label: t('vol.module'), type: 'select', required: true, options: MODULES.map((m) => [m, tv(m, 'TrainingModule')]) }),
       field({ name: 'completed_on', label: t('vol.completed'), type: 'date', required: true, value: cphToday(), max: cphToday() }),
       field({ name: 'expires_on', label: t('vol.expires_on'), type: 'date', hint: t('vol.expires_hint') }),
     ], t('vol.add_training'), `/v1/volunteers/${v.id}/trainings`, rerender),

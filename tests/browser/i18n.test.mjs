@@ -1,0 +1,135 @@
+// The client's names for the API's values (clients/web/js/i18n-enums.js):
+// every enum of docs/openapi.yaml that the client shows has a Danish and an
+// English name for each of its values, every problem code of the central
+// table (lib/errors.c) has a Danish and an English text, and every language
+// code has a Danish name. An enum added to the API fails here until it is
+// either named or listed below as never shown.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../api/harness.mjs';
+import { openapiEnums } from './_checks.mjs';
+
+// The module is plain browser JavaScript; a copy named .mjs loads in Node.
+async function loadEnums() {
+  const dir = fs.mkdtempSync(path.join(process.env.KOMPAS_TEST_TMP || os.tmpdir(), 'i18n-'));
+  const file = path.join(dir, 'i18n-enums.mjs');
+  fs.copyFileSync(path.join(ROOT, 'clients/web/js/i18n-enums.js'), file);
+  try {
+    return await import(file);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Where each enum of the OpenAPI document (by its path there) gets its names.
+const KINDS = [
+  [/^(Role|AccountRole|ApiKeyRole|Visit\.recorded_by_role|Measurement\.recorded_by_role)$/, 'Role'],
+  [/^Source$|\/v1\/stats\/funnel.*\.rows\.items\.source$/, 'Source'],
+  [/^ContactPreference$/, 'ContactPreference'],
+  [/^HeardFrom$/, 'HeardFrom'],
+  [/^RequestState$|^Worklists\.awaiting_first_contact\.items\.state$/, 'RequestState'],
+  [/^(CitizenStatus|WebhookPayload\.status)$/, 'CitizenStatus'],
+  [/^CloseReason$/, 'CloseReason'],
+  [/^ConsentPurpose$/, 'ConsentPurpose'],
+  [/^RequestEvent\.kind$/, 'RequestEventKind'],
+  [/^RequestEvent\.actor\.kind$/, 'ActorKind'],
+  [/^ConversationNextStep$/, 'ConversationNextStep'],
+  [/\.instrument$/, 'Instrument'],
+  [/\.timepoint$/, 'Timepoint'],
+  [/^(Measurement|MeasurementCreate|SubjectAccessExport\.measurements\.items)\.mode$/, 'MeasurementMode'],
+  [/^Worklists\.expiring_checks\.items\.what$/, 'WorklistWhat'],
+  [/^(VolunteerStatus|VolunteerCreate\.allOf\[1\]\.status)$/, 'VolunteerStatus'],
+  [/^RecruitedVia$/, 'RecruitedVia'],
+  [/^TrainingModule$/, 'TrainingModule'],
+  [/^VolunteerInterest\.kind$/, 'VolunteerInterestKind'],
+  [/^VolunteerRecordCheck(Create)?\.kind$/, 'RecordCheckKind'],
+  [/^VolunteerRecordCheck(Create)?\.outcome$/, 'RecordCheckOutcome'],
+  [/^CourseState$|^Worklists\.courses_without_visits\.items\.state$/, 'CourseState'],
+  [/^CourseOutcome$/, 'CourseOutcome'],
+  [/^FollowUpResult$/, 'FollowUpResult'],
+  [/^(ReferralState|ReferralTransition\.to)$/, 'ReferralState'],
+  [/^(CategoryKind|EventCategory\.kind)$/, 'CategoryKind'],
+  [/^EventKind$/, 'EventKind'],
+  [/^EventSeries(Create)?\.frequency$/, 'SeriesFrequency'],
+  [/guide-suggestions.*\.excluded\.items\.rule$/, 'ExcludedRule'],
+  [/\/v1\/stats\/.*\.filters\.group_by\.items$/, 'GroupBy'],
+  [/\/v1\/stats\/funnel.*\.rows\.items\.measure$/, 'FunnelMeasure'],
+  [/\/v1\/stats\/outcomes.*\.rows\.items\.measure$/, 'OutcomeMeasure'],
+  [/\/v1\/stats\/courses.*\.rows\.items\.category$/, 'CourseStatsCategory'],
+  [/\/v1\/stats\/courses.*\.rows\.items\.measure$/, 'CourseMeasure'],
+  [/\/v1\/stats\/volunteers.*\.rows\.items\.category$/, 'VolunteerStatsCategory'],
+  [/\/v1\/stats\/volunteers.*\.rows\.items\.measure$/, 'VolunteerMeasure'],
+  [/\/v1\/stats\/associations.*\.rows\.items\.measure$/, 'AssociationMeasure'],
+  [/\/v1\/stats\/.*\.rows\.items\.reason$/, 'SuppressionReason'],
+];
+
+// Enums the client never shows as text, and why.
+const NOT_SHOWN = [
+  [/\/v1\/stats\/.*\.parameters\[\d+\]\.schema$/, 'format=json|csv: the CSV buttons ask for it'],
+  [/guide-suggestions\.get\.parameters/, 'explain=excluded: a query parameter the client sends'],
+  [/\/v1\/hsds\//, 'the public HSDS feed: read by other systems, never by this client'],
+  [/webhook|Webhook/, 'webhooks: administered through the API only'],
+  [/^(ProblemCode|FieldErrorCode)$|\.content\.application\/problem\+json\./, 'problem codes: checked against lib/errors.c below'],
+  [/^AgeBand$/, 'age bands are shown as they are ("65-79")'],
+  [/^Language$/, 'languages: named by Intl.DisplayNames, checked below'],
+  [/\/v1\/stats\/associations.*\.rows\.items\.category$/, 'always null'],
+];
+
+test('every enum value of the API that the client shows has a Danish and an English name', async () => {
+  const { ENUMS, FLAT_ORDER } = await loadEnums();
+  const missing = [];
+  let checked = 0;
+  for (const [where, values] of openapiEnums()) {
+    const kind = KINDS.find(([re]) => re.test(where))?.[1];
+    if (!kind) {
+      if (!NOT_SHOWN.some(([re]) => re.test(where))) missing.push(`${where}: neither named in i18n-enums.js nor listed as not shown`);
+      continue;
+    }
+    for (const v of values) {
+      checked++;
+      for (const lang of ['da', 'en']) {
+        const name = ENUMS[lang][kind]?.[v];
+        if (typeof name !== 'string' || !name.trim()) missing.push(`${where} (${kind}): no ${lang} name for "${v}"`);
+        else if (/_/.test(name) || (name === v && lang === 'da')) missing.push(`${where} (${kind}): the ${lang} name of "${v}" is the raw value`);
+      }
+    }
+  }
+  assert.deepEqual(missing, []);
+  assert.ok(checked > 250, `${checked} values checked`);
+  for (const k of FLAT_ORDER) assert.ok(ENUMS.da[k] && ENUMS.en[k], `FLAT_ORDER names ${k}`);
+  // a Danish name is never the same as another kind's name for a different value
+  // in the same kind (no two values of one kind look alike)
+  for (const [kind, names] of Object.entries(ENUMS.da)) {
+    const seen = new Map();
+    for (const [v, n] of Object.entries(names)) {
+      assert.ok(!seen.has(n), `${kind}: "${v}" and "${seen.get(n)}" are both called "${n}"`);
+      seen.set(n, v);
+    }
+  }
+});
+
+test('every problem code of lib/errors.c has a Danish and an English text in the client', async () => {
+  const { PROBLEMS } = await loadEnums();
+  const src = fs.readFileSync(path.join(ROOT, 'lib/errors.c'), 'utf8');
+  const codes = [...src.matchAll(/\{ERR_\w+,\s*"([a-z_]+)"/g)].map((m) => m[1]);
+  assert.ok(codes.length >= 30, `the table of lib/errors.c parsed (${codes.length} codes)`);
+  for (const code of codes) {
+    for (const lang of ['da', 'en']) assert.ok(typeof PROBLEMS[lang][code] === 'string' && PROBLEMS[lang][code].length > 5, `${lang} text for ${code}`);
+  }
+  assert.deepEqual(Object.keys(PROBLEMS.da).sort(), [...codes].sort(), 'no text for a code that is not in the table');
+  assert.deepEqual(Object.keys(PROBLEMS.en).sort(), [...codes].sort());
+});
+
+test('every language code of the API has a Danish name', () => {
+  const langs = openapiEnums().get('Language');
+  assert.ok(langs.length >= 20);
+  const names = new Intl.DisplayNames(['da'], { type: 'language' });
+  for (const code of langs) {
+    const name = names.of(code);
+    assert.ok(name && name !== code && /^[a-zæøå]/.test(name), `${code}: ${name}`);
+  }
+  assert.equal(names.of('ar'), 'arabisk');
+});
