@@ -73,6 +73,7 @@ const NOT_SHOWN = [
   [/\/v1\/hsds\//, 'the public HSDS feed: read by other systems, never by this client'],
   [/webhook|Webhook/, 'webhooks: administered through the API only'],
   [/^(ProblemCode|FieldErrorCode)$|\.content\.application\/problem\+json\./, 'problem codes: checked against lib/errors.c below'],
+  [/^SubjectAccessExport\./, 'the subject access export is a downloaded JSON file, never shown'],
   [/^AgeBand$/, 'age bands are shown as they are ("65-79")'],
   [/^Language$/, 'languages: named by Intl.DisplayNames, checked below'],
   [/\/v1\/stats\/associations.*\.rows\.items\.category$/, 'always null'],

@@ -52,6 +52,27 @@ async function checkAll(page, what) {
   return out;
 }
 
+test('the checks find what they look for: an image without text, a box too wide, a raw value', async () => {
+  const { context, page } = await openPage(env, PHONE);
+  await page.goto(`${env.k.base}/app/`);
+  await page.getByLabel('E-mail').waitFor();
+  await page.evaluate(() => {
+    const img = document.createElement('img');
+    img.src = 'favicon.svg';
+    const wide = document.createElement('div');
+    wide.className = 'too-wide';
+    wide.textContent = 'municipal_staff Trukket tilbage (Trukket tilbage) phone';
+    document.querySelector('main').append(img, wide);
+    // a width set through the CSSOM (no style attribute: the CSP allows none)
+    wide.style.width = '500px';
+  });
+  const axe = await axeViolations(page);
+  assert.ok(axe.some((v) => v.startsWith('image-alt')), axe.join('\n'));
+  assert.ok((await overflowing(page)).some((v) => v.startsWith('div.too-wide')));
+  assert.deepEqual((await rawEnumTokens(page)).sort(), ['doubled label "Trukket tilbage (Trukket tilbage)"', 'raw value "municipal_staff"', 'raw value "phone"']);
+  await context.close();
+});
+
 for (const [wname, viewport] of [['1366', DESKTOP], ['390', PHONE]]) {
   test(`the login page at ${wname} px passes axe, fits and shows no raw value`, async () => {
     const { context, page } = await openPage(env, viewport);
