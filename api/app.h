@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <libpq-fe.h>
+
 #include "../lib/config.h"
 #include "../lib/router.h"
 #include "../lib/spec.h"
@@ -74,6 +76,43 @@ int cmd_seal_requests(const struct config *cfg, FILE *in, FILE *out);
 /* Idempotency-Key (api/idempotency.c): the before/after handler hooks. */
 enum db_qs idempotency_before(struct http_request *rq);
 enum db_qs idempotency_after(struct http_request *rq);
+
+/* E-mail (api/mail.c). mail_check_config: 0, or -1 with the reason in err
+ * when [mail] is set but unusable (serve and check-config refuse it).
+ * mail_start starts the mail thread when [mail] server is set (0: started
+ * or mail is off; -1: the thread could not be made); mail_stop stops it and
+ * wipes the password. Both run in the main thread only. */
+int mail_check_config(const struct config *cfg, char *err, size_t errlen);
+int mail_start(const struct config *cfg);
+void mail_stop(void);
+
+/* Append the mail thread's counters (sent, failed attempts, given up) to a
+ * GET /metrics body in Prometheus text format. */
+struct buf;
+void mail_metrics_render(struct buf *b);
+
+/* PATCH /v1/me (api/mail.c): the caller's own e-mail settings. */
+void me_update(struct http_request *rq);
+extern const struct spec_field me_update_spec[];
+
+/* Add the caller's e-mail settings to the GET /v1/me body `me`:
+ * mail_enabled, and for accounts notifications {kind: on} for the kinds
+ * their role receives. Returns 0, or -1 after answering a database error. */
+int mail_me_settings(struct http_request *rq, json_t *me);
+
+/* Render the Danish subject and body of a mail of `kind` from its outbox
+ * payload (ids, counts, dates), with links under base_url. Appends to
+ * subject and body (not NUL-terminated). Returns 0, or -1 for an unknown
+ * kind. Never puts anything but the payload's ids, counts and dates in. */
+int mail_render(const char *kind, const json_t *payload, const char *base_url, struct buf *subject,
+                struct buf *body);
+
+/* The caller's work lists (the GET /v1/worklists statement, default
+ * thresholds) on connection c, in a transaction whose context is a
+ * centre's coordinator: one row, one JSON column; NULL with *qs below 0 on
+ * failure. The caller frees the result. */
+struct db_conn;
+PGresult *worklists_fetch(struct db_conn *c, enum db_qs *qs);
 
 /* Webhooks (api/webhooks.c): the delivery thread in serve. */
 int webhooks_start(const struct config *cfg);

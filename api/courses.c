@@ -46,7 +46,7 @@
 	" " DAY("last_visit_on") ", " TS("created_at") ", " TS("updated_at") ", version,"          \
 	" (SELECT count(*) FROM visit v WHERE v.course_id = course.id),"                           \
 	" (SELECT count(*) FROM visit v WHERE v.course_id = course.id AND v.citizen_came),"        \
-	" " TSUS("created_at") ", " DAY("current_date")
+	" " TSUS("created_at") ", " DAY("current_date") ", " DAY("next_visit_on")
 /* clang-format on */
 #define COL_ID          0
 #define COL_REQUEST     2
@@ -61,6 +61,7 @@
 #define COL_CAME        20
 #define COL_CURSOR      21
 #define COL_TODAY       22
+#define COL_NEXT_VISIT  23
 
 static const char *const course_states[] = {"planned", "active", "completed", "ended_early", NULL};
 static const char *const outcomes[] = {"continues_on_own", "continues_with_support", "referred",
@@ -120,6 +121,7 @@ const struct spec_field courses_create_spec[] = {
 const struct spec_field courses_update_spec[] = {
     {.name = "planned_visits", .type = SPEC_INTEGER, .min = 1, .max = 20},
     {.name = "planned_end", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
+    {.name = "next_visit_on", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_DATE},
     UUID_FIELD("association_id"),
     UUID_FIELD("event_id"),
     SPEC_END};
@@ -241,6 +243,7 @@ course_json(const PGresult *res, int row)
 	json_object_set_new(j, "follow_up_on", db_json_text(res, row, COL_FOLLOW_UP));
 	json_object_set_new(j, "follow_up_result", db_json_text(res, row, 14));
 	json_object_set_new(j, "last_visit_on", db_json_text(res, row, 15));
+	json_object_set_new(j, "next_visit_on", db_json_text(res, row, COL_NEXT_VISIT));
 	json_object_set_new(j, "visits_recorded", int_of(res, row, COL_VISITS));
 	json_object_set_new(j, "visits_citizen_came", int_of(res, row, COL_CAME));
 	json_object_set_new(j, "allowed_transitions",
@@ -518,17 +521,20 @@ static struct db_stmt stmt_update =
             " planned_end = coalesce($3::date, planned_end),"
             " association_id = CASE WHEN $5::boolean THEN $4::uuid ELSE association_id END,"
             " event_id = CASE WHEN $7::boolean THEN $6::uuid ELSE event_id END,"
+            " next_visit_on = CASE WHEN $9::boolean THEN $8::date ELSE next_visit_on END,"
             " updated_at = now(), version = version + 1 WHERE id = $1",
-            7);
+            9);
 
 /* PATCH /v1/courses/{id}: merge patch of the plan (planned_visits,
- * planned_end, association_id, event_id) while the course runs. */
+ * planned_end, association_id, event_id, next_visit_on) while the course
+ * runs. The next visit is today or later (the guide is reminded by e-mail
+ * the day before). */
 void
 courses_update(struct http_request *rq)
 {
 	const json_t *b = rq->body;
 	PGresult *row = course_fetch(rq, http_param(rq, "id"), true), *res;
-	const char *params[7];
+	const char *params[9];
 	char visits[24], id[37];
 	json_t *p;
 	enum db_qs qs;
@@ -546,6 +552,12 @@ courses_update(struct http_request *rq)
 	}
 	if (!refs_visible(rq, str_of(b, "association_id"), str_of(b, "event_id")))
 		goto out;
+	if (str_of(b, "next_visit_on") != NULL &&
+	    strcmp(str_of(b, "next_visit_on"), PQgetvalue(row, 0, COL_TODAY)) < 0) {
+		reply_field(rq, ERR_VALIDATION_FAILED, NULL, "next_visit_on", ERR_FIELD_TOO_SMALL,
+		            "must not be in the past");
+		goto out;
+	}
 	params[0] = id;
 	params[1] = NULL;
 	if (json_object_get(b, "planned_visits")) {
@@ -558,6 +570,8 @@ courses_update(struct http_request *rq)
 	params[4] = json_object_get(b, "association_id") ? "true" : "false";
 	params[5] = str_of(b, "event_id");
 	params[6] = json_object_get(b, "event_id") ? "true" : "false";
+	params[7] = str_of(b, "next_visit_on");
+	params[8] = json_object_get(b, "next_visit_on") ? "true" : "false";
 	res = db_exec(rq->db, &stmt_update, params, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
@@ -668,6 +682,7 @@ static struct db_stmt stmt_visit_insert =
 static struct db_stmt stmt_visit_course =
     DB_STMT("courses_visit_course",
             "UPDATE course SET last_visit_on = greatest(last_visit_on, $2::date),"
+            " next_visit_on = CASE WHEN next_visit_on <= $2::date THEN NULL ELSE next_visit_on END,"
             " started_on = CASE WHEN state = 'planned' THEN $2::date ELSE started_on END,"
             " state = CASE WHEN state = 'planned' THEN 'active' ELSE state END,"
             " updated_at = now(), version = version + 1 WHERE id = $1",

@@ -386,6 +386,10 @@ cmd_serve(struct config *cfg, const char *config_path, int migrate)
 	app.cfg = cfg;
 	memset(&hs, 0, sizeof(hs));
 	notify_init();
+	if (mail_check_config(cfg, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERROR, "configuration refused: %s", err);
+		return 1;
+	}
 	if (crypto_keys_load(cfg->key_file, &app.keys, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERROR, "key file refused: %s", err);
 		return 1;
@@ -471,6 +475,8 @@ cmd_serve(struct config *cfg, const char *config_path, int migrate)
 	listen_fd = -1; /* libmicrohttpd closes it */
 	if (maintenance_start(cfg) != 0)
 		log_msg(LOG_WARN, "could not start the maintenance scheduler");
+	if (mail_start(cfg) != 0)
+		log_msg(LOG_WARN, "could not start the mail thread");
 	if (webhooks_start(cfg) != 0)
 		log_msg(LOG_WARN, "could not start the webhook delivery thread");
 	log_msg(LOG_INFO, "kompasd %s listening on %s://%s%s%s:%u with %u worker threads",
@@ -484,6 +490,7 @@ cmd_serve(struct config *cfg, const char *config_path, int migrate)
 	        sig == SIGINT ? "SIGINT" : "SIGTERM");
 	maintenance_stop();
 	webhooks_stop();
+	mail_stop();
 	http_server_stop(srv, cfg->shutdown_timeout);
 	log_msg(LOG_INFO, "stopped");
 	rc = 0;
@@ -578,6 +585,10 @@ cmd_check_config(const struct config *cfg, const char *path)
 		return 1;
 	}
 	crypto_keys_free(keys);
+	if (mail_check_config(cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "kompasd: %s: %s\n", path, err);
+		return 1;
+	}
 	printf("%s: ok\n", path);
 	return 0;
 }

@@ -305,6 +305,11 @@ referrals_create(struct http_request *rq)
 	}
 	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
+	qs = mail_enqueue(rq, "referral", id);
+	if (qs < 0) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
 	if (move && !request_move(rq, row, "referred", NULL, NULL, NULL))
 		goto out;
 	reply_referral(rq, id, 201, true);

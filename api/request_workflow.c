@@ -132,6 +132,9 @@ request_move(struct http_request *rq, const PGresult *row, const char *to, const
 	/* The portal hears about changes of what it may show the citizen. */
 	if (qs >= 0 && strcmp(request_citizen_status(from), request_citizen_status(to)) != 0)
 		qs = webhooks_enqueue(rq, id, request_citizen_status(to));
+	/* the guide hears of the assignment (no citizen data: a link) */
+	if (qs >= 0 && volunteer != NULL)
+		qs = mail_enqueue(rq, "assignment", id);
 	if (qs < 0) {
 		http_reply_db_error(rq, qs);
 		return false;

@@ -485,6 +485,9 @@ requests_create(struct http_request *rq)
 	if (qs >= 0)
 		qs = request_event_write(rq, id, "created", NULL, "received", NULL, NULL, NULL,
 		                         NULL);
+	/* the coordinators hear of a portal's request at once */
+	if (qs >= 0 && portal)
+		qs = mail_enqueue(rq, "new_request", id);
 	if (qs < 0) {
 		http_reply_db_error(rq, qs);
 		goto out;

@@ -69,6 +69,17 @@ const char *request_citizen_status(const char *state);
  * (api/webhooks.c), in the caller's transaction. Returns a query status. */
 enum db_qs webhooks_enqueue(struct http_request *rq, const char *request_id, const char *status);
 
+/* Is e-mail on ([mail] server set)? */
+bool mail_enabled(void);
+
+/* Queue the e-mails of an event in the caller's transaction (api/mail.c):
+ * kind new_request (ref: the request; to the centre's coordinators),
+ * assignment (ref: the request; to its assigned guide) or referral (ref:
+ * the referral; to the association's contacts), for each account that has
+ * not switched the kind off. Does nothing while mail is off. Returns a
+ * query status. */
+enum db_qs mail_enqueue(struct http_request *rq, const char *kind, const char *ref);
+
 /* Specs shared with the workflow routes. */
 extern const struct spec_field request_uuid_item;
 extern const struct spec_field request_consent_item;

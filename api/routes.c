@@ -34,6 +34,7 @@ const struct route api_routes[] = {
     {"DELETE", "/v1/sessions/current", sessions_delete_current, DB | SESS, ROLES_ACCOUNTS, NULL,
      NULL},
     {"GET", "/v1/me", sessions_me, DB, ROLES_ALL, NULL, NULL},
+    {"PATCH", "/v1/me", me_update, DB | BODY | SESS, ROLES_ACCOUNTS, me_update_spec, NULL},
     {"PUT", "/v1/me/password", me_change_password, DB | BODY | SESS, ROLES_ACCOUNTS,
      me_password_spec, NULL},
     {"POST", "/v1/me/calendar-token", me_calendar_token_create, DB, ROLE_GUIDE, NULL, NULL},

@@ -208,5 +208,9 @@ sessions_me(struct http_request *rq)
 		                 "role", c->role_name, "centre_id", text_or_null(c->centre_id),
 		                 "expires_at", c->expires_at, "account", "id", c->account_id,
 		                 "email", c->email, "display_name", c->name);
+	if (mail_me_settings(rq, body) != 0) {
+		json_decref(body);
+		return;
+	}
 	http_reply_json(rq, 200, body);
 }

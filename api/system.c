@@ -100,6 +100,7 @@ system_metrics(struct http_request *rq)
 	            "# TYPE kompas_db_replica_fallbacks_total counter\n"
 	            "kompas_db_replica_fallbacks_total %llu\n",
 	            db_replica_read_count(), db_replica_fallback_count());
+	mail_metrics_render(&b);
 	buf_appendf(&b,
 	            "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
 	            "# TYPE process_resident_memory_bytes gauge\n"

@@ -101,6 +101,12 @@ static struct db_stmt stmt_worklists = DB_STMT(
                                                             "     LIMIT 200) a))",
     2);
 
+PGresult *
+worklists_fetch(struct db_conn *c, enum db_qs *qs)
+{
+	return db_exec(c, &stmt_worklists, (const char *const[]){NULL, NULL}, qs);
+}
+
 /* GET /v1/worklists?expiring_within_days=30&stale_after_days=90 */
 void
 worklists_get(struct http_request *rq)

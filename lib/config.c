@@ -12,7 +12,7 @@
 #include "buf.h"
 #include "mem.h"
 
-enum cfg_type { CFG_STRING, CFG_UINT, CFG_SIZE, CFG_LOGLEVEL };
+enum cfg_type { CFG_STRING, CFG_UINT, CFG_SIZE, CFG_LOGLEVEL, CFG_STARTTLS };
 
 struct cfg_key {
 	const char *section;
@@ -50,6 +50,17 @@ static const struct cfg_key cfg_keys[] = {
     KEY("webhooks", "allow_http", CFG_UINT, webhooks_allow_http, 0, 1),
     KEY("webhooks", "max_attempts", CFG_UINT, webhooks_max_attempts, 1, 50),
     KEY("webhooks", "timeout", CFG_UINT, webhooks_timeout, 1, 60),
+    KEY("mail", "server", CFG_STRING, mail_server, 0, 253),
+    KEY("mail", "port", CFG_UINT, mail_port, 1, 65535),
+    KEY("mail", "starttls", CFG_STARTTLS, mail_starttls, 0, 1),
+    KEY("mail", "user", CFG_STRING, mail_user, 0, 254),
+    KEY("mail", "from", CFG_STRING, mail_from, 0, 254),
+    KEY("mail", "base_url", CFG_STRING, mail_base_url, 0, 500),
+    KEY("mail", "digest_hour", CFG_UINT, mail_digest_hour, 0, 23),
+    KEY("mail", "max_attempts", CFG_UINT, mail_max_attempts, 1, 100),
+    KEY("mail", "max_backoff", CFG_UINT, mail_max_backoff, 1, 86400),
+    KEY("mail", "timeout", CFG_UINT, mail_timeout, 1, 300),
+    KEY("mail", "schedule_interval", CFG_UINT, mail_schedule_interval, 1, 3600),
     KEY("privacy", "access_log_retention_days", CFG_UINT, access_log_retention_days, 30, 3650),
     KEY("log", "level", CFG_LOGLEVEL, log_level, 0, 0),
     KEY("log", "access_log", CFG_STRING, access_log, 1, 4096),
@@ -88,6 +99,17 @@ config_init(struct config *c)
 	c->webhooks_allow_http = 0;
 	c->webhooks_max_attempts = 12;
 	c->webhooks_timeout = 5;
+	c->mail_server = xstrdup("");
+	c->mail_port = 587;
+	c->mail_starttls = 1;
+	c->mail_user = xstrdup("");
+	c->mail_from = xstrdup("");
+	c->mail_base_url = xstrdup("http://127.0.0.1:8080");
+	c->mail_digest_hour = 7;
+	c->mail_max_attempts = 20;
+	c->mail_max_backoff = 3600;
+	c->mail_timeout = 30;
+	c->mail_schedule_interval = 60;
 	c->log_level = LOG_INFO;
 	c->access_log = xstrdup("stderr");
 	c->schema_dir = xstrdup("schema");
@@ -199,6 +221,16 @@ cfg_set(struct config *c, const struct cfg_key *k, const char *v, char *err, siz
 			return -1;
 		}
 		*(enum log_level *)field = lvl;
+		return 0;
+	case CFG_STARTTLS:
+		if (strcmp(v, "required") == 0) {
+			*(unsigned *)field = 1;
+		} else if (strcmp(v, "none") == 0) {
+			*(unsigned *)field = 0;
+		} else {
+			snprintf(err, errlen, "value of '%s' must be required or none", k->key);
+			return -1;
+		}
 		return 0;
 	}
 	return -1;
@@ -435,6 +467,7 @@ config_diff(const struct config *a, const struct config *b,
 			break;
 		}
 		case CFG_UINT:
+		case CFG_STARTTLS:
 			same = *(const unsigned *)fa == *(const unsigned *)fb;
 			break;
 		case CFG_SIZE:

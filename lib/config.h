@@ -43,6 +43,18 @@ struct config {
 	unsigned webhooks_allow_http; /* 1: http:// receivers allowed (development) */
 	unsigned webhooks_max_attempts;
 	unsigned webhooks_timeout; /* seconds per delivery attempt */
+	/* [mail] e-mail notifications over SMTP (api/mail.c); off while server is "" */
+	char *mail_server;      /* host name or address of the SMTP server */
+	unsigned mail_port;     /* 587 by default */
+	unsigned mail_starttls; /* 1: STARTTLS required (default), 0: none */
+	char *mail_user;        /* SMTP login ("" = none); the password is KOMPAS_MAIL_PASSWORD */
+	char *mail_from;        /* From: address, e.g. "Kompas <kompas@example.dk>" */
+	char *mail_base_url;    /* where the web client is reached, for links */
+	unsigned mail_digest_hour;       /* Danish hour from which the daily mails go out */
+	unsigned mail_max_attempts;      /* delivery attempts before giving up */
+	unsigned mail_max_backoff;       /* longest wait between attempts, seconds */
+	unsigned mail_timeout;           /* seconds per delivery attempt */
+	unsigned mail_schedule_interval; /* seconds between looks for due digests and reminders */
 	/* [privacy] */
 	unsigned access_log_retention_days;
 	/* [log] */

@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential pkg-config libmicrohttpd-dev libpq-dev libjansson-dev libsodium-dev libcurl4-openssl-dev libgnutls28-dev
       postgresql postgresql-client libcmocka-dev nodejs npm wrk curl clang-format valgrind
-      jq clang libclang-rt-14-dev libseccomp-dev openssl chromium)
+      jq clang libclang-rt-14-dev libseccomp-dev openssl chromium python3 python3-aiosmtpd)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -84,14 +84,15 @@ test('GET /v1/me describes a session, a portal key and an analyst key', async ()
   assert.deepEqual(await r.json(), {
     kind: 'session', role: 'coordinator', centre_id: w.A.id, expires_at: expiresAt,
     account: { id: c.id, email: c.email, display_name: 'Test coordinator' },
+    mail_enabled: false, notifications: { new_request: true, daily_digest: true },
   });
   const portal = await createKey(k, admin(), { name: uniq('portal me'), role: 'portal', centre_id: w.A.id });
   r = await me(portal.key);
   assert.equal(r.status, 200);
-  assert.deepEqual(await r.json(), { kind: 'api_key', role: 'portal', centre_id: w.A.id, api_key: { id: portal.id, name: portal.name } });
+  assert.deepEqual(await r.json(), { kind: 'api_key', role: 'portal', centre_id: w.A.id, api_key: { id: portal.id, name: portal.name }, mail_enabled: false });
   const analyst = await createKey(k, admin(), { name: uniq('frise me'), role: 'analyst' });
   r = await me(analyst.key);
-  assert.deepEqual(await r.json(), { kind: 'api_key', role: 'analyst', centre_id: null, api_key: { id: analyst.id, name: analyst.name } });
+  assert.deepEqual(await r.json(), { kind: 'api_key', role: 'analyst', centre_id: null, api_key: { id: analyst.id, name: analyst.name }, mail_enabled: false });
   r = await me(w.tokens.national.analyst);
   const body = await r.json();
   assert.equal(body.kind, 'session');

@@ -210,6 +210,8 @@ const REQUESTS = {
   'POST /v1/sessions': { body: () => ({ email: loginAccount.email, password: PASSWORD }), ok: 201 },
   'DELETE /v1/sessions/current': { fresh: true, ok: 204 },
   'GET /v1/me': { ok: 200 },
+  // an empty settings patch: every account role may make it
+  'PATCH /v1/me': { body: () => ({ notifications: {} }), ok: 200 },
   // a wrong current password: the route is reached, nothing changes
   'PUT /v1/me/password': { body: () => ({ current_password: 'not the current password', new_password: STRONG }), ok: 422 },
   'GET /v1/accounts': { ok: 200 },
