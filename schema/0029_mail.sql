@@ -1,4 +1,4 @@
--- 0028: e-mail notifications. A change that someone should hear about (a
+-- 0029: e-mail notifications. A change that someone should hear about (a
 -- new portal request, a guide assigned, a new referral) writes a row to
 -- the mail outbox in the same transaction; the daily digest of the work
 -- lists and the reminder the day before a planned visit are scheduled by
