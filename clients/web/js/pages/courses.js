@@ -1,6 +1,6 @@
 // courses.js - the courses with their visits (log a visit in a few
 // clicks), state steps, follow-ups due.
-import { get, post, all, withQuery } from '../api.js';
+import { get, post, patch, all, withQuery } from '../api.js';
 import { t, tv, fmtDate } from '../i18n.js';
 import { h, field, form, section, busy, showProblem, flash, today } from '../dom.js';
 import { link, go } from '../router.js';
@@ -52,6 +52,14 @@ export async function coursePage({ id }, query, { me, rerender }) {
     await done();
   }, { cls: '.visit-form' }) : null;
 
+  // the next planned visit: the guide is reminded by e-mail the day before
+  const nextSec = open && me.role === 'coordinator' ? section(t('course.next_visit'), h('p.muted', t('course.next_visit_hint')), form([
+    field({ name: 'next_visit_on', label: t('course.next_visit_on'), type: 'date', value: c.next_visit_on, min: today() }),
+  ], t('course.next_visit_save'), async (v) => {
+    await patch(`/v1/courses/${id}`, { next_visit_on: v.next_visit_on || null });
+    await done();
+  }, { cls: '.next-visit-form' })) : null;
+
   const stepSec = section(t('req.transitions'));
   for (const to of c.allowed_transitions) {
     if (to === 'active') {
@@ -87,10 +95,11 @@ export async function coursePage({ id }, query, { me, rerender }) {
       h('dt', t('course.visits')), h('dd', { 'data-testid': 'visit-count' }, `${c.visits_recorded}/${c.planned_visits}`),
       h('dt', t('course.started')), h('dd', fmtDate(c.started_on)),
       h('dt', t('course.planned_end')), h('dd', fmtDate(c.planned_end)),
+      h('dt', t('course.next_visit_on')), h('dd', { 'data-testid': 'next-visit' }, fmtDate(c.next_visit_on)),
       h('dt', t('course.outcome')), h('dd', c.outcome ? tv(c.outcome, 'CourseOutcome') : '–'),
       h('dt', t('course.due')), h('dd', fmtDate(c.follow_up_due))),
     h('div.grid',
-      h('div.col', visitForm ? section(t('course.log_visit'), visitForm) : null, stepSec, followSec),
+      h('div.col', visitForm ? section(t('course.log_visit'), visitForm) : null, nextSec, stepSec, followSec),
       h('div.col', section(t('course.visits'), c.visits.length ? h('ol.timeline.visits', c.visits.map((v) => h('li',
         h('strong', fmtDate(v.visited_on)), ` · ${v.minutes} min · ${v.citizen_came ? '✓' : '✗'} ${t('course.citizen_came').toLowerCase()}`,
         v.note ? h('p', v.note) : null))) : h('p.muted', t('course.no_visits'))))));
