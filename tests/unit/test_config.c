@@ -210,6 +210,43 @@ test_log_levels(void **state)
 }
 
 static void
+test_mail_section(void **state)
+{
+	struct config c;
+	char err[256];
+
+	(void)state;
+	config_init(&c);
+	assert_string_equal(c.mail_server, "");
+	assert_int_equal(c.mail_port, 587);
+	assert_int_equal(c.mail_starttls, 1);
+	assert_int_equal(c.mail_digest_hour, 7);
+	config_cleanup(&c);
+	assert_int_equal(parse(&c,
+	                       "[mail]\nserver = smtp.example.dk\nport = 25\nstarttls = none\n"
+	                       "user = kompas\nfrom = \"Kompas <kompas@example.dk>\"\n"
+	                       "base_url = https://kompas.example.dk\ndigest_hour = 6\n",
+	                       err, sizeof(err)),
+	                 0);
+	assert_string_equal(c.mail_server, "smtp.example.dk");
+	assert_int_equal(c.mail_port, 25);
+	assert_int_equal(c.mail_starttls, 0);
+	assert_string_equal(c.mail_from, "Kompas <kompas@example.dk>");
+	assert_int_equal(c.mail_digest_hour, 6);
+	config_cleanup(&c);
+	assert_int_equal(parse(&c, "[mail]\nstarttls = required\n", err, sizeof(err)), 0);
+	assert_int_equal(c.mail_starttls, 1);
+	config_cleanup(&c);
+	expect_error("[mail]\nstarttls = maybe\n",
+	             "test.conf:2: value of 'starttls' must be required or none");
+	expect_error("[mail]\ndigest_hour = 24\n",
+	             "test.conf:2: value of 'digest_hour' must be between 0 and 23");
+	/* the password is never a key of the file: it comes from KOMPAS_MAIL_PASSWORD */
+	expect_error("[mail]\npassword = secret\n",
+	             "test.conf:2: unknown key 'password' in section [mail]");
+}
+
+static void
 test_size_suffixes(void **state)
 {
 	static const struct {
@@ -754,6 +791,7 @@ main(void)
 	    cmocka_unit_test_setup(test_empty_text_keeps_defaults, clear_env),
 	    cmocka_unit_test_setup(test_every_key, clear_env),
 	    cmocka_unit_test_setup(test_log_levels, clear_env),
+	    cmocka_unit_test_setup(test_mail_section, clear_env),
 	    cmocka_unit_test_setup(test_size_suffixes, clear_env),
 	    cmocka_unit_test_setup(test_size_errors, clear_env),
 	    cmocka_unit_test_setup(test_number_errors, clear_env),
