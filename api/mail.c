@@ -383,6 +383,8 @@ smtp_send(const struct config *cfg, const char *to, const struct buf *msg, char 
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp");
 	curl_easy_setopt(curl, CURLOPT_USE_SSL,
 	                 (long)(cfg->mail_starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
+	if (cfg->mail_ca_file[0] != '\0')
+		curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->mail_ca_file);
 	if (cfg->mail_user[0] != '\0') {
 		curl_easy_setopt(curl, CURLOPT_USERNAME, cfg->mail_user);
 		curl_easy_setopt(curl, CURLOPT_PASSWORD, worker.password ? worker.password : "");

@@ -55,6 +55,7 @@ static const struct cfg_key cfg_keys[] = {
     KEY("mail", "starttls", CFG_STARTTLS, mail_starttls, 0, 1),
     KEY("mail", "user", CFG_STRING, mail_user, 0, 254),
     KEY("mail", "from", CFG_STRING, mail_from, 0, 254),
+    KEY("mail", "ca_file", CFG_STRING, mail_ca_file, 0, 4096),
     KEY("mail", "base_url", CFG_STRING, mail_base_url, 0, 500),
     KEY("mail", "digest_hour", CFG_UINT, mail_digest_hour, 0, 23),
     KEY("mail", "max_attempts", CFG_UINT, mail_max_attempts, 1, 100),
@@ -104,6 +105,7 @@ config_init(struct config *c)
 	c->mail_starttls = 1;
 	c->mail_user = xstrdup("");
 	c->mail_from = xstrdup("");
+	c->mail_ca_file = xstrdup("");
 	c->mail_base_url = xstrdup("http://127.0.0.1:8080");
 	c->mail_digest_hour = 7;
 	c->mail_max_attempts = 20;

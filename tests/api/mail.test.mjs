@@ -6,7 +6,7 @@
 // down delaying delivery without losing anything.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -37,9 +37,9 @@ function freePort() {
   });
 }
 
-async function startSink() {
-  const proc = spawn('/usr/bin/python3', [path.join(ROOT, 'tests/helpers/smtp_sink.py'), String(port), dir, SMTP_USER, SMTP_PASSWORD],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startSink({ onPort = port, into = dir, env = {} } = {}) {
+  const proc = spawn('/usr/bin/python3', [path.join(ROOT, 'tests/helpers/smtp_sink.py'), String(onPort), into, SMTP_USER, SMTP_PASSWORD],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   proc.stderr.resume();
   let out = '';
   proc.stdout.setEncoding('utf8');
@@ -50,11 +50,11 @@ async function startSink() {
   return proc;
 }
 
-async function stopSink() {
-  const exited = once(sink, 'exit');
-  sink.kill('SIGTERM');
+async function stopSink(proc = sink) {
+  const exited = once(proc, 'exit');
+  proc.kill('SIGTERM');
   await exited;
-  sink = null;
+  if (proc === sink) sink = null;
 }
 
 const mailEnv = (more = {}) => ({
@@ -281,4 +281,38 @@ test('mail is off without [mail] server: nothing is queued; a bad [mail] section
   const tls = await runKompasd(['-c', 'kompas.conf', 'check-config'], { env: { KOMPAS_MAIL_STARTTLS: 'maybe' } });
   assert.equal(tls.code, 1);
   assert.match(tls.stderr, /required or none/);
+});
+
+test('STARTTLS required: a certificate that does not verify sends nothing (and loses nothing); with its CA the mail goes over TLS', async () => {
+  assert.ok(!k.lines.join('\n').includes(SMTP_PASSWORD), 'the SMTP password is never logged');
+  assert.equal((await k.stop()).code, 0); // only the processes below deliver now
+  k = null;
+  const tlsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kompas-mail-tls-'));
+  const pki = fs.mkdtempSync(path.join(os.tmpdir(), 'kompas-mail-pki-'));
+  fs.chmodSync(pki, 0o755); // kompasd reads the CA file as its unprivileged user
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(pki, 'key.pem'), '-out', path.join(pki, 'cert.pem'),
+    '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  fs.chmodSync(path.join(pki, 'cert.pem'), 0o644);
+  const tlsPort = await freePort();
+  const tlsSink = await startSink({ onPort: tlsPort, into: tlsDir, env: { SMTP_SINK_TLS_CERT: path.join(pki, 'cert.pem'), SMTP_SINK_TLS_KEY: path.join(pki, 'key.pem') } });
+  const tlsEnv = (more) => mailEnv({ KOMPAS_MAIL_PORT: String(tlsPort), KOMPAS_MAIL_STARTTLS: 'required', ...more });
+  let kt = await startKompasd({ env: tlsEnv() });
+  try {
+    const r = await (await call(kt, 'POST', '/v1/requests', { token: w.tokens.A.portal, body: { portal_reference: uniq('ref'), citizen: CITIZEN } })).json();
+    const row = `payload->>'request_id' = '${r.id}' AND account_id = '${w.accounts.A.coordinator.id}'`;
+    await until(() => psql(`SELECT attempts >= 1 AND sent_at IS NULL FROM mail_outbox WHERE ${row}`) === 't', { timeoutMs: 20000, intervalMs: 100 });
+    assert.match(psql(`SELECT last_error FROM mail_outbox WHERE ${row}`), /SSL|certificate/i);
+    assert.equal((await kt.stop()).code, 0);
+    kt = await startKompasd({ env: tlsEnv({ KOMPAS_MAIL_CA_FILE: path.join(pki, 'cert.pem') }) });
+    const read = () => fs.readdirSync(tlsDir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(fs.readFileSync(path.join(tlsDir, f), 'utf8')));
+    const got = await until(() => read().find((m) => m.body.includes(`/app/#/requests/${r.id}`)), { timeoutMs: 20000, intervalMs: 100 });
+    assert.equal(got.tls, true, 'sent after STARTTLS');
+    assert.equal(got.login, SMTP_USER);
+    assert.ok(!got.raw.includes('Karen'));
+  } finally {
+    await kt.stop();
+    await stopSink(tlsSink);
+    fs.rmSync(tlsDir, { recursive: true, force: true });
+    fs.rmSync(pki, { recursive: true, force: true });
+  }
 });

@@ -10,6 +10,9 @@ stdout once it listens; stops on SIGTERM.
 
 With USER and PASSWORD the server demands AUTH (PLAIN or LOGIN, allowed
 without TLS here) with exactly these, and records the login in each message.
+With SMTP_SINK_TLS_CERT and SMTP_SINK_TLS_KEY in the environment (PEM files)
+it offers STARTTLS and refuses mail before it; each message records whether
+it came over TLS.
 """
 import asyncio
 import email
@@ -19,6 +22,7 @@ import itertools
 import json
 import os
 import signal
+import ssl
 import sys
 import warnings
 
@@ -41,6 +45,7 @@ class Sink:
             'body': body.get_content() if body is not None else '',
             'headers': {k: str(v) for k, v in msg.items()},
             'login': session.auth_data if session.authenticated else None,
+            'tls': session.ssl is not None,
         }
         n = next(self.seq)
         name = os.path.join(self.folder, f'{os.getpid()}-{n:05d}.json')
@@ -67,6 +72,11 @@ async def main(port, folder, user=None, password=None):
     if user is not None:
         extra = {'authenticator': authenticator_for(user, password), 'auth_required': True,
                  'auth_require_tls': False}
+    cert, key = os.environ.get('SMTP_SINK_TLS_CERT'), os.environ.get('SMTP_SINK_TLS_KEY')
+    if cert and key:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        extra.update({'tls_context': context, 'require_starttls': True})
     server = await loop.create_server(lambda: SMTP(sink, enable_SMTPUTF8=True, **extra),
                                       host='127.0.0.1', port=port, reuse_address=True)
     print(f'ready {port}', flush=True)
