@@ -48,7 +48,7 @@ struct config {
 	unsigned mail_port;     /* 587 by default */
 	unsigned mail_starttls; /* 1: STARTTLS required (default), 0: none */
 	char *mail_user;        /* SMTP login ("" = none); the password is KOMPAS_MAIL_PASSWORD */
-	char *mail_ca_file; /* PEM file of CAs to verify the server with ("" = the system's) */
+	char *mail_ca_file;     /* PEM file of CAs to verify the server with ("" = the system's) */
 	char *mail_from;        /* From: address, e.g. "Kompas <kompas@example.dk>" */
 	char *mail_base_url;    /* where the web client is reached, for links */
 	unsigned mail_digest_hour;       /* Danish hour from which the daily mails go out */
