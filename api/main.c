@@ -224,6 +224,20 @@ worker_threads(const struct config *cfg)
 	return n > 0 ? (unsigned)n : 2;
 }
 
+/* Threads for login password checks (argon2id, on the offload pool): the
+ * configured number, else half the CPUs and at least one, so that a login
+ * storm leaves CPUs to the workers. */
+static unsigned
+password_threads(const struct config *cfg)
+{
+	long n;
+
+	if (cfg->password_threads > 0)
+		return cfg->password_threads;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n >= 4 ? (unsigned)(n / 2) : 1;
+}
+
 /* Read the TLS certificate and key (PEM) named in the configuration, before
  * root is left. Neither set: plain HTTP. Returns 0, or -1 after logging. */
 static int
@@ -457,7 +471,12 @@ cmd_serve(struct config *cfg, const char *config_path, int migrate)
 	hs.connection_timeout = cfg->connection_timeout;
 	hs.connection_limit = cfg->connection_limit;
 	hs.per_ip_connection_limit = cfg->per_ip_connection_limit;
+	hs.request_header_timeout = cfg->request_header_timeout;
+	hs.body_min_rate = cfg->body_min_rate;
+	hs.body_rate_grace = cfg->body_rate_grace;
 	hs.retry_after = cfg->retry_after;
+	hs.offload_threads = password_threads(cfg);
+	hs.offload_queue = cfg->password_queue;
 	hs.trusted_proxy = cfg->trusted_proxy;
 	hs.routes = api_routes;
 	hs.nroutes = api_nroutes;

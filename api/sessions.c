@@ -7,6 +7,7 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/log.h"
+#include "../lib/mem.h"
 #include "../lib/spec.h"
 #include "app.h"
 #include "auth.h"
@@ -75,13 +76,13 @@ nullable_text(PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? json_null() : json_string(PQgetvalue(res, row, col));
 }
 
-/* Open the session after a verified password and answer 201. */
+/* Open the session after a verified password and answer 201; newhash,
+ * when not NULL, replaces the stored password hash (made with old limits). */
 static void
 open_session(struct http_request *rq, const char *account_id, const char *esubj,
-             const char *password, bool rehash)
+             const char *newhash)
 {
 	char token[CRYPTO_TOKEN_TEXT_MAX], hash[80], lifetime[16];
-	char newhash[crypto_pwhash_STRBYTES];
 	const char *params[5];
 	enum db_qs qs;
 	PGresult *res;
@@ -94,9 +95,7 @@ open_session(struct http_request *rq, const char *account_id, const char *esubj,
 	params[1] = esubj;
 	params[2] = hash;
 	params[3] = lifetime;
-	params[4] = NULL;
-	if (rehash && crypto_password_hash(password, newhash) == 0)
-		params[4] = newhash;
+	params[4] = newhash;
 	res = db_exec(rq->db, &stmt_succeeded, params, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
@@ -120,28 +119,73 @@ out:
 	sodium_memzero(token, sizeof(token));
 }
 
+/* A login between its lookup and its answer: what the password check on the
+ * offload pool needs and finds. */
+struct login_check {
+	char account_id[37];
+	char esubj[80], ipsubj[80];
+	char hash[crypto_pwhash_STRBYTES]; /* stored (or the dummy) argon2id hash */
+	const char *password;              /* in rq->body, which outlives the check */
+	bool disabled;
+	bool ok;       /* set by the check */
+	bool rehashed; /* newhash made (the stored one has old limits) */
+	char newhash[crypto_pwhash_STRBYTES];
+};
+
+/* On the offload pool: argon2id, the expensive part of a login. */
+static void
+login_check_work(void *arg)
+{
+	struct login_check *lc = arg;
+
+	lc->ok = crypto_password_verify(lc->hash, lc->password) && !lc->disabled;
+	if (lc->ok && crypto_password_needs_rehash(lc->hash))
+		lc->rehashed = crypto_password_hash(lc->password, lc->newhash) == 0;
+}
+
 /* POST /v1/sessions: e-mail and password to a bearer token. Unknown e-mail,
  * wrong password and disabled account get the same answer after the same
  * work (a password check against a dummy hash); repeated failures per e-mail
- * and per address are throttled in the database (429 with Retry-After). */
+ * and per address are throttled in the database (429 with Retry-After). The
+ * password check runs on the offload pool (http_offload), so that a storm of
+ * logins leaves the worker threads to other requests; when its queue is full
+ * the login is answered 503 server_busy with Retry-After. The handler runs
+ * twice: the lookup and the hand-over, then (rq->handler_state set) the
+ * answer. */
 void
 sessions_create(struct http_request *rq)
 {
 	const char *email_in = json_string_value(json_object_get(rq->body, "email"));
 	const char *password = json_string_value(json_object_get(rq->body, "password"));
-	char email[256], addr[64], esubj[80], ipsubj[80];
-	const char *hash;
-	bool ok, disabled;
+	struct login_check *lc = rq->handler_state;
+	char email[256], addr[64];
 	enum db_qs qs;
 	PGresult *res;
 	int locked;
 
+	if (lc != NULL) {
+		if (!lc->ok)
+			reply_bad_login(rq, lc->esubj, lc->ipsubj);
+		else
+			open_session(rq, lc->account_id, lc->esubj,
+			             lc->rehashed ? lc->newhash : NULL);
+		sodium_memzero(lc->newhash, sizeof(lc->newhash));
+		return;
+	}
+	/* A storm is refused before it costs a query. */
+	if (http_offload_full(rq)) {
+		http_reply_busy(rq, "Too many logins are being checked; try again shortly.");
+		return;
+	}
+	lc = xcalloc(1, sizeof(*lc));
+	rq->handler_state = lc;
 	if (crypto_normalise_email(email_in, email, sizeof(email)) != 0)
 		snprintf(email, sizeof(email), "-");
 	http_client_address(rq, addr, sizeof(addr));
-	subject_param("login-email", email, esubj);
-	subject_param("login-ip", addr, ipsubj);
-	res = db_exec(rq->db, &stmt_lookup, (const char *const[]){email, esubj, ipsubj}, &qs);
+	subject_param("login-email", email, lc->esubj);
+	subject_param("login-ip", addr, lc->ipsubj);
+	res =
+	    db_exec(rq->db, &stmt_lookup, (const char *const[]){email, lc->esubj, lc->ipsubj}, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
 		return;
@@ -152,18 +196,16 @@ sessions_create(struct http_request *rq)
 		reply_too_many(rq, locked);
 		return;
 	}
-	hash = PQgetisnull(res, 0, 1) ? app.dummy_hash : PQgetvalue(res, 0, 1);
-	disabled = PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 1) ||
-	           strcmp(PQgetvalue(res, 0, 2), "t") == 0;
-	ok = crypto_password_verify(hash, password) && !disabled;
-	if (!ok) {
-		PQclear(res);
-		reply_bad_login(rq, esubj, ipsubj);
-		return;
-	}
-	open_session(rq, PQgetvalue(res, 0, 0), esubj, password,
-	             crypto_password_needs_rehash(hash));
+	snprintf(lc->hash, sizeof(lc->hash), "%s",
+	         PQgetisnull(res, 0, 1) ? app.dummy_hash : PQgetvalue(res, 0, 1));
+	lc->disabled = PQgetisnull(res, 0, 0) || PQgetisnull(res, 0, 1) ||
+	               strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+	if (!PQgetisnull(res, 0, 0))
+		snprintf(lc->account_id, sizeof(lc->account_id), "%s", PQgetvalue(res, 0, 0));
+	lc->password = password;
 	PQclear(res);
+	if (!http_offload(rq, login_check_work, lc))
+		http_reply_busy(rq, "Too many logins are being checked; try again shortly.");
 }
 
 static struct db_stmt stmt_revoke =

@@ -35,6 +35,9 @@ static const struct cfg_key cfg_keys[] = {
     KEY("http", "connection_timeout", CFG_UINT, connection_timeout, 1, 3600),
     KEY("http", "connection_limit", CFG_UINT, connection_limit, 1, 100000),
     KEY("http", "per_ip_connection_limit", CFG_UINT, per_ip_connection_limit, 0, 100000),
+    KEY("http", "request_header_timeout", CFG_UINT, request_header_timeout, 1, 3600),
+    KEY("http", "body_min_rate", CFG_SIZE, body_min_rate, 0, 1ULL << 30),
+    KEY("http", "body_rate_grace", CFG_UINT, body_rate_grace, 0, 3600),
     KEY("http", "shutdown_timeout", CFG_UINT, shutdown_timeout, 0, 600),
     KEY("http", "retry_after", CFG_UINT, retry_after, 1, 3600),
     KEY("http", "trusted_proxy", CFG_STRING, trusted_proxy, 0, 64),
@@ -47,6 +50,8 @@ static const struct cfg_key cfg_keys[] = {
     KEY("crypto", "key_file", CFG_STRING, key_file, 1, 4096),
     KEY("auth", "session_idle_timeout", CFG_UINT, session_idle_timeout, 60, 86400),
     KEY("auth", "session_max_age", CFG_UINT, session_max_age, 300, 30 * 86400),
+    KEY("auth", "password_threads", CFG_UINT, password_threads, 0, 64),
+    KEY("auth", "password_queue", CFG_UINT, password_queue, 0, 10000),
     KEY("webhooks", "allow_http", CFG_UINT, webhooks_allow_http, 0, 1),
     KEY("webhooks", "max_attempts", CFG_UINT, webhooks_max_attempts, 1, 50),
     KEY("webhooks", "timeout", CFG_UINT, webhooks_timeout, 1, 60),
@@ -87,6 +92,9 @@ config_init(struct config *c)
 	c->connection_timeout = 30;
 	c->connection_limit = 1024;
 	c->per_ip_connection_limit = 64;
+	c->request_header_timeout = 10;
+	c->body_min_rate = 1024;
+	c->body_rate_grace = 10;
 	c->shutdown_timeout = 10;
 	c->retry_after = 1;
 	c->conninfo = xstrdup("dbname=kompas");
@@ -95,6 +103,8 @@ config_init(struct config *c)
 	c->replica_max_lag = 10;
 	c->key_file = xstrdup("/etc/kompas/kompas.key");
 	c->session_idle_timeout = 30 * 60;
+	c->password_threads = 0;
+	c->password_queue = 32;
 	c->session_max_age = 12 * 3600;
 	c->access_log_retention_days = 183;
 	c->webhooks_allow_http = 0;

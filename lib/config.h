@@ -24,6 +24,9 @@ struct config {
 	unsigned connection_timeout;      /* idle seconds before a connection is closed */
 	unsigned connection_limit;        /* concurrent connections */
 	unsigned per_ip_connection_limit; /* concurrent connections from one address */
+	unsigned request_header_timeout;  /* seconds for a request line and headers, in all */
+	size_t body_min_rate;             /* body bytes per second after the grace (0 = none) */
+	unsigned body_rate_grace;         /* seconds before the minimum body rate applies */
 	unsigned shutdown_timeout;        /* seconds to wait for in-flight requests */
 	unsigned retry_after;             /* Retry-After seconds sent with 503 */
 	char *trusted_proxy; /* a reverse proxy whose X-Forwarded-For is believed ("" = none) */
@@ -39,6 +42,8 @@ struct config {
 	/* [auth] */
 	unsigned session_idle_timeout; /* seconds without use before a session ends */
 	unsigned session_max_age;      /* seconds from login before a session ends */
+	unsigned password_threads;     /* threads checking login passwords, 0 = max(1, CPUs / 2) */
+	unsigned password_queue;       /* password checks that may wait beyond those running */
 	/* [webhooks] */
 	unsigned webhooks_allow_http; /* 1: http:// receivers allowed (development) */
 	unsigned webhooks_max_attempts;

@@ -54,6 +54,7 @@ static const struct err_def err_table[ERR__COUNT] = {
      "The value must be unique and another record has it"},
     {ERR_IDEMPOTENCY_KEY_REUSED, "idempotency_key_reused", 422, ERR_SCOPE_REQUEST,
      "The Idempotency-Key was used before with another request"},
+    {ERR_BUSY, "server_busy", 503, ERR_SCOPE_REQUEST, "The server is busy; try again shortly"},
 };
 
 const struct err_def *

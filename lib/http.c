@@ -26,6 +26,70 @@
 #include "problem.h"
 #include "spec.h"
 
+/* The phase a live connection is in, for the connection guard. */
+enum conn_phase {
+	PHASE_HEADERS, /* waiting for a request line and headers: deadline from its start */
+	PHASE_BODY,    /* receiving a body: at least body_min_rate after the grace */
+	PHASE_HANDLER, /* the handler runs, or the answer is written: no deadline */
+};
+
+/* One live connection (MHD_OPTION_NOTIFY_CONNECTION's socket context):
+ * made at STARTED, unlinked and freed at CLOSED, which libmicrohttpd calls
+ * on the connection's worker thread before it closes the socket. The
+ * phase fields are written by that worker and read by the reaper. */
+struct live_conn {
+	struct live_conn *prev, *next; /* under guard.lock */
+	int fd;
+	bool cut; /* under guard.lock: shut down, waiting for CLOSED */
+	_Atomic int phase;
+	_Atomic uint64_t phase_start_us;
+	_Atomic uint64_t deadline_us; /* 0: none */
+	uint64_t body_received;       /* worker only */
+};
+
+/* The connection guard: every live connection, and a reaper thread that
+ * shuts down those past their phase's deadline, and under pressure those
+ * idle in their header phase (docs/architecture.md, "Slow clients"). */
+struct conn_guard {
+	pthread_mutex_t lock; /* the list, live, stop; CLOSED takes it too */
+	pthread_cond_t wake;
+	struct live_conn *head;
+	unsigned live;
+	bool stop;
+	bool running;
+	pthread_t thread;
+	uint64_t header_us; /* request line and headers, from their start */
+	uint64_t grace_us;  /* of a body, before the minimum rate applies */
+	size_t min_rate;    /* body bytes per second; 0: no minimum */
+	unsigned shed_at;   /* live connections from which idle header phases are cut */
+};
+
+/* Under pressure, a connection in its header phase for longer than this is
+ * cut; the reaper looks this often. */
+#define SHED_AFTER_US  1000000u
+#define REAPER_TICK_US 100000u
+
+/* A piece of work handed to the offload pool by http_offload. */
+struct offload_job {
+	struct offload_job *next;
+	struct http_request *rq;
+	void (*work)(void *arg);
+	void *arg;
+};
+
+/* The offload pool: a few threads for expensive work (argon2id) so that
+ * the worker threads keep serving other requests meanwhile. */
+struct offload_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	struct offload_job *head, *tail;
+	unsigned waiting, running; /* jobs queued, jobs being worked on */
+	unsigned nthreads, max_waiting;
+	bool stop;
+	pthread_t *threads;
+	unsigned started;
+};
+
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct http_settings s;
@@ -33,6 +97,8 @@ struct http_server {
 	/* The limits a configuration reload may change while serving. */
 	_Atomic size_t body_limit;
 	_Atomic unsigned retry_after;
+	struct conn_guard guard;
+	struct offload_pool pool;
 };
 
 static size_t
@@ -451,6 +517,132 @@ reply_unavailable(struct http_request *rq, const char *detail)
 	         atomic_load_explicit(&rq->server->retry_after, memory_order_relaxed));
 	http_reply_problem(rq, ERR_DATABASE_UNAVAILABLE, detail);
 	http_set_header(rq, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+}
+
+void
+http_reply_busy(struct http_request *rq, const char *detail)
+{
+	char secs[16];
+
+	snprintf(secs, sizeof(secs), "%u",
+	         atomic_load_explicit(&rq->server->retry_after, memory_order_relaxed));
+	http_reply_problem(rq, ERR_BUSY, detail);
+	http_set_header(rq, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+}
+
+/* ---- the offload pool ------------------------------------------------------ */
+
+static void *
+offload_main(void *arg)
+{
+	struct offload_pool *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		struct offload_job *job;
+
+		/* At stop, what is queued is still done: every suspended
+		 * connection must be resumed before libmicrohttpd stops. */
+		while (p->head == NULL && !p->stop)
+			pthread_cond_wait(&p->more, &p->lock);
+		if (p->head == NULL)
+			break;
+		job = p->head;
+		p->head = job->next;
+		if (p->head == NULL)
+			p->tail = NULL;
+		p->waiting--;
+		p->running++;
+		pthread_mutex_unlock(&p->lock);
+		job->work(job->arg);
+		job->rq->offload_done = true;
+		/* From here the worker may finish and free the request. */
+		MHD_resume_connection(job->rq->conn);
+		free(job);
+		pthread_mutex_lock(&p->lock);
+		p->running--;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static int
+offload_start(struct http_server *srv)
+{
+	struct offload_pool *p = &srv->pool;
+
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->more, NULL);
+	p->nthreads = srv->s.offload_threads > 0 ? srv->s.offload_threads : 1;
+	p->max_waiting = srv->s.offload_queue;
+	p->threads = xcalloc(p->nthreads, sizeof(*p->threads));
+	for (; p->started < p->nthreads; p->started++)
+		if (pthread_create(&p->threads[p->started], NULL, offload_main, p) != 0)
+			return -1;
+	return 0;
+}
+
+/* Let the threads finish what is queued, join them and free the pool. */
+static void
+offload_stop(struct http_server *srv)
+{
+	struct offload_pool *p = &srv->pool;
+
+	if (p->threads == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->more);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned i = 0; i < p->started; i++)
+		pthread_join(p->threads[i], NULL);
+	free(p->threads);
+	p->threads = NULL;
+	pthread_cond_destroy(&p->more);
+	pthread_mutex_destroy(&p->lock);
+}
+
+bool
+http_offload_full(const struct http_request *rq)
+{
+	struct offload_pool *p = &rq->server->pool;
+	bool full;
+
+	pthread_mutex_lock(&p->lock);
+	full = p->stop || p->waiting + p->running >= p->nthreads + p->max_waiting;
+	pthread_mutex_unlock(&p->lock);
+	return full;
+}
+
+bool
+http_offload(struct http_request *rq, void (*work)(void *arg), void *arg)
+{
+	struct offload_pool *p = &rq->server->pool;
+	struct offload_job *job;
+
+	pthread_mutex_lock(&p->lock);
+	/* Idle threads take work at once; beyond them, max_waiting may wait. */
+	if (p->stop || p->waiting + p->running >= p->nthreads + p->max_waiting) {
+		pthread_mutex_unlock(&p->lock);
+		return false;
+	}
+	job = xcalloc(1, sizeof(*job));
+	job->rq = rq;
+	job->work = work;
+	job->arg = arg;
+	rq->offloaded = true;
+	rq->offload_done = false;
+	/* Suspended before the job can run, so its resume always follows. */
+	MHD_suspend_connection(rq->conn);
+	if (p->tail != NULL)
+		p->tail->next = job;
+	else
+		p->head = job;
+	p->tail = job;
+	p->waiting++;
+	pthread_cond_signal(&p->more);
+	pthread_mutex_unlock(&p->lock);
+	return true;
 }
 
 /* Drop a response set by an earlier attempt of a retried transaction. */
@@ -932,6 +1124,18 @@ run_in_transaction(struct http_request *rq)
 	answer_tx_error(rq, db_tx_run(rq->db, "READ COMMITTED", authorized_tx, rq));
 }
 
+/* After the handler: it answered, or handed work to the offload pool
+ * (then it is called again later); otherwise that is a bug, answered 500. */
+static void
+check_answered(struct http_request *rq)
+{
+	if (rq->response == NULL && !rq->offloaded) {
+		log_msg(LOG_ERROR, "handler for %s %s set no response", rq->match.route->method,
+		        rq->match.route->pattern);
+		http_reply_problem(rq, ERR_INTERNAL, NULL);
+	}
+}
+
 static void
 dispatch(struct http_request *rq)
 {
@@ -979,10 +1183,7 @@ dispatch(struct http_request *rq)
 		run_in_transaction(rq);
 	else
 		r->handler(rq);
-	if (rq->response == NULL) {
-		log_msg(LOG_ERROR, "handler for %s %s set no response", r->method, r->pattern);
-		http_reply_problem(rq, ERR_INTERNAL, NULL);
-	}
+	check_answered(rq);
 }
 
 static enum MHD_Result
@@ -1016,6 +1217,227 @@ framing_problem(struct MHD_Connection *conn, const char *version)
 	return NULL;
 }
 
+/* ---- the connection guard ------------------------------------------------ */
+
+static struct live_conn *
+live_conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+static void
+set_phase(struct live_conn *lc, enum conn_phase phase, uint64_t start, uint64_t deadline)
+{
+	if (lc == NULL)
+		return;
+	atomic_store(&lc->phase_start_us, start);
+	atomic_store(&lc->deadline_us, deadline);
+	atomic_store(&lc->phase, (int)phase);
+}
+
+/* The next request's headers are awaited: from now, header_us. */
+static void
+guard_headers(struct http_server *srv, struct live_conn *lc)
+{
+	uint64_t now = now_us();
+
+	set_phase(lc, PHASE_HEADERS, now, now + srv->guard.header_us);
+}
+
+/* A body starts: nothing is required of it during the grace period. */
+static void
+guard_body_start(struct http_server *srv, struct live_conn *lc)
+{
+	uint64_t now = now_us();
+
+	if (lc == NULL)
+		return;
+	lc->body_received = 0;
+	set_phase(lc, PHASE_BODY, now, srv->guard.min_rate > 0 ? now + srv->guard.grace_us : 0);
+}
+
+/* n more body bytes: the deadline moves to when the average rate since the
+ * grace period ended would fall under the minimum. */
+static void
+guard_body_bytes(struct http_server *srv, struct live_conn *lc, size_t n)
+{
+	uint64_t start;
+
+	if (lc == NULL || srv->guard.min_rate == 0 || atomic_load(&lc->phase) != PHASE_BODY)
+		return;
+	lc->body_received += n;
+	start = atomic_load(&lc->phase_start_us);
+	atomic_store(&lc->deadline_us, start + srv->guard.grace_us +
+	                                   lc->body_received * 1000000u / srv->guard.min_rate);
+}
+
+static void
+notify_connection_cb(void *cls, struct MHD_Connection *conn, void **socket_context,
+                     enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *srv = cls;
+	struct conn_guard *g = &srv->guard;
+	struct live_conn *lc;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *fdi =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		if (fdi == NULL)
+			return;
+		lc = xcalloc(1, sizeof(*lc));
+		lc->fd = fdi->connect_fd;
+		guard_headers(srv, lc);
+		pthread_mutex_lock(&g->lock);
+		lc->next = g->head;
+		if (g->head != NULL)
+			g->head->prev = lc;
+		g->head = lc;
+		g->live++;
+		pthread_mutex_unlock(&g->lock);
+		*socket_context = lc;
+		return;
+	}
+	lc = *socket_context;
+	if (lc == NULL)
+		return;
+	/* Before libmicrohttpd closes the socket: once unlinked here, the
+	 * reaper cannot shut down a descriptor that has been reused. */
+	pthread_mutex_lock(&g->lock);
+	if (lc->prev != NULL)
+		lc->prev->next = lc->next;
+	else
+		g->head = lc->next;
+	if (lc->next != NULL)
+		lc->next->prev = lc->prev;
+	g->live--;
+	pthread_mutex_unlock(&g->lock);
+	*socket_context = NULL;
+	free(lc);
+}
+
+/* One pass over the live connections (under the lock): shut down those past
+ * their deadline and, when the live connections reach shed_at, those in
+ * their header phase for longer than SHED_AFTER_US. Adds to the counts. */
+static void
+reap(struct conn_guard *g, uint64_t now, unsigned counts[3])
+{
+	bool pressure = g->live >= g->shed_at;
+
+	for (struct live_conn *lc = g->head; lc != NULL; lc = lc->next) {
+		uint64_t deadline = atomic_load(&lc->deadline_us);
+		int phase = atomic_load(&lc->phase);
+		int why;
+
+		if (lc->cut)
+			continue;
+		if (deadline != 0 && now > deadline)
+			why = phase == PHASE_BODY ? 1 : 0;
+		else if (pressure && phase == PHASE_HEADERS &&
+		         now - atomic_load(&lc->phase_start_us) > SHED_AFTER_US)
+			why = 2;
+		else
+			continue;
+		/* The worker sees end-of-file and closes the connection. */
+		shutdown(lc->fd, SHUT_RDWR);
+		lc->cut = true;
+		counts[why]++;
+	}
+}
+
+static void *
+reaper_main(void *arg)
+{
+	struct conn_guard *g = arg;
+
+	pthread_mutex_lock(&g->lock);
+	while (!g->stop) {
+		unsigned counts[3] = {0, 0, 0};
+		unsigned live = g->live;
+		struct timespec ts;
+
+		reap(g, now_us(), counts);
+		if (counts[0] + counts[1] + counts[2] > 0) {
+			pthread_mutex_unlock(&g->lock);
+			log_msg(LOG_WARN,
+			        "cut %u slow connections of %u live: %u past the header deadline, "
+			        "%u with a body under the minimum rate, %u shed under pressure",
+			        counts[0] + counts[1] + counts[2], live, counts[0], counts[1],
+			        counts[2]);
+			pthread_mutex_lock(&g->lock);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += REAPER_TICK_US * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		if (!g->stop)
+			pthread_cond_timedwait(&g->wake, &g->lock, &ts);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+/* Set up the guard and start its reaper. Returns 0, or -1 (no thread). */
+static int
+guard_start(struct http_server *srv)
+{
+	struct conn_guard *g = &srv->guard;
+	pthread_condattr_t ca;
+	unsigned limit = srv->s.connection_limit;
+
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	g->header_us = (uint64_t)srv->s.request_header_timeout * 1000000u;
+	g->grace_us = (uint64_t)srv->s.body_rate_grace * 1000000u;
+	g->min_rate = srv->s.body_min_rate;
+	/* Nine tenths of the limit, and at least one short of it. */
+	g->shed_at = limit - (limit / 10 > 0 ? limit / 10 : (limit > 1 ? 1 : 0));
+	if (pthread_create(&g->thread, NULL, reaper_main, g) != 0)
+		return -1;
+	g->running = true;
+	return 0;
+}
+
+/* Stop and join the reaper; what is still linked (nothing, once
+ * libmicrohttpd has stopped) is freed. */
+static void
+guard_stop(struct http_server *srv)
+{
+	struct conn_guard *g = &srv->guard;
+
+	if (g->running) {
+		pthread_mutex_lock(&g->lock);
+		g->stop = true;
+		pthread_cond_signal(&g->wake);
+		pthread_mutex_unlock(&g->lock);
+		pthread_join(g->thread, NULL);
+		g->running = false;
+	}
+}
+
+static void
+guard_cleanup(struct http_server *srv)
+{
+	struct conn_guard *g = &srv->guard;
+
+	while (g->head != NULL) {
+		struct live_conn *next = g->head->next;
+
+		free(g->head);
+		g->head = next;
+	}
+	pthread_cond_destroy(&g->wake);
+	pthread_mutex_destroy(&g->lock);
+}
+
 /* First call: set up the request. Answers 413 at once when the announced
  * length is over the limit, so the body is never read, and 400 for broken
  * framing (then the connection is closed). */
@@ -1037,6 +1459,9 @@ request_begin(struct http_server *srv, struct MHD_Connection *conn, const char *
 	*con_cls = rq;
 	inflight_add();
 	rq->routed = router_match(srv->s.routes, srv->s.nroutes, method, url, &rq->match);
+	rq->live = live_conn_of(conn);
+	/* The headers are in: no header deadline from here on. */
+	set_phase(rq->live, PHASE_HANDLER, rq->start_us, 0);
 	framing = framing_problem(conn, version);
 	if (framing != NULL) {
 		http_reply_problem(rq, ERR_BAD_REQUEST, framing);
@@ -1049,6 +1474,10 @@ request_begin(struct http_server *srv, struct MHD_Connection *conn, const char *
 		reply_too_large(rq);
 		return queue_response(rq);
 	}
+	if ((cl != NULL && strtoull(cl, NULL, 10) > 0) ||
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) !=
+	        NULL)
+		guard_body_start(srv, rq->live);
 	return MHD_YES;
 }
 
@@ -1071,6 +1500,7 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 		    rq->routed == ROUTER_FOUND && (rq->match.route->flags & ROUTE_JSON_BODY) != 0;
 
 		rq->received += *upload_data_size;
+		guard_body_bytes(srv, rq->live, *upload_data_size);
 		if (rq->received > body_limit(srv) && !rq->too_large) {
 			/* Only a body without Content-Length gets here (a
 			 * longer announced one was answered at once, a shorter
@@ -1093,7 +1523,19 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 	}
 	if (rq->answered_early)
 		return MHD_NO; /* the body ended after its 413: close */
-	dispatch(rq);
+	if (rq->offloaded) {
+		/* Resumed: the offloaded work is done; the handler again. */
+		if (!rq->offload_done)
+			return MHD_YES;
+		rq->offloaded = false;
+		rq->match.route->handler(rq);
+		check_answered(rq);
+	} else {
+		set_phase(rq->live, PHASE_HANDLER, now_us(), 0);
+		dispatch(rq);
+	}
+	if (rq->offloaded)
+		return MHD_YES; /* suspended until the pool has done the work */
 	return queue_response(rq);
 }
 
@@ -1106,7 +1548,9 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct log_access_entry e;
 	uint64_t dur;
 
-	(void)conn;
+	/* A keep-alive connection now waits for its next request's headers. */
+	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		guard_headers(srv, live_conn_of(conn));
 	if (rq == NULL)
 		return;
 	dur = now_us() - rq->start_us;
@@ -1123,6 +1567,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (rq->response != NULL)
 		MHD_destroy_response(rq->response);
 	free(rq->app_state); /* a hook's state left by an aborted attempt */
+	free(rq->handler_state);
 	json_decref(rq->body);
 	json_decref(rq->query);
 	buf_cleanup(&rq->upload);
@@ -1240,8 +1685,8 @@ http_server_start(const struct http_settings *s, char *err, size_t errlen)
 	struct sockaddr_in6 a6;
 	struct sockaddr_in a4;
 	const struct sockaddr *addr;
-	unsigned flags =
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	                 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	const union MHD_DaemonInfo *info;
 
 	srv->s = *s;
@@ -1265,17 +1710,29 @@ http_server_start(const struct http_settings *s, char *err, size_t errlen)
 		return NULL;
 	}
 	extra_options(s, extra, &flags);
+	if (guard_start(srv) != 0 || offload_start(srv) != 0) {
+		snprintf(err, errlen, "cannot start the connection guard or offload threads");
+		offload_stop(srv);
+		guard_stop(srv);
+		guard_cleanup(srv);
+		free(srv);
+		return NULL;
+	}
 	srv->daemon = MHD_start_daemon(
 	    flags, (uint16_t)s->port, NULL, NULL, access_cb, srv, MHD_OPTION_EXTERNAL_LOGGER,
 	    mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned)s->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->connection_timeout,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->connection_limit,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->per_ip_connection_limit,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv, MHD_OPTION_UNESCAPE_CALLBACK,
-	    unescape_cb, NULL, MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv, MHD_OPTION_NOTIFY_CONNECTION,
+	    notify_connection_cb, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
+	    MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
 	if (srv->daemon == NULL) {
 		snprintf(err, errlen, "cannot listen on %s port %u (in use, or not permitted)",
 		         s->listen, s->port);
+		offload_stop(srv);
+		guard_stop(srv);
+		guard_cleanup(srv);
 		free(srv);
 		return NULL;
 	}
@@ -1320,7 +1777,10 @@ http_server_stop(struct http_server *srv, unsigned timeout)
 		log_msg(LOG_WARN, "shutdown: %lu requests still running after %u s",
 		        atomic_load(&inflight), timeout);
 	pthread_mutex_unlock(&inflight_lock);
+	offload_stop(srv);
+	guard_stop(srv);
 	MHD_stop_daemon(srv->daemon);
+	guard_cleanup(srv);
 	atomic_store(&inflight_waiter, false);
 	free(srv);
 }

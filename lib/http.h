@@ -36,6 +36,7 @@
 #include "router.h"
 
 struct http_server;
+struct live_conn;
 
 /* Who is calling, filled in by the application's authorize hook. */
 struct http_caller {
@@ -69,8 +70,11 @@ struct http_request {
 	enum router_result routed;
 	struct buf upload;
 	bool too_large;
-	bool answered_early; /* a 413 written while the body was still arriving */
-	size_t received;     /* body bytes received so far */
+	bool answered_early;       /* a 413 written while the body was still arriving */
+	struct live_conn *live;    /* the connection guard's entry, or NULL */
+	bool offloaded;            /* suspended for http_offload work, or resumed from it */
+	_Atomic bool offload_done; /* the offloaded work has run */
+	size_t received;           /* body bytes received so far */
 	bool queued;
 	unsigned status;
 	struct MHD_Response *response;
@@ -80,7 +84,9 @@ struct http_request {
 	enum db_qs db_error;       /* set by http_reply_db_error: the transaction must not commit */
 	const char *response_text; /* the JSON body of rq->response (owned by it), or NULL */
 	size_t response_text_len;
-	void *app_state; /* for the application's hooks (malloc'd; freed with the request) */
+	void *app_state;     /* for the application's hooks (malloc'd; freed with the request) */
+	void *handler_state; /* for a handler called again after http_offload (malloc'd; freed
+	                      * with the request) */
 	uint64_t start_us;
 };
 
@@ -92,7 +98,12 @@ struct http_settings {
 	unsigned connection_timeout;
 	unsigned connection_limit;
 	unsigned per_ip_connection_limit;
+	unsigned request_header_timeout; /* seconds for a request line and headers, in all */
+	size_t body_min_rate;            /* body bytes per second after the grace; 0: none */
+	unsigned body_rate_grace;        /* seconds of a body before the minimum rate applies */
 	unsigned retry_after;
+	unsigned offload_threads;  /* threads doing http_offload work (0 is taken as 1) */
+	unsigned offload_queue;    /* offloaded jobs that may wait beyond those running */
 	const char *trusted_proxy; /* peer address whose X-Forwarded-For is believed, or NULL */
 	bool listen_fd_set;        /* serve on listen_fd (http_listen_socket) instead of binding */
 	int listen_fd;
@@ -227,6 +238,24 @@ long long http_query_limit(const struct http_request *rq, long long dflt);
 void http_reply_keyset_list(struct http_request *rq, PGresult *res, long long limit,
                             json_t *(*row_json)(const PGresult *res, int row), int time_col,
                             int id_col, const char *path);
+
+/* Run work(arg) on the server's offload pool (argon2id password checks),
+ * off the worker thread, which serves other connections meanwhile: the
+ * connection is suspended, and once work has returned the route's handler is
+ * called again on its worker, with everything it needs kept in
+ * rq->handler_state (so work and arg must not use rq's response). A handler
+ * that calls this sets no response now. Only for public routes: no
+ * transaction may be open, as the worker's database connection serves other
+ * requests in between. Returns false, having done nothing, when the pool's
+ * queue is full: then answer with http_reply_busy. */
+bool http_offload(struct http_request *rq, void (*work)(void *arg), void *arg);
+
+/* Would http_offload refuse now? A cheap look before costlier work (it may
+ * still refuse later: others offload meanwhile). */
+bool http_offload_full(const struct http_request *rq);
+
+/* Answer 503 `server_busy` with Retry-After (http.retry_after). */
+void http_reply_busy(struct http_request *rq, const char *detail);
 
 /* Add a header to the response already set by an http_reply_* call.
  * Ignored when there is none yet. */

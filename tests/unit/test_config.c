@@ -71,6 +71,9 @@ test_defaults(void **state)
 	assert_int_equal(c.connection_timeout, 30);
 	assert_int_equal(c.connection_limit, 1024);
 	assert_int_equal(c.per_ip_connection_limit, 64);
+	assert_int_equal(c.request_header_timeout, 10);
+	assert_int_equal(c.body_min_rate, 1024);
+	assert_int_equal(c.body_rate_grace, 10);
 	assert_int_equal(c.shutdown_timeout, 10);
 	assert_int_equal(c.retry_after, 1);
 	assert_string_equal(c.conninfo, "dbname=kompas");
@@ -131,6 +134,9 @@ static const char full_conf[] = "# kompas.conf\n"
                                 "connection_timeout = 60\n"
                                 "connection_limit = 5000\n"
                                 "per_ip_connection_limit = 0\n"
+                                "request_header_timeout = 5\n"
+                                "body_min_rate = 0\n"
+                                "body_rate_grace = 3\n"
                                 "shutdown_timeout = 0\n"
                                 "retry_after = 7\n"
                                 "\n"
@@ -170,6 +176,9 @@ test_every_key(void **state)
 	assert_int_equal(c.connection_timeout, 60);
 	assert_int_equal(c.connection_limit, 5000);
 	assert_int_equal(c.per_ip_connection_limit, 0);
+	assert_int_equal(c.request_header_timeout, 5);
+	assert_int_equal(c.body_min_rate, 0);
+	assert_int_equal(c.body_rate_grace, 3);
 	assert_int_equal(c.shutdown_timeout, 0);
 	assert_int_equal(c.retry_after, 7);
 	assert_string_equal(c.conninfo, "host=/tmp dbname=k user=u");

@@ -99,6 +99,7 @@ static const struct {
     {ERR_FIELD_REPEATED, "repeated_parameter", 422, ERR_SCOPE_FIELD},
     {ERR_FIELD_TAKEN, "already_taken", 409, ERR_SCOPE_FIELD},
     {ERR_IDEMPOTENCY_KEY_REUSED, "idempotency_key_reused", 422, ERR_SCOPE_REQUEST},
+    {ERR_BUSY, "server_busy", 503, ERR_SCOPE_REQUEST},
 };
 
 /* The codes are a public, stable interface: pin every one of them. */

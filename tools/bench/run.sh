@@ -7,6 +7,7 @@
 #   kompasd GET /v1      static body: kompasd's per-request overhead
 #   kompasd GET /readyz  one database query per request
 #   bench-hello GET /    the same daemon with nothing in front of it
+# and GET /v1/me alone and during a login storm (tools/bench/login_storm.mjs).
 # The results are printed and appended as a dated section to
 # docs/benchmarks.md. Everything is stopped and deleted on exit or Ctrl-C.
 #
@@ -131,6 +132,7 @@ export KOMPAS_HTTP_PORT=0
 export KOMPAS_HTTP_THREADS=$threads
 export KOMPAS_LOG_ACCESS_LOG=/dev/null
 export KOMPAS_LOG_LEVEL=info # the "listening on" line is logged at info
+export KOMPAS_HTTP_TRUSTED_PROXY=127.0.0.1 # the login storm's rotating X-Forwarded-For
 # kompasd does not serve as root: as root, it switches to the cluster's owner.
 [ "$(id -u)" != 0 ] || export KOMPAS_SERVER_USER=postgres
 
@@ -238,6 +240,34 @@ for i in "${!urls[@]}"; do
     cpu+=("$(median <<<"${runs_cpu[$i]}" | awk '{ printf "%.1f", $1 }')")
 done
 
+# ------------------------------------------------------------ login storm
+# GET /v1/me alone and during 16 concurrent wrong-password logins
+# (tools/bench/login_storm.mjs): a coordinator made directly in the database
+# with the demo password's hash, logged in once.
+hash='$argon2id$v=19$m=65536,t=2,p=1$oJSPmbfj8nO7rOTy28BAHQ$joh+LUJX4UuBmGSxGD0ZDDOC7llKQCISRoN0Ew4YM3A'
+tools/pgcluster.sh psql "$pgdir" -d kompas -v ON_ERROR_STOP=1 -qc "
+    INSERT INTO centre (id, slug, name, municipality)
+    VALUES ('00000000-0000-4000-8000-0000000000b1', 'bench', 'Frivilligcenter Bench', 'Benchkommune')
+    ON CONFLICT DO NOTHING;
+    INSERT INTO account (email, display_name, role, centre_id, password_hash)
+    VALUES ('bench-coordinator@test.invalid', 'Bench', 'coordinator',
+            '00000000-0000-4000-8000-0000000000b1', '$hash')
+    ON CONFLICT DO NOTHING;" >/dev/null || die "cannot make the bench account"
+token=$(curl -fsS -H 'Content-Type: application/json' \
+    -d '{"email":"bench-coordinator@test.invalid","password":"kompas-demo-2026"}' \
+    "http://127.0.0.1:$kompasd_port/v1/sessions" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+[ -n "$token" ] || die "cannot log in the bench coordinator"
+echo "bench: GET /v1/me alone and during a login storm (tools/bench/login_storm.mjs)"
+storm=$(node tools/bench/login_storm.mjs "http://127.0.0.1:$kompasd_port" "$token" \
+    nobody@test.invalid) || die "the login storm scenario failed"
+echo "bench: $storm"
+storm_row() {
+    node -e 'const r = JSON.parse(process.argv[1]); const f = (s) => `${s.p50} ms | ${s.p99} ms | ${s.max} ms | ${s.n}`;
+console.log(`| GET /v1/me alone | ${f(r.alone)} |`);
+console.log(`| GET /v1/me during ${r.storm} concurrent wrong logins | ${f(r.during)} |`);
+console.log(""); console.log(`Logins answered during the storm (${r.seconds} s): ` + Object.entries(r.logins).map(([k, v]) => `${v} × ${k}`).join(", ") + ".");' "$storm"
+}
+
 # ------------------------------------------------------------- stop kompasd
 kill -TERM "$kompasd_pid"
 set +e
@@ -302,6 +332,13 @@ section() {
     echo
     echo "kompasd GET /v1 : bench-hello = **${ratio}x** in requests/s, which $verdict" \
         "(server CPU per request: ${cpu_ratio}x bench-hello's)."
+    echo
+    echo "Login storm (one request at a time on one connection; the storm's clients pause 50 ms" \
+        "after a 503; $(nproc) CPUs, password checks on their own threads):"
+    echo
+    echo "| GET /v1/me | p50 | p99 | max | requests |"
+    echo "|---|---:|---:|---:|---:|"
+    storm_row
 }
 
 if [ ! -s "$report" ]; then
