@@ -108,13 +108,13 @@ main(int argc, char **argv)
 	a4.sin_family = AF_INET;
 	a4.sin_port = htons((uint16_t)port);
 	a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-	        MHD_ALLOW_SUSPEND_RESUME,
-	    (uint16_t)port, NULL, NULL, access_cb, NULL, MHD_OPTION_SOCK_ADDR,
-	    (const struct sockaddr *)&a4, MHD_OPTION_THREAD_POOL_SIZE, threads,
-	    MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_LIMIT, conn_limit,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip_limit, MHD_OPTION_END);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+	                         MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
+	                     (uint16_t)port, NULL, NULL, access_cb, NULL, MHD_OPTION_SOCK_ADDR,
+	                     (const struct sockaddr *)&a4, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	                     MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_LIMIT,
+	                     conn_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip_limit,
+	                     MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "bench-hello: cannot listen on 127.0.0.1 port %u\n", port);
 		return 1;
