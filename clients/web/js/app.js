@@ -14,9 +14,17 @@ import { eventPage, eventFormPage, seriesPage } from './pages/event.js';
 import { referralsPage, myAssociationPage } from './pages/contact.js';
 import { statsPage } from './pages/stats.js';
 import { guidePage } from './pages/guide.js';
+import { homePage } from './pages/home.js';
+import { newRequestPage, searchPage, searchBox } from './pages/intake.js';
+import { accountPage } from './pages/account.js';
 
 const COORD = ['coordinator'];
 route('/login', loginPage);
+// the coordinator's start page, new request, search; everyone's own account (web-a)
+route('/home', homePage, COORD);
+route('/requests/new', newRequestPage, COORD);
+route('/search', searchPage, COORD);
+route('/account', accountPage, ['admin', 'coordinator', 'guide', 'association', 'analyst']);
 route('/queue', queuePage, COORD);
 route('/requests/:id', requestPage, ['coordinator', 'guide']);
 route('/courses', coursesPage, ['coordinator', 'guide']);
@@ -39,7 +47,7 @@ route('/mine', guidePage, ['guide']);
 
 // The menu for each role: [hash, text key].
 const MENUS = {
-  coordinator: [['#/queue', 'nav.queue'], ['#/courses', 'nav.courses'], ['#/volunteers', 'nav.volunteers'],
+  coordinator: [['#/home', 'nav.home'], ['#/queue', 'nav.queue'], ['#/courses', 'nav.courses'], ['#/volunteers', 'nav.volunteers'],
     ['#/associations', 'nav.associations'], ['#/events', 'nav.events'], ['#/stats', 'nav.stats']],
   guide: [['#/mine', 'nav.mine'], ['#/courses', 'nav.mycourses'], ['#/events', 'nav.events'], ['#/associations', 'nav.associations']],
   analyst: [['#/stats', 'nav.stats']],
@@ -64,7 +72,15 @@ function renderChrome() {
   clear(nav, me ? h('ul', (MENUS[me.role] || []).map(([href, key]) => h('li', h('a', {
     href, 'aria-current': here === href || (href !== '#/' && here.startsWith(`${href}/`)) ? 'page' : null,
   }, t(key))))) : null);
-  document.getElementById('who').textContent = me ? `${me.account?.display_name || ''} · ${tv(me.role, 'Role')}` : '';
+  // who is logged in, with the role in words; the name opens "Min konto"
+  const who = document.getElementById('who');
+  clear(who, me ? [me.account ? h('a.account-link', { href: '#/account', 'aria-current': here === '#/account' ? 'page' : null, title: t('acct.title') }, me.account.display_name || t('acct.title')) : null,
+    ' ', h('span.role', tv(me.role, 'Role'))] : null);
+  // the coordinator's search box (phone, e-mail or reference)
+  const slot = document.getElementById('search-slot') || h('div#search-slot');
+  if (!slot.isConnected) document.querySelector('header.top').insertBefore(slot, document.querySelector('.top-tools'));
+  if (me?.role === 'coordinator') { if (!slot.firstChild || slot.dataset.lang !== getLang()) { clear(slot, searchBox()); slot.dataset.lang = getLang(); } } else clear(slot);
+  slot.hidden = me?.role !== 'coordinator';
   // On a phone the menu folds behind a button (style.css shows it below 960 px).
   const toggle = document.getElementById('menu-toggle');
   toggle.textContent = t('app.menu');

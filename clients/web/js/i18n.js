@@ -3,6 +3,7 @@
 
 import * as people from './i18n-people.js';
 import { ENUMS, FLAT_ORDER, PROBLEMS } from './i18n-enums.js';
+import * as coord from './i18n-coord.js';
 
 const LANG_KEY = 'kompas.lang';
 
@@ -135,6 +136,9 @@ const en = {
 // The texts of the volunteer, association-contact and event pages.
 Object.assign(da, people.da);
 Object.assign(en, people.en);
+// The texts of the coordinator's start page, new request, search, referral and account pages.
+Object.assign(da, coord.da);
+Object.assign(en, coord.en);
 
 const dicts = { da, en };
 let lang = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'da';

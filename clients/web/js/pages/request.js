@@ -5,6 +5,8 @@ import { get, post, all, session, ApiError } from '../api.js';
 import { t, tv, fmtDate, fmtDateTime, getLang, langName, fmtNum } from '../i18n.js';
 import { h, field, form, section, busy, showProblem, flash, today } from '../dom.js';
 import { volunteerNames, categoryNames, associationList } from '../data.js';
+import { takeCreated } from './intake.js';
+import { referralSection } from './referral.js';
 
 const FINAL = ['closed', 'declined', 'withdrawn'];
 const MEAS_COLS = ['meas.taken_on', 'meas.instrument', 'meas.timepoint', 'meas.answers', 'meas.score'];
@@ -14,7 +16,7 @@ const soft = (p) => p.catch((err) => (err instanceof ApiError && (err.status ===
 
 export async function requestPage({ id }, query, { me, rerender }) {
   const coord = me.role === 'coordinator';
-  const [req, history, convs, meas, guides, acts, names, cats, courses, assocs] = await Promise.all([
+  const [req, history, convs, meas, guides, acts, names, cats, courses, assocs, refs] = await Promise.all([
     get(`/v1/requests/${id}`),
     get(`/v1/requests/${id}/history`),
     get(`/v1/requests/${id}/conversations`),
@@ -25,7 +27,9 @@ export async function requestPage({ id }, query, { me, rerender }) {
     categoryNames(),
     all('/v1/courses?limit=200'),
     associationList(),
+    coord ? all(`/v1/referrals?request_id=${id}&limit=200`) : null,
   ]);
+  const created = takeCreated(id);
   const course = courses.find((c) => c.request_id === id);
   const vname = (vid) => (vid ? names.get(vid) || (session.me.role === 'guide' ? '✓' : vid.slice(0, 8)) : '–');
   const done = (msg) => { flash(msg || t('app.saved')); return rerender(); };
@@ -36,7 +40,11 @@ export async function requestPage({ id }, query, { me, rerender }) {
     h('h1', `${t('req.title')} ${req.portal_reference || req.id.slice(0, 8)}`),
     h('p.meta', h('span', { class: `badge state-${req.state}`, 'data-testid': 'request-state' }, tv(req.state)), ' · ',
       tv(req.source), ' · ', fmtDateTime(req.created_at),
-      req.assigned_volunteer_id ? [' · ', t('req.assigned'), ': ', h('strong.assigned', vname(req.assigned_volunteer_id))] : null));
+      req.assigned_volunteer_id ? [' · ', t('req.assigned'), ': ', h('strong.assigned', vname(req.assigned_volunteer_id))] : null),
+    h('div.buttons.no-print', h('button.print', { type: 'button', onclick: () => window.print() }, t('co.print'))),
+    created ? h('div.notice.ok.created', { role: 'status' }, t('co.request_created'),
+      created.possible_duplicates?.length ? h('p.warn-text.duplicates', t('co.duplicates', { n: created.possible_duplicates.length }), ' ',
+        created.possible_duplicates.map((d, i) => [i ? ', ' : '', h('a', { href: `#/requests/${d}` }, `#${d.slice(0, 8)}`)])) : null) : null);
 
   // Workflow buttons for the allowed steps (guide_assigned goes through the suggestions).
   const steps = req.allowed_transitions.filter((s) => s !== 'guide_assigned');
@@ -139,11 +147,17 @@ export async function requestPage({ id }, query, { me, rerender }) {
   if (course) {
     courseSec = section(t('req.course'), h('p', h('a', { href: `#/courses/${course.id}` }, `${tv(course.state)} · ${course.visits_recorded}/${course.planned_visits} ${t('course.visits')}`)));
   } else if (coord && req.state === 'conversation_held') {
-    const sugg = new Set((acts?.associations || []).map((a) => a.association_id));
-    const opts = [...assocs].sort((a, b) => (sugg.has(b.id) - sugg.has(a.id)) || a.name.localeCompare(b.name));
+    // the activity suggestions in their order (the top one preselected), then the rest by name
+    const rank = new Map((acts?.associations || []).map((a, i) => [a.association_id, i]));
+    const byRank = (a) => (rank.has(a.id) ? rank.get(a.id) : Infinity);
+    const opts = [...assocs].sort((a, b) => (byRank(a) - byRank(b)) || a.name.localeCompare(b.name));
     const end = new Date(Date.now() + 90 * 86400000).toISOString().slice(0, 10);
     courseSec = section(t('req.course'), form([
-      field({ name: 'association_id', label: t('course.association'), type: 'select', required: true, options: opts.map((a) => [a.id, `${sugg.has(a.id) ? '★ ' : ''}${a.name}`]) }),
+      field({
+        name: 'association_id', label: t('course.association'), type: 'select', value: opts.length && rank.has(opts[0].id) ? opts[0].id : '',
+        hint: rank.size ? t('co.course_assoc_hint') : null,
+        options: [...opts.map((a) => [a.id, `${rank.has(a.id) ? '★ ' : ''}${a.name}`]), ['', t('co.no_association')]],
+      }),
       field({ name: 'planned_visits', label: t('course.planned'), type: 'number', value: 6, min: 1, max: 20 }),
       field({ name: 'planned_end', label: t('course.planned_end'), type: 'date', value: end, required: true }),
     ], t('req.start_course'), async (v) => {
@@ -169,8 +183,10 @@ export async function requestPage({ id }, query, { me, rerender }) {
     },
   }, t('req.export'))) : null;
 
+  const refSec = coord ? referralSection({ req, refs, assocs, acts, rerender: done }) : null;
+
   return h('div.page.request', head, citizen,
-    h('div.grid', h('div.col', transitions, guideSec, courseSec, convSec, measSec, actSec),
+    h('div.grid', h('div.col', transitions, guideSec, courseSec, refSec, convSec, measSec, actSec),
       h('div.col', details, histSec, exportSec)));
 }
 
