@@ -28,7 +28,7 @@ function ids() {
 // [name, hash] for each role; the names become the screenshots' names.
 function tours(id) {
   return {
-    coordinator: [['queue', '#/queue'], ['request', `#/requests/${id.request}`], ['courses', '#/courses'], ['course', `#/courses/${id.course}`],
+    coordinator: [['home', '#/home'], ['request-new', '#/requests/new'], ['search', '#/search'], ['account', '#/account'], ['queue', '#/queue'], ['request', `#/requests/${id.request}`], ['courses', '#/courses'], ['course', `#/courses/${id.course}`],
       ['volunteers', '#/volunteers'], ['volunteer', `#/volunteers/${id.volunteer}`], ['volunteer-new', '#/volunteers/new'],
       ['volunteer-edit', `#/volunteers/${id.volunteer}/edit`], ['associations', '#/associations'], ['events', '#/events'],
       ['events-week', '#/events?view=week'], ['events-month', '#/events?view=month'], ['event', `#/events/${id.event}`],
@@ -37,7 +37,7 @@ function tours(id) {
       ['events', '#/events'], ['event', `#/events/${id.event}`], ['associations', '#/associations']],
     association: [['referrals', '#/referrals'], ['my-association', '#/my-association'], ['events', '#/events'], ['event-new', '#/events/new'],
       ['associations', '#/associations']],
-    analyst: [['stats', '#/stats']],
+    analyst: [['stats', '#/stats'], ['account', '#/account']],
     admin: [['volunteers', '#/volunteers'], ['volunteer', `#/volunteers/${id.volunteer}`], ['associations', '#/associations'], ['events', '#/events']],
   };
 }

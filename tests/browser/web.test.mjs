@@ -138,8 +138,11 @@ test('the CSP and the client files are served as the browser needs them', async 
 test('a coordinator triages a request through to a completed course and sees the statistics change', async () => {
   const { context, page } = await openPage();
   await login(page, 'koordinator@odense.demo');
-  assert.equal(await page.locator('h1').textContent(), 'Anmodninger');
+  assert.equal(await page.locator('h1').textContent(), 'Overblik', 'the start page with the work lists');
   assert.match(await page.locator('#who').textContent(), /· Koordinator$/, 'the role in Danish');
+  await page.getByRole('link', { name: 'Anmodninger' }).first().click();
+  await page.waitForFunction(() => location.hash === '#/queue');
+  await settled(page);
   // the queue: a count per state that matches the database, stalled ones marked
   const received = Number(q(`SELECT count(*) FROM request WHERE centre_id = '${ODENSE}' AND state = 'received'`));
   assert.equal(await page.locator('.counts a[data-state="received"] .count').textContent(), String(received));
@@ -153,6 +156,7 @@ test('a coordinator triages a request through to a completed course and sees the
   await page.goto(`${k.base}/app/#/queue`);
   await settled(page);
   await page.getByLabel('Tilstand', { exact: true }).selectOption('received');
+  await page.getByRole('button', { name: 'Filtrér' }).click();
   await page.waitForFunction(() => location.hash.includes('state=received'));
   await settled(page);
   assert.equal(await page.locator('table.queue tbody tr').count(), received);

@@ -75,7 +75,7 @@ function renderChrome() {
   // who is logged in, with the role in words; the name opens "Min konto"
   const who = document.getElementById('who');
   clear(who, me ? [me.account ? h('a.account-link', { href: '#/account', 'aria-current': here === '#/account' ? 'page' : null, title: t('acct.title') }, me.account.display_name || t('acct.title')) : null,
-    ' ', h('span.role', tv(me.role, 'Role'))] : null);
+    ' · ', h('span.role', tv(me.role, 'Role'))] : null);
   // the coordinator's search box (phone, e-mail or reference)
   const slot = document.getElementById('search-slot') || h('div#search-slot');
   if (!slot.isConnected) document.querySelector('header.top').insertBefore(slot, document.querySelector('.top-tools'));
