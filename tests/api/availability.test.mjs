@@ -8,6 +8,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import tls from 'node:tls';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { startKompasd } from './harness.mjs';
 import { createCentre, createAccount, login, auth, JSON_HEADERS } from './fixtures.mjs';
 
@@ -24,9 +29,11 @@ async function kompasd(env = {}) {
 // when connected. sock.text() resolves with everything read until the
 // server closes; sock.answer() resolves with the first complete HTTP answer
 // head (and body, by Content-Length) as soon as it has arrived.
-function connect(port, { localAddress } = {}) {
+function connect(port, { localAddress, tlsOptions } = {}) {
   return new Promise((resolve, reject) => {
-    const sock = net.connect({ port, host: '127.0.0.1', localAddress });
+    const sock = tlsOptions
+      ? tls.connect({ port, host: '127.0.0.1', ...tlsOptions })
+      : net.connect({ port, host: '127.0.0.1', localAddress });
     let data = Buffer.alloc(0);
     let closed = false;
     const waiters = [];
@@ -62,7 +69,7 @@ function connect(port, { localAddress } = {}) {
       };
       if (!w()) waiters.push(w);
     });
-    sock.once('connect', () => resolve(sock));
+    sock.once(tlsOptions ? 'secureConnect' : 'connect', () => resolve(sock));
     sock.once('error', reject);
   });
 }
@@ -106,6 +113,28 @@ test('a chunked body over the body limit is answered 413 at once, not at its end
   // Both 413s reach the access log (written when each connection closes).
   let seen = 0;
   await k.waitForLine((l) => { try { if (JSON.parse(l).status === 413) seen++; } catch { /* not JSON */ } return seen >= 2; });
+});
+
+test('served over HTTPS, the early 413 goes through the TLS session', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kompas-tls-'));
+  const key = path.join(dir, 'tls.key');
+  const cert = path.join(dir, 'tls.crt');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  fs.chmodSync(key, 0o600);
+  fs.chmodSync(dir, 0o755); // kompasd may run as another user (root in CI switches)
+  const k = await kompasd({ KOMPAS_HTTP_TLS_CERT: cert, KOMPAS_HTTP_TLS_KEY: key, KOMPAS_HTTP_BODY_LIMIT: '4k' });
+  const sock = await connect(k.port, { tlsOptions: { ca: fs.readFileSync(cert), servername: 'localhost' } });
+  const chunk = 'x'.repeat(3000);
+  sock.write('POST /v1/requests HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n'
+    + `${chunk.length.toString(16)}\r\n${chunk}\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n`);
+  const a = await sock.answer();
+  assert.equal(a.status, 413);
+  assert.equal(JSON.parse(a.body).code, 'body_too_large');
+  assert.equal(a.headers['strict-transport-security'], 'max-age=31536000');
+  sock.destroy();
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
