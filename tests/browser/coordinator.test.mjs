@@ -340,6 +340,14 @@ for (const [label, viewport] of [['1366', DESKTOP], ['390', PHONE]]) {
     await login(env, page, COORD);
     assert.notEqual(await page.locator('#logout').evaluate((el) => getComputedStyle(el).display), 'none');
 
+    // association cards: nothing sticks out of a card
+    await visit(env, page, '#/associations');
+    const outside = await page.evaluate(() => [...document.querySelectorAll('.card.assoc')].flatMap((card) => {
+      const right = card.getBoundingClientRect().right;
+      return [...card.querySelectorAll('*')].filter((el) => el.getBoundingClientRect().right > right + 1).map((el) => `${el.tagName}.${el.className}: ${el.textContent.slice(0, 30)}`);
+    }));
+    assert.deepEqual(outside, [], 'nothing outside its association card');
+
     // the course form's association: the top activity suggestion
     const id = await requestIn('conversation_held', { categories: [q("SELECT id FROM category WHERE centre_id IS NULL AND slug = 'strikkeklub'")] });
     const top = (await call(COORD, 'GET', `/v1/requests/${id}/activity-suggestions`)).body.associations[0];
