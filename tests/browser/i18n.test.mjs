@@ -72,6 +72,7 @@ const NOT_SHOWN = [
   [/guide-suggestions\.get\.parameters/, 'explain=excluded: a query parameter the client sends'],
   [/\/v1\/hsds\//, 'the public HSDS feed: read by other systems, never by this client'],
   [/webhook|Webhook/, 'webhooks: administered through the API only'],
+  [/^MailKind$/, 'mail kinds: the settings name each kind in a sentence of their own (notifications.js)'],
   [/^(ProblemCode|FieldErrorCode)$|\.content\.application\/problem\+json\./, 'problem codes: checked against lib/errors.c below'],
   [/^SubjectAccessExport\./, 'the subject access export is a downloaded JSON file, never shown'],
   [/^AgeBand$/, 'age bands are shown as they are ("65-79")'],
