@@ -1,11 +1,12 @@
-/* stats.c - aggregate statistics: the request funnel and the wellbeing
- * outcomes, for analysts (national: one centre or all) and coordinators
- * (their own centre). The aggregation and the disclosure control happen in
- * SECURITY DEFINER functions (schema/0017_stats.sql), which also enforce
- * the caller's scope; this file validates the filters, resolves a centre
- * slug and writes the cells as JSON or CSV (RFC 4180). The funnel, the
- * outcomes and the courses; the volunteers and the associations
- * (schema/0019_stats_more.sql). */
+/* stats.c - aggregate statistics for analysts (national: one centre or
+ * all) and coordinators (their own centre): the request funnel (by source
+ * or by heard_from), the wellbeing outcomes, the courses and the hand-over,
+ * the volunteers and their recruitment, the associations. The aggregation,
+ * the disclosure control and the rounding happen in SECURITY DEFINER
+ * functions (schema/0017, 0019, 0028), which also enforce the caller's
+ * scope and the window; this file validates the filters (whole periods,
+ * cut to the last closed one: docs/statistics.md), resolves a centre slug
+ * and writes the cells as JSON or CSV (RFC 4180). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,17 +31,29 @@ const struct spec_field stats_query[] = {
 static struct db_stmt stmt_stats_centre =
     DB_STMT("stats_centre", "SELECT id FROM centre WHERE slug = $1 OR id::text = lower($1)", 1);
 
+static struct db_stmt stmt_stats_closed =
+    DB_STMT("stats_closed", "SELECT kompas_stats_closed_through($1)", 1);
+
 static struct db_stmt stmt_stats_funnel =
     DB_STMT("stats_funnel",
             "SELECT period, centre_id, centre_slug, source, measure, value, suppressed, reason"
-            " FROM kompas_stats_funnel($1::date, $2::date, $3::uuid, $4, $5::boolean)",
-            5);
+            " FROM kompas_stats_funnel($1::date, $2::date, $3::uuid, $4, $5::boolean, $6)",
+            6);
 
 static struct db_stmt stmt_stats_outcomes =
     DB_STMT("stats_outcomes",
             "SELECT period, centre_id, centre_slug, instrument, measure, value, suppressed, reason"
             " FROM kompas_stats_outcomes($1::date, $2::date, $3::uuid, $4, $5::boolean)",
             5);
+
+/* What differs between the statistics: the function, the name of the
+ * fourth column, and the breakdown group_by may ask for instead of it
+ * (the funnel's heard_from: NULL where there is none). */
+struct stats_kind {
+	struct db_stmt *stmt;
+	const char *dim;
+	const char *alt_dim;
+};
 
 static const char *
 query_str(const struct http_request *rq, const char *name)
@@ -62,19 +75,46 @@ wants_csv(const struct http_request *rq)
 	return accept != NULL && strstr(accept, "text/csv") != NULL;
 }
 
-/* Run one statistics function and answer its cells. dim is the name of the
- * fourth column ("source" or "instrument"). */
+/* Whether date (YYYY-MM-DD, already validated) is the first day (first) or
+ * the last day (!first) of a month, quarter or year (unit). */
+static bool
+whole_period_edge(const char *date, const char *unit, bool first)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y = atoi(date), m = atoi(date + 5), d = atoi(date + 8);
+	int last;
+
+	if (m < 1 || m > 12)
+		return false;
+	last = days[m - 1] + (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+	if (first ? d != 1 : d != last)
+		return false;
+	if (strcmp(unit, "quarter") == 0)
+		return first ? m % 3 == 1 : m % 3 == 0;
+	if (strcmp(unit, "year") == 0)
+		return first ? m == 1 : m == 12;
+	return true;
+}
+
+/* Run one statistics function and answer its cells over the window: whole
+ * periods of the unit (month when none) that have closed in Copenhagen
+ * (docs/statistics.md). A to in a period not yet closed, or none, is cut to
+ * the last closed one and the answer says so. */
 static void
-stats_run(struct http_request *rq, struct db_stmt *stmt, const char *dim)
+stats_run(struct http_request *rq, const struct stats_kind *kind)
 {
 	const char *from = query_str(rq, "from");
 	const char *to = query_str(rq, "to");
 	const char *centre = query_str(rq, "centre");
 	const char *group_by = query_str(rq, "group_by");
 	const char *unit = NULL;
+	const char *dim = kind->dim;
 	bool by_centre = false;
+	bool truncated = false;
 	char centre_id[37] = "";
-	const char *params[5];
+	char closed[11] = "";
+	const char *eff_to;
+	const char *params[6];
 	enum db_qs qs;
 	PGresult *res;
 	json_t *groups = json_array();
@@ -94,25 +134,73 @@ stats_run(struct http_request *rq, struct db_stmt *stmt, const char *dim)
 		     t = strtok_r(NULL, ",", &save)) {
 			bool is_unit = strcmp(t, "month") == 0 || strcmp(t, "quarter") == 0 ||
 			               strcmp(t, "year") == 0;
+			bool is_alt = kind->alt_dim != NULL && strcmp(t, kind->alt_dim) == 0;
 
-			if ((is_unit && unit == NULL) || (strcmp(t, "centre") == 0 && !by_centre)) {
+			if ((is_unit && unit == NULL) || (strcmp(t, "centre") == 0 && !by_centre) ||
+			    (is_alt && dim == kind->dim)) {
+				const char *name;
+
 				if (is_unit)
-					unit = strcmp(t, "month") == 0     ? "month"
-					       : strcmp(t, "quarter") == 0 ? "quarter"
-					                                   : "year";
-				else
+					name = unit = strcmp(t, "month") == 0     ? "month"
+					              : strcmp(t, "quarter") == 0 ? "quarter"
+					                                          : "year";
+				else if (is_alt)
+					name = dim = kind->alt_dim;
+				else {
 					by_centre = true;
-				json_array_append_new(groups,
-				                      json_string(is_unit ? unit : "centre"));
+					name = "centre";
+				}
+				json_array_append_new(groups, json_string(name));
 				continue;
 			}
 			json_decref(groups);
 			http_reply_field_error(
 			    rq, ERR_VALIDATION_FAILED, "group_by", ERR_FIELD_NOT_IN_ENUM,
-			    "group_by is a comma-separated list of at most one of "
-			    "month, quarter, year and centre.");
+			    kind->alt_dim != NULL
+			        ? "group_by is a comma-separated list of at most one of "
+			          "month, quarter, year, centre and heard_from."
+			        : "group_by is a comma-separated list of at most one of "
+			          "month, quarter, year and centre.");
 			return;
 		}
+	}
+	/* Whole periods only: from begins one, to ends one. */
+	if (from != NULL && !whole_period_edge(from, unit != NULL ? unit : "month", true)) {
+		json_decref(groups);
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "from",
+		                       ERR_FIELD_NOT_WHOLE_PERIOD,
+		                       "from must be the first day of a month (of a quarter or a "
+		                       "year with group_by quarter or year).");
+		return;
+	}
+	if (to != NULL && !whole_period_edge(to, unit != NULL ? unit : "month", false)) {
+		json_decref(groups);
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "to", ERR_FIELD_NOT_WHOLE_PERIOD,
+		                       "to must be the last day of a month (of a quarter or a "
+		                       "year with group_by quarter or year).");
+		return;
+	}
+	{
+		const char *p[1] = {unit};
+
+		res = db_exec(rq->db, &stmt_stats_closed, p, &qs);
+		if (res == NULL) {
+			json_decref(groups);
+			http_reply_db_error(rq, qs);
+			return;
+		}
+		snprintf(closed, sizeof(closed), "%s", PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	truncated = to != NULL && strcmp(to, closed) > 0;
+	eff_to = to == NULL || truncated ? closed : to;
+	if (from != NULL && strcmp(from, eff_to) > 0) {
+		json_decref(groups);
+		http_reply_problem(
+		    rq, ERR_PERIOD_NOT_CLOSED,
+		    "Statistics cover whole periods that have ended (Europe/Copenhagen); "
+		    "the first period of this window has not ended yet.");
+		return;
 	}
 	if (centre != NULL && strcmp(centre, "all") != 0) {
 		const char *p[1] = {centre};
@@ -144,11 +232,12 @@ stats_run(struct http_request *rq, struct db_stmt *stmt, const char *dim)
 	}
 
 	params[0] = from;
-	params[1] = to;
+	params[1] = eff_to;
 	params[2] = centre_id[0] != '\0' ? centre_id : NULL;
 	params[3] = unit;
 	params[4] = by_centre ? "true" : "false";
-	res = db_exec(rq->db, stmt, params, &qs);
+	params[5] = dim;
+	res = db_exec(rq->db, kind->stmt, params, &qs);
 	if (res == NULL) {
 		json_decref(groups);
 		http_reply_db_error(rq, qs);
@@ -177,6 +266,9 @@ stats_run(struct http_request *rq, struct db_stmt *stmt, const char *dim)
 		free(data);
 		PQclear(res);
 		json_decref(groups);
+		/* The window computed over, for CSV readers (JSON has it in filters). */
+		http_set_header(rq, "Kompas-Stats-To", eff_to);
+		http_set_header(rq, "Kompas-Stats-Truncated", truncated ? "true" : "false");
 		return;
 	}
 
@@ -187,9 +279,12 @@ stats_run(struct http_request *rq, struct db_stmt *stmt, const char *dim)
 		json_t *row = json_object();
 		json_t *value;
 
-		/* Counts are whole numbers; means, shares and days have decimals. */
+		/* Counts are whole numbers; means, shares and days have decimals;
+		 * a date (welcome_training_on) is a string. */
 		if (PQgetisnull(res, i, 5))
 			value = json_null();
+		else if (v[0] != '-' && strchr(v, '-') != NULL)
+			value = json_string(v);
 		else if (strchr(v, '.') == NULL)
 			value = json_integer((json_int_t)strtoll(v, NULL, 10));
 		else
@@ -206,9 +301,11 @@ stats_run(struct http_request *rq, struct db_stmt *stmt, const char *dim)
 	}
 	PQclear(res);
 	http_reply_json(rq, 200,
-	                json_pack("{s:{s:s?,s:s?,s:s?,s:o},s:i,s:o}", "filters", "from", from, "to",
-	                          to, "centre_id", centre_id[0] != '\0' ? centre_id : NULL,
-	                          "group_by", groups, "threshold", 5, "rows", rows));
+	                json_pack("{s:{s:s?,s:s,s:s?,s:o},s:s,s:b,s:i,s:s,s:o}", "filters", "from",
+	                          from, "to", eff_to, "centre_id",
+	                          centre_id[0] != '\0' ? centre_id : NULL, "group_by", groups,
+	                          "closed_through", closed, "truncated", truncated, "threshold", 5,
+	                          "rounding", "down_to_multiple_of_5", "rows", rows));
 }
 
 static struct db_stmt stmt_stats_courses =
@@ -221,21 +318,27 @@ static struct db_stmt stmt_stats_courses =
 void
 stats_funnel(struct http_request *rq)
 {
-	stats_run(rq, &stmt_stats_funnel, "source");
+	static const struct stats_kind k = {&stmt_stats_funnel, "source", "heard_from"};
+
+	stats_run(rq, &k);
 }
 
 /* GET /v1/stats/outcomes */
 void
 stats_outcomes(struct http_request *rq)
 {
-	stats_run(rq, &stmt_stats_outcomes, "instrument");
+	static const struct stats_kind k = {&stmt_stats_outcomes, "instrument", NULL};
+
+	stats_run(rq, &k);
 }
 
 /* GET /v1/stats/courses */
 void
 stats_courses(struct http_request *rq)
 {
-	stats_run(rq, &stmt_stats_courses, "category");
+	static const struct stats_kind k = {&stmt_stats_courses, "category", NULL};
+
+	stats_run(rq, &k);
 }
 
 static struct db_stmt stmt_stats_volunteers =
@@ -254,12 +357,16 @@ static struct db_stmt stmt_stats_associations =
 void
 stats_volunteers(struct http_request *rq)
 {
-	stats_run(rq, &stmt_stats_volunteers, "category");
+	static const struct stats_kind k = {&stmt_stats_volunteers, "category", NULL};
+
+	stats_run(rq, &k);
 }
 
 /* GET /v1/stats/associations */
 void
 stats_associations(struct http_request *rq)
 {
-	stats_run(rq, &stmt_stats_associations, "category");
+	static const struct stats_kind k = {&stmt_stats_associations, "category", NULL};
+
+	stats_run(rq, &k);
 }

@@ -55,6 +55,10 @@ static const struct err_def err_table[ERR__COUNT] = {
     {ERR_IDEMPOTENCY_KEY_REUSED, "idempotency_key_reused", 422, ERR_SCOPE_REQUEST,
      "The Idempotency-Key was used before with another request"},
     {ERR_BUSY, "server_busy", 503, ERR_SCOPE_REQUEST, "The server is busy; try again shortly"},
+    {ERR_PERIOD_NOT_CLOSED, "period_not_closed", 422, ERR_SCOPE_REQUEST,
+     "The statistics window holds no closed period yet"},
+    {ERR_FIELD_NOT_WHOLE_PERIOD, "not_whole_period", 422, ERR_SCOPE_FIELD,
+     "The date does not begin or end a whole month, quarter or year"},
 };
 
 const struct err_def *

@@ -13,7 +13,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { startKompasd, psql, until, ROOT } from './harness.mjs';
-import { makeWorld, auth, call, createAccount, createKey, createRequest, login, uniq } from './fixtures.mjs';
+import { makeWorld, auth, call, createAccount, createCentre, createKey, createRequest, login, uniq } from './fixtures.mjs';
 
 const PORTAL = path.join(ROOT, 'clients/portal');
 const FRISE = path.join(ROOT, 'clients/frise/frise-pull');
@@ -317,19 +317,19 @@ test('frise-pull writes every statistic for all centres and per centre, matching
   };
   const all = csvRows(fs.readFileSync(path.join(out, 'funnel.csv'), 'utf8'));
   const total = all.find((x) => x.source === '' && x.measure === 'received');
-  assert.equal(total.value, '12');
+  assert.equal(total.value, '10'); // 12, rounded down to a multiple of 5
   assert.equal(total.suppressed, 'false');
   const apiTotal = (await api('')).find((x) => x.source === null && x.measure === 'received');
   assert.equal(Number(total.value), apiTotal.value);
   assert.equal(all.length, (await api('')).length);
   const byCentre = csvRows(fs.readFileSync(path.join(out, 'funnel-by-centre.csv'), 'utf8'));
   const received = (slug) => byCentre.find((x) => x.centre_slug === slug && x.source === '' && x.measure === 'received');
-  assert.equal(received(w.A.slug).value, '7');
+  assert.equal(received(w.A.slug).value, '5'); // 7
   assert.equal(received(w.A.slug).centre_id, w.A.id);
   assert.equal(received(w.B.slug).value, '5');
   const apiA = (await api('&group_by=centre')).find((x) => x.centre_slug === w.A.slug && x.source === null && x.measure === 'received');
-  assert.equal(apiA.value, 7);
-  assert.equal(byCentre.find((x) => x.centre_slug === w.A.slug && x.source === 'portal' && x.measure === 'received').value, '7');
+  assert.equal(apiA.value, 5);
+  assert.equal(byCentre.find((x) => x.centre_slug === w.A.slug && x.source === 'portal' && x.measure === 'received').value, '5');
   // the file is the API's CSV, byte for byte
   const apiCsv = await (await k.fetch(`/v1/stats/funnel?from=${YEAR}-01-01&to=${YEAR}-12-31&format=csv&group_by=centre`, { headers: auth(w.tokens.national.analystKey) })).text();
   assert.equal(fs.readFileSync(path.join(out, 'funnel-by-centre.csv'), 'utf8'), apiCsv);
@@ -342,8 +342,8 @@ test('frise-pull writes every statistic for all centres and per centre, matching
   assert.match(summary, /^period: +2007-01-01 to 2007-12-31/m);
   // totals: received, accepted (under 5: suppressed), then no courses,
   // volunteers or associations in these centres
-  assert.match(summary, /^ {2}all centres +12 +suppressed +- +\S+ +-$/m); // volunteers: now, of every test
-  assert.match(summary, new RegExp(`^ {2}${w.A.slug} +7 +suppressed +- +- +-$`, 'm'));
+  assert.match(summary, /^ {2}all centres +10 +suppressed +- +\S+ +-$/m); // volunteers: now, of every test
+  assert.match(summary, new RegExp(`^ {2}${w.A.slug} +5 +suppressed +- +- +-$`, 'm'));
   assert.match(summary, new RegExp(`^ {2}${w.B.slug} +5 +suppressed +- +- +-$`, 'm'));
   assert.match(summary, /^server: +.* \(Kompas \d+\.\d+\.\d+/m);
   assert.match(summary, /^key: +FriSe$/m);
@@ -358,6 +358,52 @@ test('frise-pull writes every statistic for all centres and per centre, matching
   assert.equal(fs.readFileSync(path.join(out, 'notes.txt'), 'utf8'), 'mine');
   const q = csvRows(fs.readFileSync(path.join(out, 'funnel-by-centre.csv'), 'utf8'));
   assert.equal(q.find((x) => x.centre_slug === w.A.slug && x.source === '' && x.measure === 'received').period, `${YEAR}-Q2`);
+  assert.deepEqual(leftovers(tmp), []);
+});
+
+test('frise-pull --excel: semicolons, decimal comma, UTF-8 with BOM and Danish labels; a --to in the open month is cut', async () => {
+  // the 2007 requests of A were contacted after a day and a half: a median with decimals
+  psql(`UPDATE request SET first_contact_at = created_at + interval '36 hours'
+         WHERE centre_id = '${w.A.id}' AND created_at < '2008-01-01'`);
+  const odd = createCentre(uniq('semi'));
+  psql(`UPDATE centre SET name = 'Center "Syd"; Øst' WHERE id = '${odd.id}'`);
+  const out = path.join(tmp, 'frise-excel');
+  const r = await frise([...PERIOD, '--out', out, '--excel']);
+  assert.equal(r.code, 0, r.stderr);
+  const raw = fs.readFileSync(path.join(out, 'funnel.csv'));
+  assert.deepEqual([...raw.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 byte order mark');
+  const lines = raw.subarray(3).toString('utf8').split('\r\n');
+  assert.equal(lines[0], 'Periode;Center-id;Center;Kilde;Mål;Værdi;Skjult;Årsag');
+  assert.ok(lines.includes(';;;I alt;Modtaget;10;nej;'), lines.join('\n'));
+  assert.ok(lines.includes(';;;I alt;Dage til første kontakt (median);1,5;nej;'));
+  assert.ok(lines.includes(';;;I alt;Accepteret;;ja;Under 5'));
+  assert.ok(lines.includes(';;;Portal;Modtaget;5;nej;'));
+  assert.equal(lines.length, csvRows(fs.readFileSync(path.join(tmp, 'frise-ok', 'funnel.csv'), 'utf8')).length + 2, 'the same rows');
+  const byCentre = fs.readFileSync(path.join(out, 'funnel-by-centre.csv'), 'utf8').slice(1).split('\r\n');
+  assert.ok(byCentre.includes(`;${w.A.id};${w.A.slug};Portal;Modtaget;5;nej;`), byCentre.join('\n'));
+  for (const [f, head] of [['outcomes.csv', 'Periode;Center-id;Center;Instrument;Mål;Værdi;Skjult;Årsag'],
+    ['volunteers.csv', 'Periode;Center-id;Center;Kategori;Mål;Værdi;Skjult;Årsag'],
+    ['centres.csv', 'Id;Kortnavn;Navn;Kommune']]) {
+    assert.equal(fs.readFileSync(path.join(out, f), 'utf8').slice(1).split('\r\n')[0], head, f);
+  }
+  // a field with a semicolon or a quote is quoted, quotes doubled
+  const centres = fs.readFileSync(path.join(out, 'centres.csv'), 'utf8');
+  assert.ok(centres.includes(`;${odd.slug};"Center ""Syd""; Øst";Testkommune\r\n`), centres);
+  // the summary says what the files are; the default stays the server's CSV
+  assert.match(fs.readFileSync(path.join(out, 'summary.txt'), 'utf8'), /^format: +for Danish spreadsheets/m);
+  assert.match(fs.readFileSync(path.join(tmp, 'frise-ok', 'funnel.csv'), 'utf8'), /^period,centre_id,centre_slug,source,measure,value,suppressed,reason\r\n/);
+  // by quarter: the periods in Danish
+  const q = await frise([...PERIOD, '--out', out, '--excel', '--by', 'quarter']);
+  assert.equal(q.code, 0, q.stderr);
+  assert.ok(fs.readFileSync(path.join(out, 'funnel.csv'), 'utf8').includes('\r\n2. kvt. 2007;;;I alt;Modtaget;10;nej;\r\n'));
+  // a --to in the month that has not ended is cut to the last closed month
+  const thisYear = psql("SELECT extract(year FROM now() AT TIME ZONE 'Europe/Copenhagen')::int");
+  const closed = psql("SELECT (date_trunc('month', (now() AT TIME ZONE 'Europe/Copenhagen')::date::timestamp) - interval '1 day')::date");
+  const cut = await frise(['--from', `${Number(thisYear) - 1}-01-01`, '--to', `${thisYear}-12-31`, '--out', path.join(tmp, 'frise-cut')]);
+  assert.equal(cut.code, 0, cut.stderr);
+  const summary = fs.readFileSync(path.join(tmp, 'frise-cut', 'summary.txt'), 'utf8');
+  assert.match(summary, new RegExp(`^period: +${Number(thisYear) - 1}-01-01 to ${closed} `, 'm'));
+  assert.match(summary, new RegExp(`^cut: +--to ${thisYear}-12-31 lies in a period that has not ended; the statistics end ${closed}$`, 'm'));
   assert.deepEqual(leftovers(tmp), []);
 });
 
@@ -455,6 +501,12 @@ test('frise-pull: bad usage is exit 1 before anything is asked; the key is refus
     [['--from', '2026-01-01', '--to', '2026-12-31', '--by', 'week'], /--by is month, quarter or year/],
     [['--from', '2026-01-01', '--to', '2026-12-31', '--key', 'kpk_x'], /never given on the command line/],
     [['--from', '2026-01-01', '--to', '2026-12-31', '--frobnicate'], /unknown argument: --frobnicate/],
+    // statistics cover whole periods
+    [['--from', '2026-01-02', '--to', '2026-12-31'], /--from must be the first day of a month/],
+    [['--from', '2026-01-01', '--to', '2026-02-27'], /--to must be the last day of a month/],
+    [['--from', '2025-01-01', '--to', '2025-02-29'], /--to is not a date/],
+    [['--from', '2026-02-01', '--to', '2026-12-31', '--by', 'quarter'], /--from must be the first day of a quarter/],
+    [['--from', '2026-01-01', '--to', '2026-11-30', '--by', 'year'], /--to must be the last day of a year/],
   ];
   for (const [args, msg] of cases) {
     const r = await frise(args, { url: closedUrl });
@@ -464,14 +516,14 @@ test('frise-pull: bad usage is exit 1 before anything is asked; the key is refus
   const noKey = await frise([...PERIOD], { key: null, url: closedUrl });
   assert.equal(noKey.code, 1);
   assert.match(noKey.stderr, /no key: set FRISE_KEY or use --key-file/);
-  // the leap day is a date; --help exits 0
+  // the leap day is a date and ends February; --help exits 0
   const help = await frise(['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Usage: frise-pull --from YYYY-MM-DD --to YYYY-MM-DD/);
   const keyFile = path.join(tmp, 'frise.key');
   fs.writeFileSync(keyFile, `${w.tokens.national.analystKey}\n`, { mode: 0o600 });
   const out = path.join(tmp, 'frise-leap');
-  const leap = await frise(['--from', '2008-02-29', '--to', '2008-02-29', '--out', out, '--key-file', keyFile], { key: null });
+  const leap = await frise(['--from', '2008-02-01', '--to', '2008-02-29', '--out', out, '--key-file', keyFile], { key: null });
   assert.equal(leap.code, 0, leap.stderr);
   assert.ok(fs.existsSync(path.join(out, 'summary.txt')));
 });

@@ -16,10 +16,10 @@ const SEAL = `'\\x${'00'.repeat(60)}'`;
 
 // A request of the centre received 2011-03-10 12:00 UTC; days: days to
 // first contact (null: none); states: the states it reached (events).
-function request(centre, source, { days = null, states = [], closed = false, created = '2011-03-10 12:00:00+00' } = {}) {
-  const id = psql(`INSERT INTO request (id, centre_id, source, portal_reference, name_sealed, created_at,
+function request(centre, source, { days = null, states = [], closed = false, created = '2011-03-10 12:00:00+00', heard = null } = {}) {
+  const id = psql(`INSERT INTO request (id, centre_id, source, heard_from, portal_reference, name_sealed, created_at,
                      first_contact_at, state, close_reason, closed_at)
-      VALUES (gen_random_uuid(), '${centre}', '${source}', ${source === 'portal' ? 'gen_random_uuid()::text' : 'NULL'},
+      VALUES (gen_random_uuid(), '${centre}', '${source}', ${heard ? `'${heard}'` : 'NULL'}, ${source === 'portal' ? 'gen_random_uuid()::text' : 'NULL'},
               ${SEAL}, '${created}', ${days === null ? 'NULL' : `'${created}'::timestamptz + interval '${days} days'`},
               ${closed ? "'closed', 'need_met', '2011-06-01 12:00:00+00'" : "'received', NULL, NULL"})
       RETURNING id`);
@@ -86,6 +86,13 @@ before(async () => {
   request(A, 'phone', { created: '2011-11-05 12:00:00+00' });
   // Centre B: 5 phone requests, accepted, none contacted.
   for (let i = 0; i < 5; i++) request(B, 'phone', { states: R });
+  // Centre A in 2013, how they heard of the offer: socialkompas 6 (all
+  // accepted), municipal_staff 5 (3 accepted), relative 2, not asked 3.
+  const y13 = { created: '2013-02-10 12:00:00+00' };
+  for (let i = 0; i < 6; i++) request(A, i < 3 ? 'portal' : 'phone', { ...y13, heard: 'socialkompas', states: R });
+  for (let i = 0; i < 5; i++) request(A, 'phone', { ...y13, heard: 'municipal_staff', states: i < 3 ? R : [] });
+  for (let i = 0; i < 2; i++) request(A, 'walk_in', { ...y13, heard: 'relative' });
+  for (let i = 0; i < 3; i++) request(A, 'walk_in', y13);
 
   // WHO-5 baseline raw 10, 12, 8, 15, 5, 10 (scores 40, 48, 32, 60, 20, 40;
   // mean 40); course end for the first five raw 13, 14, 9, 15, 9 (52, 56,
@@ -133,28 +140,35 @@ after(async () => {
 });
 
 test('disclosure control: under 5 and the complementary cell', () => {
-  assert.equal(psql("SELECT kompas_stats_disclose('{8,3,6}')::text"), '{NULL,count_under_5,complementary}');
-  assert.equal(psql("SELECT kompas_stats_disclose('{8,3,2}')::text"), '{NULL,count_under_5,count_under_5}');
-  assert.equal(psql("SELECT kompas_stats_disclose('{3}')::text"), '{count_under_5}');
-  assert.equal(psql("SELECT kompas_stats_disclose('{9,7}')::text"), '{NULL,NULL}');
-  assert.equal(psql("SELECT kompas_stats_disclose('{0,9,7}')::text"), '{count_under_5,NULL,complementary}');
+  // one element per cell, then one for the total
+  assert.equal(psql("SELECT kompas_stats_disclose('{8,3,6}')::text"), '{NULL,count_under_5,complementary,NULL}');
+  assert.equal(psql("SELECT kompas_stats_disclose('{8,3,2}')::text"), '{NULL,count_under_5,count_under_5,NULL}');
+  assert.equal(psql("SELECT kompas_stats_disclose('{3}')::text"), '{count_under_5,count_under_5}');
+  assert.equal(psql("SELECT kompas_stats_disclose('{9,7}')::text"), '{NULL,NULL,NULL}');
+  assert.equal(psql("SELECT kompas_stats_disclose('{0,9,7}')::text"), '{count_under_5,NULL,complementary,NULL}');
   assert.equal(psql("SELECT kompas_stats_disclose('{}')::text"), '{}');
+  // bands that would pin the suppressed cells: five cells of 4 under a
+  // published 20 (each at least 20 - 4 x 4 = 4) hide the total; with a
+  // shown cell at the top of its band (9: 5-9) that cell is hidden instead
+  assert.equal(psql("SELECT kompas_stats_disclose('{4,4,4,4,4}')::text"), '{count_under_5,count_under_5,count_under_5,count_under_5,count_under_5,complementary}');
+  assert.equal(psql("SELECT kompas_stats_disclose('{4,4,4,4,9}')::text"), '{count_under_5,count_under_5,count_under_5,count_under_5,complementary,NULL}');
+  assert.equal(psql("SELECT kompas_stats_disclose('{4,4,4,3,9}')::text"), '{count_under_5,count_under_5,count_under_5,count_under_5,NULL,NULL}');
 });
 
 test('funnel of one centre: counts, suppression, median and p90', async () => {
   const rs = await rows(w.tokens.national.analyst, `/v1/stats/funnel?${Y}&centre=${w.A.slug}`);
   const all = (measure) => cell(rs, { source: null, measure });
   const by = (source, measure) => cell(rs, { source, measure });
-  shown(all('received'), 18); // 17 in March, 1 in November
-  shown(by('portal', 'received'), 8);
+  shown(all('received'), 15); // 18: 17 in March, 1 in November (counts are rounded down to a multiple of 5)
+  shown(by('portal', 'received'), 5); // 8
   hidden(by('phone', 'received'), 'count_under_5'); // 4
   hidden(by('walk_in', 'received'), 'complementary'); // 6, the next smallest
   // accepted: portal 8, phone 3, walk_in 5: phone under 5, walk_in complementary
-  shown(all('accepted'), 16);
-  shown(by('portal', 'accepted'), 8);
+  shown(all('accepted'), 15); // 16
+  shown(by('portal', 'accepted'), 5); // 8
   hidden(by('phone', 'accepted'), 'count_under_5');
   hidden(by('walk_in', 'accepted'), 'complementary');
-  shown(all('contacted'), 14);
+  shown(all('contacted'), 10); // 14
   shown(all('conversation_held'), 5);
   hidden(all('course_started'), 'count_under_5');
   hidden(all('referred'), 'count_under_5');
@@ -175,10 +189,10 @@ test('funnel of one centre: counts, suppression, median and p90', async () => {
 
 test('funnel by quarter and month', async () => {
   const rs = await rows(w.tokens.national.analyst, `/v1/stats/funnel?${Y}&centre=${w.A.id}&group_by=quarter`);
-  shown(cell(rs, { period: '2011-Q1', source: null, measure: 'received' }), 17);
+  shown(cell(rs, { period: '2011-Q1', source: null, measure: 'received' }), 15); // 17
   hidden(cell(rs, { period: '2011-Q4', source: null, measure: 'received' }), 'count_under_5');
   const m = await rows(w.tokens.national.analyst, `/v1/stats/funnel?from=2011-03-01&to=2011-03-31&centre=${w.A.slug}&group_by=month`);
-  shown(cell(m, { period: '2011-03', source: null, measure: 'received' }), 17);
+  shown(cell(m, { period: '2011-03', source: null, measure: 'received' }), 15);
   assert.ok(m.every((r) => r.period === '2011-03'));
 });
 
@@ -189,7 +203,7 @@ test('analyst across centres, by centre and in total', async () => {
   assert.deepEqual(body.filters, { from: '2011-01-01', to: '2011-12-31', centre_id: null, group_by: ['centre', 'year'] });
   assert.equal(body.threshold, 5);
   const rs = body.rows;
-  shown(cell(rs, { centre_id: w.A.id, source: null, measure: 'received' }), 18);
+  shown(cell(rs, { centre_id: w.A.id, source: null, measure: 'received' }), 15);
   const b = cell(rs, { centre_id: w.B.id, source: null, measure: 'received' });
   shown(b, 5);
   assert.equal(b.centre_slug, w.B.slug);
@@ -209,17 +223,17 @@ test('analyst across centres, by centre and in total', async () => {
   // all centres together (only these two have requests in 2011 ... as far
   // as this file knows: other files write the present)
   const tot = await rows(w.tokens.national.analystKey, `/v1/stats/funnel?${Y}`);
-  shown(cell(tot, { source: null, measure: 'received' }), 23);
-  shown(cell(tot, { source: 'phone', measure: 'received' }), 9);
-  shown(cell(tot, { source: 'portal', measure: 'received' }), 8);
-  shown(cell(tot, { source: 'walk_in', measure: 'received' }), 6);
+  shown(cell(tot, { source: null, measure: 'received' }), 20); // 23
+  shown(cell(tot, { source: 'phone', measure: 'received' }), 5); // 9
+  shown(cell(tot, { source: 'portal', measure: 'received' }), 5); // 8
+  shown(cell(tot, { source: 'walk_in', measure: 'received' }), 5); // 6
 });
 
 test('coordinator: own centre only', async () => {
   const own = await rows(w.tokens.A.coordinator, `/v1/stats/funnel?${Y}`);
-  shown(cell(own, { source: null, measure: 'received' }), 18);
+  shown(cell(own, { source: null, measure: 'received' }), 15);
   const slug = await rows(w.tokens.A.coordinator, `/v1/stats/funnel?${Y}&centre=${w.A.slug}`);
-  shown(cell(slug, { source: null, measure: 'received' }), 18);
+  shown(cell(slug, { source: null, measure: 'received' }), 15);
   const b = await rows(w.tokens.B.coordinator, `/v1/stats/funnel?${Y}`);
   shown(cell(b, { source: null, measure: 'received' }), 5);
   await expectProblem(assert, await get(w.tokens.A.coordinator, `/v1/stats/funnel?centre=${w.B.slug}`), 403, 'forbidden');
@@ -227,6 +241,80 @@ test('coordinator: own centre only', async () => {
   await expectProblem(assert, await get(w.tokens.A.coordinator, '/v1/stats/funnel?centre=all'), 403, 'forbidden');
   await expectProblem(assert, await get(w.tokens.A.guide, '/v1/stats/funnel'), 403, 'forbidden');
   await expectProblem(assert, await get(w.tokens.A.portal, '/v1/stats/outcomes'), 403, 'forbidden');
+});
+
+test('funnel by how the citizen heard of the offer', async () => {
+  const res = await get(w.tokens.A.coordinator, '/v1/stats/funnel?from=2013-01-01&to=2013-12-31&group_by=heard_from');
+  assert.equal(res.status, 200);
+  const body = await res.json();
+  assert.deepEqual(body.filters.group_by, ['heard_from']);
+  const rs = body.rows;
+  assert.ok(rs.every((r) => !('source' in r) && 'heard_from' in r));
+  const by = (heard_from, measure) => cell(rs, { heard_from, measure });
+  shown(by(null, 'received'), 15); // 16
+  shown(by('socialkompas', 'received'), 5); // 6
+  shown(by('municipal_staff', 'received'), 5);
+  hidden(by('relative', 'received'), 'count_under_5');
+  hidden(by('not_given', 'received'), 'count_under_5');
+  shown(by(null, 'accepted'), 5); // 9
+  shown(by('socialkompas', 'accepted'), 5);
+  hidden(by('municipal_staff', 'accepted'), 'count_under_5'); // 3
+  assert.equal(rs.filter((r) => r.heard_from === 'relative' && r.measure === 'accepted').length, 1);
+  // with the period and as CSV: the fourth column is heard_from
+  const csv = await get(w.tokens.national.analyst, `/v1/stats/funnel?from=2013-01-01&to=2013-03-31&centre=${w.A.slug}&group_by=month,heard_from&format=csv`);
+  const lines = (await csv.text()).split('\r\n');
+  assert.equal(lines[0], 'period,centre_id,centre_slug,heard_from,measure,value,suppressed,reason');
+  assert.ok(lines.includes('2013-02,,,socialkompas,received,5,false,'));
+  assert.ok(lines.includes('2013-02,,,relative,received,,true,count_under_5'));
+  // the sources of the same requests are still there by default
+  const src = await rows(w.tokens.A.coordinator, '/v1/stats/funnel?from=2013-01-01&to=2013-12-31');
+  shown(cell(src, { source: 'phone', measure: 'received' }), 5); // 8
+  await expectProblem(assert, await get(w.tokens.A.coordinator, '/v1/stats/funnel?group_by=heard_from,heard_from'), 422, 'validation_failed');
+  await expectProblem(assert, await get(w.tokens.A.coordinator, '/v1/stats/outcomes?group_by=heard_from'), 422, 'validation_failed');
+});
+
+test('windows are whole, closed periods: misaligned is 422, open is cut and says so', async () => {
+  const a = w.tokens.national.analyst;
+  const field = async (p, name) => {
+    const body = await expectProblem(assert, await get(a, p), 422, 'validation_failed');
+    assert.deepEqual(body.errors.map((e) => [e.field, e.code]), [[name, 'not_whole_period']], p);
+  };
+  await field('/v1/stats/funnel?from=2011-03-02', 'from');
+  await field('/v1/stats/funnel?to=2011-03-30', 'to');
+  await field('/v1/stats/funnel?from=2011-01-01&to=2012-02-28', 'to'); // 2012 is a leap year
+  await field('/v1/stats/courses?from=2011-02-01&group_by=quarter', 'from');
+  await field('/v1/stats/volunteers?to=2011-11-30&group_by=year', 'to');
+  for (const ok of ['/v1/stats/funnel?to=2012-02-29', '/v1/stats/outcomes?from=2011-04-01&to=2011-06-30&group_by=quarter',
+    '/v1/stats/associations?from=2011-01-01&to=2011-12-31&group_by=year']) {
+    assert.equal((await get(a, ok)).status, 200, ok);
+  }
+  // the last closed month, in Copenhagen
+  const closed = psql("SELECT (date_trunc('month', (now() AT TIME ZONE 'Europe/Copenhagen')::date::timestamp) - interval '1 day')::date");
+  const thisMonth = psql("SELECT to_char(date_trunc('month', (now() AT TIME ZONE 'Europe/Copenhagen')::date::timestamp), 'YYYY-MM-DD')");
+  const endOfThisMonth = psql(`SELECT ('${thisMonth}'::date + interval '1 month' - interval '1 day')::date`);
+  const none = await (await get(a, '/v1/stats/funnel')).json();
+  assert.equal(none.filters.to, closed);
+  assert.equal(none.closed_through, closed);
+  assert.equal(none.truncated, false);
+  assert.equal(none.rounding, 'down_to_multiple_of_5');
+  const cut = await (await get(a, `/v1/stats/funnel?from=2011-01-01&to=${endOfThisMonth}`)).json();
+  assert.equal(cut.filters.to, closed);
+  assert.equal(cut.truncated, true);
+  const csv = await get(a, `/v1/stats/funnel?to=${endOfThisMonth}&format=csv`);
+  assert.equal(csv.headers.get('kompas-stats-to'), closed);
+  assert.equal(csv.headers.get('kompas-stats-truncated'), 'true');
+  // a window that begins in the open month has nothing closed
+  await expectProblem(assert, await get(a, `/v1/stats/funnel?from=${thisMonth}`), 422, 'period_not_closed');
+  const y = psql("SELECT extract(year FROM now() AT TIME ZONE 'Europe/Copenhagen')::int");
+  await expectProblem(assert, await get(a, `/v1/stats/funnel?from=${y}-01-01&group_by=year`), 422, 'period_not_closed');
+  // the database refuses what kompasd refuses
+  for (const sql of ["SELECT * FROM kompas_stats_funnel('2011-03-02', NULL, NULL, NULL, false)",
+    "SELECT * FROM kompas_stats_courses(NULL, '2011-05-30', NULL, 'month', false)",
+    `SELECT * FROM kompas_stats_outcomes('${thisMonth}', NULL, NULL, NULL, false)`]) {
+    const r = psqlTry(`BEGIN; DO $$ BEGIN PERFORM kompas_set_context('analyst', NULL, NULL); END $$; ${sql}; ROLLBACK;`, { user: 'kompasd' });
+    assert.notEqual(r.code, 0, sql);
+    assert.match(r.stderr, /not the (first|last) day|no closed month/, sql);
+  }
 });
 
 test('filters are validated', async () => {
@@ -241,7 +329,7 @@ test('filters are validated', async () => {
 test('outcomes: means, paired change, suppression', async () => {
   const rs = await rows(w.tokens.A.coordinator, `/v1/stats/outcomes?${Y}`);
   const who = (measure) => cell(rs, { instrument: 'who5', measure });
-  shown(who('n_baseline'), 6);
+  shown(who('n_baseline'), 5); // 6
   shown(who('mean_baseline'), 40);
   shown(who('n_course_end'), 5);
   shown(who('mean_course_end'), 48);
@@ -263,8 +351,8 @@ test('outcomes: means, paired change, suppression', async () => {
 test('courses: started, ended, outcomes, follow-up, visits', async () => {
   const rs = await rows(w.tokens.national.analyst, `/v1/stats/courses?${Y}&centre=${w.A.slug}`);
   const c = (measure, category = null) => cell(rs, { measure, category });
-  shown(c('started'), 7);
-  shown(c('ended'), 6);
+  shown(c('started'), 5); // 7
+  shown(c('ended'), 5); // 6
   hidden(c('ended', 'ended_early'), 'count_under_5');
   hidden(c('ended', 'completed'), 'complementary');
   for (const o of ['continues_on_own', 'continues_with_support', 'referred', 'stopped']) hidden(c('outcome', o), 'count_under_5');
@@ -290,7 +378,7 @@ test('CSV: same cells, stable columns, suppressed cells empty', async () => {
   const lines = text.split('\r\n');
   assert.equal(lines[0], 'period,centre_id,centre_slug,source,measure,value,suppressed,reason');
   assert.equal(lines.at(-1), '');
-  assert.ok(lines.includes(',,,,received,18,false,'));
+  assert.ok(lines.includes(',,,,received,15,false,'));
   assert.ok(lines.includes(',,,phone,received,,true,count_under_5'));
   assert.ok(lines.includes(',,,walk_in,accepted,,true,complementary'));
   assert.ok(lines.includes(',,,,days_to_first_contact_p90,8.8,false,'));
@@ -319,7 +407,7 @@ test('the analyst role sees no citizen row directly', async () => {
   assert.equal(asApp('analyst', null, 'SELECT count(*) FROM request').stdout.split('\n').filter((l) => /^\d+$/.test(l)).join(), '0');
   const got = asApp('analyst', null, `SELECT value FROM kompas_stats_funnel('2011-01-01', '2011-12-31', '${w.A.id}', NULL, false) WHERE source IS NULL AND measure = 'received'`);
   assert.equal(got.code, 0, got.stderr);
-  assert.match(got.stdout, /^18$/m);
+  assert.match(got.stdout, /^15$/m);
   const other = asApp('coordinator', w.A.id, `SELECT * FROM kompas_stats_outcomes(NULL, NULL, '${w.B.id}', NULL, false)`);
   assert.notEqual(other.code, 0);
   assert.match(other.stderr, /another centre/);
@@ -333,5 +421,5 @@ test('the analyst role sees no citizen row directly', async () => {
   }
   // the helpers are not callable by kompasd at all
   assert.equal(psql("SELECT has_function_privilege('kompas_app', 'kompas_stats_disclose(bigint[])', 'EXECUTE')"), 'f');
-  assert.equal(psql("SELECT has_function_privilege('kompas_app', 'kompas_stats_funnel(date, date, uuid, text, boolean)', 'EXECUTE')"), 't');
+  assert.equal(psql("SELECT has_function_privilege('kompas_app', 'kompas_stats_funnel(date, date, uuid, text, boolean, text)', 'EXECUTE')"), 't');
 });

@@ -100,6 +100,8 @@ static const struct {
     {ERR_FIELD_TAKEN, "already_taken", 409, ERR_SCOPE_FIELD},
     {ERR_IDEMPOTENCY_KEY_REUSED, "idempotency_key_reused", 422, ERR_SCOPE_REQUEST},
     {ERR_BUSY, "server_busy", 503, ERR_SCOPE_REQUEST},
+    {ERR_PERIOD_NOT_CLOSED, "period_not_closed", 422, ERR_SCOPE_REQUEST},
+    {ERR_FIELD_NOT_WHOLE_PERIOD, "not_whole_period", 422, ERR_SCOPE_FIELD},
 };
 
 /* The codes are a public, stable interface: pin every one of them. */

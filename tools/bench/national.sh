@@ -175,7 +175,7 @@ SELECT 'activities', row_number() OVER (), id::text
          ORDER BY random() LIMIT 500) x;
 INSERT INTO bench.input (scenario, n, a, b)
 SELECT 'funnel', row_number() OVER (), f::text, t::text
-  FROM (VALUES (current_date - 364, current_date),
+  FROM (VALUES ((date_trunc('month', current_date) - interval '12 months')::date, (date_trunc('month', current_date) - interval '1 day')::date),
                (make_date(extract(year FROM current_date)::int - 1, 1, 1), make_date(extract(year FROM current_date)::int - 1, 12, 31)),
                (make_date(extract(year FROM current_date)::int - 2, 1, 1), make_date(extract(year FROM current_date)::int - 2, 12, 31))) y (f, t);
 -- Centres chosen as often as their share of the requests.
