@@ -281,6 +281,7 @@ async function oldRequests(token, portalKey, count) {
 
 const HEADERS = {
   funnel: 'period,centre_id,centre_slug,source,measure,value,suppressed,reason',
+  'funnel-heard-from': 'period,centre_id,centre_slug,heard_from,measure,value,suppressed,reason',
   outcomes: 'period,centre_id,centre_slug,instrument,measure,value,suppressed,reason',
   courses: 'period,centre_id,centre_slug,category,measure,value,suppressed,reason',
   volunteers: 'period,centre_id,centre_slug,category,measure,value,suppressed,reason',
@@ -301,7 +302,7 @@ test('frise-pull writes every statistic for all centres and per centre, matching
   const out = path.join(tmp, 'frise-ok');
   const r = await frise([...PERIOD, '--out', out]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /frise-pull: 11 files for 2007-01-01 to 2007-12-31/);
+  assert.match(r.stderr, /frise-pull: 13 files for 2007-01-01 to 2007-12-31/);
   const files = fs.readdirSync(out).sort();
   assert.deepEqual(files, ['centres.csv', 'summary.txt', ...Object.keys(HEADERS).flatMap((s) => [`${s}-by-centre.csv`, `${s}.csv`])].sort());
   for (const [s, header] of Object.entries(HEADERS)) {
@@ -330,6 +331,10 @@ test('frise-pull writes every statistic for all centres and per centre, matching
   const apiA = (await api('&group_by=centre')).find((x) => x.centre_slug === w.A.slug && x.source === null && x.measure === 'received');
   assert.equal(apiA.value, 5);
   assert.equal(byCentre.find((x) => x.centre_slug === w.A.slug && x.source === 'portal' && x.measure === 'received').value, '5');
+  // the same requests by how they heard of the offer
+  const heard = csvRows(fs.readFileSync(path.join(out, 'funnel-heard-from.csv'), 'utf8'));
+  assert.equal(heard.find((x) => x.heard_from === '' && x.measure === 'received').value, '10');
+  assert.ok(heard.every((x) => x.heard_from === '' || ['socialkompas', 'municipal_staff', 'relative', 'local_paper', 'association', 'other', 'not_given'].includes(x.heard_from)));
   // the file is the API's CSV, byte for byte
   const apiCsv = await (await k.fetch(`/v1/stats/funnel?from=${YEAR}-01-01&to=${YEAR}-12-31&format=csv&group_by=centre`, { headers: auth(w.tokens.national.analystKey) })).text();
   assert.equal(fs.readFileSync(path.join(out, 'funnel-by-centre.csv'), 'utf8'), apiCsv);
