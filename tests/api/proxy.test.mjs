@@ -32,12 +32,14 @@ test('twelve failures from one forwarded address lock that address, not the prox
   const locked = await attempt(`${uniq('nobody')}@test.invalid`, 'wrong password', attacker);
   assert.equal(locked.status, 429);
   assert.ok(Number(locked.headers.get('retry-after')) >= 1);
+  // The header's first entries are the client's to forge; only the last
+  // one (appended by the proxy) counts. Asked at once, while the lock of
+  // the first second certainly holds (a login takes most of a second on a
+  // loaded machine under the sanitizers).
+  const forged = await attempt(`${uniq('nobody')}@test.invalid`, 'wrong password', `192.0.2.44, ${attacker}`);
+  assert.equal(forged.status, 429);
   // Another client behind the same proxy logs in.
   const user = createAccount('guide', createCentre().id);
   const ok = await attempt(user.email, user.password, '192.0.2.44');
   assert.equal(ok.status, 201);
-  // The header's first entries are the client's to forge; only the last
-  // one (appended by the proxy) counts.
-  const forged = await attempt(`${uniq('nobody')}@test.invalid`, 'wrong password', `192.0.2.44, ${attacker}`);
-  assert.equal(forged.status, 429);
 });
