@@ -59,6 +59,7 @@ struct conn_guard {
 	bool running;
 	pthread_t thread;
 	uint64_t header_us; /* request line and headers, from their start */
+	uint64_t idle_us;   /* a kept-alive connection's wait for its next request */
 	uint64_t grace_us;  /* of a body, before the minimum rate applies */
 	size_t min_rate;    /* body bytes per second; 0: no minimum */
 	unsigned shed_at;   /* live connections from which idle header phases are cut */
@@ -1238,13 +1239,16 @@ set_phase(struct live_conn *lc, enum conn_phase phase, uint64_t start, uint64_t 
 	atomic_store(&lc->phase, (int)phase);
 }
 
-/* The next request's headers are awaited: from now, header_us. */
+/* The next request's headers are awaited: from now, header_us, after idle
+ * (0 on a new connection; on a kept-alive one the idle allowance, so an
+ * idle client is closed by the connection timeout as before, and one that
+ * trickles its next request is cut at most header_us later). */
 static void
-guard_headers(struct http_server *srv, struct live_conn *lc)
+guard_headers(struct http_server *srv, struct live_conn *lc, uint64_t idle)
 {
 	uint64_t now = now_us();
 
-	set_phase(lc, PHASE_HEADERS, now, now + srv->guard.header_us);
+	set_phase(lc, PHASE_HEADERS, now, now + idle + srv->guard.header_us);
 }
 
 /* A body starts: nothing is required of it during the grace period. */
@@ -1290,7 +1294,7 @@ notify_connection_cb(void *cls, struct MHD_Connection *conn, void **socket_conte
 			return;
 		lc = xcalloc(1, sizeof(*lc));
 		lc->fd = fdi->connect_fd;
-		guard_headers(srv, lc);
+		guard_headers(srv, lc, 0);
 		pthread_mutex_lock(&g->lock);
 		lc->next = g->head;
 		if (g->head != NULL)
@@ -1396,6 +1400,7 @@ guard_start(struct http_server *srv)
 	pthread_cond_init(&g->wake, &ca);
 	pthread_condattr_destroy(&ca);
 	g->header_us = (uint64_t)srv->s.request_header_timeout * 1000000u;
+	g->idle_us = (uint64_t)srv->s.connection_timeout * 1000000u;
 	g->grace_us = (uint64_t)srv->s.body_rate_grace * 1000000u;
 	g->min_rate = srv->s.body_min_rate;
 	/* Nine tenths of the limit, and at least one short of it. */
@@ -1550,7 +1555,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	/* A keep-alive connection now waits for its next request's headers. */
 	if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		guard_headers(srv, live_conn_of(conn));
+		guard_headers(srv, live_conn_of(conn), srv->guard.idle_us);
 	if (rq == NULL)
 		return;
 	dur = now_us() - rq->start_us;
