@@ -31,7 +31,7 @@ export async function requestPage({ id }, query, { me, rerender }) {
   ]);
   const created = takeCreated(id);
   const course = courses.find((c) => c.request_id === id);
-  const vname = (vid) => (vid ? names.get(vid) || (session.me.role === 'guide' ? '✓' : vid.slice(0, 8)) : '–');
+  const vname = (vid) => (vid ? names.get(vid) || (session.me.role === 'guide' ? t('req.you') : vid.slice(0, 8)) : '–');
   const done = (msg) => { flash(msg || t('app.saved')); return rerender(); };
   const lang = getLang();
 
