@@ -53,6 +53,7 @@ const KINDS = [
   [/^(ReferralState|ReferralTransition\.to)$/, 'ReferralState'],
   [/^(CategoryKind|EventCategory\.kind)$/, 'CategoryKind'],
   [/^EventKind$/, 'EventKind'],
+  [/^MailKind$/, 'MailKind'],
   [/^EventSeries(Create)?\.frequency$/, 'SeriesFrequency'],
   [/guide-suggestions.*\.excluded\.items\.rule$/, 'ExcludedRule'],
   [/\/v1\/stats\/.*\.filters\.group_by\.items$/, 'GroupBy'],

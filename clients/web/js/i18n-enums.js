@@ -64,6 +64,7 @@ export const ENUMS = {
     },
     VolunteerMeasure: { volunteers: 'Frivillige', active: 'Aktive', expiring_within_30_days: 'Udløber inden for 30 dage', newly_trained: 'Nyuddannede', hours: 'Timer' },
     AssociationMeasure: { associations: 'Foreninger', welcome_training: 'Med velkomstuddannelse', newcomer_places: 'Pladser til nye', engaged: 'Aktive i perioden', receiving_referrals: 'Modtager henvisninger' },
+    MailKind: { new_request: 'Ny anmodning', daily_digest: 'Daglig oversigt', assignment: 'Ny borger tildelt', visit_reminder: 'Påmindelse om besøg', referral: 'Ny henvisning' },
     SuppressionReason: { count_under_5: 'skjult: færre end 5', complementary: 'skjult, så et andet skjult tal ikke kan regnes ud', fewer_than_5_people: 'skjult: færre end 5 personer' },
   },
   en: {
@@ -126,6 +127,7 @@ export const ENUMS = {
     },
     VolunteerMeasure: { volunteers: 'Volunteers', active: 'Active', expiring_within_30_days: 'Expiring within 30 days', newly_trained: 'Newly trained', hours: 'Hours' },
     AssociationMeasure: { associations: 'Associations', welcome_training: 'With welcome training', newcomer_places: 'Places for newcomers', engaged: 'Active in the period', receiving_referrals: 'Receiving referrals' },
+    MailKind: { new_request: 'New request', daily_digest: 'Daily digest', assignment: 'New citizen assigned', visit_reminder: 'Visit reminder', referral: 'New referral' },
     SuppressionReason: { count_under_5: 'hidden: fewer than 5', complementary: 'hidden so that another hidden number cannot be worked out', fewer_than_5_people: 'hidden: fewer than 5 people' },
   },
 };
@@ -157,6 +159,7 @@ export const PROBLEMS = {
     database_unavailable: 'Databasen svarer ikke lige nu. Prøv igen om lidt.',
     schema_behind: 'Serveren er ved at blive opdateret. Prøv igen om lidt.',
     idempotency_key_reused: 'Den samme handling blev sendt to gange med forskelligt indhold. Genindlæs siden.',
+    server_busy: 'Serveren har travlt lige nu. Vent et øjeblik, og prøv igen.',
     required: 'Skal udfyldes.',
     unknown_field: 'Feltet kan ikke bruges her.',
     wrong_type: 'Har en forkert type værdi.',
@@ -189,6 +192,7 @@ export const PROBLEMS = {
     database_unavailable: 'The database is not answering right now. Try again shortly.',
     schema_behind: 'The server is being updated. Try again shortly.',
     idempotency_key_reused: 'The same action was sent twice with different content. Reload the page.',
+    server_busy: 'The server is busy right now. Wait a moment and try again.',
     required: 'Required.',
     unknown_field: 'The field cannot be used here.',
     wrong_type: 'Has the wrong type of value.',
