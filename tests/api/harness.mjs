@@ -73,7 +73,13 @@ export class Kompasd {
   url(p) { return `${this.base}${p}`; }
 
   // fetch, and check the answer against docs/openapi.yaml (see stop()).
+  // First two turns of the event loop (one poll phase between them): a
+  // test that blocked in psql (spawnSync) for longer than kompasd keeps an
+  // idle connection would otherwise send on a pooled socket whose close
+  // has arrived but not yet been read ("other side closed").
   async fetch(p, init = {}) {
+    await new Promise(setImmediate);
+    await new Promise(setImmediate);
     const res = await fetch(this.url(p), init);
     const ct = res.headers.get('content-type') || '';
     if (ct.includes('json')) {
