@@ -58,6 +58,21 @@ for (const [wname, viewport] of [['1366', DESKTOP], ['390', PHONE]]) {
     assert.equal(download.suggestedFilename(), 'kompas-courses.csv');
     const csv = fs.readFileSync(await download.path(), 'utf8');
     assert.match(csv, /^period,centre_id,centre_slug,category,measure,value,suppressed,reason\r\n/);
+    // how the citizens heard of the offer and how the volunteers were
+    // recruited: Danish names, the API's (rounded) numbers or "skjult"
+    const heard = await apiGet(page, '/v1/stats/funnel?group_by=heard_from');
+    const channels = ['socialkompas', 'municipal_staff', 'relative', 'local_paper', 'association', 'other', 'not_given'];
+    assert.deepEqual(await page.locator('svg.chart.heard-from text.label').allTextContents(),
+      ['Socialkompas', 'Kommunens medarbejdere', 'Pårørende', 'Lokalavisen', 'En forening', 'Andet', 'Ikke oplyst']);
+    const shown = channels.map((c) => {
+      const r = value(heard.rows, { heard_from: c, measure: 'received' });
+      return r && !r.suppressed ? String(r.value) : 'skjult';
+    });
+    assert.deepEqual(await page.locator('svg.chart.heard-from text.value').allTextContents(), shown);
+    assert.ok(shown.some((v) => /^\d+$/.test(v) && Number(v) % 5 === 0), `a channel with a count, rounded to 5: ${shown}`);
+    assert.deepEqual(await page.locator('svg.chart.recruited text.label').allTextContents(),
+      ['Socialkompas', 'En forening', 'Mund til mund', 'Lokalavisen', 'Et arrangement', 'Andet']);
+    assert.match(await page.getByTestId('stats-rounding').textContent(), /rundet ned til et multiplum af 5/);
     // a coordinator sees their own centre only
     assert.equal(await page.locator('table.by-centre').count(), 0);
     await shot(page, `stats-coordinator-${wname}`);

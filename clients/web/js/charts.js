@@ -15,8 +15,10 @@ function s(tag, attrs = {}, text) {
 // Horizontal bars: data = [{label, value (null = suppressed), note}].
 export function barChart(data, { title, suppressedText = '–', cls = '' } = {}) {
   const rowH = 28;
-  const labelW = 150;
   const width = chartWidth();
+  // Room for the longest label (about 8.5 px a character), within 60 % of the chart.
+  const longest = Math.max(0, ...data.map((d) => String(d.label).length));
+  const labelW = Math.round(Math.min(width * 0.6, Math.max(150, longest * 8.5 + 12)));
   const height = data.length * rowH + 10;
   const max = Math.max(1, ...data.map((d) => d.value || 0));
   const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: `chart bar ${cls}`, role: 'img', 'aria-label': title });

@@ -4,7 +4,7 @@
 // centre; inline SVG charts, each table offered as CSV (the API's own).
 // Hidden (suppressed) cells are shown as such, never as 0.
 import { get, api, all, withQuery, session } from '../api.js';
-import { t, tv, fmtNum, fmtPeriod } from '../i18n.js';
+import { t, tv, fmtNum, fmtPeriod, fmtDate } from '../i18n.js';
 import { h, field, section, busy, showProblem } from '../dom.js';
 import { barChart, groupedBars, dotChart } from '../charts.js';
 import { go, link } from '../router.js';
@@ -12,6 +12,8 @@ import { download } from './request.js';
 
 const FUNNEL = ['received', 'accepted', 'contacted', 'conversation_held', 'course_started', 'referred', 'signposted', 'closed'];
 const STATUSES = ['applicant', 'in_training', 'active', 'paused', 'retired', 'rejected'];
+const CHANNELS = ['socialkompas', 'municipal_staff', 'relative', 'local_paper', 'association', 'other', 'not_given'];
+const RECRUITED = ['socialkompas', 'association', 'word_of_mouth', 'local_paper', 'event', 'other'];
 
 function csvButton(name, path, holder) {
   const btn = h('button.small.csv', {
@@ -37,13 +39,14 @@ export async function statsPage(params, query, { me }) {
   const range = { from: query.from || '', to: query.to || '' };
   const analyst = me.role === 'analyst';
   const q = (p, extra = {}) => withQuery(p, { ...range, ...extra });
-  const [funnel, funnelQ, courses, outcomes, outcomesQ, vols, byCentre, centres] = await Promise.all([
+  const [funnel, funnelQ, courses, outcomes, outcomesQ, vols, heard, byCentre, centres] = await Promise.all([
     get(q('/v1/stats/funnel')),
     get(q('/v1/stats/funnel', { group_by: 'quarter' })),
     get(q('/v1/stats/courses')),
     get(q('/v1/stats/outcomes')),
     get(q('/v1/stats/outcomes', { group_by: 'quarter' })),
     get(q('/v1/stats/volunteers')),
+    get(q('/v1/stats/funnel', { group_by: 'heard_from' })),
     analyst ? Promise.all([get(q('/v1/stats/funnel', { group_by: 'centre' })), get(q('/v1/stats/courses', { group_by: 'centre' })),
       get(q('/v1/stats/outcomes', { group_by: 'centre' }))]) : null,
     analyst ? all('/v1/centres?limit=100') : null,
@@ -113,6 +116,14 @@ export async function statsPage(params, query, { me }) {
   const vsec = section(t('stats.volunteers'), barChart(vdata, { title: t('stats.volunteers'), suppressedText: hidden, cls: 'volunteers' }),
     csvButton('volunteers', q('/v1/stats/volunteers', { format: 'csv' }), () => vsec));
 
+  // How the citizens heard of the offer (requests received per channel),
+  // and how the volunteers were recruited (those registered in the window).
+  const hdata = CHANNELS.map((c) => ({ label: tv(c, 'HeardFrom'), value: cell(heard.rows, { heard_from: c, measure: 'received' }) }));
+  const hsec = section(t('stats.heard_from'), barChart(hdata, { title: t('stats.heard_from'), suppressedText: hidden, cls: 'heard-from' }),
+    csvButton('heard_from', q('/v1/stats/funnel', { group_by: 'heard_from', format: 'csv' }), () => hsec));
+  const rdata = RECRUITED.map((c) => ({ label: tv(c, 'RecruitedVia'), value: cell(vols.rows, { category: c, measure: 'recruited' }) }));
+  const rsec = section(t('stats.recruited'), barChart(rdata, { title: t('stats.recruited'), suppressedText: hidden, cls: 'recruited' }));
+
   // The analyst: the same per centre.
   let centreSec = null;
   if (byCentre) {
@@ -146,6 +157,8 @@ export async function statsPage(params, query, { me }) {
   f.addEventListener('submit', (ev) => { ev.preventDefault(); const d = new FormData(f); go(link('/stats', { from: d.get('from'), to: d.get('to') })); });
   return h('div.page.stats', h('h1', t('stats.title')), f,
     h('p.hint', t(session.me?.role === 'analyst' ? 'stats.scope_all' : 'stats.scope_centre')),
+    h('p.hint', { 'data-testid': 'stats-rounding' }, t('stats.rounding_note')),
+    funnel.truncated ? h('p.hint', { 'data-testid': 'stats-truncated' }, t('stats.truncated_note', { d: fmtDate(funnel.closed_through) })) : null,
     centreSec,
-    h('div.grid', h('div.col', contactSec, fsec, vsec), h('div.col', osec, csec)));
+    h('div.grid', h('div.col', contactSec, fsec, hsec, vsec, rsec), h('div.col', osec, csec)));
 }
