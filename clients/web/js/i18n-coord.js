@@ -37,7 +37,7 @@ export const da = {
   'co.search': 'Søg', 'co.search_label': 'Søg borger', 'co.search_placeholder': 'Telefon, e-mail eller reference',
   'co.search_title': 'Søg borger', 'co.search_hint': 'Hele telefonnummeret, hele e-mailadressen eller anmodningens reference.',
   'co.found': '{n} anmodninger fundet på {by}.', 'co.found_one': 'Én anmodning fundet på {by}.',
-  'co.by_phone': 'telefon', 'co.by_email': 'e-mail', 'co.by_reference': 'reference',
+  'co.by_phone': 'telefon', 'co.by_email': 'e-mail', 'co.by_reference': 'reference', 'co.or': 'eller',
   'co.more': 'Der er flere. Søg mere præcist.', 'co.anonymised': 'Anonymiseret', 'co.open_request': 'Åbn anmodningen',
   // request page
   'co.print': 'Udskriv', 'co.course_assoc_hint': '★ foreslået ud fra borgerens behov og interesser; den bedste er valgt.',
@@ -91,7 +91,7 @@ export const en = {
   'co.search': 'Search', 'co.search_label': 'Find a citizen', 'co.search_placeholder': 'Phone, e-mail or reference',
   'co.search_title': 'Find a citizen', 'co.search_hint': 'The whole phone number, the whole e-mail address or the request\'s reference.',
   'co.found': '{n} requests found by {by}.', 'co.found_one': 'One request found by {by}.',
-  'co.by_phone': 'phone', 'co.by_email': 'e-mail', 'co.by_reference': 'reference',
+  'co.by_phone': 'phone', 'co.by_email': 'e-mail', 'co.by_reference': 'reference', 'co.or': 'or',
   'co.more': 'There are more. Search more precisely.', 'co.anonymised': 'Anonymised', 'co.open_request': 'Open the request',
   'co.print': 'Print', 'co.course_assoc_hint': '★ suggested from the citizen\'s needs and interests; the best one is chosen.',
   'co.no_association': 'No association yet',

@@ -91,13 +91,29 @@ export function takeCreated(id) {
 // --- search --------------------------------------------------------------------
 
 let term = '';
-// What the term is: an e-mail address (with @), a phone number (8 or more
-// digits and only phone punctuation) or else a reference.
+// What the term is, as the criteria to search by: an e-mail address (with
+// @), a phone number (8 or more digits and only phone punctuation) or else a
+// reference. A term that can be both a phone number and a reference (8 digits
+// are a phone number, and the start of an id such as 43223622) is searched
+// both ways.
 export function criteria(text) {
   const s = text.trim();
-  if (s.includes('@')) return { email: s };
-  if (/^[+\d\s().-]+$/.test(s) && (s.match(/\d/g) || []).length >= 8 && !/^[0-9a-f]{8}-/i.test(s)) return { phone: s };
-  return { reference: s };
+  if (s.includes('@')) return [{ email: s }];
+  const reference = /^[0-9a-f-]{8,36}$/i.test(s);
+  if (/^[+\d\s().-]+$/.test(s) && (s.match(/\d/g) || []).length >= 8 && !/^[0-9a-f]{8}-/i.test(s)) return reference ? [{ phone: s }, { reference: s }] : [{ phone: s }];
+  return [{ reference: s }];
+}
+
+// Every request found by any of the criteria, each once, in the order found.
+async function searchAll(crits) {
+  const seen = new Map();
+  let more = false;
+  for (const crit of crits) {
+    const r = await post('/v1/requests/search', { ...crit, limit: 50 });
+    for (const item of r.items) if (!seen.has(item.id)) seen.set(item.id, item);
+    more ||= r.more;
+  }
+  return { items: [...seen.values()], more };
 }
 
 // The search box of the top bar (coordinators): the term stays in memory.
@@ -127,11 +143,12 @@ export async function searchPage() {
     clearProblem(f);
     term = input.value.trim();
     if (!term) { out.replaceChildren(); return; }
-    const crit = criteria(term);
+    const crits = criteria(term);
     try {
-      const r = await busy(btn, () => post('/v1/requests/search', { ...crit, limit: 50 }), f);
+      const r = await busy(btn, () => searchAll(crits), f);
+      const by = crits.map((c) => t(`co.by_${Object.keys(c)[0]}`)).join(` ${t('co.or')} `);
       out.replaceChildren(
-        h('p.muted', t(r.items.length === 1 ? 'co.found_one' : 'co.found', { n: r.items.length, by: t(`co.by_${Object.keys(crit)[0]}`) })),
+        h('p.muted', t(r.items.length === 1 ? 'co.found_one' : 'co.found', { n: r.items.length, by })),
         r.items.length ? h('ul.cards.search-hits', [...r.items].reverse().map(hit)) : null,
         r.more ? h('p.notice.warn', t('co.more')) : null);
     } catch (err) {
