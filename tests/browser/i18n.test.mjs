@@ -137,3 +137,48 @@ test('every language code of the API has a Danish name', () => {
   }
   assert.equal(names.of('ar'), 'arabisk');
 });
+
+// i18n.js with its dictionaries, loaded in Node: the modules copied into a
+// folder of ES modules, localStorage stood in for.
+async function loadTexts() {
+  const dir = fs.mkdtempSync(path.join(process.env.KOMPAS_TEST_TMP || os.tmpdir(), 'i18n-'));
+  for (const f of ['i18n.js', 'i18n-enums.js', 'i18n-people.js', 'i18n-coord.js']) fs.copyFileSync(path.join(ROOT, 'clients/web/js', f), path.join(dir, f));
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"type": "module"}');
+  globalThis.localStorage ??= { getItem: () => null, setItem: () => {} };
+  try {
+    const [m, people, coord] = await Promise.all(['i18n.js', 'i18n-people.js', 'i18n-coord.js'].map((f) => import(path.join(dir, f))));
+    const src = fs.readFileSync(path.join(ROOT, 'clients/web/js/i18n.js'), 'utf8');
+    // i18n.js's own dictionaries are not exported: its keys from the source
+    const own = new Set([...src.matchAll(/'([a-z0-9_]+\.[a-z0-9_.]+)':/g)].map((x) => x[1]));
+    return { t: m.t, keys: new Set([...own, ...Object.keys(people.da), ...Object.keys(coord.da), ...Object.keys(people.en), ...Object.keys(coord.en)]) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a count of one reads in the singular ("1 opfølgning forfalder", never "1 opfølgninger")', async () => {
+  const { t, keys } = await loadTexts();
+  assert.equal(t('home.follow_ups_due', { n: 1 }), 'opfølgning forfalder');
+  assert.equal(t('home.follow_ups_due', { n: 3 }), 'opfølgninger forfalder');
+  assert.equal(t('stats.days', { n: '1' }), '1 dag');
+  assert.equal(t('stats.days', { n: '1,5' }), '1,5 dage');
+  assert.equal(t('ev.every_weeks', { n: 1 }), 'Hver uge');
+  assert.equal(t('ev.every_weeks', { n: 2 }), 'Hver 2. uge');
+  // every text with a count before a plural word ("{n} dage", "{n}
+  // anmodninger") has its singular, and the work-list headings shown after
+  // their count too; a singular belongs to a text that exists
+  const plural = /\{n\} (?!mere\b)[a-zæøå]+(er|e|ene)\b/;
+  const missing = [];
+  for (const key of keys) {
+    if (key.endsWith('_one')) {
+      if (!keys.has(key.slice(0, -4))) missing.push(`${key}: no ${key.slice(0, -4)}`);
+      continue;
+    }
+    const text = t(key);
+    if (plural.test(text) && t(`${key}_one`, {}) === `${key}_one`) missing.push(`${key}: "${text}" has no singular ${key}_one`);
+  }
+  for (const key of ['follow_ups_due', 'expiring_checks', 'stale_association_capacity']) {
+    if (!keys.has(`home.${key}_one`)) missing.push(`home.${key}: no singular`);
+  }
+  assert.deepEqual(missing, []);
+});

@@ -18,7 +18,7 @@ function worklist(key, items, entry, more) {
   const n = items.length;
   const li = (x) => h('li', entry(x));
   return h(`section.card.worklist${n ? '.has-items' : ''}`, { 'aria-labelledby': id, 'data-list': key },
-    h('h2', { id }, h('span.wl-count', { 'data-testid': `count-${key}` }, String(n)), ' ', t(`home.${key}`)),
+    h('h2', { id }, h('span.wl-count', { 'data-testid': `count-${key}` }, String(n)), ' ', t(`home.${key}`, { n })),
     n ? h('ul.plain.wl-items', items.slice(0, SHOWN).map(li)) : h('p.muted', t('home.nothing')),
     n > SHOWN ? h('details.wl-rest', h('summary', t('home.show_all', { n })), h('ul.plain.wl-items', items.slice(SHOWN).map(li))) : null,
     more ? h('p.wl-link', h('a', { href: more.href }, more.text)) : null);
