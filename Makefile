@@ -66,6 +66,10 @@ $(BUILD)/bench-hello: tools/bench/hello.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LDLIBS)
 
+$(BUILD)/bench-pgasync: tools/bench/pgasync.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LDLIBS)
+
 $(BUILD)/tests/db/%: tests/db/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LDLIBS) -lcmocka
@@ -134,7 +138,7 @@ $(BUILD)/tests/notify-listen: tests/helpers/notify_listen.c
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench-hello
+	@$(MAKE) --no-print-directory all $(BUILD)/bench-hello $(BUILD)/bench-pgasync
 	@tools/bench/run.sh $(KOMPASD)
 	@if [ -f var/bench-pg/dataset.txt ]; then tools/bench/national.sh $(KOMPASD); \
 	 else echo "bench: no national dataset (make bench-data SCALE=1 builds it); national scenarios skipped"; fi

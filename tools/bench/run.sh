@@ -3,10 +3,14 @@
 # a throwaway PostgreSQL cluster in a temporary folder, kompasd on a free
 # port of 127.0.0.1 (serve --migrate, access log to /dev/null), the bare
 # libmicrohttpd reference server bench-hello beside it (same daemon flags and
-# worker thread count), then wrk against, one after another:
+# worker thread count) and the asynchronous database reference server
+# bench-pgasync (tools/bench/pgasync.c: epoll, non-blocking libpq
+# connections, several per thread, like Kore's async pgsql), then wrk
+# against, one after another:
 #   kompasd GET /v1      static body: kompasd's per-request overhead
 #   kompasd GET /readyz  one database query per request
 #   bench-hello GET /    the same daemon with nothing in front of it
+#   bench-pgasync GET /  one prepared SELECT 1 per request, sent asynchronously
 # and GET /v1/me alone and during a login storm (tools/bench/login_storm.mjs).
 # The results are printed and appended as a dated section to
 # docs/benchmarks.md. Everything is stopped and deleted on exit or Ctrl-C.
@@ -20,6 +24,9 @@
 #   BENCH_WRK_THREADS  wrk threads [2]
 #   BENCH_THREADS      server worker threads, kompasd and bench-hello [nproc]
 #   BENCH_TARGET       minimum ratio kompasd GET /v1 : bench-hello [0.85]
+#   BENCH_PG_THREADS   bench-pgasync's event-loop threads [nproc]
+#   BENCH_PG_CONNS     bench-pgasync's database connections per thread [4]
+#   BENCH_DB_TARGET    minimum ratio kompasd GET /readyz : bench-pgasync [1.2]
 #   BENCH_REPORT       Markdown file to append to [docs/benchmarks.md]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -30,6 +37,7 @@ die() { echo "bench: $*" >&2; exit 1; }
 [[ ${BENCH_ROUNDS:-3} =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive number"
 kompasd=$1
 hello=$(dirname "$kompasd")/bench-hello
+pgasync=$(dirname "$kompasd")/bench-pgasync
 duration=${BENCH_DURATION:-10s}
 warmup=${BENCH_WARMUP:-2s}
 rounds=${BENCH_ROUNDS:-3}
@@ -37,6 +45,9 @@ conns=${BENCH_CONNECTIONS:-32}
 wrk_threads=${BENCH_WRK_THREADS:-2}
 threads=${BENCH_THREADS:-$(nproc)}
 target=${BENCH_TARGET:-0.85}
+pg_threads=${BENCH_PG_THREADS:-$(nproc)}
+pg_conns=${BENCH_PG_CONNS:-4}
+db_target=${BENCH_DB_TARGET:-1.2}
 report=${BENCH_REPORT:-docs/benchmarks.md}
 
 [ -x "$kompasd" ] || die "$kompasd not found (run: make bench)"
@@ -45,6 +56,7 @@ command -v curl >/dev/null || die "curl not found (run: make deps)"
 # Build the reference server with the project's CFLAGS (make bench already
 # did; this covers running the script by hand).
 make --no-print-directory -s "$hello" >/dev/null || die "cannot build $hello"
+make --no-print-directory -s "$pgasync" >/dev/null || die "cannot build $pgasync"
 
 # ---------------------------------------------------------------- cleanup
 tmp=$(mktemp -d /tmp/kompas-bench-XXXXXX)
@@ -53,6 +65,7 @@ tmp=$(mktemp -d /tmp/kompas-bench-XXXXXX)
 pgdir=$(mktemp -d /tmp/kompas-bench-pg-XXXXXX)
 kompasd_pid=
 hello_pid=
+pgasync_pid=
 drain_pids=()
 
 cleanup() {
@@ -61,6 +74,7 @@ cleanup() {
     set +e
     [ -n "$kompasd_pid" ] && kill -TERM "$kompasd_pid" 2>/dev/null && wait "$kompasd_pid" 2>/dev/null
     [ -n "$hello_pid" ] && kill -TERM "$hello_pid" 2>/dev/null && wait "$hello_pid" 2>/dev/null
+    [ -n "$pgasync_pid" ] && kill -TERM "$pgasync_pid" 2>/dev/null && wait "$pgasync_pid" 2>/dev/null
     [ -n "${wrk_pid:-}" ] && kill -TERM "$wrk_pid" 2>/dev/null && wait "$wrk_pid" 2>/dev/null
     for p in "${drain_pids[@]+"${drain_pids[@]}"}"; do
         kill "$p" 2>/dev/null || true
@@ -152,10 +166,19 @@ hello_pid=$started_pid
 hello_port=$started_port
 echo "bench: bench-hello (pid $hello_pid) on 127.0.0.1:$hello_port, $threads worker threads"
 
+# The asynchronous database reference, as kompasd's role on the same cluster.
+start_and_wait stdout "$tmp/pgasync.log" "$pgasync" 0 "$pg_threads" "$pg_conns" \
+    "$KOMPAS_DATABASE_CONNINFO application_name=bench-pgasync"
+pgasync_pid=$started_pid
+pgasync_port=$started_port
+echo "bench: bench-pgasync (pid $pgasync_pid) on 127.0.0.1:$pgasync_port, $pg_threads threads," \
+    "$pg_conns database connections each"
+
 # Every target must answer 200 before it is measured.
-names=("kompasd GET /v1" "kompasd GET /readyz (1 DB query)" "bench-hello (bare libmicrohttpd)")
+names=("kompasd GET /v1" "kompasd GET /readyz (1 DB query)" "bench-hello (bare libmicrohttpd)"
+       "bench-pgasync (async libpq SELECT 1)")
 urls=("http://127.0.0.1:$kompasd_port/v1" "http://127.0.0.1:$kompasd_port/readyz"
-      "http://127.0.0.1:$hello_port/")
+      "http://127.0.0.1:$hello_port/" "http://127.0.0.1:$pgasync_port/readyz")
 sizes=()
 for i in "${!urls[@]}"; do
     out=$(curl -s -o /dev/null -w '%{http_code} %{size_download} %{size_header}' "${urls[$i]}") ||
@@ -196,11 +219,11 @@ run_wrk() {
 # Rounds go through the targets in turn, so a slow spell of the machine
 # (other processes, wrk's own scheduling) hits all of them alike; the
 # report takes the median of the rounds.
-pids=("$kompasd_pid" "$kompasd_pid" "$hello_pid")
-runs_rps=("" "" "")
-runs_p99=("" "" "")
-runs_cpu=("" "" "")
-errors=("" "" "")
+pids=("$kompasd_pid" "$kompasd_pid" "$hello_pid" "$pgasync_pid")
+runs_rps=("" "" "" "")
+runs_p99=("" "" "" "")
+runs_cpu=("" "" "" "")
+errors=("" "" "" "")
 for round in $(seq "$rounds"); do
     for i in "${!urls[@]}"; do
         if [ "$round" = 1 ] && [ "$warmup" != 0 ] && [ "$warmup" != 0s ]; then
@@ -279,6 +302,9 @@ kompasd_pid=
 kill -TERM "$hello_pid"
 wait "$hello_pid" || die "bench-hello exited with $? after SIGTERM"
 hello_pid=
+kill -TERM "$pgasync_pid"
+wait "$pgasync_pid" || die "bench-pgasync exited with $? after SIGTERM"
+pgasync_pid=
 
 # ------------------------------------------------------------------ report
 ratio=$(awk -v a="${rps[0]}" -v b="${rps[2]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
@@ -288,6 +314,12 @@ else
     verdict="is **below** the target of ${target}x"
 fi
 cpu_ratio=$(awk -v a="${cpu[0]}" -v b="${cpu[2]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+db_ratio=$(awk -v a="${rps[1]}" -v b="${rps[3]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+if awk -v r="$db_ratio" -v t="$db_target" 'BEGIN { exit !(r >= t) }'; then
+    db_verdict="meets the target of ${db_target}x or better"
+else
+    db_verdict="is **below** the target of ${db_target}x"
+fi
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # Dirty: any change but this report (tracked or not) is in the binary or
@@ -319,11 +351,14 @@ section() {
     echo "- Machine: $(nproc) CPUs ($cpu_model), $mem RAM, Linux $(uname -r);" \
         "load average $load_start before the run (other processes compete with it)"
     echo "- Software: libmicrohttpd $mhd, PostgreSQL $pgv (fsync off), wrk $wrkv"
-    echo "- Servers: $threads worker threads each, 127.0.0.1, access log to /dev/null"
+    echo "- Servers: kompasd and bench-hello $threads worker threads each, 127.0.0.1, access log" \
+        "to /dev/null; bench-pgasync $pg_threads event-loop threads with $pg_conns database" \
+        "connections each"
     echo "- Load: \`wrk -t$wrk_threads -c$conns -d$duration --latency\`, $rounds rounds through" \
         "the targets one after another (medians below), an unmeasured ${warmup} warm-up" \
         "per target first; wrk shares the machine"
-    echo "- Responses: GET /v1 ${sizes[0]}; GET /readyz ${sizes[1]}; bench-hello ${sizes[2]}"
+    echo "- Responses: GET /v1 ${sizes[0]}; GET /readyz ${sizes[1]}; bench-hello ${sizes[2]};" \
+        "bench-pgasync ${sizes[3]}"
     for i in "${!names[@]}"; do
         [ -z "${errors[$i]}" ] || echo "- Errors during ${names[$i]}: ${errors[$i]}"
     done
@@ -332,6 +367,8 @@ section() {
     echo
     echo "kompasd GET /v1 : bench-hello = **${ratio}x** in requests/s, which $verdict" \
         "(server CPU per request: ${cpu_ratio}x bench-hello's)."
+    echo
+    echo "kompasd GET /readyz : bench-pgasync = **${db_ratio}x** in requests/s, which $db_verdict."
     echo
     echo "Login storm (one request at a time on one connection; the storm's clients pause 50 ms" \
         "after a 503; $(nproc) CPUs, password checks on their own threads):"
@@ -361,9 +398,21 @@ What is measured, with the same wrk settings, over keep-alive connections to
 - **bench-hello** (tools/bench/hello.c): libmicrohttpd started with kompasd's
   daemon flags, worker thread count, connection timeout and limits, answering
   a static JSON body of about the same size. It is the ceiling for kompasd.
+- **bench-pgasync** (tools/bench/pgasync.c): the database-bound reference, a
+  stand-in for Kore's asynchronous pgsql. Worker threads (nproc,
+  `BENCH_PG_THREADS`) each run one epoll loop over their HTTP connections and
+  their own non-blocking libpq connections (4 each, `BENCH_PG_CONNS`; Kore's
+  pgsql_conn_max), a statement prepared on each; a request sends it with
+  PQsendQueryPrepared on an idle connection or waits in the thread's queue,
+  and is answered when the result has come in. Its HTTP side is a small
+  keep-alive parser of its own (as Kore has its own; no timeouts or limits,
+  so it is cheaper than libmicrohttpd); every path answers
+  `{"status":"ready","schema_version":1}`, the 1 from the database
+  (`SELECT $1::int` with 1).
 
 The target is kompasd GET /v1 at **0.85x or better** of bench-hello's
-requests per second. Requests/s and p99 are the medians of the rounds;
+requests per second, and kompasd GET /readyz at **1.2x or better** of
+bench-pgasync's (`BENCH_DB_TARGET`). Requests/s and p99 are the medians of the rounds;
 "server CPU per request" is the server process's user + system time divided by
 the requests answered, which varies less than requests/s when the machine is
 busy. Numbers from different machines, or from runs with different settings,
@@ -380,4 +429,5 @@ table
 echo
 echo "kompasd GET /v1 : bench-hello = ${ratio}x in requests/s, which ${verdict//\*\*/}" \
     "(server CPU per request: ${cpu_ratio}x)."
+echo "kompasd GET /readyz : bench-pgasync = ${db_ratio}x in requests/s, which ${db_verdict//\*\*/}."
 echo "bench: appended to $report"
