@@ -49,7 +49,9 @@ KOMPASD   := $(BUILD)/kompasd
 .PHONY: all deps run stop test unit api-test bench bench-data bench-national bench-stop soak format \
         check-format docs clean valgrind install uninstall
 
-all: $(KOMPASD)
+# docs/roles.md and docs/errors.md are generated from the route and error
+# tables with every build (tests keep them equal to the binary's output).
+all: $(KOMPASD) docs/roles.md docs/errors.md
 
 $(KOMPASD): $(LIB_OBJ) $(API_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -172,9 +174,13 @@ valgrind: deps
 	@$(MAKE) --no-print-directory all unit-bins
 	@VALGRIND=1 TESTS="$(or $(TESTS),$(VALGRIND_TESTS))" tools/test.sh $(BUILD)
 
-docs: $(KOMPASD)
-	$(KOMPASD) errors > docs/errors.md
-	$(KOMPASD) routes --markdown > docs/roles.md
+docs: docs/roles.md docs/errors.md
+
+docs/roles.md: $(KOMPASD)
+	@$(KOMPASD) routes --markdown > $@.tmp && mv $@.tmp $@
+
+docs/errors.md: $(KOMPASD)
+	@$(KOMPASD) errors > $@.tmp && mv $@.tmp $@
 
 format:
 	clang-format -i $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h tools/bench/*.c \

@@ -12,6 +12,7 @@
 #include "../lib/problem.h"
 #include "../lib/spec.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -23,7 +24,7 @@
 static const char *const account_roles[] = {"admin",       "coordinator", "guide",
                                             "association", "analyst",     NULL};
 
-const struct spec_field accounts_create_spec[] = {
+static const struct spec_field accounts_create_spec[] = {
     {.name = "email",
      .type = SPEC_STRING,
      .flags = SPEC_REQUIRED,
@@ -39,7 +40,7 @@ const struct spec_field accounts_create_spec[] = {
      .format = SPEC_FMT_UUID},
     SPEC_END};
 
-const struct spec_field accounts_update_spec[] = {
+static const struct spec_field accounts_update_spec[] = {
     {.name = "association_id",
      .type = SPEC_STRING,
      .flags = SPEC_NULLABLE,
@@ -49,11 +50,11 @@ const struct spec_field accounts_update_spec[] = {
     {.name = "disabled", .type = SPEC_BOOLEAN},
     SPEC_END};
 
-const struct spec_field accounts_password_spec[] = {
+static const struct spec_field accounts_password_spec[] = {
     {.name = "password", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 1024},
     SPEC_END};
 
-const struct spec_field me_password_spec[] = {
+static const struct spec_field me_password_spec[] = {
     {.name = "current_password",
      .type = SPEC_STRING,
      .flags = SPEC_REQUIRED,
@@ -62,7 +63,7 @@ const struct spec_field me_password_spec[] = {
     {.name = "new_password", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 1024},
     SPEC_END};
 
-const struct spec_field accounts_list_query[] = {
+static const struct spec_field accounts_list_query[] = {
     {.name = "role", .type = SPEC_STRING, .enum_values = account_roles},
     {.name = "centre_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
@@ -153,7 +154,7 @@ association_link_ok(struct http_request *rq, const char *role, const char *centr
 }
 
 /* POST /v1/accounts */
-void
+static void
 accounts_create(struct http_request *rq)
 {
 	const char *role = json_string_value(json_object_get(rq->body, "role"));
@@ -239,7 +240,7 @@ static struct db_stmt stmt_list =
             4);
 
 /* GET /v1/accounts?role=&centre_id=&limit=&cursor= (ordered by e-mail) */
-void
+static void
 accounts_list(struct http_request *rq)
 {
 	json_t *jl = json_object_get(rq->query, "limit");
@@ -284,7 +285,7 @@ fetch_account(struct http_request *rq, struct db_stmt *stmt)
 }
 
 /* GET /v1/accounts/{id} */
-void
+static void
 accounts_get(struct http_request *rq)
 {
 	PGresult *res = fetch_account(rq, &stmt_get);
@@ -332,7 +333,7 @@ revoke_sessions(struct http_request *rq, const char *account, const char *except
 
 /* PATCH /v1/accounts/{id}: display_name, role (within the account's kind:
  * centre roles stay centre roles), disabled. Disabling ends its sessions. */
-void
+static void
 accounts_update(struct http_request *rq)
 {
 	const char *role = json_string_value(json_object_get(rq->body, "role"));
@@ -454,7 +455,7 @@ store_own_password(struct http_request *rq, const char *email, const char *passw
 
 /* POST /v1/accounts/{id}/password: an admin or coordinator sets a new
  * password (a reset); the account's sessions end. */
-void
+static void
 accounts_reset_password(struct http_request *rq)
 {
 	PGresult *cur = fetch_account(rq, &stmt_lock);
@@ -479,7 +480,7 @@ static struct db_stmt stmt_own_hash =
     DB_STMT("accounts_own_hash", "SELECT password_hash, email FROM account WHERE id = $1", 1);
 
 /* PUT /v1/me/password: change one's own password; other sessions end. */
-void
+static void
 me_change_password(struct http_request *rq)
 {
 	const char *current = json_string_value(json_object_get(rq->body, "current_password"));
@@ -505,3 +506,23 @@ me_change_password(struct http_request *rq)
 		http_reply_data(rq, 204, NULL, "", 0, false);
 	PQclear(res);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* sessions and the caller */
+    {"PUT", "/v1/me/password", me_change_password, DB | BODY | SESS, ROLES_ACCOUNTS,
+     me_password_spec, NULL, NULL},
+    /* accounts */
+    {"GET", "/v1/accounts", accounts_list, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL,
+     accounts_list_query, NULL},
+    {"POST", "/v1/accounts", accounts_create, DB | BODY, ROLE_ADMIN | ROLE_COORDINATOR,
+     accounts_create_spec, NULL, NULL},
+    {"GET", "/v1/accounts/{id}", accounts_get, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL, NULL,
+     "id=account"},
+    {"PATCH", "/v1/accounts/{id}", accounts_update, DB | BODY, ROLE_ADMIN | ROLE_COORDINATOR,
+     accounts_update_spec, NULL, "id=account"},
+    {"POST", "/v1/accounts/{id}/password", accounts_reset_password, DB | BODY,
+     ROLE_ADMIN | ROLE_COORDINATOR, accounts_password_spec, NULL, "id=account"},
+};
+
+API_ROUTES(accounts_routes, routes);

@@ -10,6 +10,7 @@
 #include "../lib/problem.h"
 #include "../lib/spec.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -19,13 +20,13 @@
 
 static const char *const key_roles[] = {"portal", "analyst", NULL};
 
-const struct spec_field api_keys_create_spec[] = {
+static const struct spec_field api_keys_create_spec[] = {
     {.name = "name", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 120},
     {.name = "role", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = key_roles},
     {.name = "centre_id", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_UUID},
     SPEC_END};
 
-const struct spec_field api_keys_list_query[] = {
+static const struct spec_field api_keys_list_query[] = {
     {.name = "include_revoked", .type = SPEC_BOOLEAN},
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     {.name = "cursor", .type = SPEC_STRING, .max = 80, .format = SPEC_FMT_KEYSET},
@@ -50,7 +51,7 @@ static struct db_stmt stmt_insert =
             5);
 
 /* POST /v1/api-keys: 201 with the key in "key", shown this once. */
-void
+static void
 api_keys_create(struct http_request *rq)
 {
 	const char *role = json_string_value(json_object_get(rq->body, "role"));
@@ -122,7 +123,7 @@ static struct db_stmt stmt_list =
 
 /* GET /v1/api-keys: the keys the caller may manage, oldest first, keyset
  * paged (never the keys themselves). */
-void
+static void
 api_keys_list(struct http_request *rq)
 {
 	const char *inc =
@@ -152,7 +153,7 @@ static struct db_stmt stmt_revoke =
             1);
 
 /* DELETE /v1/api-keys/{id}: revoke; the key is refused from now on. */
-void
+static void
 api_keys_revoke(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id");
@@ -175,3 +176,16 @@ api_keys_revoke(struct http_request *rq)
 	}
 	http_reply_data(rq, 204, NULL, "", 0, false);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* integration keys */
+    {"GET", "/v1/api-keys", api_keys_list, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL,
+     api_keys_list_query, NULL},
+    {"POST", "/v1/api-keys", api_keys_create, DB | BODY, ROLE_ADMIN | ROLE_COORDINATOR,
+     api_keys_create_spec, NULL, NULL},
+    {"DELETE", "/v1/api-keys/{id}", api_keys_revoke, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL, NULL,
+     "id=api_key"},
+};
+
+API_ROUTES(api_keys_routes, routes);

@@ -31,16 +31,6 @@ struct app {
 
 extern struct app app;
 
-/* The route table (api/routes.c) and its length. */
-extern const struct route api_routes[];
-extern const size_t api_nroutes;
-
-/* Labels "METHOD pattern" for each route, for metrics (api/routes.c). */
-const char *const *api_route_labels(void);
-
-/* Free the labels made by api_route_labels (at exit). */
-void api_route_labels_free(void);
-
 /* CORS (api/cors.c): is origin one of the centres' configured web origins?
  * Cached for 30 s. cors_cleanup frees the cache at exit. */
 bool cors_origin_allowed(const char *origin);
@@ -91,9 +81,10 @@ void mail_stop(void);
 struct buf;
 void mail_metrics_render(struct buf *b);
 
-/* PATCH /v1/me (api/mail.c): the caller's own e-mail settings. */
-void me_update(struct http_request *rq);
-extern const struct spec_field me_update_spec[];
+/* GET /v1/me (api/sessions.c): answer with the caller's account, role and
+ * settings; PATCH /v1/me (api/mail.c) answers with it after a change.
+ * Replies on rq itself (200, or the database error). */
+void sessions_me(struct http_request *rq);
 
 /* Add the caller's e-mail settings to the GET /v1/me body `me`:
  * mail_enabled, and for accounts notifications {kind: on} for the kinds
@@ -117,186 +108,8 @@ PGresult *worklists_fetch(struct db_conn *c, enum db_qs *qs);
 /* Webhooks (api/webhooks.c): the delivery thread in serve. */
 int webhooks_start(const struct config *cfg);
 void webhooks_stop(void);
-void webhooks_create(struct http_request *rq);
-void webhooks_list(struct http_request *rq);
-void webhooks_delete(struct http_request *rq);
-void webhooks_events(struct http_request *rq);
-void webhooks_replay(struct http_request *rq);
-extern const struct spec_field webhooks_create_spec[];
 
-/* Handlers, one file per resource. */
-void system_healthz(struct http_request *rq);
-void system_readyz(struct http_request *rq);
-void system_index(struct http_request *rq);
-void system_openapi(struct http_request *rq);
-void system_metrics(struct http_request *rq);
-
-/* The web client (api/static.c): files of [paths] web_root under /app/. */
-void static_app_redirect(struct http_request *rq);
-void static_app_index(struct http_request *rq);
-void static_app_file(struct http_request *rq);
-
-void centres_list(struct http_request *rq);
-void centres_get(struct http_request *rq);
-void centres_create(struct http_request *rq);
-void centres_update(struct http_request *rq);
-
-void sessions_create(struct http_request *rq);
-void sessions_delete_current(struct http_request *rq);
-void sessions_me(struct http_request *rq);
-
-void accounts_create(struct http_request *rq);
-void accounts_list(struct http_request *rq);
-void accounts_get(struct http_request *rq);
-void accounts_update(struct http_request *rq);
-void accounts_reset_password(struct http_request *rq);
-void me_change_password(struct http_request *rq);
-
-void requests_create(struct http_request *rq);
-void requests_list(struct http_request *rq);
-void requests_get(struct http_request *rq);
-void requests_status(struct http_request *rq);
-void requests_search(struct http_request *rq);
-void requests_transition(struct http_request *rq);
-void requests_history(struct http_request *rq);
-void requests_add_consents(struct http_request *rq);
-void requests_update(struct http_request *rq);
-void requests_anonymise(struct http_request *rq);
-void worklists_get(struct http_request *rq);
-extern const struct spec_field worklists_query[];
-void requests_export(struct http_request *rq);
-void conversations_create(struct http_request *rq);
-void conversations_list(struct http_request *rq);
-
-void api_keys_create(struct http_request *rq);
-void api_keys_list(struct http_request *rq);
-void api_keys_revoke(struct http_request *rq);
-
-/* Categories and associations (api/categories.c, api/associations.c). */
-void categories_list(struct http_request *rq);
-void categories_get(struct http_request *rq);
-void categories_create(struct http_request *rq);
-void categories_update(struct http_request *rq);
-void associations_list(struct http_request *rq);
-void associations_get(struct http_request *rq);
-void associations_create(struct http_request *rq);
-void associations_update(struct http_request *rq);
-extern const struct spec_field categories_list_query[];
-extern const struct spec_field categories_create_spec[];
-extern const struct spec_field categories_update_spec[];
-extern const struct spec_field associations_list_query[];
-extern const struct spec_field associations_create_spec[];
-extern const struct spec_field associations_update_spec[];
-
-/* Volunteers (api/volunteers.c). */
-void volunteers_list(struct http_request *rq);
-void volunteers_get(struct http_request *rq);
-void volunteers_create(struct http_request *rq);
-void volunteers_update(struct http_request *rq);
-void volunteers_history(struct http_request *rq);
-void volunteers_add_training(struct http_request *rq);
-void volunteers_delete_training(struct http_request *rq);
-void volunteers_add_record_check(struct http_request *rq);
-void volunteers_delete_record_check(struct http_request *rq);
-void me_volunteer_get(struct http_request *rq);
-void me_volunteer_update(struct http_request *rq);
-extern const struct spec_field volunteers_list_query[];
-extern const struct spec_field volunteers_history_query[];
-extern const struct spec_field volunteers_create_spec[];
-extern const struct spec_field volunteers_update_spec[];
-extern const struct spec_field volunteers_me_update_spec[];
-extern const struct spec_field volunteers_training_spec[];
-extern const struct spec_field volunteers_record_check_spec[];
-
-/* Events, series and sign-ups (api/events.c). */
-void events_list(struct http_request *rq);
-void events_public_list(struct http_request *rq);
-void events_get(struct http_request *rq);
-void events_create(struct http_request *rq);
-void events_update(struct http_request *rq);
-void event_series_create(struct http_request *rq);
-void event_series_get(struct http_request *rq);
-void event_series_update(struct http_request *rq);
-void event_signups_list(struct http_request *rq);
-void event_signups_create(struct http_request *rq);
-void event_signups_cancel(struct http_request *rq);
-extern const struct spec_field events_list_query[];
-extern const struct spec_field events_public_query[];
-extern const struct spec_field events_create_spec[];
-extern const struct spec_field events_update_spec[];
-extern const struct spec_field event_series_create_spec[];
-extern const struct spec_field event_series_update_spec[];
-extern const struct spec_field event_signups_list_query[];
-extern const struct spec_field event_signups_create_spec[];
-
-/* Public feeds of a centre (api/feeds.c): iCalendar and HSDS 3.0. */
-void events_ics(struct http_request *rq);
-void hsds_organizations(struct http_request *rq);
-void hsds_services(struct http_request *rq);
-void me_calendar_token_create(struct http_request *rq);
-void me_calendar_token_revoke(struct http_request *rq);
-void guide_calendar(struct http_request *rq);
-extern const struct spec_field events_ics_query[];
-extern const struct spec_field hsds_list_query[];
-
-/* Matching suggestions for a request (api/matching.c). */
-void matching_guide_suggestions(struct http_request *rq);
-void matching_activity_suggestions(struct http_request *rq);
-extern const struct spec_field matching_guides_query[];
-extern const struct spec_field matching_activities_query[];
-
-/* Specs referenced by the route table. */
-extern const struct spec_field centres_create_spec[];
-extern const struct spec_field centres_list_query[];
-extern const struct spec_field centres_update_spec[];
-extern const struct spec_field sessions_create_spec[];
-extern const struct spec_field accounts_create_spec[];
-extern const struct spec_field accounts_update_spec[];
-extern const struct spec_field accounts_password_spec[];
-extern const struct spec_field accounts_list_query[];
-extern const struct spec_field me_password_spec[];
-extern const struct spec_field api_keys_create_spec[];
-extern const struct spec_field api_keys_list_query[];
-extern const struct spec_field requests_create_spec[];
-extern const struct spec_field requests_list_query[];
-extern const struct spec_field requests_search_spec[];
-extern const struct spec_field requests_transition_spec[];
-extern const struct spec_field requests_consents_spec[];
-extern const struct spec_field requests_update_spec[];
-extern const struct spec_field conversations_create_spec[];
-
-/* Courses, referrals, measurements (api/courses.c, api/referrals.c,
- * api/measurements.c). */
-void courses_create(struct http_request *rq);
-void courses_list(struct http_request *rq);
-void courses_get(struct http_request *rq);
-void courses_update(struct http_request *rq);
-void courses_transition(struct http_request *rq);
-void courses_add_visit(struct http_request *rq);
-void courses_follow_up(struct http_request *rq);
-void referrals_create(struct http_request *rq);
-void referrals_list(struct http_request *rq);
-void referrals_get(struct http_request *rq);
-void referrals_transition(struct http_request *rq);
-void measurements_create(struct http_request *rq);
-void measurements_list(struct http_request *rq);
-extern const struct spec_field courses_create_spec[];
-extern const struct spec_field courses_update_spec[];
-extern const struct spec_field courses_transition_spec[];
-extern const struct spec_field courses_visit_spec[];
-extern const struct spec_field courses_follow_up_spec[];
-extern const struct spec_field courses_list_query[];
-extern const struct spec_field referrals_create_spec[];
-extern const struct spec_field referrals_transition_spec[];
-extern const struct spec_field referrals_list_query[];
-extern const struct spec_field measurements_create_spec[];
-
-/* Statistics (api/stats.c). */
-void stats_funnel(struct http_request *rq);
-void stats_outcomes(struct http_request *rq);
-void stats_courses(struct http_request *rq);
-void stats_volunteers(struct http_request *rq);
-void stats_associations(struct http_request *rq);
-extern const struct spec_field stats_query[];
+/* Handlers and their specs are static in their resource's file, which
+ * declares its routes itself (api/routes.h). */
 
 #endif

@@ -25,6 +25,7 @@
 #include "../lib/problem.h"
 #include "../lib/spec.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 #include "text_cursor.h"
 
@@ -183,14 +184,14 @@ static const struct spec_field category_item = {.type = SPEC_STRING, .format = S
 		.max = 10000                                                                       \
 	}
 
-const struct spec_field associations_create_spec[] = {
+static const struct spec_field associations_create_spec[] = {
     ASSOCIATION_FIELDS(SPEC_REQUIRED),
     {.name = "centre_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
     SPEC_END};
 
-const struct spec_field associations_update_spec[] = {ASSOCIATION_FIELDS(0), SPEC_END};
+static const struct spec_field associations_update_spec[] = {ASSOCIATION_FIELDS(0), SPEC_END};
 
-const struct spec_field associations_list_query[] = {
+static const struct spec_field associations_list_query[] = {
     {.name = "category", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
     {.name = "postal_code", .type = SPEC_STRING, .format = SPEC_FMT_POSTAL_CODE_DK},
     {.name = "is_member", .type = SPEC_BOOLEAN},
@@ -264,7 +265,7 @@ bool_param(const json_t *query, const char *name)
  * paged, filtered by category, postal code, membership, scheme, welcome
  * training and a part of the name. The portal may not filter on what its
  * view leaves out (membership, welcome training): 403. */
-void
+static void
 associations_list(struct http_request *rq)
 {
 	const json_t *qy = rq->query;
@@ -376,7 +377,7 @@ reply_association(struct http_request *rq, unsigned status, const char *id)
 }
 
 /* GET /v1/associations/{id} */
-void
+static void
 associations_get(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id");
@@ -526,7 +527,7 @@ static struct db_stmt stmt_centre_exists =
 /* POST /v1/associations: coordinators add to their centre; admins name the
  * centre with centre_id. 409 when the centre has an association of that
  * name; 422 for an unknown category. */
-void
+static void
 associations_create(struct http_request *rq)
 {
 	const json_t *b = rq->body;
@@ -619,7 +620,7 @@ static struct db_stmt stmt_update =
  * change only CONTACT_EDITABLE (403 naming the others); other associations
  * are not theirs to change (404). Setting newcomer_places stamps
  * newcomer_places_updated_at. */
-void
+static void
 associations_update(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id");
@@ -695,3 +696,21 @@ associations_update(struct http_request *rq)
 out:
 	PQclear(cur);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* categories and associations */
+    {"GET", "/v1/associations", associations_list, RO,
+     ROLE_ADMIN | ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION | ROLE_PORTAL, NULL,
+     associations_list_query, NULL},
+    {"POST", "/v1/associations", associations_create, DB | BODY, ROLE_ADMIN | ROLE_COORDINATOR,
+     associations_create_spec, NULL, NULL},
+    {"GET", "/v1/associations/{id}", associations_get, DB,
+     ROLE_ADMIN | ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION | ROLE_PORTAL, NULL, NULL,
+     "id=association"},
+    {"PATCH", "/v1/associations/{id}", associations_update, DB | BODY,
+     ROLE_ADMIN | ROLE_COORDINATOR | ROLE_ASSOCIATION, associations_update_spec, NULL,
+     "id=association"},
+};
+
+API_ROUTES(associations_routes, routes);

@@ -13,6 +13,7 @@
 #include "../lib/problem.h"
 #include "../lib/spec.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 #include "text_cursor.h"
 
@@ -24,7 +25,7 @@
 
 static const char *const kinds[] = {"activity", "target_group", "need", "interest", NULL};
 
-const struct spec_field categories_create_spec[] = {
+static const struct spec_field categories_create_spec[] = {
     {.name = "kind", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = kinds},
     {.name = "slug",
      .type = SPEC_STRING,
@@ -37,12 +38,12 @@ const struct spec_field categories_create_spec[] = {
     {.name = "centre_id", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_UUID},
     SPEC_END};
 
-const struct spec_field categories_update_spec[] = {
+static const struct spec_field categories_update_spec[] = {
     {.name = "name_da", .type = SPEC_STRING, .min = 1, .max = 80},
     {.name = "name_en", .type = SPEC_STRING, .min = 1, .max = 80},
     SPEC_END};
 
-const struct spec_field categories_list_query[] = {
+static const struct spec_field categories_list_query[] = {
     {.name = "kind", .type = SPEC_STRING, .enum_values = kinds},
     {.name = "centre_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
@@ -85,7 +86,7 @@ static struct db_stmt stmt_list =
 /* GET /v1/categories?kind=&centre_id=&limit=&cursor=: the shared vocabulary
  * and the caller's centre's additions (for admins and analysts, every
  * centre's, or one centre's with centre_id), by kind and Danish name. */
-void
+static void
 categories_list(struct http_request *rq)
 {
 	json_t *jl = json_object_get(rq->query, "limit");
@@ -149,7 +150,7 @@ fetch_category(struct http_request *rq)
 }
 
 /* GET /v1/categories/{id} */
-void
+static void
 categories_get(struct http_request *rq)
 {
 	PGresult *res = fetch_category(rq);
@@ -172,7 +173,7 @@ static struct db_stmt stmt_centre_exists =
 /* POST /v1/categories: admins add to the shared vocabulary (or, with
  * centre_id, to a centre's); coordinators to their centre's. 409 when the
  * slug is taken within the kind (and centre). */
-void
+static void
 categories_create(struct http_request *rq)
 {
 	const char *centre = json_string_value(json_object_get(rq->body, "centre_id"));
@@ -237,7 +238,7 @@ static struct db_stmt stmt_update =
 
 /* PATCH /v1/categories/{id}: the names (merge patch; the kind and slug stay).
  * Honours If-Match. Coordinators change their centre's categories only. */
-void
+static void
 categories_update(struct http_request *rq)
 {
 	const char *params[4];
@@ -282,3 +283,16 @@ categories_update(struct http_request *rq)
 out:
 	PQclear(cur);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* categories and associations */
+    {"GET", "/v1/categories", categories_list, RO, ROLES_ALL, NULL, categories_list_query, NULL},
+    {"POST", "/v1/categories", categories_create, DB | BODY, ROLE_ADMIN | ROLE_COORDINATOR,
+     categories_create_spec, NULL, NULL},
+    {"GET", "/v1/categories/{id}", categories_get, DB, ROLES_ALL, NULL, NULL, "id=category"},
+    {"PATCH", "/v1/categories/{id}", categories_update, DB | BODY, ROLE_ADMIN | ROLE_COORDINATOR,
+     categories_update_spec, NULL, "id=category"},
+};
+
+API_ROUTES(categories_routes, routes);

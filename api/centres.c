@@ -12,6 +12,7 @@
 #include "../lib/problem.h"
 #include "../lib/spec.h"
 #include "app.h"
+#include "routes.h"
 
 #define CENTRE_COLUMNS                                                                             \
 	"id, slug, name, municipality, postal_code, email, phone, website,"                        \
@@ -19,7 +20,7 @@
 	" to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"               \
 	" array_to_json(cors_origins), version"
 
-const struct spec_field centres_create_spec[] = {
+static const struct spec_field centres_create_spec[] = {
     {.name = "slug",
      .type = SPEC_STRING,
      .flags = SPEC_REQUIRED,
@@ -45,7 +46,7 @@ const struct spec_field centres_create_spec[] = {
      .format = SPEC_FMT_URL},
     SPEC_END};
 
-const struct spec_field centres_list_query[] = {
+static const struct spec_field centres_list_query[] = {
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     {.name = "cursor", .type = SPEC_STRING, .min = 2, .max = 40},
     SPEC_END};
@@ -73,7 +74,7 @@ static struct db_stmt stmt_list =
             2);
 
 /* GET /v1/centres?limit=&cursor=: centres ordered by slug, keyset paged. */
-void
+static void
 centres_list(struct http_request *rq)
 {
 	json_t *jl = json_object_get(rq->query, "limit");
@@ -110,7 +111,7 @@ static struct db_stmt stmt_get =
     DB_STMT("centres_get", "SELECT " CENTRE_COLUMNS " FROM centre WHERE id = $1", 1);
 
 /* GET /v1/centres/{id} */
-void
+static void
 centres_get(struct http_request *rq)
 {
 	PGresult *res = http_fetch_by_id(rq, &stmt_get, http_param(rq, "id"), "centre");
@@ -136,7 +137,7 @@ str_or_null(const json_t *obj, const char *key)
 
 /* POST /v1/centres: 201 with the centre and its Location; 409 when the
  * slug is taken. */
-void
+static void
 centres_create(struct http_request *rq)
 {
 	const char *params[7];
@@ -175,7 +176,7 @@ centres_create(struct http_request *rq)
 static const struct spec_field origin_item = {
     .type = SPEC_STRING, .max = 300, .format = SPEC_FMT_ORIGIN};
 
-const struct spec_field centres_update_spec[] = {
+static const struct spec_field centres_update_spec[] = {
     {.name = "name", .type = SPEC_STRING, .min = 2, .max = 120},
     {.name = "municipality", .type = SPEC_STRING, .min = 2, .max = 60},
     {.name = "postal_code",
@@ -219,7 +220,7 @@ static struct db_stmt stmt_version =
     DB_STMT("centres_version", "SELECT version FROM centre WHERE id = $1", 1);
 
 /* PATCH /v1/centres/{id} (admins): merge patch, honouring If-Match. */
-void
+static void
 centres_update(struct http_request *rq)
 {
 	static const char *const nullable[] = {"postal_code", "email", "phone", "website"};
@@ -279,3 +280,15 @@ centres_update(struct http_request *rq)
 out:
 	free(origins_text);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* centres */
+    {"GET", "/v1/centres", centres_list, RO, 0, NULL, centres_list_query, NULL},
+    {"POST", "/v1/centres", centres_create, DB | BODY, ROLE_ADMIN, centres_create_spec, NULL, NULL},
+    {"GET", "/v1/centres/{id}", centres_get, RO, 0, NULL, NULL, "id=centre"},
+    {"PATCH", "/v1/centres/{id}", centres_update, DB | BODY, ROLE_ADMIN, centres_update_spec, NULL,
+     "id=centre"},
+};
+
+API_ROUTES(centres_routes, routes);

@@ -13,13 +13,14 @@
 #include "../lib/spec.h"
 #include "access_log.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 #include "requests.h"
 
 static const char *const next_steps[] = {
     "course", "referral", "signposting", "another_conversation", "none", NULL};
 
-const struct spec_field conversations_create_spec[] = {
+static const struct spec_field conversations_create_spec[] = {
     {.name = "held_on", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
     {.name = "duration_minutes",
      .type = SPEC_INTEGER,
@@ -119,7 +120,7 @@ static struct db_stmt stmt_insert = DB_STMT(
 
 /* POST /v1/requests/{id}/conversations: record a conversation; a request
  * in state contacted moves to conversation_held. */
-void
+static void
 conversations_create(struct http_request *rq)
 {
 	const json_t *b = rq->body;
@@ -224,7 +225,7 @@ conversations_of(struct http_request *rq, const char *request_id)
 
 /* GET /v1/requests/{id}/conversations: with the summaries opened; logged as
  * a read of the citizen's data. */
-void
+static void
 conversations_list(struct http_request *rq)
 {
 	PGresult *row = request_fetch(rq, http_param(rq, "id"), false);
@@ -247,3 +248,14 @@ conversations_list(struct http_request *rq)
 out:
 	PQclear(row);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* requests */
+    {"GET", "/v1/requests/{id}/conversations", conversations_list, DB,
+     ROLE_COORDINATOR | ROLE_GUIDE, NULL, NULL, "id=request"},
+    {"POST", "/v1/requests/{id}/conversations", conversations_create, DB | BODY,
+     ROLE_COORDINATOR | ROLE_GUIDE, conversations_create_spec, NULL, "id=request"},
+};
+
+API_ROUTES(conversations_routes, routes);

@@ -30,6 +30,7 @@
 #include "../lib/spec.h"
 #include "access_log.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 #include "request_states.h"
 #include "requests.h"
@@ -111,14 +112,14 @@ course_is_over(const char *state)
 		.name = n, .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_UUID    \
 	}
 
-const struct spec_field courses_create_spec[] = {
+static const struct spec_field courses_create_spec[] = {
     {.name = "planned_visits", .type = SPEC_INTEGER, .min = 1, .max = 20},
     {.name = "planned_end", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
     UUID_FIELD("association_id"),
     UUID_FIELD("event_id"),
     SPEC_END};
 
-const struct spec_field courses_update_spec[] = {
+static const struct spec_field courses_update_spec[] = {
     {.name = "planned_visits", .type = SPEC_INTEGER, .min = 1, .max = 20},
     {.name = "planned_end", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
     {.name = "next_visit_on", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_DATE},
@@ -126,13 +127,13 @@ const struct spec_field courses_update_spec[] = {
     UUID_FIELD("event_id"),
     SPEC_END};
 
-const struct spec_field courses_transition_spec[] = {
+static const struct spec_field courses_transition_spec[] = {
     {.name = "to", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = course_states},
     {.name = "outcome", .type = SPEC_STRING, .enum_values = outcomes},
     {.name = "on", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
     SPEC_END};
 
-const struct spec_field courses_visit_spec[] = {
+static const struct spec_field courses_visit_spec[] = {
     {.name = "visited_on", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
     UUID_FIELD("event_id"),
     UUID_FIELD("association_id"),
@@ -146,7 +147,7 @@ const struct spec_field courses_visit_spec[] = {
      .max = 2000},
     SPEC_END};
 
-const struct spec_field courses_follow_up_spec[] = {
+static const struct spec_field courses_follow_up_spec[] = {
     {.name = "result",
      .type = SPEC_STRING,
      .flags = SPEC_REQUIRED,
@@ -154,7 +155,7 @@ const struct spec_field courses_follow_up_spec[] = {
     {.name = "on", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
     SPEC_END};
 
-const struct spec_field courses_list_query[] = {
+static const struct spec_field courses_list_query[] = {
     {.name = "state", .type = SPEC_STRING, .enum_values = course_states},
     {.name = "volunteer_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
     {.name = "follow_up_due_before", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
@@ -395,7 +396,7 @@ static struct db_stmt stmt_insert =
 /* POST /v1/requests/{id}/courses: a course for a request whose clarifying
  * conversation is held; the request moves to course_started in the same
  * transaction. 409 when the request is elsewhere in its workflow. */
-void
+static void
 courses_create(struct http_request *rq)
 {
 	const json_t *b = rq->body;
@@ -476,7 +477,7 @@ static struct db_stmt stmt_list =
 
 /* GET /v1/courses: the centre's courses (a guide's own), oldest first,
  * keyset paged; no visits and no personal data. */
-void
+static void
 courses_list(struct http_request *rq)
 {
 	const json_t *q = rq->query;
@@ -503,7 +504,7 @@ courses_list(struct http_request *rq)
 
 /* GET /v1/courses/{id}: the course with its visits; notes shown are
  * logged as a read. */
-void
+static void
 courses_get(struct http_request *rq)
 {
 	reply_course(rq, http_param(rq, "id"), 200, "read",
@@ -529,7 +530,7 @@ static struct db_stmt stmt_update =
  * planned_end, association_id, event_id, next_visit_on) while the course
  * runs. The next visit is today or later (the guide is reminded by e-mail
  * the day before). */
-void
+static void
 courses_update(struct http_request *rq)
 {
 	const json_t *b = rq->body;
@@ -617,7 +618,7 @@ date_in_range(struct http_request *rq, const char *field, const char *date, cons
 
 /* POST /v1/courses/{id}/transitions {to, outcome?, on?}: one step of the
  * course; 409 with the allowed steps when illegal. */
-void
+static void
 courses_transition(struct http_request *rq)
 {
 	const char *to = str_of(rq->body, "to");
@@ -692,7 +693,7 @@ static struct db_stmt stmt_visit_course =
  * a planned course). When the body names neither an event nor an
  * association, the course's are taken; one of them is needed. The note is sealed and its writing
  * logged. */
-void
+static void
 courses_add_visit(struct http_request *rq)
 {
 	const json_t *b = rq->body;
@@ -785,7 +786,7 @@ static struct db_stmt stmt_follow_up =
 
 /* POST /v1/courses/{id}/follow-up {result, on}: the follow-up of an ended
  * course, once. */
-void
+static void
 courses_follow_up(struct http_request *rq)
 {
 	const char *result = str_of(rq->body, "result"), *on = str_of(rq->body, "on"), *state;
@@ -823,3 +824,24 @@ courses_follow_up(struct http_request *rq)
 out:
 	PQclear(row);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* courses, referrals, measurements */
+    {"GET", "/v1/courses", courses_list, DB, ROLE_COORDINATOR | ROLE_GUIDE, NULL,
+     courses_list_query, NULL},
+    {"GET", "/v1/courses/{id}", courses_get, DB, ROLE_COORDINATOR | ROLE_GUIDE, NULL, NULL,
+     "id=course"},
+    {"PATCH", "/v1/courses/{id}", courses_update, DB | BODY, ROLE_COORDINATOR, courses_update_spec,
+     NULL, "id=course"},
+    {"POST", "/v1/courses/{id}/transitions", courses_transition, DB | BODY,
+     ROLE_COORDINATOR | ROLE_GUIDE, courses_transition_spec, NULL, "id=course"},
+    {"POST", "/v1/courses/{id}/visits", courses_add_visit, DB | BODY, ROLE_COORDINATOR | ROLE_GUIDE,
+     courses_visit_spec, NULL, "id=course"},
+    {"POST", "/v1/courses/{id}/follow-up", courses_follow_up, DB | BODY,
+     ROLE_COORDINATOR | ROLE_GUIDE, courses_follow_up_spec, NULL, "id=course"},
+    {"POST", "/v1/requests/{id}/courses", courses_create, DB | BODY, ROLE_COORDINATOR,
+     courses_create_spec, NULL, "id=request"},
+};
+
+API_ROUTES(courses_routes, routes);

@@ -12,6 +12,7 @@
 #include "../lib/problem.h"
 #include "access_log.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 #include "request_states.h"
 #include "requests.h"
@@ -28,7 +29,7 @@ static struct db_stmt stmt_state =
 /* POST /v1/requests/{id}/anonymise: erasure on the citizen's request. An
  * open request is withdrawn first; the personal data goes, the statistics
  * (states, dates, outcomes, scores) stay. Idempotent. */
-void
+static void
 requests_anonymise(struct http_request *rq)
 {
 	PGresult *row = request_fetch(rq, http_param(rq, "id"), true), *res;
@@ -214,7 +215,7 @@ export_children(struct http_request *rq, json_t *out, const char *id)
 /* GET /v1/requests/{id}/export: everything held about the citizen, for a
  * subject access request; logged as an export. The access-log extract is
  * read before this export's own entry is written. */
-void
+static void
 requests_export(struct http_request *rq)
 {
 	PGresult *row = request_fetch(rq, http_param(rq, "id"), false);
@@ -250,3 +251,14 @@ out:
 	json_decref(out);
 	PQclear(row);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* requests */
+    {"GET", "/v1/requests/{id}/export", requests_export, DB, ROLE_COORDINATOR, NULL, NULL,
+     "id=request"},
+    {"POST", "/v1/requests/{id}/anonymise", requests_anonymise, DB, ROLE_COORDINATOR, NULL, NULL,
+     "id=request"},
+};
+
+API_ROUTES(data_protection_routes, routes);

@@ -22,6 +22,7 @@
 #include "../lib/problem.h"
 #include "../lib/spec.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 
 #define TS(col)   "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -178,9 +179,9 @@ static const struct spec_field uuid_item = {.type = SPEC_STRING, .format = SPEC_
 		.flags = SPEC_NULLABLE | SPEC_MULTILINE, .min = 1, .max = 4000                     \
 	}
 
-const struct spec_field events_create_spec[] = {EVENT_CREATE_FIELDS, SPEC_END};
+static const struct spec_field events_create_spec[] = {EVENT_CREATE_FIELDS, SPEC_END};
 
-const struct spec_field event_series_create_spec[] = {
+static const struct spec_field event_series_create_spec[] = {
     EVENT_CREATE_FIELDS,
     {.name = "frequency", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = frequencies},
     {.name = "interval", .type = SPEC_INTEGER, .min = 1, .max = 4},
@@ -190,7 +191,7 @@ const struct spec_field event_series_create_spec[] = {
 
 /* PATCH /v1/event-series/{id}: the template's members (no times: those
  * are changed per occurrence) and cancelled. */
-const struct spec_field event_series_update_spec[] = {
+static const struct spec_field event_series_update_spec[] = {
     {.name = "title", .type = SPEC_STRING, .min = 2, .max = 200},
     {.name = "description",
      .type = SPEC_STRING,
@@ -230,7 +231,7 @@ const struct spec_field event_series_update_spec[] = {
      .max = 4000},
     SPEC_END};
 
-const struct spec_field events_update_spec[] = {
+static const struct spec_field events_update_spec[] = {
     {.name = "title", .type = SPEC_STRING, .min = 2, .max = 200},
     {.name = "description",
      .type = SPEC_STRING,
@@ -286,23 +287,23 @@ const struct spec_field events_update_spec[] = {
 		.name = "cursor", .type = SPEC_STRING, .min = 2, .max = 120                        \
 	}
 
-const struct spec_field events_list_query[] = {
+static const struct spec_field events_list_query[] = {
     LIST_FILTER_FIELDS,
     {.name = "include_cancelled", .type = SPEC_BOOLEAN},
     {.name = "series_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
     SPEC_END};
 
-const struct spec_field events_public_query[] = {
+static const struct spec_field events_public_query[] = {
     {.name = "centre", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 40},
     LIST_FILTER_FIELDS,
     SPEC_END};
 
-const struct spec_field event_signups_create_spec[] = {
+static const struct spec_field event_signups_create_spec[] = {
     {.name = "volunteer_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
     {.name = "account_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
     SPEC_END};
 
-const struct spec_field event_signups_list_query[] = {
+static const struct spec_field event_signups_list_query[] = {
     {.name = "include_cancelled", .type = SPEC_BOOLEAN},
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     {.name = "cursor", .type = SPEC_STRING, .max = 80, .format = SPEC_FMT_KEYSET},
@@ -604,7 +605,7 @@ reply_event(struct http_request *rq, unsigned status, const char *id)
 }
 
 /* GET /v1/events/{id} */
-void
+static void
 events_get(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id");
@@ -803,7 +804,7 @@ list_events(struct http_request *rq, bool public, const char *centre)
 
 /* GET /v1/events: the events of the caller's centre (an admin's: of every
  * centre), filtered; by time, or by relevance with q. */
-void
+static void
 events_list(struct http_request *rq)
 {
 	list_events(rq, false, rq->caller.centre_id[0] ? rq->caller.centre_id : NULL);
@@ -814,7 +815,7 @@ static struct db_stmt stmt_centre_of = DB_STMT(
 
 /* GET /v1/public/events?centre=: what a centre's portal shows, without a
  * credential: public fields only. */
-void
+static void
 events_public_list(struct http_request *rq)
 {
 	enum db_qs qs;
@@ -933,7 +934,7 @@ integer_param(const json_t *obj, const char *key, char *out, size_t outlen, cons
 }
 
 /* POST /v1/events: one event (an occurrence without a series). */
-void
+static void
 events_create(struct http_request *rq)
 {
 	const json_t *b = rq->body;
@@ -1121,7 +1122,7 @@ check_series(struct http_request *rq, json_t *p, const char *const *plan)
 
 /* POST /v1/event-series: a weekly or monthly series and all its
  * occurrences, in one call. */
-void
+static void
 event_series_create(struct http_request *rq)
 {
 	const json_t *b = rq->body;
@@ -1239,7 +1240,7 @@ reply_series(struct http_request *rq, unsigned status, const char *id)
 }
 
 /* GET /v1/event-series/{id}: the template and its occurrences (staff). */
-void
+static void
 event_series_get(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id");
@@ -1358,7 +1359,7 @@ check_series_patch(struct http_request *rq, const PGresult *cur, const char *cat
  * every occurrence that has not started yet (those held keep what they
  * were); cancelled: true cancels the upcoming occurrences. If-Match names
  * the series' version. */
-void
+static void
 event_series_update(struct http_request *rq)
 {
 	const json_t *b = rq->body;
@@ -1486,7 +1487,7 @@ reply_cannot_change(struct http_request *rq, const char *id)
 
 /* PATCH /v1/events/{id}: a merge patch honouring If-Match; cancelled: true
  * cancels this one occurrence (sign-ups are kept). */
-void
+static void
 events_update(struct http_request *rq)
 {
 	const json_t *b = rq->body;
@@ -1721,7 +1722,7 @@ signup_person(struct http_request *rq, char *vol, char *acc)
 
 /* POST /v1/events/{id}/signups: capacity is enforced under the event
  * row's lock, so of two sign-ups for the last place exactly one wins. */
-void
+static void
 event_signups_create(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id");
@@ -1827,7 +1828,7 @@ static struct db_stmt stmt_signup_cancel =
 
 /* DELETE /v1/events/{id}/signups/{signup_id}: cancel a sign-up (one's own,
  * or for coordinators any of the centre); the place is free again. */
-void
+static void
 event_signups_cancel(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id"), *sid = http_param(rq, "signup_id");
@@ -1861,7 +1862,7 @@ static struct db_stmt stmt_signups_list =
             4);
 
 /* GET /v1/events/{id}/signups: who is signed up, first come first. */
-void
+static void
 event_signups_list(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id");
@@ -1908,3 +1909,32 @@ event_signups_list(struct http_request *rq)
 	                          n > limit ? http_next_link(rq, path, cursor) : json_null()));
 	PQclear(res);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* events */
+    {"GET", "/v1/events", events_list, RO,
+     ROLE_ADMIN | ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION, NULL, events_list_query, NULL},
+    {"POST", "/v1/events", events_create, DB | BODY, ROLE_COORDINATOR | ROLE_ASSOCIATION,
+     events_create_spec, NULL, NULL},
+    {"POST", "/v1/event-series", event_series_create, DB | BODY, ROLE_COORDINATOR,
+     event_series_create_spec, NULL, NULL},
+    {"GET", "/v1/event-series/{id}", event_series_get, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL,
+     NULL, "id=event_series"},
+    {"PATCH", "/v1/event-series/{id}", event_series_update, DB | BODY, ROLE_COORDINATOR,
+     event_series_update_spec, NULL, "id=event_series"},
+    {"GET", "/v1/public/events", events_public_list, RO, 0, NULL, events_public_query, NULL},
+    {"GET", "/v1/events/{id}", events_get, DB,
+     ROLE_ADMIN | ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION, NULL, NULL, "id=event"},
+    {"PATCH", "/v1/events/{id}", events_update, DB | BODY, ROLE_COORDINATOR | ROLE_ASSOCIATION,
+     events_update_spec, NULL, "id=event"},
+    {"GET", "/v1/events/{id}/signups", event_signups_list, DB, ROLE_COORDINATOR, NULL,
+     event_signups_list_query, "id=event"},
+    {"POST", "/v1/events/{id}/signups", event_signups_create, DB | BODY,
+     ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION, event_signups_create_spec, NULL, "id=event"},
+    {"DELETE", "/v1/events/{id}/signups/{signup_id}", event_signups_cancel, DB,
+     ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION, NULL, NULL,
+     "id=event signup_id=event_signup"},
+};
+
+API_ROUTES(events_routes, routes);

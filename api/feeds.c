@@ -21,6 +21,7 @@
 #include "../lib/spec.h"
 #include "../lib/static.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 
 #define LOCAL_TZ "'Europe/Copenhagen'"
@@ -33,7 +34,7 @@
 static const char *const ics_kinds[] = {"activity", "guide_training", "welcome_workshop",
                                         "info_meeting", NULL};
 
-const struct spec_field events_ics_query[] = {
+static const struct spec_field events_ics_query[] = {
     {.name = "centre", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 40},
     {.name = "q", .type = SPEC_STRING, .min = 1, .max = 200},
     {.name = "from", .type = SPEC_STRING, .min = 10, .max = 40},
@@ -232,7 +233,7 @@ ics_begin(struct buf *out)
 }
 
 /* GET /v1/events.ics?centre=: the centre's public events as iCalendar. */
-void
+static void
 events_ics(struct http_request *rq)
 {
 	const json_t *qy = rq->query;
@@ -341,7 +342,7 @@ enum {
 
 /* POST /v1/me/calendar-token: a new feed token for the calling guide; the
  * previous one is revoked. The token is shown once. */
-void
+static void
 me_calendar_token_create(struct http_request *rq)
 {
 	char token[64], hash[80], url[128], vid[37], centre[37];
@@ -384,7 +385,7 @@ out:
 }
 
 /* DELETE /v1/me/calendar-token: revoke the calling guide's feed token. */
-void
+static void
 me_calendar_token_revoke(struct http_request *rq)
 {
 	enum db_qs qs;
@@ -434,7 +435,7 @@ guide_feed_event(struct buf *out, struct buf *line, const PGresult *res, int row
 
 /* GET /v1/guides/calendar/{token}: the guide's private feed; the path
  * segment is the token, with or without ".ics". */
-void
+static void
 guide_calendar(struct http_request *rq)
 {
 	const char *seg = http_param(rq, "token");
@@ -502,7 +503,7 @@ guide_calendar(struct http_request *rq)
 
 #define HSDS_MAX_PAGE 100000
 
-const struct spec_field hsds_list_query[] = {
+static const struct spec_field hsds_list_query[] = {
     {.name = "centre", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 40},
     {.name = "page", .type = SPEC_INTEGER, .min = 1, .max = HSDS_MAX_PAGE},
     {.name = "per_page", .type = SPEC_INTEGER, .min = 1, .max = 200},
@@ -702,15 +703,30 @@ hsds_list(struct http_request *rq, struct db_stmt *count, struct db_stmt *page)
 }
 
 /* GET /v1/hsds/organizations?centre= */
-void
+static void
 hsds_organizations(struct http_request *rq)
 {
 	hsds_list(rq, &stmt_hsds_org_count, &stmt_hsds_org_page);
 }
 
 /* GET /v1/hsds/services?centre= */
-void
+static void
 hsds_services(struct http_request *rq)
 {
 	hsds_list(rq, &stmt_hsds_svc_count, &stmt_hsds_svc_page);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* sessions and the caller */
+    {"POST", "/v1/me/calendar-token", me_calendar_token_create, DB, ROLE_GUIDE, NULL, NULL, NULL},
+    {"DELETE", "/v1/me/calendar-token", me_calendar_token_revoke, DB, ROLE_GUIDE, NULL, NULL, NULL},
+    /* feeds */
+    {"GET", "/v1/events.ics", events_ics, RO, 0, NULL, events_ics_query, NULL},
+    {"GET", "/v1/hsds/organizations", hsds_organizations, RO, 0, NULL, hsds_list_query, NULL},
+    {"GET", "/v1/hsds/services", hsds_services, RO, 0, NULL, hsds_list_query, NULL},
+    {"GET", "/v1/guides/calendar/{token}", guide_calendar, DB, 0, NULL, NULL,
+     "token=calendar_token"},
+};
+
+API_ROUTES(feeds_routes, routes);

@@ -26,6 +26,7 @@
 #include "../lib/mem.h"
 #include "../lib/problem.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 #include "requests.h"
 
@@ -120,13 +121,13 @@ static const struct spec_field notification_fields[] = {
     {.name = "assignment", .type = SPEC_BOOLEAN},  {.name = "visit_reminder", .type = SPEC_BOOLEAN},
     {.name = "referral", .type = SPEC_BOOLEAN},    SPEC_END};
 
-const struct spec_field me_update_spec[] = {
+static const struct spec_field me_update_spec[] = {
     {.name = "notifications", .type = SPEC_OBJECT, .fields = notification_fields}, SPEC_END};
 
 /* PATCH /v1/me {notifications: {kind: bool}}: a merge patch of the caller's
  * own e-mail settings; kinds left out keep their setting. Answers as GET
  * /v1/me. */
-void
+static void
 me_update(struct http_request *rq)
 {
 	json_t *n = json_object_get(rq->body, "notifications"), *p, *v;
@@ -754,3 +755,11 @@ mail_stop(void)
 		worker.password = NULL;
 	}
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* sessions and the caller */
+    {"PATCH", "/v1/me", me_update, DB | BODY | SESS, ROLES_ACCOUNTS, me_update_spec, NULL, NULL},
+};
+
+API_ROUTES(mail_routes, routes);

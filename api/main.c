@@ -24,6 +24,7 @@
 #include "../lib/notify.h"
 #include "../lib/sandbox.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 
 #define DEFAULT_CONFIG "/etc/kompas/kompas.conf"
@@ -422,10 +423,6 @@ cmd_serve(struct config *cfg, const char *config_path, int migrate)
 		        strerror(errno));
 		goto out;
 	}
-	if (router_check_table(api_routes, api_nroutes, err, sizeof(err)) != 0) {
-		log_msg(LOG_ERROR, "route table: %s", err);
-		goto out;
-	}
 	if (load_tls(cfg, &tls_cert, &tls_key) != 0)
 		goto out;
 	listen_fd = http_listen_socket(cfg->listen, cfg->port, err, sizeof(err));
@@ -519,7 +516,6 @@ out:
 	cors_cleanup();
 	db_global_cleanup();
 	metrics_cleanup();
-	api_route_labels_free();
 	log_access_close();
 	free(app.openapi);
 	free(app.index_json);
@@ -560,24 +556,29 @@ cmd_routes(int markdown)
 
 	if (markdown)
 		fputs("# Routes and roles\n\n"
-		      "Generated from `api/routes.c` by `kompasd routes --markdown`; a test keeps "
-		      "this file equal to the table. Do not edit by hand.\n\n"
+		      "Generated at build time from the route tables of the resources (the end of "
+		      "each api/*.c file, joined by api/routes.c) by `kompasd routes --markdown`; "
+		      "a test keeps this file equal to the table. Do not edit by hand.\n\n"
 		      "A caller without a valid bearer token gets 401 on every route that is not "
 		      "public; a caller whose role is not listed gets 403. Rows of another centre "
 		      "are invisible (row-level security), so they answer 404.\n\n"
 		      "Integration keys (portal, analyst) are refused on routes marked *session "
-		      "only*.\n\n"
-		      "| method | path | roles | credential |\n|---|---|---|---|\n",
+		      "only*. The path parameters name the table whose row they are.\n\n"
+		      "| method | path | roles | credential | path parameters |\n"
+		      "|---|---|---|---|---|\n",
 		      stdout);
 	for (size_t i = 0; i < api_nroutes; i++) {
-		auth_roles_text(api_routes[i].roles, roles, sizeof(roles));
-		const char *cred = api_routes[i].roles == 0 ? "none"
-		                   : (api_routes[i].flags & ROUTE_SESSION_ONLY) != 0
-		                       ? "session only"
-		                       : "session or key";
+		const struct route *r = &api_routes[i];
+		const char *cred = r->roles == 0                          ? "none"
+		                   : (r->flags & ROUTE_SESSION_ONLY) != 0 ? "session only"
+		                                                          : "session or key";
 
-		printf(markdown ? "| %s | `%s` | %s | %s |\n" : "%s\t%s\t%s\t%s\n",
-		       api_routes[i].method, api_routes[i].pattern, roles, cred);
+		auth_roles_text(r->roles, roles, sizeof(roles));
+		printf(markdown ? "| %s | `%s` | %s | %s | %s |\n" : "%s\t%s\t%s\t%s\t%s\n",
+		       r->method, r->pattern, roles, cred,
+		       r->params != NULL ? r->params
+		       : markdown        ? ""
+		                         : "-");
 	}
 }
 
@@ -612,8 +613,8 @@ cmd_check_config(const struct config *cfg, const char *path)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+static int
+run(int argc, char **argv)
 {
 	const char *config_path = getenv("KOMPAS_CONFIG");
 	struct config cfg;
@@ -693,5 +694,21 @@ main(int argc, char **argv)
 	}
 	config_cleanup(&cfg);
 	curl_global_cleanup();
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	char why[256];
+	int rc;
+
+	/* the resources' tables, joined and checked before anything else */
+	if (api_routes_init(why, sizeof(why)) != 0) {
+		fprintf(stderr, "kompasd: route table: %s\n", why);
+		return 1;
+	}
+	rc = run(argc, argv);
+	api_routes_cleanup();
 	return rc;
 }

@@ -8,6 +8,7 @@
  * personal data of the citizen is opened, so nothing is written to the
  * access log. */
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 #include "requests.h"
 
@@ -24,12 +25,12 @@
 
 static const char *const explain_values[] = {"excluded", NULL};
 
-const struct spec_field matching_guides_query[] = {
+static const struct spec_field matching_guides_query[] = {
     {.name = "explain", .type = SPEC_STRING, .enum_values = explain_values},
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 100},
     SPEC_END};
 
-const struct spec_field matching_activities_query[] = {
+static const struct spec_field matching_activities_query[] = {
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 100}, SPEC_END};
 
 /* Guide suggestions. $1 the request id, $2 whether to list the excluded
@@ -329,7 +330,7 @@ limit_param(struct http_request *rq, char *out, size_t outlen)
 }
 
 /* GET /v1/requests/{id}/guide-suggestions[?explain=excluded][&limit=N] */
-void
+static void
 matching_guide_suggestions(struct http_request *rq)
 {
 	const char *explain = json_string_value(json_object_get(rq->query, "explain"));
@@ -343,7 +344,7 @@ matching_guide_suggestions(struct http_request *rq)
 }
 
 /* GET /v1/requests/{id}/activity-suggestions[?limit=N] */
-void
+static void
 matching_activity_suggestions(struct http_request *rq)
 {
 	char limit[24];
@@ -351,3 +352,14 @@ matching_activity_suggestions(struct http_request *rq)
 	suggest(rq, &stmt_activities, (const char *const[]){limit_param(rq, limit, sizeof(limit))},
 	        1);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* matching */
+    {"GET", "/v1/requests/{id}/guide-suggestions", matching_guide_suggestions, DB, ROLE_COORDINATOR,
+     NULL, matching_guides_query, "id=request"},
+    {"GET", "/v1/requests/{id}/activity-suggestions", matching_activity_suggestions, DB,
+     ROLE_COORDINATOR | ROLE_GUIDE, NULL, matching_activities_query, "id=request"},
+};
+
+API_ROUTES(matching_routes, routes);

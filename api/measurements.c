@@ -21,6 +21,7 @@
 #include "../lib/spec.h"
 #include "access_log.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 #include "requests.h"
 
@@ -60,7 +61,7 @@ instrument_find(const char *name)
 
 static const struct spec_field answer_item = {.type = SPEC_INTEGER};
 
-const struct spec_field measurements_create_spec[] = {
+static const struct spec_field measurements_create_spec[] = {
     {.name = "instrument", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = instruments},
     {.name = "instrument_version",
      .type = SPEC_STRING,
@@ -175,7 +176,7 @@ answers_param(const json_t *answers)
 
 /* POST /v1/requests/{id}/measurements: record a WHO-5 or UCLA-3 answer
  * sheet; the scores are computed by the database. */
-void
+static void
 measurements_create(struct http_request *rq)
 {
 	const json_t *b = rq->body, *answers = json_object_get(b, "answers");
@@ -258,7 +259,7 @@ static struct db_stmt stmt_list =
 
 /* GET /v1/requests/{id}/measurements: every measurement of the request,
  * oldest first, with the scores; the read is logged when there are any. */
-void
+static void
 measurements_list(struct http_request *rq)
 {
 	PGresult *row = request_fetch(rq, http_param(rq, "id"), false), *res;
@@ -289,3 +290,14 @@ measurements_list(struct http_request *rq)
 out:
 	PQclear(row);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* courses, referrals, measurements */
+    {"GET", "/v1/requests/{id}/measurements", measurements_list, DB, ROLE_COORDINATOR | ROLE_GUIDE,
+     NULL, NULL, "id=request"},
+    {"POST", "/v1/requests/{id}/measurements", measurements_create, DB | BODY,
+     ROLE_COORDINATOR | ROLE_GUIDE, measurements_create_spec, NULL, "id=request"},
+};
+
+API_ROUTES(measurements_routes, routes);

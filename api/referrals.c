@@ -28,6 +28,7 @@
 #include "../lib/spec.h"
 #include "access_log.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 #include "requests.h"
 
@@ -83,24 +84,24 @@ referral_steps_from(const char *from)
 	return a;
 }
 
-const struct spec_field referrals_create_spec[] = {{.name = "association_id",
-                                                    .type = SPEC_STRING,
-                                                    .flags = SPEC_REQUIRED,
-                                                    .format = SPEC_FMT_UUID},
-                                                   {.name = "scheme_note",
-                                                    .type = SPEC_STRING,
-                                                    .flags = SPEC_NULLABLE | SPEC_MULTILINE,
-                                                    .min = 1,
-                                                    .max = 500},
-                                                   SPEC_END};
+static const struct spec_field referrals_create_spec[] = {{.name = "association_id",
+                                                           .type = SPEC_STRING,
+                                                           .flags = SPEC_REQUIRED,
+                                                           .format = SPEC_FMT_UUID},
+                                                          {.name = "scheme_note",
+                                                           .type = SPEC_STRING,
+                                                           .flags = SPEC_NULLABLE | SPEC_MULTILINE,
+                                                           .min = 1,
+                                                           .max = 500},
+                                                          SPEC_END};
 
 static const char *const answer_states[] = {"accepted", "declined", "completed", NULL};
 
-const struct spec_field referrals_transition_spec[] = {
+static const struct spec_field referrals_transition_spec[] = {
     {.name = "to", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = answer_states},
     SPEC_END};
 
-const struct spec_field referrals_list_query[] = {
+static const struct spec_field referrals_list_query[] = {
     {.name = "state", .type = SPEC_STRING, .enum_values = referral_states},
     {.name = "association_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
     {.name = "request_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
@@ -244,7 +245,7 @@ static struct db_stmt stmt_insert =
 /* POST /v1/requests/{id}/referrals {association_id, scheme_note?}: refer
  * the citizen of a request whose conversation is held (it moves to
  * referred), or of a request referred already (to another scheme too). */
-void
+static void
 referrals_create(struct http_request *rq)
 {
 	const char *association = str_of(rq->body, "association_id");
@@ -330,7 +331,7 @@ static struct db_stmt stmt_list =
 
 /* GET /v1/referrals: the centre's referrals (an association's contact: the
  * ones sent to its association), oldest first; no personal data. */
-void
+static void
 referrals_list(struct http_request *rq)
 {
 	const json_t *q = rq->query;
@@ -355,7 +356,7 @@ referrals_list(struct http_request *rq)
 }
 
 /* GET /v1/referrals/{id} */
-void
+static void
 referrals_get(struct http_request *rq)
 {
 	reply_referral(rq, http_param(rq, "id"), 200, false);
@@ -372,7 +373,7 @@ static struct db_stmt stmt_move = DB_STMT(
 /* POST /v1/referrals/{id}/transitions {to}: the association's answer
  * (accepted, declined) and the end of the citizen's course in its scheme
  * (completed); 409 with the allowed steps when illegal. */
-void
+static void
 referrals_transition(struct http_request *rq)
 {
 	const char *to = str_of(rq->body, "to"), *from;
@@ -408,3 +409,18 @@ referrals_transition(struct http_request *rq)
 out:
 	PQclear(row);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* courses, referrals, measurements */
+    {"GET", "/v1/referrals", referrals_list, DB, ROLE_COORDINATOR | ROLE_ASSOCIATION, NULL,
+     referrals_list_query, NULL},
+    {"GET", "/v1/referrals/{id}", referrals_get, DB, ROLE_COORDINATOR | ROLE_ASSOCIATION, NULL,
+     NULL, "id=referral"},
+    {"POST", "/v1/referrals/{id}/transitions", referrals_transition, DB | BODY,
+     ROLE_COORDINATOR | ROLE_ASSOCIATION, referrals_transition_spec, NULL, "id=referral"},
+    {"POST", "/v1/requests/{id}/referrals", referrals_create, DB | BODY, ROLE_COORDINATOR,
+     referrals_create_spec, NULL, "id=request"},
+};
+
+API_ROUTES(referrals_routes, routes);

@@ -11,24 +11,25 @@
 #include "../lib/spec.h"
 #include "access_log.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 #include "request_states.h"
 #include "requests.h"
 
-const struct spec_field requests_transition_spec[] = {
+static const struct spec_field requests_transition_spec[] = {
     {.name = "to", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = request_state_names},
     {.name = "reason", .type = SPEC_STRING, .enum_values = request_close_reasons},
     {.name = "volunteer_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
     {.name = "note", .type = SPEC_STRING, .flags = SPEC_MULTILINE, .min = 1, .max = 500},
     SPEC_END};
 
-const struct spec_field requests_consents_spec[] = {{.name = "consents",
-                                                     .type = SPEC_ARRAY,
-                                                     .flags = SPEC_REQUIRED,
-                                                     .min = 1,
-                                                     .max = 8,
-                                                     .items = &request_consent_item},
-                                                    SPEC_END};
+static const struct spec_field requests_consents_spec[] = {{.name = "consents",
+                                                            .type = SPEC_ARRAY,
+                                                            .flags = SPEC_REQUIRED,
+                                                            .min = 1,
+                                                            .max = 8,
+                                                            .items = &request_consent_item},
+                                                           SPEC_END};
 
 static struct db_stmt stmt_volunteer_active = DB_STMT(
     "workflow_volunteer_active",
@@ -175,7 +176,7 @@ out:
 
 /* POST /v1/requests/{id}/transitions {to, reason?, volunteer_id?, note?}:
  * one step of the workflow; 409 with the allowed steps when illegal. */
-void
+static void
 requests_transition(struct http_request *rq)
 {
 	const char *to = json_string_value(json_object_get(rq->body, "to"));
@@ -206,7 +207,7 @@ static struct db_stmt stmt_history =
 
 /* GET /v1/requests/{id}/history: every change with its time and actor; no
  * personal data (data changes name the fields, not the values). */
-void
+static void
 requests_history(struct http_request *rq)
 {
 	PGresult *row = request_fetch(rq, http_param(rq, "id"), false), *res;
@@ -264,7 +265,7 @@ bump_version(struct http_request *rq, const char *id)
 
 /* POST /v1/requests/{id}/consents {consents: [...]}: consent given or
  * withdrawn per purpose; the latest per purpose counts. */
-void
+static void
 requests_add_consents(struct http_request *rq)
 {
 	PGresult *row = request_fetch(rq, http_param(rq, "id"), true);
@@ -300,3 +301,16 @@ requests_add_consents(struct http_request *rq)
 out:
 	PQclear(row);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* requests */
+    {"POST", "/v1/requests/{id}/transitions", requests_transition, DB | BODY,
+     ROLE_COORDINATOR | ROLE_GUIDE, requests_transition_spec, NULL, "id=request"},
+    {"GET", "/v1/requests/{id}/history", requests_history, DB, ROLE_COORDINATOR | ROLE_GUIDE, NULL,
+     NULL, "id=request"},
+    {"POST", "/v1/requests/{id}/consents", requests_add_consents, DB | BODY,
+     ROLE_COORDINATOR | ROLE_PORTAL, requests_consents_spec, NULL, "id=request"},
+};
+
+API_ROUTES(request_workflow_routes, routes);

@@ -17,6 +17,7 @@
 #include "../lib/spec.h"
 #include "access_log.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 #include "request_states.h"
 #include "requests.h"
@@ -128,7 +129,7 @@ const struct spec_field request_consent_item = {.type = SPEC_OBJECT, .fields = c
 		.items = &uuid_item                                                                \
 	}
 
-const struct spec_field requests_create_spec[] = {
+static const struct spec_field requests_create_spec[] = {
     {.name = "source", .type = SPEC_STRING, .enum_values = sources},
     {.name = "portal_reference", .type = SPEC_STRING, .min = 1, .max = 100},
     {.name = "citizen", .type = SPEC_OBJECT, .flags = SPEC_REQUIRED, .fields = citizen_spec},
@@ -139,7 +140,7 @@ const struct spec_field requests_create_spec[] = {
 static const struct spec_field state_item = {.type = SPEC_STRING,
                                              .enum_values = request_state_names};
 
-const struct spec_field requests_list_query[] = {
+static const struct spec_field requests_list_query[] = {
     {.name = "state", .type = SPEC_ARRAY, .flags = SPEC_UNIQUE, .max = 11, .items = &state_item},
     {.name = "source", .type = SPEC_STRING, .enum_values = sources},
     {.name = "assigned_volunteer_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
@@ -151,7 +152,7 @@ const struct spec_field requests_list_query[] = {
 
 /* Search criteria travel in a body, never in the URL: URLs end up in proxy
  * logs and browser histories. */
-const struct spec_field requests_search_spec[] = {
+static const struct spec_field requests_search_spec[] = {
     {.name = "phone", .type = SPEC_STRING, .min = 8, .max = 30},
     {.name = "email", .type = SPEC_STRING, .max = 254, .format = SPEC_FMT_EMAIL},
     {.name = "reference", .type = SPEC_STRING, .min = 1, .max = 100},
@@ -409,7 +410,7 @@ has_contact(const json_t *citizen)
 
 /* POST /v1/requests: a portal (with its reference; a repeat answers 200 with
  * the first) or a coordinator records a citizen's request. */
-void
+static void
 requests_create(struct http_request *rq)
 {
 	const json_t *b = rq->body, *citizen = json_object_get(b, "citizen");
@@ -641,7 +642,7 @@ request_fetch(struct http_request *rq, const char *id, bool for_update)
 
 /* GET /v1/requests/{id}: the whole request with the citizen's data, for
  * coordinators; logged as a read. */
-void
+static void
 requests_get(struct http_request *rq)
 {
 	PGresult *res = request_fetch(rq, http_param(rq, "id"), false);
@@ -672,7 +673,7 @@ out:
 }
 
 /* GET /v1/requests/{id}/status: what the portal shows the citizen. */
-void
+static void
 requests_status(struct http_request *rq)
 {
 	PGresult *res = request_fetch(rq, http_param(rq, "id"), false);
@@ -779,7 +780,7 @@ limit_of(const json_t *obj)
 
 /* GET /v1/requests: the centre's requests, oldest first (keyset paged),
  * without personal data: a listing is not a read of anyone's data. */
-void
+static void
 requests_list(struct http_request *rq)
 {
 	long long limit = limit_of(rq->query);
@@ -809,7 +810,7 @@ log_search(struct http_request *rq, PGresult *res, int shown, const json_t *crit
 /* POST /v1/requests/search {phone | email | reference}: exact search
  * through the blind indexes (and by the request's reference); the matches
  * come with the citizen's data, and each is logged. */
-void
+static void
 requests_search(struct http_request *rq)
 {
 	const char *phone = json_string_value(json_object_get(rq->body, "phone"));
@@ -894,7 +895,7 @@ static const struct spec_field citizen_patch_spec[] = {
      .max = 4000},
     SPEC_END};
 
-const struct spec_field requests_update_spec[] = {
+static const struct spec_field requests_update_spec[] = {
     {.name = "citizen", .type = SPEC_OBJECT, .fields = citizen_patch_spec},
     REQUEST_DETAIL_FIELDS,
     SPEC_END};
@@ -925,7 +926,7 @@ static const char *const plain_fields[] = {"postal_code", "age_band", "preferred
 /* PATCH /v1/requests/{id} (coordinators): a JSON merge patch of the
  * citizen's data and the request's details; changed personal fields are
  * sealed anew, the history names the fields changed (never the values). */
-void
+static void
 requests_update(struct http_request *rq)
 {
 	const json_t *b = rq->body, *citizen = json_object_get(b, "citizen");
@@ -1004,3 +1005,22 @@ request_is_anonymised(struct http_request *rq, const PGresult *row)
 	                   "The request is anonymised; nothing can be added to it.");
 	return true;
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* requests */
+    {"GET", "/v1/requests", requests_list, DB, ROLE_COORDINATOR | ROLE_GUIDE, NULL,
+     requests_list_query, NULL},
+    {"POST", "/v1/requests", requests_create, DB | BODY, ROLE_COORDINATOR | ROLE_PORTAL,
+     requests_create_spec, NULL, NULL},
+    {"POST", "/v1/requests/search", requests_search, DB | BODY, ROLE_COORDINATOR,
+     requests_search_spec, NULL, NULL},
+    {"GET", "/v1/requests/{id}", requests_get, DB, ROLE_COORDINATOR | ROLE_GUIDE, NULL, NULL,
+     "id=request"},
+    {"PATCH", "/v1/requests/{id}", requests_update, DB | BODY, ROLE_COORDINATOR,
+     requests_update_spec, NULL, "id=request"},
+    {"GET", "/v1/requests/{id}/status", requests_status, DB, ROLE_COORDINATOR | ROLE_PORTAL, NULL,
+     NULL, "id=request"},
+};
+
+API_ROUTES(requests_routes, routes);

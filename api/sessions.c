@@ -10,9 +10,10 @@
 #include "../lib/mem.h"
 #include "../lib/spec.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 
-const struct spec_field sessions_create_spec[] = {
+static const struct spec_field sessions_create_spec[] = {
     {.name = "email", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 3, .max = 254},
     {.name = "password", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 1024},
     SPEC_END};
@@ -152,7 +153,7 @@ login_check_work(void *arg)
  * the login is answered 503 server_busy with Retry-After. The handler runs
  * twice: the lookup and the hand-over, then (rq->handler_state set) the
  * answer. */
-void
+static void
 sessions_create(struct http_request *rq)
 {
 	const char *email_in = json_string_value(json_object_get(rq->body, "email"));
@@ -213,7 +214,7 @@ static struct db_stmt stmt_revoke =
             "UPDATE session SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", 1);
 
 /* DELETE /v1/sessions/current: log out; the token stops working at once. */
-void
+static void
 sessions_delete_current(struct http_request *rq)
 {
 	enum db_qs qs;
@@ -256,3 +257,14 @@ sessions_me(struct http_request *rq)
 	}
 	http_reply_json(rq, 200, body);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* sessions and the caller */
+    {"POST", "/v1/sessions", sessions_create, DB | BODY, 0, sessions_create_spec, NULL, NULL},
+    {"DELETE", "/v1/sessions/current", sessions_delete_current, DB | SESS, ROLES_ACCOUNTS, NULL,
+     NULL, NULL},
+    {"GET", "/v1/me", sessions_me, DB, ROLES_ALL, NULL, NULL, NULL},
+};
+
+API_ROUTES(sessions_routes, routes);

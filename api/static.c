@@ -5,6 +5,7 @@
  * HTTP side: 308 for /app, index.html for /app/, ETag and If-None-Match,
  * Cache-Control and the client's Content-Security-Policy. */
 #include "app.h"
+#include "routes.h"
 
 #include <string.h>
 
@@ -69,7 +70,7 @@ serve(struct http_request *rq, const char *rel)
 }
 
 /* GET /app: the client lives at /app/ (relative links need the slash). */
-void
+static void
 static_app_redirect(struct http_request *rq)
 {
 	if (!web_enabled(rq))
@@ -79,7 +80,7 @@ static_app_redirect(struct http_request *rq)
 }
 
 /* GET /app/: index.html. */
-void
+static void
 static_app_index(struct http_request *rq)
 {
 	if (web_enabled(rq))
@@ -87,9 +88,19 @@ static_app_index(struct http_request *rq)
 }
 
 /* GET /app/{path}: a file beneath the web root. */
-void
+static void
 static_app_file(struct http_request *rq)
 {
 	if (web_enabled(rq))
 		serve(rq, http_param(rq, "path"));
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* the web client (clients/web) */
+    {"GET", "/app", static_app_redirect, 0, 0, NULL, NULL, NULL},
+    {"GET", "/app/", static_app_index, 0, 0, NULL, NULL, NULL},
+    {"GET", "/app/{path}", static_app_file, ROUTE_REST_PARAM, 0, NULL, NULL, "path=file"},
+};
+
+API_ROUTES(static_routes, routes);

@@ -17,10 +17,11 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "app.h"
+#include "routes.h"
 
 static const char *const stats_formats[] = {"json", "csv", NULL};
 
-const struct spec_field stats_query[] = {
+static const struct spec_field stats_query[] = {
     {.name = "from", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
     {.name = "to", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
     {.name = "centre", .type = SPEC_STRING, .min = 1, .max = 100},
@@ -315,7 +316,7 @@ static struct db_stmt stmt_stats_courses =
             5);
 
 /* GET /v1/stats/funnel */
-void
+static void
 stats_funnel(struct http_request *rq)
 {
 	static const struct stats_kind k = {&stmt_stats_funnel, "source", "heard_from"};
@@ -324,7 +325,7 @@ stats_funnel(struct http_request *rq)
 }
 
 /* GET /v1/stats/outcomes */
-void
+static void
 stats_outcomes(struct http_request *rq)
 {
 	static const struct stats_kind k = {&stmt_stats_outcomes, "instrument", NULL};
@@ -333,7 +334,7 @@ stats_outcomes(struct http_request *rq)
 }
 
 /* GET /v1/stats/courses */
-void
+static void
 stats_courses(struct http_request *rq)
 {
 	static const struct stats_kind k = {&stmt_stats_courses, "category", NULL};
@@ -354,7 +355,7 @@ static struct db_stmt stmt_stats_associations =
             5);
 
 /* GET /v1/stats/volunteers */
-void
+static void
 stats_volunteers(struct http_request *rq)
 {
 	static const struct stats_kind k = {&stmt_stats_volunteers, "category", NULL};
@@ -363,10 +364,27 @@ stats_volunteers(struct http_request *rq)
 }
 
 /* GET /v1/stats/associations */
-void
+static void
 stats_associations(struct http_request *rq)
 {
 	static const struct stats_kind k = {&stmt_stats_associations, "category", NULL};
 
 	stats_run(rq, &k);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* statistics */
+    {"GET", "/v1/stats/funnel", stats_funnel, RO, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
+     stats_query, NULL},
+    {"GET", "/v1/stats/outcomes", stats_outcomes, RO, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
+     stats_query, NULL},
+    {"GET", "/v1/stats/courses", stats_courses, RO, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
+     stats_query, NULL},
+    {"GET", "/v1/stats/volunteers", stats_volunteers, RO, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
+     stats_query, NULL},
+    {"GET", "/v1/stats/associations", stats_associations, RO, ROLE_ANALYST | ROLE_COORDINATOR, NULL,
+     stats_query, NULL},
+};
+
+API_ROUTES(stats_routes, routes);

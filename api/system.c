@@ -9,11 +9,12 @@
 #include "../lib/metrics.h"
 #include "../lib/migrate.h"
 #include "app.h"
+#include "routes.h"
 
 static const char healthz_body[] = "{\"status\":\"ok\"}";
 
 /* GET /healthz: the process is alive. Touches nothing else. */
-void
+static void
 system_healthz(struct http_request *rq)
 {
 	http_reply_data(rq, 200, "application/json", healthz_body, sizeof(healthz_body) - 1, false);
@@ -21,7 +22,7 @@ system_healthz(struct http_request *rq)
 
 /* GET /readyz: the database answers and its schema is the one this binary
  * was started for. One prepared query. */
-void
+static void
 system_readyz(struct http_request *rq)
 {
 	struct db_conn *c = db_thread_conn();
@@ -52,14 +53,14 @@ system_readyz(struct http_request *rq)
 }
 
 /* GET /v1: name, version and links; the body is built once at start. */
-void
+static void
 system_index(struct http_request *rq)
 {
 	http_reply_data(rq, 200, "application/json", app.index_json, app.index_len, false);
 }
 
 /* GET /v1/openapi.yaml: the API description, read once at start. */
-void
+static void
 system_openapi(struct http_request *rq)
 {
 	http_reply_data(rq, 200, "application/yaml; charset=utf-8", app.openapi, app.openapi_len,
@@ -84,7 +85,7 @@ resident_bytes(void)
 	return resident * (unsigned long long)sysconf(_SC_PAGESIZE);
 }
 
-void
+static void
 system_metrics(struct http_request *rq)
 {
 	struct buf b;
@@ -109,3 +110,15 @@ system_metrics(struct http_request *rq)
 	http_reply_data(rq, 200, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len, true);
 	buf_cleanup(&b);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* system */
+    {"GET", "/healthz", system_healthz, 0, 0, NULL, NULL, NULL},
+    {"GET", "/readyz", system_readyz, 0, 0, NULL, NULL, NULL},
+    {"GET", "/metrics", system_metrics, 0, 0, NULL, NULL, NULL},
+    {"GET", "/v1", system_index, 0, 0, NULL, NULL, NULL},
+    {"GET", "/v1/openapi.yaml", system_openapi, 0, 0, NULL, NULL, NULL},
+};
+
+API_ROUTES(system_routes, routes);

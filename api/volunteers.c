@@ -20,6 +20,7 @@
 #include "../lib/problem.h"
 #include "../lib/spec.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -194,14 +195,14 @@ static const struct spec_field status_item = {.type = SPEC_STRING, .enum_values 
 		.format = SPEC_FMT_UUID                                                            \
 	}
 
-const struct spec_field volunteers_create_spec[] = {
+static const struct spec_field volunteers_create_spec[] = {
     {.name = "name", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 200},
     {.name = "status", .type = SPEC_STRING, .enum_values = initial_statuses},
     SELF_FIELDS,
     STAFF_FIELDS,
     SPEC_END};
 
-const struct spec_field volunteers_update_spec[] = {
+static const struct spec_field volunteers_update_spec[] = {
     {.name = "name", .type = SPEC_STRING, .min = 1, .max = 200},
     {.name = "status", .type = SPEC_STRING, .enum_values = statuses},
     {.name = "status_reason",
@@ -213,9 +214,9 @@ const struct spec_field volunteers_update_spec[] = {
     STAFF_FIELDS,
     SPEC_END};
 
-const struct spec_field volunteers_me_update_spec[] = {SELF_FIELDS, SPEC_END};
+static const struct spec_field volunteers_me_update_spec[] = {SELF_FIELDS, SPEC_END};
 
-const struct spec_field volunteers_list_query[] = {
+static const struct spec_field volunteers_list_query[] = {
     {.name = "status",
      .type = SPEC_ARRAY,
      .flags = SPEC_UNIQUE,
@@ -232,18 +233,18 @@ const struct spec_field volunteers_list_query[] = {
     {.name = "cursor", .type = SPEC_STRING, .min = 38, .max = 1200},
     SPEC_END};
 
-const struct spec_field volunteers_history_query[] = {
+static const struct spec_field volunteers_history_query[] = {
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     {.name = "cursor", .type = SPEC_INTEGER, .min = 1, .max = 9007199254740991LL},
     SPEC_END};
 
-const struct spec_field volunteers_training_spec[] = {
+static const struct spec_field volunteers_training_spec[] = {
     {.name = "module", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = modules},
     {.name = "completed_on", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
     {.name = "expires_on", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_DATE},
     SPEC_END};
 
-const struct spec_field volunteers_record_check_spec[] = {
+static const struct spec_field volunteers_record_check_spec[] = {
     {.name = "kind", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = check_kinds},
     {.name = "checked_on", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
     {.name = "outcome", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = check_outcomes},
@@ -759,7 +760,7 @@ reply_volunteer(struct http_request *rq, unsigned status, const char *id)
 }
 
 /* GET /v1/volunteers/{id}: coordinators and admins; a guide their own. */
-void
+static void
 volunteers_get(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id");
@@ -772,7 +773,7 @@ volunteers_get(struct http_request *rq)
 }
 
 /* GET /v1/me/volunteer: the guide's own volunteer record. */
-void
+static void
 me_volunteer_get(struct http_request *rq)
 {
 	PGresult *res = run(rq, &stmt_get_own, NULL);
@@ -883,7 +884,7 @@ reply_query_error(struct http_request *rq, const char *field, enum err_code code
 /* GET /v1/volunteers: the centre's volunteers by name, keyset paged, with
  * filters (status, language, postal_area, interest, expiring_within_days,
  * q on the name; admins also centre_id). */
-void
+static void
 volunteers_list(struct http_request *rq)
 {
 	const json_t *q = rq->query;
@@ -965,7 +966,7 @@ dump_member(const json_t *b, const char *key)
 /* POST /v1/volunteers: a coordinator registers a volunteer of their
  * centre (status applicant unless given); the registration starts the
  * history. */
-void
+static void
 volunteers_create(struct http_request *rq)
 {
 	const json_t *b = rq->body;
@@ -1113,7 +1114,7 @@ lock_volunteer(struct http_request *rq)
 /* PATCH /v1/volunteers/{id}: a coordinator changes a volunteer by a merge
  * patch, honouring If-Match; a status change must follow the transitions
  * and is written to the history with its reason. */
-void
+static void
 volunteers_update(struct http_request *rq)
 {
 	PGresult *res = lock_volunteer(rq);
@@ -1129,7 +1130,7 @@ volunteers_update(struct http_request *rq)
 
 /* PATCH /v1/me/volunteer: a guide changes their own contact details,
  * languages, postal areas, interests, availability and capacity. */
-void
+static void
 me_volunteer_update(struct http_request *rq)
 {
 	PGresult *res = run(rq, &stmt_lock_own, NULL);
@@ -1164,7 +1165,7 @@ static struct db_stmt stmt_history =
 
 /* GET /v1/volunteers/{id}/history: every status with its time, oldest
  * first, keyset paged. */
-void
+static void
 volunteers_history(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id");
@@ -1274,7 +1275,7 @@ reply_created(struct http_request *rq, json_t *body, const char *volunteer, cons
 }
 
 /* POST /v1/volunteers/{id}/trainings: record a completed module. */
-void
+static void
 volunteers_add_training(struct http_request *rq)
 {
 	const json_t *b = rq->body;
@@ -1306,7 +1307,7 @@ out:
 
 /* POST /v1/volunteers/{id}/record-checks: record a record check (the
  * facts, never the document). */
-void
+static void
 volunteers_add_record_check(struct http_request *rq)
 {
 	const json_t *b = rq->body;
@@ -1376,15 +1377,43 @@ out:
 }
 
 /* DELETE /v1/volunteers/{id}/trainings/{training_id} */
-void
+static void
 volunteers_delete_training(struct http_request *rq)
 {
 	delete_child(rq, &stmt_training_delete, "training_id", "training");
 }
 
 /* DELETE /v1/volunteers/{id}/record-checks/{check_id} */
-void
+static void
 volunteers_delete_record_check(struct http_request *rq)
 {
 	delete_child(rq, &stmt_check_delete, "check_id", "record check");
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* volunteers */
+    {"GET", "/v1/me/volunteer", me_volunteer_get, DB, ROLE_GUIDE, NULL, NULL, NULL},
+    {"PATCH", "/v1/me/volunteer", me_volunteer_update, DB | BODY, ROLE_GUIDE,
+     volunteers_me_update_spec, NULL, NULL},
+    {"GET", "/v1/volunteers", volunteers_list, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL,
+     volunteers_list_query, NULL},
+    {"POST", "/v1/volunteers", volunteers_create, DB | BODY, ROLE_COORDINATOR,
+     volunteers_create_spec, NULL, NULL},
+    {"GET", "/v1/volunteers/{id}", volunteers_get, DB, ROLE_ADMIN | ROLE_COORDINATOR | ROLE_GUIDE,
+     NULL, NULL, "id=volunteer"},
+    {"PATCH", "/v1/volunteers/{id}", volunteers_update, DB | BODY, ROLE_COORDINATOR,
+     volunteers_update_spec, NULL, "id=volunteer"},
+    {"GET", "/v1/volunteers/{id}/history", volunteers_history, DB,
+     ROLE_ADMIN | ROLE_COORDINATOR | ROLE_GUIDE, NULL, volunteers_history_query, "id=volunteer"},
+    {"POST", "/v1/volunteers/{id}/trainings", volunteers_add_training, DB | BODY, ROLE_COORDINATOR,
+     volunteers_training_spec, NULL, "id=volunteer"},
+    {"DELETE", "/v1/volunteers/{id}/trainings/{training_id}", volunteers_delete_training, DB,
+     ROLE_COORDINATOR, NULL, NULL, "id=volunteer training_id=volunteer_training"},
+    {"POST", "/v1/volunteers/{id}/record-checks", volunteers_add_record_check, DB | BODY,
+     ROLE_COORDINATOR, volunteers_record_check_spec, NULL, "id=volunteer"},
+    {"DELETE", "/v1/volunteers/{id}/record-checks/{check_id}", volunteers_delete_record_check, DB,
+     ROLE_COORDINATOR, NULL, NULL, "id=volunteer check_id=volunteer_record_check"},
+};
+
+API_ROUTES(volunteers_routes, routes);

@@ -21,6 +21,7 @@
 #include "../lib/problem.h"
 #include "../lib/spec.h"
 #include "app.h"
+#include "routes.h"
 #include "auth.h"
 #include "requests.h"
 
@@ -30,18 +31,18 @@
 static const char *const event_types[] = {"request.status_changed", NULL};
 static const struct spec_field event_type_item = {.type = SPEC_STRING, .enum_values = event_types};
 
-const struct spec_field webhooks_create_spec[] = {{.name = "url",
-                                                   .type = SPEC_STRING,
-                                                   .flags = SPEC_REQUIRED,
-                                                   .max = 500,
-                                                   .format = SPEC_FMT_URL},
-                                                  {.name = "event_types",
-                                                   .type = SPEC_ARRAY,
-                                                   .flags = SPEC_UNIQUE,
-                                                   .min = 1,
-                                                   .max = 1,
-                                                   .items = &event_type_item},
-                                                  SPEC_END};
+static const struct spec_field webhooks_create_spec[] = {{.name = "url",
+                                                          .type = SPEC_STRING,
+                                                          .flags = SPEC_REQUIRED,
+                                                          .max = 500,
+                                                          .format = SPEC_FMT_URL},
+                                                         {.name = "event_types",
+                                                          .type = SPEC_ARRAY,
+                                                          .flags = SPEC_UNIQUE,
+                                                          .min = 1,
+                                                          .max = 1,
+                                                          .items = &event_type_item},
+                                                         SPEC_END};
 
 #define ENDPOINT_COLUMNS                                                                           \
 	"id, url, array_to_json(event_types), active, " TS("created_at") ", version"
@@ -82,7 +83,7 @@ static struct db_stmt stmt_insert = DB_STMT(
 
 /* POST /v1/webhooks {url, event_types?}: 201 with the signing secret,
  * shown this once. */
-void
+static void
 webhooks_create(struct http_request *rq)
 {
 	const char *url = json_string_value(json_object_get(rq->body, "url"));
@@ -136,7 +137,7 @@ static struct db_stmt stmt_list = DB_STMT(
     "SELECT " ENDPOINT_COLUMNS " FROM webhook_endpoint ORDER BY created_at, id LIMIT 100", 0);
 
 /* GET /v1/webhooks: the centre's endpoints (never the secrets). */
-void
+static void
 webhooks_list(struct http_request *rq)
 {
 	enum db_qs qs;
@@ -161,7 +162,7 @@ static struct db_stmt stmt_deactivate =
             1);
 
 /* DELETE /v1/webhooks/{id}: no new events go there (the log stays). */
-void
+static void
 webhooks_delete(struct http_request *rq)
 {
 	PGresult *res = http_fetch_by_id(rq, &stmt_deactivate, http_param(rq, "id"), "webhook");
@@ -217,7 +218,7 @@ static struct db_stmt stmt_endpoint =
 
 /* GET /v1/webhooks/{id}/events: the newest 100 events with their delivery
  * log. */
-void
+static void
 webhooks_events(struct http_request *rq)
 {
 	PGresult *ep = http_fetch_by_id(rq, &stmt_endpoint, http_param(rq, "id"), "webhook"), *res;
@@ -245,7 +246,7 @@ static struct db_stmt stmt_replay = DB_STMT(
 
 /* POST /v1/webhook-events/{id}/replay: deliver the event again (also one
  * the worker gave up on). 202: the worker picks it up within a second. */
-void
+static void
 webhooks_replay(struct http_request *rq)
 {
 	PGresult *res = http_fetch_by_id(rq, &stmt_replay, http_param(rq, "id"), "webhook event");
@@ -480,3 +481,19 @@ webhooks_stop(void)
 	pthread_join(worker.thread, NULL);
 	worker.running = false;
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* webhooks: status back to the portal */
+    {"GET", "/v1/webhooks", webhooks_list, DB, ROLE_COORDINATOR, NULL, NULL, NULL},
+    {"POST", "/v1/webhooks", webhooks_create, DB | BODY, ROLE_COORDINATOR, webhooks_create_spec,
+     NULL, NULL},
+    {"DELETE", "/v1/webhooks/{id}", webhooks_delete, DB, ROLE_COORDINATOR, NULL, NULL,
+     "id=webhook_endpoint"},
+    {"GET", "/v1/webhooks/{id}/events", webhooks_events, DB, ROLE_COORDINATOR, NULL, NULL,
+     "id=webhook_endpoint"},
+    {"POST", "/v1/webhook-events/{id}/replay", webhooks_replay, DB, ROLE_COORDINATOR, NULL, NULL,
+     "id=webhook_event"},
+};
+
+API_ROUTES(webhooks_routes, routes);

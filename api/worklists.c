@@ -9,10 +9,11 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "app.h"
+#include "routes.h"
 
 #define WL_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-const struct spec_field worklists_query[] = {
+static const struct spec_field worklists_query[] = {
     {.name = "expiring_within_days", .type = SPEC_INTEGER, .min = 1, .max = 365},
     {.name = "stale_after_days", .type = SPEC_INTEGER, .min = 1, .max = 365},
     SPEC_END};
@@ -108,7 +109,7 @@ worklists_fetch(struct db_conn *c, enum db_qs *qs)
 }
 
 /* GET /v1/worklists?expiring_within_days=30&stale_after_days=90 */
-void
+static void
 worklists_get(struct http_request *rq)
 {
 	json_t *je = json_object_get(rq->query, "expiring_within_days");
@@ -136,3 +137,11 @@ worklists_get(struct http_request *rq)
 	PQclear(res);
 	http_reply_json(rq, 200, body);
 }
+
+/* The routes of this resource, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    /* the coordinator's work lists */
+    {"GET", "/v1/worklists", worklists_get, DB, ROLE_COORDINATOR, NULL, worklists_query, NULL},
+};
+
+API_ROUTES(worklists_routes, routes);

@@ -94,6 +94,70 @@ router_match(const struct route *routes, size_t n, const char *method, const cha
 	return ROUTER_METHOD_NOT_ALLOWED;
 }
 
+/* The next segment of a pattern at *p (after its '/'): its start and
+ * length; *p moves past it. */
+static size_t
+next_segment(const char **p, const char **seg)
+{
+	const char *end;
+
+	if (**p == '/')
+		(*p)++;
+	*seg = *p;
+	end = strchr(*p, '/');
+	if (end == NULL)
+		end = *p + strlen(*p);
+	*p = end;
+	return (size_t)(end - *seg);
+}
+
+/* Does route a match every path that pattern b matches (so that b, after
+ * a in a table, could never be reached)? A parameter covers anything, a
+ * literal only itself; a final rest parameter covers the rest. */
+static int
+route_covers(const struct route *a, const char *b)
+{
+	const char *pa = a->pattern, *pb = b, *sa, *sb;
+
+	for (;;) {
+		if (*pa == '\0' || *pb == '\0')
+			return *pa == '\0' && *pb == '\0';
+		size_t la = next_segment(&pa, &sa), lb = next_segment(&pb, &sb);
+		int param_a = la > 0 && sa[0] == '{', param_b = lb > 0 && sb[0] == '{';
+
+		if (param_a && *pa == '\0' && (a->flags & ROUTE_REST_PARAM))
+			return 1;
+		if (param_b ? !param_a : !(param_a || (la == lb && memcmp(sa, sb, la) == 0)))
+			return 0;
+	}
+}
+
+/* Do the declared params ("id=request training_id=volunteer_training")
+ * name exactly the parameters of pattern, in order, each with a non-empty
+ * what? */
+static int
+params_declared(const char *pattern, const char *params)
+{
+	const char *p = pattern, *d = params;
+
+	while ((p = strchr(p, '{')) != NULL) {
+		const char *close = strchr(p, '}');
+		size_t len = (size_t)(close - p - 1);
+
+		if (d == NULL || strncmp(d, p + 1, len) != 0 || d[len] != '=')
+			return 0;
+		d += len + 1;
+		if (*d == '\0' || *d == ' ')
+			return 0;
+		while (*d != '\0' && *d != ' ')
+			d++;
+		if (*d == ' ' && *++d == '\0')
+			return 0;
+		p = close;
+	}
+	return d == NULL || *d == '\0';
+}
+
 int
 router_check_table(const struct route *routes, size_t n, char *why, size_t whylen)
 {
@@ -135,6 +199,12 @@ router_check_table(const struct route *routes, size_t n, char *why, size_t whyle
 			         routes[i].pattern);
 			return -1;
 		}
+		if (!params_declared(routes[i].pattern, routes[i].params)) {
+			snprintf(why, whylen,
+			         "%s %s: params must name each parameter, as name=what",
+			         routes[i].method, routes[i].pattern);
+			return -1;
+		}
 		if (routes[i].roles != 0 && (routes[i].flags & ROUTE_NEEDS_DB) == 0) {
 			snprintf(why, whylen, "%s %s: a route with roles needs ROUTE_NEEDS_DB",
 			         routes[i].method, routes[i].pattern);
@@ -145,6 +215,12 @@ router_check_table(const struct route *routes, size_t n, char *why, size_t whyle
 			    strcmp(routes[i].pattern, routes[j].pattern) == 0) {
 				snprintf(why, whylen, "%s %s appears twice", routes[i].method,
 				         routes[i].pattern);
+				return -1;
+			}
+			if (strcmp(routes[i].method, routes[j].method) == 0 &&
+			    route_covers(&routes[j], routes[i].pattern)) {
+				snprintf(why, whylen, "%s %s is never reached: %s comes first",
+				         routes[i].method, routes[i].pattern, routes[j].pattern);
 				return -1;
 			}
 		}

@@ -48,6 +48,12 @@ struct route {
 	unsigned roles; /* bit set of caller roles allowed; 0 = public (no credential needed) */
 	const struct spec_field *body_spec;  /* validated before the handler when set */
 	const struct spec_field *query_spec; /* validated before the handler when set */
+	/* What each path parameter names, in pattern order: "id=request" or
+	 * "id=volunteer training_id=volunteer_training" (a table, or a kind
+	 * such as "file"); NULL on a pattern without parameters. Read by
+	 * `kompasd routes`, docs/roles.md and the role tests, which find the
+	 * rows to name from it. */
+	const char *params;
 };
 
 enum router_result { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_METHOD_NOT_ALLOWED };
@@ -73,9 +79,12 @@ enum router_result router_match(const struct route *routes, size_t n, const char
 
 /* Check a table: patterns start with '/', braces balanced, parameter names
  * at most 31 characters and at most ROUTER_MAX_PARAMS, no (method, pattern)
- * twice, roles only on routes with ROUTE_NEEDS_DB (authorization reads the
- * database), ROUTE_REST_PARAM only on a pattern ending in a parameter.
- * Returns 0, or -1 with the reason in why. */
+ * twice, no route that an earlier one of its method always takes (its
+ * pattern covered segment by segment), roles only on routes with
+ * ROUTE_NEEDS_DB (authorization reads the database), ROUTE_REST_PARAM only
+ * on a pattern ending in a parameter, and params naming exactly the
+ * pattern's parameters in order ("name=what", one space apart). Returns 0,
+ * or -1 with the reason in why. */
 int router_check_table(const struct route *routes, size_t n, char *why, size_t whylen);
 
 /* The value of path parameter name in m, or NULL. */

@@ -124,14 +124,17 @@ test('every path template parameter is declared as a required path parameter', (
 });
 
 // The route table with its columns: { label, roles: [...] | null (public),
-// credential: 'none' | 'session only' | 'session or key' }.
+// credential: 'none' | 'session only' | 'session or key' } (the fifth
+// column, what the path parameters name, is the role tests').
 async function routeColumns() {
   const r = await runKompasd(['routes']);
   assert.equal(r.code, 0, r.stderr);
   return new Map(r.stdout.split('\n').filter(Boolean).map((l) => {
     const cols = l.split('\t');
-    assert.equal(cols.length, 4, `four tab-separated columns: ${l}`);
-    const [method, pattern, roles, credential] = cols;
+    assert.equal(cols.length, 5, `five tab-separated columns: ${l}`);
+    const [method, pattern, roles, credential, params] = cols;
+    assert.deepEqual(params === '-' ? [] : params.split(' ').map((p) => p.split('=')[0]),
+      [...pattern.matchAll(/\{(\w+)\}/g)].map((m) => m[1]), `the parameters column names the pattern's parameters: ${l}`);
     assert.match(credential, /^(none|session only|session or key)$/, l);
     assert.equal(roles === 'public', credential === 'none', `public routes and only they need no credential: ${l}`);
     return [`${method} ${pattern}`, {

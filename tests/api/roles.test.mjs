@@ -2,9 +2,11 @@
 // called without a credential, with bad credentials and as every role, and
 // the answer must follow the route's role mask (401 / 403 / allowed). Routes
 // whose resources belong to a centre are also called for the caller's own
-// centre and for another centre (404). A route added to api/routes.c is in
-// the matrix automatically; a new parameterised pattern must be given an
-// entry in PARAMS below, or the test fails naming it.
+// centre and for another centre (404). A route added to a resource's table
+// is in the matrix automatically, and so are its path parameters: the table
+// declares what each names ("id=request"), and ROWS below makes rows of
+// each such table; a parameter naming a table ROWS does not know fails the
+// test, naming it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -21,9 +23,11 @@ import { createCourse, createReferral, createAssociationRow, day } from './cours
 const printed = await runKompasd(['routes']);
 if (printed.code !== 0) throw new Error(`kompasd routes failed: ${printed.stderr}`);
 const ROUTES = printed.stdout.split('\n').filter(Boolean).map((line) => {
-  const [method, pattern, roles, credential] = line.split('\t');
+  const [method, pattern, roles, credential, params] = line.split('\t');
   return {
     method, pattern, label: `${method} ${pattern}`, public: roles === 'public',
+    // path parameter -> what it names (a table, or 'file', 'calendar_token')
+    params: params === '-' ? {} : Object.fromEntries(params.split(' ').map((p) => p.split('='))),
     roles: roles === 'public' ? [] : roles.split(/,\s*/),
     // 'none' (public), 'session only' (integration keys refused) or 'session or key'
     sessionOnly: credential === 'session only',
@@ -103,82 +107,84 @@ function signupRow(centreId, volunteerId) {
 const seriesRow = async (token) => (await (await call(k, 'POST', '/v1/event-series', {
   token, body: { kind: 'info_meeting', title: 'Matrix series', starts_at: soon(7), ends_at: soon(7, 2), frequency: 'weekly', count: 2 },
 })).json()).id;
-const PARAMS = {
-  '/v1/accounts/{id}': { tenant: true, table: 'account', ids: async () => ({ own: fixtures.targetA.id, other: fixtures.targetB.id }) },
-  '/v1/accounts/{id}/password': { tenant: true, table: 'account', ids: async () => ({ own: createAccount('guide', w.A.id).id, other: createAccount('guide', w.B.id).id }) },
-  '/v1/api-keys/{id}': { tenant: true, table: 'api_key', ids: async () => ({ own: await throwawayKey(w.A), other: await throwawayKey(w.B) }) },
-  '/v1/requests/{id}': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
-  '/v1/requests/{id}/status': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
-  '/v1/requests/{id}/transitions': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
-  '/v1/requests/{id}/history': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
-  '/v1/requests/{id}/guide-suggestions': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
-  '/v1/requests/{id}/activity-suggestions': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
-  '/v1/requests/{id}/consents': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
-  '/v1/requests/{id}/conversations': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
-  '/v1/requests/{id}/export': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
-  // erasure is destructive: fresh requests every time
-  '/v1/webhooks/{id}': { tenant: true, table: 'webhook_endpoint', ids: async () => ({ own: await throwawayHook(w.tokens.A.coordinator), other: await throwawayHook(w.tokens.B.coordinator) }) },
-  '/v1/webhooks/{id}/events': { tenant: true, table: 'webhook_endpoint', ids: async () => ({ own: await throwawayHook(w.tokens.A.coordinator), other: await throwawayHook(w.tokens.B.coordinator) }) },
-  '/v1/webhook-events/{id}/replay': { tenant: true, table: 'webhook_event', ids: async () => ({ own: hookEvent(w.A, await throwawayHook(w.tokens.A.coordinator)), other: hookEvent(w.B, await throwawayHook(w.tokens.B.coordinator)) }) },
-  '/v1/requests/{id}/anonymise': { tenant: true, table: 'request', ids: async () => ({ own: (await createRequest(k, w.tokens.A.coordinator)).id, other: (await createRequest(k, w.tokens.B.coordinator)).id }) },
-  '/v1/centres/{id}': { tenant: false, table: 'centre', ids: async () => ({ own: w.A.id, other: w.B.id }) },
+// What a path parameter names -> rows(): { own, other }, own of centre A
+// (the centre of every centre-bound caller below) and other of centre B. A
+// row of a child table (a volunteer's training) comes with its parent's id:
+// [parent, row], in the order of the route's parameters.
+const ROWS = {
+  account: async () => ({ own: fixtures.targetA.id, other: fixtures.targetB.id }),
+  api_key: async () => ({ own: await throwawayKey(w.A), other: await throwawayKey(w.B) }),
+  request: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }),
+  webhook_endpoint: async () => ({ own: await throwawayHook(w.tokens.A.coordinator), other: await throwawayHook(w.tokens.B.coordinator) }),
+  webhook_event: async () => ({ own: hookEvent(w.A, await throwawayHook(w.tokens.A.coordinator)), other: hookEvent(w.B, await throwawayHook(w.tokens.B.coordinator)) }),
+  centre: async () => ({ own: w.A.id, other: w.B.id }),
   // public: the guide's feed token is the credential; fresh tokens of A's and
-  // B's guide each time (a new one revokes the last). The rows are the paths
-  // issued (only the tokens' hashes are stored).
-  '/v1/guides/calendar/{token}': {
-    tenant: false,
-    get table() { return `(SELECT unnest(ARRAY['${[...feedPaths].join("','")}']) AS id)`; },
-    ids: async () => ({ own: await feedPath(w.tokens.A.guide), other: await feedPath(w.tokens.B.guide) }),
-  },
+  // B's guide each time (a new one revokes the last)
+  calendar_token: async () => ({ own: await feedPath(w.tokens.A.guide), other: await feedPath(w.tokens.B.guide) }),
   // public: files of the web client (clients/web), the same for every centre
-  '/app/{path}': {
-    tenant: false,
-    table: "(SELECT unnest(ARRAY['index.html', 'style.css']) AS id)",
-    ids: async () => ({ own: 'index.html', other: 'style.css' }),
-  },
-  // events: A's is an activity of A's association, whose contact may change it
-  '/v1/events/{id}': { tenant: true, table: 'event', ids: async () => ({ own: eventRow(w.A.id, { associationId: fixtures.associationA }), other: eventRow(w.B.id, { associationId: fixtures.associationB }) }) },
-  '/v1/event-series/{id}': { tenant: true, table: 'event_series', ids: async () => ({ own: await seriesRow(w.tokens.A.coordinator), other: await seriesRow(w.tokens.B.coordinator) }) },
-  '/v1/events/{id}/signups': { tenant: true, table: 'event', ids: async () => ({ own: eventRow(w.A.id, { kind: 'info_meeting' }), other: eventRow(w.B.id, { kind: 'info_meeting' }) }) },
-  '/v1/events/{id}/signups/{signup_id}': {
-    tenant: true, table: 'event_signup', row: 'signup_id',
-    ids: async () => ({ own: signupRow(w.A.id, fixtures.volunteerA.id), other: signupRow(w.B.id, fixtures.volunteerB.id) }),
-  },
-  '/v1/categories/{id}': { tenant: true, table: 'category', ids: async () => ({ own: fixtures.categoryA, other: fixtures.categoryB }) },
-  '/v1/associations/{id}': { tenant: true, table: 'association', ids: async () => ({ own: fixtures.associationA, other: fixtures.associationB }) },
-  '/v1/volunteers/{id}': { tenant: true, table: 'volunteer', ids: async () => ({ own: fixtures.volunteerA.id, other: fixtures.volunteerB.id }) },
-  '/v1/volunteers/{id}/history': { tenant: true, table: 'volunteer', ids: async () => ({ own: fixtures.volunteerA.id, other: fixtures.volunteerB.id }) },
-  '/v1/volunteers/{id}/trainings': { tenant: true, table: 'volunteer', ids: async () => ({ own: fixtures.volunteerA.id, other: fixtures.volunteerB.id }) },
-  '/v1/volunteers/{id}/record-checks': { tenant: true, table: 'volunteer', ids: async () => ({ own: fixtures.volunteerA.id, other: fixtures.volunteerB.id }) },
-  // two parameters: ids are objects naming each; row says which one is the
-  // row in table. Deleting is destructive: fresh rows every time.
-  '/v1/volunteers/{id}/trainings/{training_id}': {
-    tenant: true, table: 'volunteer_training', row: 'training_id',
-    ids: async () => ({
-      own: { id: fixtures.volunteerA.id, training_id: createTraining(fixtures.volunteerA) },
-      other: { id: fixtures.volunteerB.id, training_id: createTraining(fixtures.volunteerB) },
-    }),
-  },
-  '/v1/volunteers/{id}/record-checks/{check_id}': {
-    tenant: true, table: 'volunteer_record_check', row: 'check_id',
-    ids: async () => ({
-      own: { id: fixtures.volunteerA.id, check_id: createRecordCheck(fixtures.volunteerA) },
-      other: { id: fixtures.volunteerB.id, check_id: createRecordCheck(fixtures.volunteerB) },
-    }),
-  },
-  // courses, referrals, measurements: made once per run (lazily), in A for
-  // the guide of A (fixtures.volunteerA) and in B; measurements on fresh
-  // requests (one per instrument and timepoint)
-  '/v1/courses/{id}': { tenant: true, table: 'course', ids: () => courseIds() },
-  '/v1/courses/{id}/transitions': { tenant: true, table: 'course', ids: () => courseIds() },
-  '/v1/courses/{id}/follow-up': { tenant: true, table: 'course', ids: () => courseIds() },
-  '/v1/courses/{id}/visits': { tenant: true, table: 'course', ids: () => visitCourseIds() },
-  '/v1/requests/{id}/courses': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
-  '/v1/requests/{id}/referrals': { tenant: true, table: 'request', ids: async () => ({ own: fixtures.requestA.id, other: fixtures.requestB.id }) },
-  '/v1/requests/{id}/measurements': { tenant: true, table: 'request', ids: async () => ({ own: (await createRequest(k, w.tokens.A.coordinator)).id, other: (await createRequest(k, w.tokens.B.coordinator)).id }) },
-  '/v1/referrals/{id}': { tenant: true, table: 'referral', ids: () => referralIds() },
-  '/v1/referrals/{id}/transitions': { tenant: true, table: 'referral', ids: () => referralIds() },
+  file: async () => ({ own: 'index.html', other: 'style.css' }),
+  // A's event is an activity of A's association, whose contact may change it
+  event: async () => ({ own: eventRow(w.A.id, { associationId: fixtures.associationA }), other: eventRow(w.B.id, { associationId: fixtures.associationB }) }),
+  event_series: async () => ({ own: await seriesRow(w.tokens.A.coordinator), other: await seriesRow(w.tokens.B.coordinator) }),
+  event_signup: async () => ({ own: signupRow(w.A.id, fixtures.volunteerA.id), other: signupRow(w.B.id, fixtures.volunteerB.id) }),
+  category: async () => ({ own: fixtures.categoryA, other: fixtures.categoryB }),
+  association: async () => ({ own: fixtures.associationA, other: fixtures.associationB }),
+  volunteer: async () => ({ own: fixtures.volunteerA.id, other: fixtures.volunteerB.id }),
+  // deleting is destructive: fresh rows every time
+  volunteer_training: async () => ({
+    own: [fixtures.volunteerA.id, createTraining(fixtures.volunteerA)],
+    other: [fixtures.volunteerB.id, createTraining(fixtures.volunteerB)],
+  }),
+  volunteer_record_check: async () => ({
+    own: [fixtures.volunteerA.id, createRecordCheck(fixtures.volunteerA)],
+    other: [fixtures.volunteerB.id, createRecordCheck(fixtures.volunteerB)],
+  }),
+  // courses and referrals: made once per run (lazily), in A for the guide of
+  // A (fixtures.volunteerA) and in B
+  course: () => courseIds(),
+  referral: () => referralIds(),
 };
+// Not rows of a centre: a centre-bound caller may name another centre's.
+const UNTENANTED = new Set(['centre', 'calendar_token', 'file']);
+// Where what a parameter names lives, to prove that a refused request
+// changed nothing (the kinds that are not tables get a list of their values).
+const tableOf = (what) => ({
+  calendar_token: `(SELECT unnest(ARRAY['${[...feedPaths].join("','")}']) AS id)`,
+  file: "(SELECT unnest(ARRAY['index.html', 'style.css']) AS id)",
+}[what] || what);
+// Routes whose test needs other rows than their table's usual ones, and why.
+const ROWS_FOR_ROUTE = {
+  // erasure is destructive: fresh requests every time
+  '/v1/requests/{id}/anonymise': async () => ({ own: (await createRequest(k, w.tokens.A.coordinator)).id, other: (await createRequest(k, w.tokens.B.coordinator)).id }),
+  // one measurement per instrument and timepoint: fresh requests
+  '/v1/requests/{id}/measurements': async () => ({ own: (await createRequest(k, w.tokens.A.coordinator)).id, other: (await createRequest(k, w.tokens.B.coordinator)).id }),
+  // a password reset changes the account: fresh accounts
+  '/v1/accounts/{id}/password': async () => ({ own: createAccount('guide', w.A.id).id, other: createAccount('guide', w.B.id).id }),
+  // sign-ups are for information meetings
+  '/v1/events/{id}/signups': async () => ({ own: eventRow(w.A.id, { kind: 'info_meeting' }), other: eventRow(w.B.id, { kind: 'info_meeting' }) }),
+  // visits are to an association: courses with one
+  '/v1/courses/{id}/visits': () => visitCourseIds(),
+};
+// The path parameters of route r: tenant (the row belongs to a centre, so a
+// centre-bound caller must not reach another centre's: 404), table, row (the
+// parameter naming the row) and ids() ({ own, other }, each one value or an
+// object of values by parameter name). Null when r has no parameters;
+// undefined when a parameter names what ROWS does not know.
+function paramsOf(r) {
+  const names = Object.keys(r.params);
+  if (names.length === 0) return null;
+  const row = names[names.length - 1];
+  const what = r.params[row];
+  const rows = ROWS_FOR_ROUTE[r.pattern] || ROWS[what];
+  if (!rows) return undefined;
+  const byName = (v) => (Array.isArray(v) ? Object.fromEntries(names.map((n, i) => [n, v[i]])) : v);
+  return {
+    tenant: !UNTENANTED.has(what),
+    get table() { return tableOf(what); },
+    row,
+    ids: async () => { const { own, other } = await rows(); return { own: byName(own), other: byName(other) }; },
+  };
+}
 const isParameterised = (pattern) => /\{[^}]+\}/.test(pattern);
 const once = (make) => { let p; return () => (p ||= make()); };
 const courseIds = once(async () => ({
@@ -379,9 +385,12 @@ test('kompasd routes prints a usable table', () => {
   assert.deepEqual(byLabel['GET /v1/me'].roles, ROLES);
 });
 
-test('every parameterised route has an entry in the PARAMS table', () => {
-  const missing = [...new Set(ROUTES.filter((r) => isParameterised(r.pattern) && !PARAMS[r.pattern]).map((r) => r.pattern))];
-  assert.deepEqual(missing, [], `parameterised patterns without an entry in PARAMS (roles.test.mjs): ${missing.join(', ')}`);
+test('every path parameter names what ROWS can make rows of', () => {
+  assert.ok(ROUTES.some((r) => r.params.id === 'request'), 'kompasd routes prints the path parameters');
+  const missing = ROUTES.filter((r) => isParameterised(r.pattern) && paramsOf(r) === undefined).map((r) => `${r.pattern} (${JSON.stringify(r.params)})`);
+  assert.deepEqual(missing, [], `path parameters naming what ROWS (roles.test.mjs) does not know: ${missing.join(', ')}`);
+  const undeclared = ROUTES.filter((r) => isParameterised(r.pattern) && paramsOf(r) === null).map((r) => r.pattern);
+  assert.deepEqual(undeclared, [], 'parameterised routes without declared parameters');
 });
 
 test('docs/roles.md is the output of kompasd routes --markdown', async () => {
@@ -396,8 +405,8 @@ test('docs/roles.md is the output of kompasd routes --markdown', async () => {
 for (const r of ROUTES) {
   test(`${r.label} (${r.public ? 'public' : r.roles.join(', ')})`, async (t) => {
     const spec = REQUESTS[r.label] || defaultRequest(r);
-    const param = isParameterised(r.pattern) ? PARAMS[r.pattern] : null;
-    if (isParameterised(r.pattern)) assert.ok(param, `${r.pattern} has no entry in PARAMS (roles.test.mjs)`);
+    const param = isParameterised(r.pattern) ? paramsOf(r) : null;
+    if (isParameterised(r.pattern)) assert.ok(param, `${r.pattern}: its parameters name what ROWS (roles.test.mjs) does not know`);
     // Callers that must be refused share one set of ids; allowed callers
     // get fresh ones (throwaway rows for the destructive routes).
     const refused = param ? (await param.ids()).own : null;
@@ -442,8 +451,8 @@ for (const r of ROUTES) {
 // changes nothing; national callers (admin) reach both.
 for (const r of ROUTES.filter((x) => isParameterised(x.pattern))) {
   test(`${r.label}: own centre against another centre`, async (t) => {
-    const param = PARAMS[r.pattern];
-    assert.ok(param, `${r.pattern} has no entry in PARAMS (roles.test.mjs)`);
+    const param = paramsOf(r);
+    assert.ok(param, `${r.pattern}: its parameters name what ROWS (roles.test.mjs) does not know`);
     const spec = REQUESTS[r.label] || defaultRequest(r);
     const callers = roleCallers().filter((c) => r.public || (r.roles.includes(c.role) && !(r.sessionOnly && c.key)));
     assert.ok(callers.length > 0, `${r.label}: some caller may use it`);
@@ -485,7 +494,7 @@ test('a path id that is not a UUID is 404 for an allowed caller, never 500', asy
 test('401 comes before query and body validation on every non-public route', async () => {
   const wrong = [];
   for (const r of ROUTES.filter((x) => !x.public)) {
-    const p = isParameterised(r.pattern) ? fill(r.pattern, (await PARAMS[r.pattern].ids()).own) : r.pattern;
+    const p = isParameterised(r.pattern) ? fill(r.pattern, (await paramsOf(r).ids()).own) : r.pattern;
     const takesBody = ['POST', 'PUT', 'PATCH'].includes(r.method);
     for (const [what, init] of [
       ['an unknown query parameter', { path: `${p}?colour=red` }],

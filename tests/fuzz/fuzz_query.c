@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 
 #include "../../api/app.h"
+#include "../../api/routes.h"
 #include "../../lib/problem.h"
 
 static void

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../../api/app.h"
+#include "../../api/routes.h"
 #include "../../lib/buf.h"
 
 /* The pattern of m's route with each {name} replaced by its value. */

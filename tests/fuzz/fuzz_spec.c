@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "../../api/app.h"
+#include "../../api/routes.h"
 #include "../../lib/problem.h"
 
 static void

@@ -24,16 +24,28 @@ h_b(struct http_request *rq)
 
 /* Literal routes before parameterised ones, as the table order requires. */
 static const struct route table[] = {
-    {.method = "GET", .pattern = "/v1/health", .handler = h_a},                         /* 0 */
-    {.method = "GET", .pattern = "/v1/centres", .handler = h_a},                        /* 1 */
-    {.method = "POST", .pattern = "/v1/centres", .handler = h_b},                       /* 2 */
-    {.method = "GET", .pattern = "/v1/centres/stats", .handler = h_a},                  /* 3 */
-    {.method = "GET", .pattern = "/v1/centres/{id}", .handler = h_a},                   /* 4 */
-    {.method = "PATCH", .pattern = "/v1/centres/{id}", .handler = h_b},                 /* 5 */
-    {.method = "DELETE", .pattern = "/v1/centres/{id}", .handler = h_b},                /* 6 */
-    {.method = "GET", .pattern = "/v1/requests/{id}/history", .handler = h_a},          /* 7 */
-    {.method = "PUT", .pattern = "/v1/centres/{centre}/staff/{staff}", .handler = h_b}, /* 8 */
-    {.method = "POST", .pattern = "/v1/upload", .handler = h_b},                        /* 9 */
+    {.method = "GET", .pattern = "/v1/health", .handler = h_a},                             /* 0 */
+    {.method = "GET", .pattern = "/v1/centres", .handler = h_a},                            /* 1 */
+    {.method = "POST", .pattern = "/v1/centres", .handler = h_b},                           /* 2 */
+    {.method = "GET", .pattern = "/v1/centres/stats", .handler = h_a},                      /* 3 */
+    {.method = "GET", .pattern = "/v1/centres/{id}", .handler = h_a, .params = "id=thing"}, /* 4 */
+    {.method = "PATCH",
+     .pattern = "/v1/centres/{id}",
+     .handler = h_b,
+     .params = "id=thing"}, /* 5 */
+    {.method = "DELETE",
+     .pattern = "/v1/centres/{id}",
+     .handler = h_b,
+     .params = "id=thing"}, /* 6 */
+    {.method = "GET",
+     .pattern = "/v1/requests/{id}/history",
+     .handler = h_a,
+     .params = "id=thing"}, /* 7 */
+    {.method = "PUT",
+     .pattern = "/v1/centres/{centre}/staff/{staff}",
+     .handler = h_b,
+     .params = "centre=thing staff=thing"},                      /* 8 */
+    {.method = "POST", .pattern = "/v1/upload", .handler = h_b}, /* 9 */
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
@@ -219,7 +231,7 @@ static void
 test_table_order_param_first(void **state)
 {
 	static const struct route t[] = {
-	    {.method = "GET", .pattern = "/a/{x}", .handler = h_a},
+	    {.method = "GET", .pattern = "/a/{x}", .handler = h_a, .params = "x=thing"},
 	    {.method = "GET", .pattern = "/a/lit", .handler = h_b},
 	};
 	struct router_match m;
@@ -287,7 +299,10 @@ static void
 test_four_params(void **state)
 {
 	static const struct route t[] = {
-	    {.method = "GET", .pattern = "/{a}/{b}/{c}/{d}", .handler = h_a},
+	    {.method = "GET",
+	     .pattern = "/{a}/{b}/{c}/{d}",
+	     .handler = h_a,
+	     .params = "a=thing b=thing c=thing d=thing"},
 	};
 	struct router_match m;
 	char why[128];
@@ -330,13 +345,42 @@ test_no_pointer_to_arguments(void **state)
 	assert_string_equal(router_param(&m, "id"), "abc");
 }
 
+/* The params declaration of a well-formed pattern ("id=thing ..."), in
+ * out; NULL when the pattern has no parameters (or is NULL). */
+static const char *
+declared(const char *pattern, char out[128])
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (const char *p = pattern ? strchr(pattern, '{') : NULL; p != NULL;
+	     p = strchr(p + 1, '{')) {
+		const char *close = strchr(p, '}');
+
+		if (close == NULL)
+			break;
+		n += (size_t)snprintf(out + n, 128 - n, "%s%.*s=thing", n ? " " : "",
+		                      (int)(close - p - 1), p + 1);
+		if (n >= 128)
+			break;
+	}
+	return out[0] ? out : NULL;
+}
+
 /* Check that a one- or two-route table is refused with a reason. */
 static void
 expect_bad(const char *pattern1, const char *pattern2, const char *reason_part)
 {
+	char params1[128], params2[128];
 	struct route t[2] = {
-	    {.method = "GET", .pattern = pattern1, .handler = h_a},
-	    {.method = "GET", .pattern = pattern2, .handler = h_a},
+	    {.method = "GET",
+	     .pattern = pattern1,
+	     .handler = h_a,
+	     .params = declared(pattern1, params1)},
+	    {.method = "GET",
+	     .pattern = pattern2,
+	     .handler = h_a,
+	     .params = declared(pattern2, params2)},
 	};
 	char why[160] = "";
 
@@ -365,14 +409,107 @@ test_check_rejects_malformed_patterns(void **state)
 	expect_bad("/{a}/{b}/{c}/{d}/{e}", NULL, "more than 4 parameters");
 }
 
+/* A route that an earlier one of its method always takes is refused; a
+ * literal before a parameter, another method or another length is fine. */
+static void
+test_check_rejects_shadowed_routes(void **state)
+{
+	static const struct route fine[] = {
+	    {.method = "GET", .pattern = "/v1/requests/search", .handler = h_a},
+	    {.method = "GET", .pattern = "/v1/requests/{id}", .handler = h_a, .params = "id=thing"},
+	    {.method = "POST",
+	     .pattern = "/v1/requests/{id}",
+	     .handler = h_a,
+	     .params = "id=thing"},
+	    {.method = "GET",
+	     .pattern = "/v1/requests/{id}/history",
+	     .handler = h_a,
+	     .params = "id=thing"},
+	    {.method = "GET",
+	     .pattern = "/v1/{kind}/{id}/history",
+	     .handler = h_a,
+	     .params = "kind=thing id=thing"},
+	    {.method = "GET",
+	     .pattern = "/app/{path}",
+	     .handler = h_a,
+	     .params = "path=thing",
+	     .flags = ROUTE_REST_PARAM},
+	    {.method = "GET", .pattern = "/app", .handler = h_a},
+	};
+	char why[160] = "";
+
+	(void)state;
+	assert_int_equal(router_check_table(fine, sizeof(fine) / sizeof(fine[0]), why, sizeof(why)),
+	                 0);
+	expect_bad("/v1/requests/{id}", "/v1/requests/search", "never reached");
+	expect_bad("/v1/{a}/{b}", "/v1/requests/{id}", "/v1/{a}/{b} comes first");
+	expect_bad("/v1/{a}/x", "/v1/{b}/x", "never reached");
+	{
+		struct route t[2] = {
+		    {.method = "GET",
+		     .pattern = "/app/{path}",
+		     .handler = h_a,
+		     .params = "path=thing",
+		     .flags = ROUTE_REST_PARAM},
+		    {.method = "GET",
+		     .pattern = "/app/js/{file}",
+		     .handler = h_a,
+		     .params = "file=thing"},
+		};
+
+		assert_int_equal(router_check_table(t, 2, why, sizeof(why)), -1);
+		assert_non_null(strstr(why, "never reached"));
+	}
+}
+
+/* Each path parameter is declared, in order, as name=what; nothing else. */
+static void
+test_check_rejects_undeclared_params(void **state)
+{
+	static const char *const bad[] = {
+	    NULL, "", "id", "id=", "x=request", "id=request extra=thing", "id=request ",
+	};
+	static const char *const bad2[] = {
+	    "id=volunteer",
+	    "training_id=t id=volunteer",
+	    "id=volunteer training_id=",
+	};
+	struct route t = {.method = "GET", .pattern = "/v1/requests/{id}", .handler = h_a};
+	char why[160];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t.params = bad[i];
+		why[0] = '\0';
+		assert_int_equal(router_check_table(&t, 1, why, sizeof(why)), -1);
+		assert_non_null(strstr(why, "params must name each parameter"));
+	}
+	t.params = "id=request";
+	assert_int_equal(router_check_table(&t, 1, why, sizeof(why)), 0);
+	t.pattern = "/v1/volunteers/{id}/trainings/{training_id}";
+	for (size_t i = 0; i < sizeof(bad2) / sizeof(bad2[0]); i++) {
+		t.params = bad2[i];
+		assert_int_equal(router_check_table(&t, 1, why, sizeof(why)), -1);
+	}
+	t.params = "id=volunteer training_id=volunteer_training";
+	assert_int_equal(router_check_table(&t, 1, why, sizeof(why)), 0);
+	t.pattern = "/v1/requests";
+	assert_int_equal(router_check_table(&t, 1, why, sizeof(why)), -1);
+	t.params = NULL;
+	assert_int_equal(router_check_table(&t, 1, why, sizeof(why)), 0);
+}
+
 static void
 test_check_accepts_edge_patterns(void **state)
 {
 	static const struct route t[] = {
 	    {.method = "GET", .pattern = "/", .handler = h_a},
 	    /* 31 characters is the longest name */
-	    {.method = "GET", .pattern = "/a/{abcdefghijklmnopqrstuvwxyz01234}", .handler = h_a},
-	    {.method = "GET", .pattern = "/{x}", .handler = h_a},
+	    {.method = "GET",
+	     .pattern = "/a/{abcdefghijklmnopqrstuvwxyz01234}",
+	     .handler = h_a,
+	     .params = "abcdefghijklmnopqrstuvwxyz01234=thing"},
+	    {.method = "GET", .pattern = "/{x}", .handler = h_a, .params = "x=thing"},
 	};
 	struct router_match m;
 	char why[128] = "";
@@ -413,10 +550,10 @@ static void
 test_check_rejects_duplicates(void **state)
 {
 	static const struct route t[] = {
-	    {.method = "GET", .pattern = "/a/{id}", .handler = h_a},
-	    {.method = "POST", .pattern = "/a/{id}", .handler = h_a},
+	    {.method = "GET", .pattern = "/a/{id}", .handler = h_a, .params = "id=thing"},
+	    {.method = "POST", .pattern = "/a/{id}", .handler = h_a, .params = "id=thing"},
 	    {.method = "GET", .pattern = "/b", .handler = h_a},
-	    {.method = "GET", .pattern = "/a/{id}", .handler = h_b},
+	    {.method = "GET", .pattern = "/a/{id}", .handler = h_b, .params = "id=thing"},
 	};
 	char why[128] = "";
 
@@ -448,10 +585,14 @@ test_check_reports_the_bad_route(void **state)
 /* A rest parameter takes the remainder of the path; literal routes before
  * it still win, and a one-segment route with the same shape is unaffected. */
 static const struct route rest_table[] = {
-    {.method = "GET", .pattern = "/app", .handler = h_a},                                   /* 0 */
-    {.method = "GET", .pattern = "/app/", .handler = h_a},                                  /* 1 */
-    {.method = "GET", .pattern = "/app/{path}", .handler = h_b, .flags = ROUTE_REST_PARAM}, /* 2 */
-    {.method = "GET", .pattern = "/v1/x/{id}", .handler = h_a},                             /* 3 */
+    {.method = "GET", .pattern = "/app", .handler = h_a},  /* 0 */
+    {.method = "GET", .pattern = "/app/", .handler = h_a}, /* 1 */
+    {.method = "GET",
+     .pattern = "/app/{path}",
+     .handler = h_b,
+     .params = "path=thing",
+     .flags = ROUTE_REST_PARAM},                                                      /* 2 */
+    {.method = "GET", .pattern = "/v1/x/{id}", .handler = h_a, .params = "id=thing"}, /* 3 */
 };
 
 static void
@@ -532,6 +673,8 @@ main(void)
 	    cmocka_unit_test(test_empty_table),
 	    cmocka_unit_test(test_no_pointer_to_arguments),
 	    cmocka_unit_test(test_check_rejects_malformed_patterns),
+	    cmocka_unit_test(test_check_rejects_shadowed_routes),
+	    cmocka_unit_test(test_check_rejects_undeclared_params),
 	    cmocka_unit_test(test_check_accepts_edge_patterns),
 	    cmocka_unit_test(test_check_rejects_incomplete_routes),
 	    cmocka_unit_test(test_check_rejects_duplicates),
