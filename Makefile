@@ -212,11 +212,12 @@ CONF_SED   := -e 's|^key_file = .*|key_file = $(SYSCONFDIR)/kompas.key   \# root
               -e 's|^\# This file is the development configuration used by .make run.; an|\# Installed by make install from the development kompas.conf; an|'
 
 install: $(INSTALL_BIN)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SHAREDIR)/schema $(DESTDIR)$(SYSCONFDIR) \
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SHAREDIR)/schema/functions $(DESTDIR)$(SYSCONFDIR) \
 	        $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 $(INSTALL_BIN) $(DESTDIR)$(SBINDIR)/kompasd
-	rm -f $(DESTDIR)$(SHAREDIR)/schema/*.sql
+	rm -f $(DESTDIR)$(SHAREDIR)/schema/*.sql $(DESTDIR)$(SHAREDIR)/schema/functions/*.sql
 	install -m 644 schema/*.sql $(DESTDIR)$(SHAREDIR)/schema/
+	install -m 644 schema/functions/*.sql $(DESTDIR)$(SHAREDIR)/schema/functions/
 	install -m 644 docs/openapi.yaml $(DESTDIR)$(SHAREDIR)/openapi.yaml
 	sed $(CONF_SED) kompas.conf > $(DESTDIR)$(SHAREDIR)/kompas.conf.example
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/kompas.conf ]; then \

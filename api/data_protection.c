@@ -1,7 +1,7 @@
 /* data_protection.c - the citizen's rights: a subject-access export of
  * everything held about them, and erasure (anonymisation) on request. The
  * scheduled anonymisation after the retention period is in maintenance.c;
- * both use kompas_anonymise() (schema/0013). */
+ * both use kompas_anonymise() (schema/functions/kompas_anonymise.sql). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

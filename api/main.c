@@ -112,7 +112,7 @@ cmd_migrate(const struct config *cfg, int status_only)
 	struct db_conn *c = NULL;
 	char err[1024];
 	unsigned applied;
-	size_t pending, count;
+	size_t pending, fpending, count;
 	int rc = 1;
 
 	if (migration_set_load(&set, cfg->schema_dir, err, sizeof(err)) != 0) {
@@ -125,12 +125,18 @@ cmd_migrate(const struct config *cfg, int status_only)
 		goto out;
 	}
 	if (status_only) {
-		if (migrate_status(c, &set, &applied, &pending, err, sizeof(err)) != 0) {
+		if (migrate_status(c, &set, &applied, &pending, err, sizeof(err)) != 0 ||
+		    migrate_functions_pending(c, &set, &fpending, err, sizeof(err)) != 0) {
 			fprintf(stderr, "kompasd: %s\n", err);
 			goto out;
 		}
-		printf("schema version %u of %zu, %zu pending\n", applied, set.n, pending);
-		rc = pending > 0 ? 3 : 0;
+		if (pending == 0 && fpending > 0)
+			printf("schema version %u of %zu, %zu pending, %zu function file(s) to "
+			       "apply\n",
+			       applied, set.n, pending, fpending);
+		else
+			printf("schema version %u of %zu, %zu pending\n", applied, set.n, pending);
+		rc = pending > 0 || fpending > 0 ? 3 : 0; /* functions follow migrations */
 		goto out;
 	}
 	if (migrate_apply(c, &set, &count, err, sizeof(err)) != 0) {
@@ -154,7 +160,7 @@ check_schema(const struct config *cfg, int migrate)
 	struct db_conn *c;
 	char err[1024];
 	unsigned applied;
-	size_t pending, count;
+	size_t pending, fpending, count;
 	int rc = -1;
 
 	if (migration_set_load(&set, cfg->schema_dir, err, sizeof(err)) != 0) {
@@ -180,6 +186,19 @@ check_schema(const struct config *cfg, int migrate)
 		        "the database schema is at version %u but this kompasd needs %zu: run "
 		        "'kompasd migrate' or start with 'kompasd serve --migrate'",
 		        applied, set.n);
+		goto out;
+	}
+	if (migrate_functions_pending(c, &set, &fpending, err, sizeof(err)) != 0) {
+		log_msg(LOG_ERROR, "schema check: %s", err);
+		goto out;
+	}
+	if (fpending > 0) {
+		log_msg(
+		    LOG_ERROR,
+		    "%zu stored function file(s) in %s/functions are new, changed or gone since "
+		    "the last migrate: run 'kompasd migrate' or start with 'kompasd serve "
+		    "--migrate'",
+		    fpending, cfg->schema_dir);
 		goto out;
 	}
 	app.schema_expected = (unsigned)set.n;

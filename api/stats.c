@@ -3,7 +3,7 @@
  * or by heard_from), the wellbeing outcomes, the courses and the hand-over,
  * the volunteers and their recruitment, the associations. The aggregation,
  * the disclosure control and the rounding happen in SECURITY DEFINER
- * functions (schema/0017, 0019, 0028), which also enforce the caller's
+ * functions (schema/functions/kompas_stats_*.sql), which also enforce the caller's
  * scope and the window; this file validates the filters (whole periods,
  * cut to the last closed one: docs/statistics.md), resolves a centre slug
  * and writes the cells as JSON or CSV (RFC 4180). */

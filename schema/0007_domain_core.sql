@@ -5,11 +5,7 @@
 
 -- Row-level security for a centre's tables: staff of the centre see them;
 -- admins see all. Resource migrations refine per table.
-CREATE FUNCTION kompas_same_centre(p_centre uuid) RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE AS
-$$ SELECT kompas_role() = 'admin' OR p_centre = kompas_centre() $$;
-COMMENT ON FUNCTION kompas_same_centre(uuid) IS 'True when the transaction''s caller is an admin or belongs to centre p_centre';
-GRANT EXECUTE ON FUNCTION kompas_same_centre(uuid) TO kompas_app;
+\ir functions/kompas_same_centre.sql
 
 CREATE TABLE category (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -141,3 +137,6 @@ ALTER TABLE centre ADD COLUMN retention_months integer NOT NULL DEFAULT 24
 COMMENT ON COLUMN centre.first_contact_target_days IS 'A request waiting longer than this for first contact is flagged on the work list';
 COMMENT ON COLUMN centre.default_planned_visits IS 'Planned visits of a new course unless given';
 COMMENT ON COLUMN centre.retention_months IS 'Closed requests are anonymised this many months after closing';
+
+-- The functions this migration created or changed are in schema/functions/:
+-- kompas_same_centre.

@@ -67,16 +67,7 @@ COMMENT ON COLUMN association.welcome_training_on IS 'Date of the association''s
 COMMENT ON COLUMN association.newcomer_places IS 'How many newcomers it can receive now; NULL when unknown (internal)';
 COMMENT ON COLUMN association.newcomer_places_updated_at IS 'When newcomer_places was last set: stale capacity shows on the coordinators'' work list (internal)';
 
--- The caller's association, for association-contact accounts. SECURITY
--- DEFINER so that the association policies do not depend on the account
--- policies (and cannot recurse through them).
-CREATE FUNCTION kompas_association() RETURNS uuid
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
-$$ SELECT a.association_id FROM account a
-    WHERE a.id = kompas_account() AND a.role = 'association' AND a.disabled_at IS NULL $$;
-COMMENT ON FUNCTION kompas_association() IS 'The association the transaction''s caller is the contact of (NULL unless the caller is an association account linked to one)';
-REVOKE ALL ON FUNCTION kompas_association() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION kompas_association() TO kompas_app;
+\ir functions/kompas_association.sql
 
 -- Associations: everyone of the centre (coordinators, guides, association
 -- contacts, the portal) and admins read; coordinators of the centre and
@@ -176,3 +167,6 @@ INSERT INTO category (kind, slug, name_da, name_en) VALUES
     ('interest', 'kultur', 'Kultur', 'Culture'),
     ('interest', 'spil', 'Spil', 'Games'),
     ('interest', 'dyr', 'Dyr', 'Animals');
+
+-- The functions this migration created or changed are in schema/functions/:
+-- kompas_association.

@@ -39,40 +39,8 @@ COMMENT ON COLUMN volunteer.recruited_via IS 'How the volunteer was recruited: s
 COMMENT ON COLUMN volunteer.recruited_association_id IS 'The association (kompasfællesskab) the volunteer was recruited through, when recruited_via is association';
 COMMENT ON COLUMN volunteer.notes IS 'Coordinators'' notes about the volunteer; never data about citizens';
 
--- A guide changes only their own contact details, languages, areas,
--- availability and capacity; the linked account is a guide account of the
--- volunteer's centre, and the recruiting association one of that centre.
-CREATE FUNCTION volunteer_guard() RETURNS trigger
-LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
-BEGIN
-    IF TG_OP = 'UPDATE' AND kompas_role() = 'guide'
-       AND (NEW.status IS DISTINCT FROM OLD.status OR NEW.name IS DISTINCT FROM OLD.name
-            OR NEW.centre_id IS DISTINCT FROM OLD.centre_id
-            OR NEW.account_id IS DISTINCT FROM OLD.account_id
-            OR NEW.recruited_via IS DISTINCT FROM OLD.recruited_via
-            OR NEW.recruited_association_id IS DISTINCT FROM OLD.recruited_association_id
-            OR NEW.notes IS DISTINCT FROM OLD.notes) THEN
-        RAISE EXCEPTION 'a guide changes only their contact details, languages, postal areas, availability and capacity'
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    IF NEW.account_id IS NOT NULL
-       AND (TG_OP = 'INSERT' OR NEW.account_id IS DISTINCT FROM OLD.account_id)
-       AND NOT EXISTS (SELECT 1 FROM account a WHERE a.id = NEW.account_id AND a.role = 'guide'
-                                              AND a.centre_id = NEW.centre_id) THEN
-        RAISE EXCEPTION 'the linked account must be a guide account of the volunteer''s centre'
-            USING ERRCODE = 'check_violation';
-    END IF;
-    IF NEW.recruited_association_id IS NOT NULL
-       AND (TG_OP = 'INSERT' OR NEW.recruited_association_id IS DISTINCT FROM OLD.recruited_association_id)
-       AND NOT EXISTS (SELECT 1 FROM association s WHERE s.id = NEW.recruited_association_id
-                                                  AND s.centre_id = NEW.centre_id) THEN
-        RAISE EXCEPTION 'the recruiting association must be one of the volunteer''s centre'
-            USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION volunteer_guard() IS 'Trigger: guides change only their own contact details, languages, areas and capacity; linked account and recruiting association belong to the volunteer''s centre';
+\ir functions/volunteer_guard.sql
+
 CREATE TRIGGER volunteer_guard BEFORE INSERT OR UPDATE ON volunteer
     FOR EACH ROW EXECUTE FUNCTION volunteer_guard();
 
@@ -217,3 +185,6 @@ CREATE POLICY volunteer_record_check_insert ON volunteer_record_check FOR INSERT
 CREATE POLICY volunteer_record_check_delete ON volunteer_record_check FOR DELETE
     USING (kompas_same_centre(centre_id) AND kompas_role() IN ('admin', 'coordinator'));
 GRANT SELECT, INSERT, DELETE ON volunteer_record_check TO kompas_app;
+
+-- The functions this migration created or changed are in schema/functions/:
+-- volunteer_guard.

@@ -139,22 +139,8 @@ CREATE POLICY event_update ON event FOR UPDATE
                      OR (kompas_role() = 'association' AND kind = 'activity'
                          AND association_id = (SELECT kompas_association()))));
 
--- An event's (or series') association belongs to the same centre. SECURITY
--- DEFINER: the check must see the association whatever the caller sees.
-CREATE FUNCTION event_association_check() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    IF NEW.association_id IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM association s
-                        WHERE s.id = NEW.association_id AND s.centre_id = NEW.centre_id) THEN
-        RAISE EXCEPTION 'the association must be one of the event''s centre'
-            USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION event_association_check() IS 'Trigger: an event''s or series'' association is one of its centre';
-REVOKE ALL ON FUNCTION event_association_check() FROM PUBLIC;
+\ir functions/event_association_check.sql
+
 CREATE TRIGGER event_association_check BEFORE INSERT OR UPDATE OF association_id, centre_id ON event
     FOR EACH ROW EXECUTE FUNCTION event_association_check();
 CREATE TRIGGER event_series_association_check
@@ -195,19 +181,8 @@ CREATE POLICY event_category_delete ON event_category FOR DELETE
                                  AND e.association_id = (SELECT kompas_association())))));
 GRANT SELECT, INSERT, DELETE ON event_category TO kompas_app;
 
-CREATE FUNCTION event_category_check() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM category c WHERE c.id = NEW.category_id
-                      AND (c.centre_id IS NULL OR c.centre_id = NEW.centre_id)) THEN
-        RAISE EXCEPTION 'the category must be shared or of the event''s centre'
-            USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION event_category_check() IS 'Trigger: an event''s category is shared or of the event''s centre';
-REVOKE ALL ON FUNCTION event_category_check() FROM PUBLIC;
+\ir functions/event_category_check.sql
+
 CREATE TRIGGER event_category_check BEFORE INSERT ON event_category
     FOR EACH ROW EXECUTE FUNCTION event_category_check();
 
@@ -266,73 +241,15 @@ CREATE POLICY event_signup_update ON event_signup FOR UPDATE
     WITH CHECK (centre_id = kompas_centre());
 GRANT SELECT, INSERT, UPDATE ON event_signup TO kompas_app;
 
--- The person signed up belongs to the event's centre: a volunteer of it, or
--- an association-contact account of it.
-CREATE FUNCTION event_signup_check() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    IF NEW.volunteer_id IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM volunteer v
-                        WHERE v.id = NEW.volunteer_id AND v.centre_id = NEW.centre_id) THEN
-        RAISE EXCEPTION 'the volunteer must be one of the event''s centre'
-            USING ERRCODE = 'check_violation';
-    END IF;
-    IF NEW.account_id IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM account a WHERE a.id = NEW.account_id
-                          AND a.centre_id = NEW.centre_id AND a.role = 'association') THEN
-        RAISE EXCEPTION 'the account must be an association contact of the event''s centre'
-            USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION event_signup_check() IS 'Trigger: the person signed up is a volunteer or an association contact of the event''s centre';
-REVOKE ALL ON FUNCTION event_signup_check() FROM PUBLIC;
+\ir functions/event_signup_check.sql
+
 CREATE TRIGGER event_signup_check BEFORE INSERT OR UPDATE OF volunteer_id, account_id, centre_id
     ON event_signup FOR EACH ROW EXECUTE FUNCTION event_signup_check();
 
--- event.signup_count follows the active sign-ups. The update takes the
--- event row's lock, and event_capacity_kept refuses a count above capacity:
--- the last line of defence behind the API's SELECT ... FOR UPDATE.
-CREATE FUNCTION event_signup_count() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    d integer := 0;
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        d := CASE WHEN NEW.cancelled_at IS NULL THEN 1 ELSE 0 END;
-    ELSIF OLD.cancelled_at IS NULL AND NEW.cancelled_at IS NOT NULL THEN
-        d := -1;
-    ELSIF OLD.cancelled_at IS NOT NULL AND NEW.cancelled_at IS NULL THEN
-        d := 1;
-    END IF;
-    IF d <> 0 THEN
-        UPDATE event SET signup_count = signup_count + d WHERE id = NEW.event_id;
-    END IF;
-    RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION event_signup_count() IS 'Trigger: keeps event.signup_count equal to the event''s active sign-ups';
-REVOKE ALL ON FUNCTION event_signup_count() FROM PUBLIC;
+\ir functions/event_signup_count.sql
+
 CREATE TRIGGER event_signup_count AFTER INSERT OR UPDATE OF cancelled_at ON event_signup
     FOR EACH ROW EXECUTE FUNCTION event_signup_count();
-
--- Lock an event of the caller's centre for a sign-up and read what the
--- sign-up rules need. SECURITY DEFINER: guides and association contacts may
--- not update events, and SELECT ... FOR UPDATE needs the update policy.
-CREATE FUNCTION kompas_event_lock(p_event uuid)
-RETURNS TABLE (kind text, starts_at timestamptz, cancelled boolean, capacity integer,
-               signup_count integer)
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-    SELECT e.kind, e.starts_at, e.cancelled, e.capacity, e.signup_count
-      FROM event e
-     WHERE e.id = p_event AND e.centre_id = kompas_centre()
-       AND kompas_role() IN ('coordinator', 'guide', 'association')
-       FOR UPDATE;
-$$;
-COMMENT ON FUNCTION kompas_event_lock(uuid) IS 'Locks an event of the caller''s centre (SELECT ... FOR UPDATE) for a sign-up and returns its kind, start, cancelled flag, capacity and active sign-ups';
-REVOKE ALL ON FUNCTION kompas_event_lock(uuid) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION kompas_event_lock(uuid) TO kompas_app;
 
 -- ---------------------------------------------------------------- public view
 
@@ -371,3 +288,7 @@ COMMENT ON COLUMN event_public.search IS 'The Danish search vector, for the free
 COMMENT ON COLUMN event_public.category_ids IS 'Its categories'' ids, for the category filter';
 COMMENT ON COLUMN event_public.categories IS 'Its categories as JSON (id, kind, slug, name_da, name_en)';
 GRANT SELECT ON event_public TO kompas_app;
+
+-- The functions this migration created or changed are in schema/functions/:
+-- event_association_check, event_category_check, event_signup_check,
+-- event_signup_count, kompas_event_lock.

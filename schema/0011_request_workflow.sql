@@ -17,14 +17,7 @@ COMMENT ON COLUMN request.close_reason IS 'Why the request ended (closed, declin
 COMMENT ON COLUMN request.closed_at IS 'When the request reached closed, declined or withdrawn; anonymisation counts from here';
 COMMENT ON COLUMN request.first_contact_at IS 'When the guide or centre first reached the citizen (state contacted): time to first contact is measured from created_at';
 
--- Guides see the requests assigned to them; coordinators their centre's;
--- portals their centre's (the handlers show a portal only the status).
-CREATE FUNCTION kompas_my_volunteer_ids() RETURNS SETOF uuid
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
-$$ SELECT id FROM volunteer WHERE account_id = kompas_account() $$;
-COMMENT ON FUNCTION kompas_my_volunteer_ids() IS 'The volunteer records linked to the caller''s account (a guide''s own)';
-REVOKE ALL ON FUNCTION kompas_my_volunteer_ids() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION kompas_my_volunteer_ids() TO kompas_app;
+\ir functions/kompas_my_volunteer_ids.sql
 
 DROP POLICY request_tenant ON request;
 CREATE POLICY request_tenant ON request
@@ -149,3 +142,6 @@ CREATE POLICY conversation_tenant ON conversation
     USING (centre_id = kompas_centre() AND request_id IN (SELECT id FROM request))
     WITH CHECK (centre_id = kompas_centre() AND request_id IN (SELECT id FROM request));
 GRANT SELECT, INSERT, UPDATE ON conversation TO kompas_app;
+
+-- The functions this migration created or changed are in schema/functions/:
+-- kompas_my_volunteer_ids.

@@ -1,12 +1,5 @@
 -- 0014: anonymisation also clears the personal data kept with courses and
 -- referrals (visit notes, notes to the association).
-CREATE OR REPLACE FUNCTION kompas_anonymise_children(p_request uuid) RETURNS void
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    UPDATE conversation SET summary_sealed = NULL WHERE request_id = p_request;
-    UPDATE request_event SET note = NULL WHERE request_id = p_request;
-    UPDATE visit SET note_sealed = NULL
-     WHERE course_id IN (SELECT id FROM course WHERE request_id = p_request);
-    UPDATE referral SET scheme_note = NULL WHERE request_id = p_request;
-END
-$$;
+
+-- The functions this migration created or changed are in schema/functions/:
+-- kompas_anonymise_children.

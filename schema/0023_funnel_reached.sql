@@ -17,103 +17,10 @@ UPDATE request r SET reached_states = s.states
          GROUP BY request_id) s
  WHERE s.request_id = r.id;
 
-CREATE FUNCTION kompas_request_reached() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    UPDATE request r SET reached_states = ARRAY(SELECT DISTINCT x FROM unnest(r.reached_states || n.states) x ORDER BY x)
-      FROM (SELECT request_id, array_agg(DISTINCT to_state) AS states
-              FROM new_events WHERE kind = 'state' AND to_state IS NOT NULL
-             GROUP BY request_id) n
-     WHERE r.id = n.request_id AND NOT (r.reached_states @> n.states);
-    RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION kompas_request_reached() IS 'Adds the states of new history entries to request.reached_states';
-REVOKE ALL ON FUNCTION kompas_request_reached() FROM PUBLIC;
+\ir functions/kompas_request_reached.sql
 
 CREATE TRIGGER request_event_reached AFTER INSERT ON request_event
     REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION kompas_request_reached();
 
-CREATE OR REPLACE FUNCTION kompas_stats_funnel(p_from date, p_to date, p_centre uuid, p_unit text,
-                                    p_by_centre boolean)
-RETURNS TABLE (period text, centre_id uuid, centre_slug text, source text, measure text,
-               value numeric, suppressed boolean, reason text)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS
-$$
-#variable_conflict use_column
-DECLARE
-    v_centre uuid := kompas_stats_scope(p_centre);
-BEGIN
-    RETURN QUERY
-    WITH base AS (
-        SELECT CASE WHEN p_by_centre THEN r.centre_id END AS cid,
-               kompas_stats_period(r.created_at, p_unit) AS per,
-               r.source AS src,
-               'accepted' = ANY (r.reached_states) AS accepted,
-               r.first_contact_at IS NOT NULL AS contacted,
-               'conversation_held' = ANY (r.reached_states) AS conversation,
-               'course_started' = ANY (r.reached_states) AS course,
-               'referred' = ANY (r.reached_states) AS referred,
-               'signposted' = ANY (r.reached_states) AS signposted,
-               r.closed_at IS NOT NULL AS closed,
-               extract(epoch FROM r.first_contact_at - r.created_at) / 86400.0 AS days
-          FROM request r
-         WHERE (v_centre IS NULL OR r.centre_id = v_centre)
-           AND (p_from IS NULL OR r.created_at >= p_from::timestamp AT TIME ZONE 'UTC')
-           AND (p_to IS NULL OR r.created_at < (p_to + 1)::timestamp AT TIME ZONE 'UTC')
-    ), agg AS (
-        SELECT b.per, b.cid, b.src, GROUPING(b.src) = 1 AS total,
-               count(*) AS received,
-               count(*) FILTER (WHERE b.accepted) AS accepted,
-               count(*) FILTER (WHERE b.contacted) AS contacted,
-               count(*) FILTER (WHERE b.conversation) AS conversation_held,
-               count(*) FILTER (WHERE b.course) AS course_started,
-               count(*) FILTER (WHERE b.referred) AS referred,
-               count(*) FILTER (WHERE b.signposted) AS signposted,
-               count(*) FILTER (WHERE b.closed) AS closed,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY b.days) AS median,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY b.days) AS p90
-          FROM base b
-         GROUP BY GROUPING SETS ((b.per, b.cid, b.src), (b.per, b.cid))
-    ), cells AS (
-        SELECT a.per, a.cid, a.src, a.total, m.ord, m.measure, m.v, m.is_count,
-               a.contacted AS people
-          FROM agg a
-         CROSS JOIN LATERAL (VALUES
-               (1, 'received', a.received::numeric, true),
-               (2, 'accepted', a.accepted::numeric, true),
-               (3, 'contacted', a.contacted::numeric, true),
-               (4, 'conversation_held', a.conversation_held::numeric, true),
-               (5, 'course_started', a.course_started::numeric, true),
-               (6, 'referred', a.referred::numeric, true),
-               (7, 'signposted', a.signposted::numeric, true),
-               (8, 'closed', a.closed::numeric, true),
-               (9, 'days_to_first_contact_median', round(a.median::numeric, 1), false),
-               (10, 'days_to_first_contact_p90', round(a.p90::numeric, 1), false)) m (ord, measure, v, is_count)
-    ), groups AS (
-        SELECT c.per, c.cid, c.measure, array_agg(c.src ORDER BY c.src) AS srcs,
-               kompas_stats_disclose(array_agg(c.v::bigint ORDER BY c.src)) AS reasons
-          FROM cells c
-         WHERE c.is_count AND NOT c.total
-         GROUP BY c.per, c.cid, c.measure
-    ), decided AS (
-        SELECT c.*,
-               CASE
-                   WHEN NOT c.is_count THEN
-                       CASE WHEN c.people < 5 THEN 'fewer_than_5_people' END
-                   WHEN c.total THEN
-                       CASE WHEN c.v < 5 THEN 'count_under_5' END
-                   ELSE (SELECT g.reasons[array_position(g.srcs, c.src)]
-                           FROM groups g
-                          WHERE g.per IS NOT DISTINCT FROM c.per
-                            AND g.cid IS NOT DISTINCT FROM c.cid AND g.measure = c.measure)
-               END AS why
-          FROM cells c
-    )
-    SELECT d.per, d.cid, ce.slug, d.src, d.measure,
-           CASE WHEN d.why IS NULL THEN d.v END, d.why IS NOT NULL, d.why
-      FROM decided d
-      LEFT JOIN centre ce ON ce.id = d.cid
-     ORDER BY d.per NULLS FIRST, ce.slug NULLS FIRST, d.total DESC, d.src, d.ord;
-END
-$$;
+-- The functions this migration created or changed are in schema/functions/:
+-- kompas_request_reached, kompas_stats_funnel.

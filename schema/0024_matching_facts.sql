@@ -31,55 +31,8 @@ COMMENT ON COLUMN volunteer.record_check_valid IS 'The days covered by a clear c
 COMMENT ON COLUMN volunteer.availability_slots IS 'How many weekly slots the volunteer has (volunteer_availability); kept by a trigger';
 COMMENT ON COLUMN volunteer.open_requests IS 'Requests assigned to the volunteer that are not closed, declined or withdrawn (their load); kept by a trigger on request';
 
--- The recount of all four facts of the volunteers ids. It locks them in
--- id order first (no deadlock between two writers touching the same two
--- volunteers), then recounts with a snapshot taken after the lock.
-CREATE FUNCTION kompas_volunteer_facts_redo(ids uuid[]) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    PERFORM 1 FROM volunteer WHERE id = ANY (ids) ORDER BY id FOR NO KEY UPDATE;
-    UPDATE volunteer v SET
-        intro_valid = coalesce((SELECT range_agg(daterange(t.completed_on, t.expires_on, '[]'))
-                                  FROM volunteer_training t
-                                 WHERE t.volunteer_id = v.id AND t.module = 'intro'), '{}'),
-        record_check_valid = coalesce((SELECT range_agg(daterange(k.checked_on, k.valid_until, '[]'))
-                                         FROM volunteer_record_check k
-                                        WHERE k.volunteer_id = v.id AND k.kind = 'criminal_record'
-                                          AND k.outcome = 'clear'), '{}'),
-        availability_slots = (SELECT count(*) FROM volunteer_availability a
-                               WHERE a.volunteer_id = v.id),
-        open_requests = (SELECT count(*) FROM request o
-                          WHERE o.assigned_volunteer_id = v.id
-                            AND o.state NOT IN ('closed', 'declined', 'withdrawn'))
-     WHERE v.id = ANY (ids);
-END
-$$;
-COMMENT ON FUNCTION kompas_volunteer_facts_redo(uuid[]) IS 'Recounts intro_valid, record_check_valid, availability_slots and open_requests of the volunteers ids from their source tables';
-REVOKE ALL ON FUNCTION kompas_volunteer_facts_redo(uuid[]) FROM PUBLIC;
-
--- Statement-level on the volunteer's tables: a bulk change redoes each
--- volunteer once.
-CREATE FUNCTION kompas_volunteer_facts_changed() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    ids uuid[];
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(DISTINCT volunteer_id) INTO ids FROM new_rows;
-    ELSIF TG_OP = 'DELETE' THEN
-        SELECT array_agg(DISTINCT volunteer_id) INTO ids FROM old_rows;
-    ELSE
-        SELECT array_agg(DISTINCT x) INTO ids
-          FROM (SELECT volunteer_id FROM new_rows UNION SELECT volunteer_id FROM old_rows) s (x);
-    END IF;
-    IF ids IS NOT NULL THEN
-        PERFORM kompas_volunteer_facts_redo(ids);
-    END IF;
-    RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION kompas_volunteer_facts_changed() IS 'Trigger: redoes the matching facts of the volunteers whose trainings, record checks or availability changed';
-REVOKE ALL ON FUNCTION kompas_volunteer_facts_changed() FROM PUBLIC;
+\ir functions/kompas_volunteer_facts_redo.sql
+\ir functions/kompas_volunteer_facts_changed.sql
 
 CREATE TRIGGER volunteer_training_facts_ins AFTER INSERT ON volunteer_training
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION kompas_volunteer_facts_changed();
@@ -100,28 +53,7 @@ CREATE TRIGGER volunteer_availability_facts_upd AFTER UPDATE ON volunteer_availa
 CREATE TRIGGER volunteer_availability_facts_del AFTER DELETE ON volunteer_availability
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION kompas_volunteer_facts_changed();
 
--- The load follows the requests: the volunteers a request was and is
--- assigned to, when its assignment or state changes. Row-level with WHEN
--- and UPDATE OF, so the many updates of a request that change neither (its
--- details, reached_states, ...) do not call the function at all.
-CREATE FUNCTION kompas_volunteer_load_changed() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM kompas_volunteer_facts_redo(ARRAY[NEW.assigned_volunteer_id]);
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM kompas_volunteer_facts_redo(ARRAY[OLD.assigned_volunteer_id]);
-    ELSE
-        PERFORM kompas_volunteer_facts_redo(
-            ARRAY(SELECT DISTINCT x FROM unnest(ARRAY[OLD.assigned_volunteer_id,
-                                                      NEW.assigned_volunteer_id]) x
-                   WHERE x IS NOT NULL));
-    END IF;
-    RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION kompas_volunteer_load_changed() IS 'Trigger: redoes the load (open_requests) of the volunteers a changed request was or is assigned to';
-REVOKE ALL ON FUNCTION kompas_volunteer_load_changed() FROM PUBLIC;
+\ir functions/kompas_volunteer_load_changed.sql
 
 CREATE TRIGGER request_volunteer_load_ins AFTER INSERT ON request
     FOR EACH ROW WHEN (NEW.assigned_volunteer_id IS NOT NULL)
@@ -160,15 +92,6 @@ ALTER POLICY volunteer_status_change_read ON volunteer_status_change
     USING (kompas_same_centre(centre_id)
            AND EXISTS (SELECT 1 FROM volunteer v WHERE v.id = volunteer_status_change.volunteer_id));
 
--- matching_area for one postal code against one other (an event's or an
--- association's), as a plain expression: PostgreSQL inlines it into the
--- activity suggestions, where it runs once per candidate (matching_area,
--- with its array and subquery, is a function call per row).
-CREATE FUNCTION matching_area_one(code text, other text) RETURNS numeric
-    LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN code IS NULL OR other IS NULL THEN 0
-                WHEN other = code THEN 1
-                WHEN left(other, 2) = left(code, 2) THEN 0.5
-                ELSE 0 END
-$$;
-COMMENT ON FUNCTION matching_area_one(text, text) IS 'matching_area(code, ARRAY[other]): 1 for the same postal code, 0.5 for the same first two digits, else 0 (also when either is missing)';
+-- The functions this migration created or changed are in schema/functions/:
+-- kompas_volunteer_facts_redo, kompas_volunteer_facts_changed,
+-- kompas_volunteer_load_changed, matching_area_one.

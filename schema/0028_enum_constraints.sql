@@ -15,58 +15,17 @@ DELETE FROM volunteer_interest vi
  USING category c
  WHERE c.id = vi.category_id AND c.kind NOT IN ('interest', 'activity');
 
-CREATE FUNCTION volunteer_interest_kind_check() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM category c
-                    WHERE c.id = NEW.category_id AND c.kind IN ('interest', 'activity')) THEN
-        RAISE EXCEPTION 'a volunteer''s interest must be an interest or activity category'
-            USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION volunteer_interest_kind_check() IS 'Trigger: a volunteer''s interest is a category of kind interest or activity';
-REVOKE ALL ON FUNCTION volunteer_interest_kind_check() FROM PUBLIC;
+\ir functions/volunteer_interest_kind_check.sql
+
 CREATE TRIGGER volunteer_interest_kind_check BEFORE INSERT OR UPDATE OF category_id ON volunteer_interest
     FOR EACH ROW EXECUTE FUNCTION volunteer_interest_kind_check();
 
-CREATE FUNCTION category_kind_fixed() RETURNS trigger
-LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
-BEGIN
-    IF NEW.kind IS DISTINCT FROM OLD.kind OR NEW.slug IS DISTINCT FROM OLD.slug THEN
-        RAISE EXCEPTION 'a category''s kind and slug do not change'
-            USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NEW;
-END
-$$;
-COMMENT ON FUNCTION category_kind_fixed() IS 'Trigger: a category keeps its kind and slug (what uses it was checked against them)';
-REVOKE ALL ON FUNCTION category_kind_fixed() FROM PUBLIC;
+\ir functions/category_kind_fixed.sql
+
 CREATE TRIGGER category_kind_fixed BEFORE UPDATE OF kind, slug ON category
     FOR EACH ROW EXECUTE FUNCTION category_kind_fixed();
 
--- Languages: the API takes a request's preferred language from its list of
--- 22 (requests.c) and a volunteer's languages from ISO 639-1 (volunteers.c);
--- the database checked only the shape (two letters).
-CREATE FUNCTION kompas_iso639_1() RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT ARRAY['aa', 'ab', 'ae', 'af', 'ak', 'am', 'an', 'ar', 'as', 'av', 'ay', 'az', 'ba', 'be',
-             'bg', 'bi', 'bm', 'bn', 'bo', 'br', 'bs', 'ca', 'ce', 'ch', 'co', 'cr', 'cs', 'cu',
-             'cv', 'cy', 'da', 'de', 'dv', 'dz', 'ee', 'el', 'en', 'eo', 'es', 'et', 'eu', 'fa',
-             'ff', 'fi', 'fj', 'fo', 'fr', 'fy', 'ga', 'gd', 'gl', 'gn', 'gu', 'gv', 'ha', 'he',
-             'hi', 'ho', 'hr', 'ht', 'hu', 'hy', 'hz', 'ia', 'id', 'ie', 'ig', 'ii', 'ik', 'io',
-             'is', 'it', 'iu', 'ja', 'jv', 'ka', 'kg', 'ki', 'kj', 'kk', 'kl', 'km', 'kn', 'ko',
-             'kr', 'ks', 'ku', 'kv', 'kw', 'ky', 'la', 'lb', 'lg', 'li', 'ln', 'lo', 'lt', 'lu',
-             'lv', 'mg', 'mh', 'mi', 'mk', 'ml', 'mn', 'mr', 'ms', 'mt', 'my', 'na', 'nb', 'nd',
-             'ne', 'ng', 'nl', 'nn', 'no', 'nr', 'nv', 'ny', 'oc', 'oj', 'om', 'or', 'os', 'pa',
-             'pi', 'pl', 'ps', 'pt', 'qu', 'rm', 'rn', 'ro', 'ru', 'rw', 'sa', 'sc', 'sd', 'se',
-             'sg', 'si', 'sk', 'sl', 'sm', 'sn', 'so', 'sq', 'sr', 'ss', 'st', 'su', 'sv', 'sw',
-             'ta', 'te', 'tg', 'th', 'ti', 'tk', 'tl', 'tn', 'to', 'tr', 'ts', 'tt', 'tw', 'ty',
-             'ug', 'uk', 'ur', 'uz', 've', 'vi', 'vo', 'wa', 'wo', 'xh', 'yi', 'yo', 'za', 'zh',
-             'zu']
-$$;
-COMMENT ON FUNCTION kompas_iso639_1() IS 'The ISO 639-1 language codes (the API''s list for a volunteer''s languages)';
+\ir functions/kompas_iso639_1.sql
 
 ALTER TABLE volunteer ADD CONSTRAINT volunteer_languages_iso639_1
     CHECK (languages <@ kompas_iso639_1());
@@ -113,3 +72,6 @@ ALTER TABLE access_log ADD CONSTRAINT access_log_action_check
     CHECK (action IN ('read', 'search', 'create', 'update', 'export', 'anonymise'));
 COMMENT ON COLUMN access_log.action IS 'read, search, create, update, export or anonymise';
 COMMENT ON COLUMN request_event.kind IS 'created, state, data, consent or conversation';
+
+-- The functions this migration created or changed are in schema/functions/:
+-- volunteer_interest_kind_check, category_kind_fixed, kompas_iso639_1.

@@ -12,6 +12,7 @@ let dest;
 const PREFIX = '/usr/local';
 const at = (p) => path.join(dest, p);
 const migrations = fs.readdirSync(path.join(ROOT, 'schema')).filter((f) => f.endsWith('.sql')).sort();
+const functionFiles = fs.readdirSync(path.join(ROOT, 'schema/functions')).sort();
 
 function make(target) {
   const r = spawnSync('make', ['-s', '--no-print-directory', target, `DESTDIR=${dest}`, `PREFIX=${PREFIX}`, `INSTALL_BIN=${process.env.KOMPASD}`],
@@ -34,10 +35,15 @@ before(() => {
 });
 after(() => { fs.rmSync(dest, { recursive: true, force: true }); });
 
-test('install puts the binary, migrations, OpenAPI document, example configuration, unit and docs in place', () => {
+test('install puts the binary, migrations, stored functions, OpenAPI document, example configuration, unit and docs in place', () => {
   const bin = at(`${PREFIX}/sbin/kompasd`);
   assert.equal(fs.statSync(bin).mode & 0o777, 0o755);
-  assert.deepEqual(fs.readdirSync(at(`${PREFIX}/share/kompas/schema`)).sort(), migrations);
+  assert.deepEqual(fs.readdirSync(at(`${PREFIX}/share/kompas/schema`)).sort(), [...migrations, 'functions'].sort());
+  assert.ok(functionFiles.length >= 50, 'the stored functions');
+  assert.deepEqual(fs.readdirSync(at(`${PREFIX}/share/kompas/schema/functions`)).sort(), functionFiles);
+  for (const f of functionFiles) {
+    assert.ok(fs.readFileSync(at(`${PREFIX}/share/kompas/schema/functions/${f}`)).equals(fs.readFileSync(path.join(ROOT, 'schema/functions', f))), f);
+  }
   assert.ok(fs.readFileSync(at(`${PREFIX}/share/kompas/openapi.yaml`)).equals(fs.readFileSync(path.join(ROOT, 'docs/openapi.yaml'))));
   const conf = fs.readFileSync(at('/etc/kompas/kompas.conf'), 'utf8');
   assert.equal(fs.statSync(at('/etc/kompas/kompas.conf')).mode & 0o777, 0o640);
