@@ -1,5 +1,5 @@
--- Signatures this function had before (CREATE OR REPLACE cannot change
--- a return type): dropped when an older database still has them.
+-- Signatures this function had before (CREATE OR REPLACE cannot change a
+-- return type): dropped when an older database still has them.
 DROP FUNCTION IF EXISTS kompas_stats_associations(date, date, uuid, text, boolean);
 
 -- Associations: 'associations' now; 'welcome_training' now (those with a
@@ -7,15 +7,15 @@ DROP FUNCTION IF EXISTS kompas_stats_associations(date, date, uuid, text, boolea
 -- given a number; suppressed over fewer than 5 associations); 'engaged'
 -- (distinct associations with a visit or a referral sent in the period);
 -- 'receiving_referrals' (distinct associations with a referral sent in the
--- period).
-
--- As 0019 over the window, counts rounded, plus the hand-over per
--- association (category: its name): 'newcomers_followed_up', the courses
+-- period). Measures of the present have period NULL whatever p_unit.
+--
+-- Over the window (kompas_stats_window), counts rounded, plus the hand-over
+-- per association (category: its name): 'newcomers_followed_up', the courses
 -- made in the window that aimed at it and have a follow-up result;
--- 'newcomers_still_taking_part', of those still taking part (suppressed
--- under 5, with the complementary cell of those not taking part); and next
--- to them 'welcome_training_on', its welcome-training date (value a date,
--- YYYY-MM-DD; empty when it has had none). Value is text for that date.
+-- 'newcomers_still_taking_part', of those still taking part (suppressed under
+-- 5, with the complementary cell of those not taking part); and next to them
+-- 'welcome_training_on', its welcome-training date (value a date, YYYY-MM-DD;
+-- empty when it has had none). Value is text for that date.
 CREATE OR REPLACE FUNCTION kompas_stats_associations(p_from date, p_to date, p_centre uuid, p_unit text,
                                           p_by_centre boolean)
 RETURNS TABLE (period text, centre_id uuid, centre_slug text, category text, measure text,

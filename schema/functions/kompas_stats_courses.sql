@@ -1,13 +1,12 @@
--- The follow-along courses made in [p_from, p_to] (UTC dates of
--- created_at): started; ended (total, and completed or ended early);
--- outcome of the ended ones; follow-up results (total, still or not taking
--- part); visits per ended course (all, and those the citizen came to).
--- Counts of one breakdown are disclosure-controlled together.
-
--- The courses made in the window: as 0017, plus the hand-over: for each
--- ended course with a visit the citizen came to, the share of those visits
--- the citizen came to without the guide; its mean over the ended courses
--- (category NULL) and over those followed up still or not taking part.
+-- The follow-along courses made in the window (kompas_stats_window, by
+-- created_at): started; ended (total, and completed or ended early); outcome
+-- of the ended ones; follow-up results (total, still or not taking part);
+-- visits per ended course (all, and those the citizen came to). Counts of one
+-- breakdown are disclosure-controlled together, and rounded. The hand-over:
+-- for each ended course with a visit the citizen came to, the share of those
+-- visits the citizen came to without the guide; its mean over the ended
+-- courses (category NULL) and over those followed up still or not taking
+-- part.
 CREATE OR REPLACE FUNCTION kompas_stats_courses(p_from date, p_to date, p_centre uuid, p_unit text,
                                                 p_by_centre boolean)
 RETURNS TABLE (period text, centre_id uuid, centre_slug text, category text, measure text,

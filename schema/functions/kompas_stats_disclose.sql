@@ -1,8 +1,5 @@
 -- Disclosure control of one group of counts that add up to a shown total
--- (the sources of one funnel stage in one period and centre): for each
--- cell NULL when it may be shown, 'count_under_5' or 'complementary'.
-
--- Disclosure control of one group of counts that add up to a shown total.
+-- (e.g. the sources of one funnel stage in one period and centre).
 -- Elements 1..n: for each cell NULL when it may be shown, 'count_under_5'
 -- or 'complementary'; element n+1: the same for the total. A suppressed
 -- cell is protected against the total minus the others (the next smallest

@@ -2,10 +2,6 @@
 -- a return type): dropped when an older database still has them.
 DROP FUNCTION IF EXISTS kompas_stats_funnel(date, date, uuid, text, boolean);
 
--- The funnel of the requests received in [p_from, p_to] (UTC dates, NULL:
--- open), by source, per period (p_unit) and per centre (p_by_centre):
--- one row per cell; source NULL is the total of the period and centre.
-
 -- The funnel of the requests received in the window, by source (or by
 -- heard_from: p_breakdown 'heard_from', 'not_given' where it was not
 -- asked), per period (p_unit) and per centre (p_by_centre): one row per

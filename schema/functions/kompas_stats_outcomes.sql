@@ -1,7 +1,7 @@
--- WHO-5 (0-100) and UCLA-3 (3-12) of the requests received in [p_from,
--- p_to]: n and mean at each timepoint, paired change from baseline to
--- course end and to follow-up (same request), and for WHO-5 the share
--- whose score rose by 10 points or more.
+-- WHO-5 (0-100) and UCLA-3 (3-12) of the requests received in the window
+-- (kompas_stats_window): n and mean at each timepoint, paired change from
+-- baseline to course end and to follow-up (same request), and for WHO-5
+-- the share whose score rose by 10 points or more.
 CREATE OR REPLACE FUNCTION kompas_stats_outcomes(p_from date, p_to date, p_centre uuid, p_unit text,
                                                  p_by_centre boolean)
 RETURNS TABLE (period text, centre_id uuid, centre_slug text, instrument text, measure text,

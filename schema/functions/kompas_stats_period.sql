@@ -1,5 +1,3 @@
--- The reporting period of a time (UTC): 2026-03, 2026-Q1, 2026, or NULL.
-
 -- The reporting period of a time in Copenhagen: 2026-03, 2026-Q1, 2026, or NULL.
 CREATE OR REPLACE FUNCTION kompas_stats_period(p_at timestamptz, p_unit text) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS

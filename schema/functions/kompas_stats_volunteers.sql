@@ -1,9 +1,19 @@
--- As 0019 over the window, counts rounded, plus 'recruited': the
--- volunteers registered in the window (created_at), per recruited_via
+-- Volunteers: 'volunteers' now (total, and per status as category, one
+-- breakdown); 'active' now; 'newly_trained' (the 'intro' module completed in
+-- the period); 'hours' (total, and per category 'visits': visit minutes where
+-- the guide went, of the course's volunteer; 'conversations': the minutes of
+-- the conversations a volunteer held), one decimal; 'expiring_within_30_days'
+-- (total, and per category 'record_check', 'training': the latest record
+-- check of a kind, or the latest training of a module, that expires from
+-- today to 30 days from now). Measures of the present have period NULL
+-- whatever p_unit.
+--
+-- Over the window (kompas_stats_window), counts rounded, plus 'recruited':
+-- the volunteers registered in the window (created_at), per recruited_via
 -- (category; 'not_given' where it is not known), one breakdown; and
--- 'recruited_through_association': those recruited through an
--- association, per association name (category), aggregated over the
--- centres when not by centre.
+-- 'recruited_through_association': those recruited through an association,
+-- per association name (category), aggregated over the centres when not by
+-- centre.
 CREATE OR REPLACE FUNCTION kompas_stats_volunteers(p_from date, p_to date, p_centre uuid, p_unit text,
                                                    p_by_centre boolean)
 RETURNS TABLE (period text, centre_id uuid, centre_slug text, category text, measure text,
