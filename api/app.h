@@ -63,7 +63,10 @@ int cmd_anonymise(const struct config *cfg);
  * seals them. Returns a process exit status; a bad line stops it. */
 int cmd_seal_requests(const struct config *cfg, FILE *in, FILE *out);
 
-/* Idempotency-Key (api/idempotency.c): the before/after handler hooks. */
+/* Idempotency-Key (api/idempotency.c), called by the pipeline inside a route's
+ * transaction: before the handler (a replay or a conflict sets the response
+ * instead of the handler's) and after a handler answered below 400 (the
+ * answer is stored for replays). Both return a query status. */
 enum db_qs idempotency_before(struct http_request *rq);
 enum db_qs idempotency_after(struct http_request *rq);
 

@@ -31,22 +31,24 @@ const char *auth_role_name(unsigned bit);
  * for 0). */
 void auth_roles_text(unsigned mask, char *out, size_t outlen);
 
-/* The set_context hook of lib/http for ROUTE_REPLICA routes with roles: set
+/* For the pipeline, on ROUTE_REPLICA routes with roles: set
  * the database context (kompas_set_context) of rq->caller, whom
  * auth_authorize found on the primary, in the transaction on rq->db (the
  * replica). Returns DB_ONE_RESULT, or a database error status.
  * Row-level security then holds on the replica as on the primary. */
 enum db_qs auth_set_context(struct http_request *rq);
 
-/* The authorize hook (see struct http_settings): resolves the bearer token
+/* For the pipeline, first in a route's transaction: resolves the bearer token
  * in Authorization to a live session or key with one statement that also
  * sets the transaction's row-level-security context, then checks the
  * route's roles: 401 without a valid credential (with WWW-Authenticate), 403
- * for a role the route does not allow. */
+ * for a role the route does not allow. Returns DB_ONE_RESULT to proceed,
+ * DB_ROLLBACK after setting the 401/403, or a database error status. */
 enum db_qs auth_authorize(struct http_request *rq);
 
-/* The precheck hook (see struct http_settings): 401 before any validation
- * when the Authorization header is missing or malformed. */
+/* For the pipeline, before anything else on a route with roles: 401 before
+ * any validation when the Authorization header is missing or malformed.
+ * Returns false after setting that response. */
 bool auth_precheck(struct http_request *rq);
 
 /* Write the keyed hash of a token as a bytea literal ("\\x..." hex) into

@@ -2,11 +2,11 @@
  * body gets the first answer again instead of doing the work twice; the
  * same key with another body or path is refused with 422.
  *
- * Runs inside the route's transaction (before_handler / after_handler
- * hooks). The key row is inserted first: a concurrent request with the
- * same key waits on it and then sees the committed answer. Only successful
- * answers are kept (a failed request leaves nothing and may be retried),
- * for 24 hours (maintenance purges older ones). */
+ * Runs inside the route's transaction, called by the pipeline
+ * (api/pipeline.c) before and after the handler. The key row is inserted first: a concurrent
+ * request with the same key waits on it and then sees the committed answer. Only successful answers
+ * are kept (a failed request leaves nothing and may be retried), for 24 hours (maintenance purges
+ * older ones). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

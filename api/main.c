@@ -24,6 +24,7 @@
 #include "../lib/notify.h"
 #include "../lib/sandbox.h"
 #include "app.h"
+#include "pipeline.h"
 #include "routes.h"
 #include "auth.h"
 
@@ -496,11 +497,7 @@ cmd_serve(struct config *cfg, const char *config_path, int migrate)
 	hs.trusted_proxy = cfg->trusted_proxy;
 	hs.routes = api_routes;
 	hs.nroutes = api_nroutes;
-	hs.authorize = auth_authorize;
-	hs.precheck = auth_precheck;
-	hs.set_context = auth_set_context;
-	hs.before_handler = idempotency_before;
-	hs.after_handler = idempotency_after;
+	hs.pipeline = pipeline_run;
 	hs.origin_allowed = cors_origin_allowed;
 	srv = http_server_start(&hs, err, sizeof(err));
 	if (srv == NULL) {

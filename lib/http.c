@@ -509,8 +509,8 @@ http_set_etag(struct http_request *rq, const char *version)
 	http_set_header(rq, MHD_HTTP_HEADER_ETAG, etag);
 }
 
-static void
-reply_unavailable(struct http_request *rq, const char *detail)
+void
+http_reply_unavailable(struct http_request *rq, const char *detail)
 {
 	char secs[16];
 
@@ -646,9 +646,8 @@ http_offload(struct http_request *rq, void (*work)(void *arg), void *arg)
 	return true;
 }
 
-/* Drop a response set by an earlier attempt of a retried transaction. */
-static void
-clear_response(struct http_request *rq)
+void
+http_clear_response(struct http_request *rq)
 {
 	if (rq->response != NULL)
 		MHD_destroy_response(rq->response);
@@ -666,7 +665,7 @@ http_reply_db_error(struct http_request *rq, enum db_qs qs)
 {
 	rq->db_error = qs < 0 ? qs : DB_HARD_ERROR;
 	if ((rq->db != NULL && db_conn_unavailable(rq->db)) || qs == DB_SOFT_ERROR)
-		reply_unavailable(rq, "The database is unavailable; try again shortly.");
+		http_reply_unavailable(rq, "The database is unavailable; try again shortly.");
 	else
 		http_reply_problem(rq, ERR_INTERNAL, NULL);
 }
@@ -799,10 +798,8 @@ reply_malformed_json(struct http_request *rq, const json_error_t *e)
 	http_reply_problem_json(rq, p);
 }
 
-/* Parse and validate the JSON body. Returns true when rq->body is ready,
- * false when an error response has been set. */
-static bool
-prepare_body(struct http_request *rq)
+bool
+http_prepare_body(struct http_request *rq)
 {
 	const struct route *r = rq->match.route;
 	const char *ce;
@@ -859,10 +856,8 @@ collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *v
 	return MHD_YES;
 }
 
-/* Parse query parameters with the route's spec (no spec: none allowed).
- * Returns true when rq->query is ready, false when a 422 has been set. */
-static bool
-prepare_query(struct http_request *rq)
+bool
+http_prepare_query(struct http_request *rq)
 {
 	static const struct spec_field none[] = {SPEC_END};
 	const struct route *r = rq->match.route;
@@ -982,149 +977,6 @@ answer_too_large_now(struct http_request *rq)
 	free(text);
 }
 
-/* Start an attempt with a fresh response and caller, and authorize the
- * caller (rq->caller set, or a 401/403 response). Returns the authorize
- * hook's query status. */
-static enum db_qs
-authorize_caller(struct http_request *rq)
-{
-	clear_response(rq);
-	memset(&rq->caller, 0, sizeof(rq->caller));
-	return rq->server->s.authorize(rq);
-}
-
-/* One attempt of an authorized route's transaction. */
-static enum db_qs
-authorized_tx(struct db_conn *c, void *cls)
-{
-	struct http_request *rq = cls;
-	enum db_qs qs;
-
-	(void)c;
-	qs = authorize_caller(rq);
-	if (qs < 0 && qs != DB_ROLLBACK)
-		return qs;
-	if (rq->response == NULL && rq->server->s.before_handler != NULL) {
-		qs = rq->server->s.before_handler(rq);
-		if (qs < 0 && qs != DB_ROLLBACK)
-			return qs;
-	}
-	if (rq->response == NULL)
-		rq->match.route->handler(rq);
-	if (rq->db_error < 0)
-		return rq->db_error;
-	if (rq->response == NULL || rq->status >= 400)
-		return DB_ROLLBACK;
-	if (rq->server->s.after_handler != NULL) {
-		qs = rq->server->s.after_handler(rq);
-		if (qs < 0)
-			return qs;
-	}
-	return DB_ONE_RESULT;
-}
-
-/* Answer a failed transaction's status (qs below 0 and not a rollback the
- * body asked for) with the database error, unless the handler has already
- * answered one. A response set before a failed COMMIT is replaced. */
-static void
-answer_tx_error(struct http_request *rq, enum db_qs qs)
-{
-	if (qs < 0 && qs != DB_ROLLBACK) {
-		bool answered_error = rq->response != NULL && rq->db_error < 0;
-
-		if (!answered_error) {
-			clear_response(rq);
-			http_reply_db_error(rq, qs);
-		}
-	}
-}
-
-/* Authorization alone, on the primary (it records the credential's use). */
-static enum db_qs
-authorize_tx(struct db_conn *c, void *cls)
-{
-	struct http_request *rq = cls;
-	enum db_qs qs;
-
-	(void)c;
-	qs = authorize_caller(rq);
-	if (qs < 0)
-		return qs;
-	return rq->response == NULL ? DB_ONE_RESULT : DB_ROLLBACK;
-}
-
-/* The handler of a ROUTE_REPLICA route with roles in a read-only
- * transaction, with the caller's database context set first. */
-static enum db_qs
-replica_tx(struct db_conn *c, void *cls)
-{
-	struct http_request *rq = cls;
-	enum db_qs qs;
-
-	(void)c;
-	clear_response(rq);
-	qs = rq->server->s.set_context(rq);
-	if (qs < 0)
-		return qs;
-	rq->match.route->handler(rq);
-	if (rq->db_error < 0)
-		return rq->db_error;
-	return DB_ONE_RESULT;
-}
-
-/* Run the handler on rq->db: a public route's as it is (it manages its own
- * transactions, if any), a route with roles' in replica_tx. */
-static enum db_qs
-run_read_only(struct http_request *rq)
-{
-	if (rq->match.route->roles != 0)
-		return db_tx_run(rq->db, "REPEATABLE READ READ ONLY", replica_tx, rq);
-	clear_response(rq);
-	rq->match.route->handler(rq);
-	return rq->db_error < 0 ? rq->db_error : DB_ONE_RESULT;
-}
-
-/* A ROUTE_REPLICA route: authorize on the primary when it has roles, then
- * run the handler on the replica; when the replica is lost during the
- * request, run it again on the primary. */
-static void
-run_on_replica(struct http_request *rq)
-{
-	const struct route *r = rq->match.route;
-	enum db_qs qs;
-
-	if (r->roles != 0) {
-		qs = db_tx_run(rq->db, "READ COMMITTED", authorize_tx, rq);
-		if (qs != DB_ONE_RESULT) {
-			answer_tx_error(rq, qs);
-			return;
-		}
-	}
-	rq->db = rq->replica;
-	qs = run_read_only(rq);
-	if (qs < 0 && db_conn_lost(rq->replica)) {
-		log_msg(LOG_WARN, "request %s: the replica was lost; reading from the primary",
-		        rq->request_id);
-		rq->db = db_thread_conn();
-		if (rq->db == NULL) {
-			clear_response(rq);
-			reply_unavailable(rq, "The database is unavailable; try again shortly.");
-			return;
-		}
-		rq->db_error = DB_NO_RESULTS;
-		qs = run_read_only(rq);
-	}
-	if (r->roles != 0)
-		answer_tx_error(rq, qs);
-}
-
-/* Run the route's handler in a transaction with the caller authorized. */
-static void
-run_in_transaction(struct http_request *rq)
-{
-	answer_tx_error(rq, db_tx_run(rq->db, "READ COMMITTED", authorized_tx, rq));
-}
-
 /* After the handler: it answered, or handed work to the offload pool
  * (then it is called again later); otherwise that is a bug, answered 500. */
 static void
@@ -1137,11 +989,11 @@ check_answered(struct http_request *rq)
 	}
 }
 
+/* Answer what needs no application (CORS preflight, 404, 405, 413), then
+ * hand the request to the application's pipeline. */
 static void
 dispatch(struct http_request *rq)
 {
-	const struct route *r = rq->match.route;
-
 	if (answer_preflight(rq))
 		return;
 	switch (rq->routed) {
@@ -1160,30 +1012,7 @@ dispatch(struct http_request *rq)
 		reply_too_large(rq);
 		return;
 	}
-	if (r->roles != 0 && rq->server->s.precheck != NULL && !rq->server->s.precheck(rq))
-		return;
-	if (!prepare_query(rq))
-		return;
-	if ((r->flags & ROUTE_JSON_BODY) && !prepare_body(rq))
-		return;
-	if (r->flags & ROUTE_REPLICA)
-		rq->replica = db_thread_replica_conn();
-	/* The primary: for everything but a public route the replica serves
-	 * (authorization records the credential's use, so it needs the
-	 * primary). */
-	if ((r->flags & ROUTE_NEEDS_DB) && (rq->replica == NULL || r->roles != 0)) {
-		rq->db = db_thread_conn();
-		if (rq->db == NULL) {
-			reply_unavailable(rq, "The database is unavailable; try again shortly.");
-			return;
-		}
-	}
-	if (rq->replica != NULL)
-		run_on_replica(rq);
-	else if (r->roles != 0)
-		run_in_transaction(rq);
-	else
-		r->handler(rq);
+	rq->server->s.pipeline(rq);
 	check_answered(rq);
 }
 
@@ -1571,7 +1400,7 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **con_cls,
 	log_access(&e);
 	if (rq->response != NULL)
 		MHD_destroy_response(rq->response);
-	free(rq->app_state); /* a hook's state left by an aborted attempt */
+	free(rq->app_state); /* the pipeline's state left by an aborted attempt */
 	free(rq->handler_state);
 	json_decref(rq->body);
 	json_decref(rq->query);
@@ -1694,6 +1523,11 @@ http_server_start(const struct http_settings *s, char *err, size_t errlen)
 	                 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	const union MHD_DaemonInfo *info;
 
+	if (s->pipeline == NULL) {
+		snprintf(err, errlen, "no pipeline to run the requests");
+		free(srv);
+		return NULL;
+	}
 	srv->s = *s;
 	atomic_store(&srv->body_limit, s->body_limit);
 	atomic_store(&srv->retry_after, s->retry_after);

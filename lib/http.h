@@ -5,16 +5,12 @@
  *      in MHD's per-request pointer; the route is matched; a Content-Length
  *      above the body limit is answered 413 at once, without reading it.
  *   2. upload calls: the body is accumulated up to the limit.
- *   3. final call: 404/405/413/415 are answered; a JSON body is parsed
- *      (duplicate keys rejected) and validated with the route's spec, query
- *      parameters too (422 lists every failing field); the worker's database
- *      connection is fetched for routes that need one (503 when down). A
- *      route with roles runs in one transaction: the authorize hook (401,
- *      403, and the row-level-security context), then the handler; it
- *      commits only when the handler answered below 400, and is retried on
- *      serialization failures. Public routes run without a transaction.
- *      The response is queued with the standard headers (X-Request-Id,
- *      security headers, Cache-Control).
+ *   3. final call: 404/405/413 and CORS preflights are answered; then the
+ *      application's pipeline (http_settings.pipeline; kompasd's is
+ *      api/pipeline.c) validates the query and the JSON body with the
+ *      functions below, takes database connections and transactions and
+ *      runs the handler. The response is queued with the standard headers
+ *      (X-Request-Id, security headers, Cache-Control).
  *   4. completion callback: metrics and the access-log line are written and
  *      the request and everything it owns is freed, in that one place.
  *
@@ -38,7 +34,7 @@
 struct http_server;
 struct live_conn;
 
-/* Who is calling, filled in by the application's authorize hook. */
+/* Who is calling, filled in by the application's pipeline (authorization). */
 struct http_caller {
 	bool authenticated;
 	unsigned role;          /* one bit of the route roles mask */
@@ -84,7 +80,7 @@ struct http_request {
 	enum db_qs db_error;       /* set by http_reply_db_error: the transaction must not commit */
 	const char *response_text; /* the JSON body of rq->response (owned by it), or NULL */
 	size_t response_text_len;
-	void *app_state;     /* for the application's hooks (malloc'd; freed with the request) */
+	void *app_state;     /* for the application's pipeline (malloc'd; freed with the request) */
 	void *handler_state; /* for a handler called again after http_offload (malloc'd; freed
 	                      * with the request) */
 	uint64_t start_us;
@@ -111,32 +107,38 @@ struct http_settings {
 	const char *tls_key_pem;
 	const struct route *routes;
 	size_t nroutes;
-	/* Called for routes with roles, inside the route's transaction, before
-	 * the handler: authenticate the credential, fill rq->caller and set the
-	 * database context. Returns DB_ONE_RESULT to proceed; otherwise it has
-	 * set an error response (401/403) and returns DB_ROLLBACK, or returns a
-	 * database error status. */
-	enum db_qs (*authorize)(struct http_request *rq);
-	/* Called for routes with roles before anything else is looked at
-	 * (query, body): answer 401 at once when no credential could be valid.
-	 * Returns false after setting that response. NULL: no pre-check. */
-	bool (*precheck)(struct http_request *rq);
-	/* Called inside an authorized route's transaction after authorize and
-	 * before the handler (e.g. Idempotency-Key): may set a response, which
-	 * then stands instead of the handler's. Returns a query status. */
-	enum db_qs (*before_handler)(struct http_request *rq);
-	/* Called on ROUTE_REPLICA routes with roles, in the replica's read-only
-	 * transaction before the handler: set the database context of the
-	 * caller that authorize found on the primary (rq->caller). Returns a
-	 * query status (DB_ONE_RESULT to proceed). */
-	enum db_qs (*set_context)(struct http_request *rq);
-	/* Called after the handler answered below 400, still inside the
-	 * transaction (e.g. to store the answer for replays). */
-	enum db_qs (*after_handler)(struct http_request *rq);
+	/* Called with every request whose route matched, once 404, 405, 413
+	 * and CORS preflights are answered: the application's rules and the
+	 * handler (kompasd: api/pipeline.c). It validates the query and body
+	 * (http_prepare_query, http_prepare_body), takes database connections
+	 * and runs the handler; it leaves a response on rq or rq offloaded.
+	 * Called on worker threads; must not be NULL. */
+	void (*pipeline)(struct http_request *rq);
 	/* May a browser page from this origin call the API (CORS)? NULL: no
 	 * origin may. Called from worker threads. */
 	bool (*origin_allowed)(const char *origin);
 };
+
+/* For the pipeline: parse the query parameters with the route's query
+ * spec (no spec: none allowed) into rq->query. Returns true when it is
+ * ready (rq->query may stay NULL when there are none), false after setting
+ * a 422 listing every failing parameter. */
+bool http_prepare_query(struct http_request *rq);
+
+/* For the pipeline: check Content-Type (415) and Content-Encoding, parse the
+ * JSON body (duplicate keys refused: 400) and validate it with the route's
+ * body spec (422) into rq->body. Returns true when rq->body is ready, false
+ * after setting the error response. */
+bool http_prepare_body(struct http_request *rq);
+
+/* Drop the response an earlier attempt of a retried transaction set (and
+ * the database error it recorded), so that the next attempt starts clean.
+ * Safe when there is none. */
+void http_clear_response(struct http_request *rq);
+
+/* Answer 503 database_unavailable with Retry-After (the server's current
+ * value) and detail. */
+void http_reply_unavailable(struct http_request *rq, const char *detail);
 
 /* Bind a listening TCP socket on address (IPv4 or IPv6 literal) and
  * port (0 = any free port), for http_settings.listen_fd: binding first lets
