@@ -21,6 +21,10 @@ struct db_conn {
 	struct timespec last_attempt; /* last failed connect */
 	bool pooled;                  /* owned by a thread */
 	char sqlstate[6];             /* of the last failed statement */
+	/* db_tx_run's BEGIN, not sent yet: it goes out in one pipeline with the
+	 * transaction's first statement (one round trip less), or not at all
+	 * when the transaction runs none. Empty: none pending. */
+	char begin[64];
 	/* Replica connections only: */
 	struct timespec lag_checked; /* when its lag was last measured */
 	bool lagging;                /* too far behind at the last measurement */
@@ -152,9 +156,15 @@ db_conn_free(struct db_conn *c)
 	free(c);
 }
 
+static enum db_qs begin_now(struct db_conn *c);
+
 PGconn *
 db_pg(struct db_conn *c)
 {
+	/* Whoever uses the handle directly inside db_tx_run needs the
+	 * transaction begun. */
+	if (c->begin[0] != '\0')
+		begin_now(c);
 	return c->pg;
 }
 
@@ -386,6 +396,99 @@ stmt_id(struct db_stmt *s)
 	return id;
 }
 
+/* Send the pending BEGIN on its own. */
+static enum db_qs
+begin_now(struct db_conn *c)
+{
+	char begin[sizeof(c->begin)];
+
+	memcpy(begin, c->begin, sizeof(begin));
+	c->begin[0] = '\0';
+	return db_command(c, begin);
+}
+
+/* The next result of a pipeline (NULL once the current query's are read). */
+static PGresult *
+next_result(struct db_conn *c)
+{
+	return PQgetResult(c->pg);
+}
+
+/* Read and drop results up to the query's terminating NULL. */
+static void
+drain_query(struct db_conn *c)
+{
+	PGresult *r;
+
+	while ((r = next_result(c)) != NULL)
+		PQclear(r);
+}
+
+/* The pending BEGIN, stmt's preparation when this connection lacks it, and
+ * stmt itself, in one pipeline (libpq pipeline mode) ended by one Sync: one
+ * round trip. Returns stmt's result, or NULL with the result of whichever
+ * part failed first in *failed (caller classifies and frees it; NULL when
+ * the connection broke without one). */
+static PGresult *
+exec_pipelined(struct db_conn *c, struct db_stmt *stmt, unsigned id, const char *const *params,
+               PGresult **failed)
+{
+	bool prepare = c->prepared[id] != c->generation;
+	PGresult *r, *res = NULL;
+	bool sent;
+
+	*failed = NULL;
+	if (PQenterPipelineMode(c->pg) != 1)
+		return NULL;
+	sent =
+	    PQsendQueryParams(c->pg, c->begin, 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+	    (!prepare || PQsendPrepare(c->pg, stmt->name, stmt->sql, stmt->nparams, NULL) == 1) &&
+	    PQsendQueryPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, 0) == 1 &&
+	    PQpipelineSync(c->pg) == 1 && PQflush(c->pg) == 0;
+	c->begin[0] = '\0';
+	if (!sent) {
+		PQexitPipelineMode(c->pg);
+		return NULL;
+	}
+	/* BEGIN, then the preparation, then the statement: each a result and
+	 * a NULL. After a failure the rest come back PGRES_PIPELINE_ABORTED. */
+	for (int part = 0; part < (prepare ? 3 : 2); part++) {
+		bool last = part == (prepare ? 2 : 1);
+		ExecStatusType st;
+
+		r = next_result(c);
+		if (r == NULL)
+			break; /* the connection broke */
+		st = PQresultStatus(r);
+		if (last && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)) {
+			res = r;
+		} else if (st == PGRES_PIPELINE_ABORTED || (!last && st == PGRES_COMMAND_OK)) {
+			PQclear(r);
+		} else if (*failed == NULL) {
+			*failed = r;
+		} else {
+			PQclear(r);
+		}
+		drain_query(c);
+	}
+	if (prepare && *failed == NULL && res != NULL)
+		c->prepared[id] = c->generation;
+	/* The Sync's PGRES_PIPELINE_SYNC, unless the connection is gone. */
+	if (PQstatus(c->pg) == CONNECTION_OK) {
+		r = next_result(c);
+		PQclear(r);
+	}
+	if (PQexitPipelineMode(c->pg) != 1 && PQstatus(c->pg) == CONNECTION_OK) {
+		/* Cannot happen once the Sync is read; never leave the connection
+		 * in pipeline mode for the next statement. */
+		log_msg(LOG_ERROR, "database: could not leave pipeline mode; reconnecting");
+		c->lost = true;
+	}
+	if (res == NULL && *failed == NULL)
+		c->lost = true;
+	return res;
+}
+
 PGresult *
 db_exec(struct db_conn *c, struct db_stmt *stmt, const char *const *params, enum db_qs *qs)
 {
@@ -396,6 +499,17 @@ db_exec(struct db_conn *c, struct db_stmt *stmt, const char *const *params, enum
 	if (c->pg == NULL || c->lost) {
 		*qs = DB_HARD_ERROR;
 		return NULL;
+	}
+	if (c->begin[0] != '\0') {
+		PGresult *failed;
+
+		res = exec_pipelined(c, stmt, id, params, &failed);
+		if (res == NULL) {
+			*qs = classify_failure(c, failed, stmt->name);
+			PQclear(failed);
+			return NULL;
+		}
+		goto done;
 	}
 	if (c->prepared[id] != c->generation) {
 		res = PQprepare(c->pg, stmt->name, stmt->sql, stmt->nparams, NULL);
@@ -408,6 +522,7 @@ db_exec(struct db_conn *c, struct db_stmt *stmt, const char *const *params, enum
 		c->prepared[id] = c->generation;
 	}
 	res = PQexecPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+done:
 	st = PQresultStatus(res);
 	if (st == PGRES_TUPLES_OK) {
 		int n = PQntuples(res);
@@ -436,6 +551,11 @@ db_command(struct db_conn *c, const char *sql)
 
 	if (c->pg == NULL || c->lost)
 		return DB_HARD_ERROR;
+	if (c->begin[0] != '\0') {
+		qs = begin_now(c);
+		if (qs < 0)
+			return qs;
+	}
 	res = PQexec(c->pg, sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
 		qs = classify_failure(c, res, sql);
@@ -451,10 +571,16 @@ db_tx_run(struct db_conn *c, const char *iso, db_tx_fn fn, void *cls)
 
 	snprintf(begin, sizeof(begin), "BEGIN ISOLATION LEVEL %s", iso);
 	for (unsigned attempt = 0; attempt <= settings.tx_retries; attempt++) {
-		qs = db_command(c, begin);
-		if (qs < 0)
-			return qs;
+		if (c->pg == NULL || c->lost)
+			return DB_HARD_ERROR;
+		/* Sent with the first statement (db_exec, db_command, db_pg). */
+		snprintf(c->begin, sizeof(c->begin), "%s", begin);
 		qs = fn(c, cls);
+		if (c->begin[0] != '\0') {
+			/* No statement ran: there is no transaction to end. */
+			c->begin[0] = '\0';
+			return qs;
+		}
 		if (qs >= 0) {
 			enum db_qs cq = db_command(c, "COMMIT");
 

@@ -129,7 +129,11 @@ typedef enum db_qs (*db_tx_fn)(struct db_conn *c, void *cls);
  * "REPEATABLE READ" or "SERIALIZABLE"), retrying serialization failures and
  * deadlocks up to the configured number of times. Returns fn's status, or an
  * error status when BEGIN or COMMIT failed (DB_SOFT_ERROR after the retries
- * are used up). */
+ * are used up). BEGIN is not sent on its own: the first db_exec in fn sends
+ * it in one libpq pipeline with its statement (one round trip for both; a
+ * failed BEGIN is that db_exec's error), the first db_command or db_pg sends
+ * it just before; when fn runs no statement, neither BEGIN nor COMMIT is
+ * sent and fn's status is returned. */
 enum db_qs db_tx_run(struct db_conn *c, const char *iso, db_tx_fn fn, void *cls);
 
 /* The SQLSTATE of the last failed statement on c (e.g. "23503"), or NULL. */
