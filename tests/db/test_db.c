@@ -1,6 +1,7 @@
 /* test_db.c - lib/db.c against a real PostgreSQL (KOMPAS_TEST_CONNINFO):
  * lazy prepared statements, reconnect with re-prepare, the transaction
- * runner's retries, and the query-status convention. */
+ * runner's retries and its BEGIN pipelined with the first statement, and the
+ * query-status convention. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -238,6 +239,84 @@ test_tx_hard_error_not_retried(void **state)
 	assert_int_equal(db_command(c, "DROP TABLE test_tx"), DB_NO_RESULTS);
 }
 
+static struct db_stmt stmt_isolation =
+    DB_STMT("test_isolation", "SELECT current_setting('transaction_isolation')", 0);
+
+/* The first statement of a transaction: BEGIN goes with it in one pipeline. */
+static enum db_qs
+isolation_body(struct db_conn *c, void *cls)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(c, &stmt_isolation, NULL, &qs);
+
+	if (res == NULL)
+		return qs;
+	snprintf(cls, 32, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return DB_ONE_RESULT;
+}
+
+static void
+test_tx_begin_with_first_statement(void **state)
+{
+	struct db_conn *c = db_thread_conn();
+	char iso[32] = "";
+
+	(void)state;
+	/* Not prepared yet on this connection: BEGIN, Parse and the statement. */
+	assert_int_equal(prepared_count(c, "test_isolation"), 0);
+	assert_int_equal(db_tx_run(c, "SERIALIZABLE", isolation_body, iso), DB_ONE_RESULT);
+	assert_string_equal(iso, "serializable");
+	assert_int_equal(prepared_count(c, "test_isolation"), 1);
+	/* Prepared: BEGIN and the statement. */
+	assert_int_equal(db_tx_run(c, "REPEATABLE READ", isolation_body, iso), DB_ONE_RESULT);
+	assert_string_equal(iso, "repeatable read");
+	assert_int_equal(PQtransactionStatus(db_pg(c)), PQTRANS_IDLE);
+	assert_int_equal(PQpipelineStatus(db_pg(c)), PQ_PIPELINE_OFF);
+	/* Outside a transaction it runs alone, at the default level. */
+	assert_int_equal(isolation_body(c, iso), DB_ONE_RESULT);
+	assert_string_equal(iso, "read committed");
+}
+
+static enum db_qs
+bad_first_body(struct db_conn *c, void *cls)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(c, &stmt_bad, NULL, &qs);
+
+	(void)cls;
+	PQclear(res);
+	return res == NULL ? qs : DB_ONE_RESULT;
+}
+
+static enum db_qs
+no_statement_body(struct db_conn *c, void *cls)
+{
+	(void)c;
+	(*(int *)cls)++;
+	return DB_ROLLBACK;
+}
+
+static void
+test_tx_failed_first_statement_and_none(void **state)
+{
+	struct db_conn *c = db_thread_conn();
+	int calls = 0;
+
+	(void)state;
+	assert_int_equal(db_tx_run(c, "READ COMMITTED", bad_first_body, NULL), DB_HARD_ERROR);
+	assert_string_equal(db_last_sqlstate(c), "22012");
+	assert_false(db_conn_lost(c));
+	assert_int_equal(PQtransactionStatus(db_pg(c)), PQTRANS_IDLE);
+	assert_int_equal(PQpipelineStatus(db_pg(c)), PQ_PIPELINE_OFF);
+	exec_one(c, 1, 2);
+	/* A body that runs no statement: its status, nothing left open. */
+	assert_int_equal(db_tx_run(c, "READ COMMITTED", no_statement_body, &calls), DB_ROLLBACK);
+	assert_int_equal(calls, 1);
+	assert_int_equal(PQtransactionStatus(db_pg(c)), PQTRANS_IDLE);
+	exec_one(c, 2, 3);
+}
+
 static void
 test_unreachable_database(void **state)
 {
@@ -259,6 +338,8 @@ main(void)
 	    cmocka_unit_test(test_tx_retries_serialization_failure),
 	    cmocka_unit_test(test_tx_gives_up_after_retries),
 	    cmocka_unit_test(test_tx_hard_error_not_retried),
+	    cmocka_unit_test(test_tx_begin_with_first_statement),
+	    cmocka_unit_test(test_tx_failed_first_statement_and_none),
 	    cmocka_unit_test(test_unreachable_database),
 	};
 
