@@ -23,7 +23,11 @@
  * query fails, 503 with Retry-After: 1; a lost connection is re-opened
  * (blocking, at most every 200 ms) when a request next needs it.
  *
- *   bench-pgasync PORT THREADS CONNS CONNINFO
+ *   bench-pgasync PORT THREADS CONNS CONNINFO [SQL]
+ *
+ * SQL, when given, is prepared and run instead (without parameters; its first
+ * value goes into the answer), e.g. kompasd's own readiness query, to see
+ * how much of a difference is the statement's.
  *
  * PORT 0 picks a free port. Prints "listening on http://127.0.0.1:PORT" on
  * stdout once it accepts connections and serves until SIGINT or SIGTERM. */
@@ -93,6 +97,8 @@ struct worker {
 };
 
 static const char *conninfo;
+static const char *sql = "SELECT $1::int";
+static int sql_params = 1;
 static int listen_fd;
 static struct handle listen_handle, wake_handle;
 static volatile int stopping;
@@ -124,7 +130,7 @@ pg_open(struct worker *w, struct pgc *p)
 		        p->pg ? PQerrorMessage(p->pg) : "out of memory\n");
 		goto fail;
 	}
-	res = PQprepare(p->pg, "ready", "SELECT $1::int", 1, NULL);
+	res = PQprepare(p->pg, "ready", sql, sql_params, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fprintf(stderr, "bench-pgasync: prepare: %s", PQerrorMessage(p->pg));
 		PQclear(res);
@@ -266,7 +272,8 @@ pg_send(struct worker *w, struct pgc *p, struct client *c)
 		if (p->pg != NULL || ms_since(&p->failed) >= 200)
 			pg_open(w, p);
 	}
-	if (p->pg == NULL || PQsendQueryPrepared(p->pg, "ready", 1, params, NULL, NULL, 0) != 1)
+	if (p->pg == NULL ||
+	    PQsendQueryPrepared(p->pg, "ready", sql_params, params, NULL, NULL, 0) != 1)
 		goto fail;
 	rc = PQflush(p->pg);
 	if (rc < 0)
@@ -577,13 +584,17 @@ main(int argc, char **argv)
 	int sig = 0, one = 1;
 	int wake;
 
-	if (argc != 5 || parse_uint(argv[1], 65535, &port) != 0 ||
+	if ((argc != 5 && argc != 6) || parse_uint(argv[1], 65535, &port) != 0 ||
 	    parse_uint(argv[2], 256, &threads) != 0 || threads == 0 ||
 	    parse_uint(argv[3], 64, &conns) != 0 || conns == 0) {
-		fprintf(stderr, "usage: %s PORT THREADS CONNS CONNINFO\n", argv[0]);
+		fprintf(stderr, "usage: %s PORT THREADS CONNS CONNINFO [SQL]\n", argv[0]);
 		return 2;
 	}
 	conninfo = argv[4];
+	if (argc == 6) {
+		sql = argv[5];
+		sql_params = 0;
+	}
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
