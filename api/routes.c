@@ -29,21 +29,23 @@ extern const struct route_table courses_routes;
 extern const struct route_table referrals_routes;
 extern const struct route_table measurements_routes;
 extern const struct route_table worklists_routes;
+extern const struct route_table event_lists_routes;
 extern const struct route_table events_routes;
+extern const struct route_table event_series_routes;
+extern const struct route_table event_signups_routes;
 extern const struct route_table matching_routes;
 extern const struct route_table stats_routes;
 extern const struct route_table webhooks_routes;
 extern const struct route_table centres_routes;
 
 static const struct route_table *const tables[] = {
-    &system_routes,        &static_routes,          &sessions_routes,
-    &mail_routes,          &accounts_routes,        &feeds_routes,
-    &api_keys_routes,      &requests_routes,        &request_workflow_routes,
-    &conversations_routes, &data_protection_routes, &categories_routes,
-    &associations_routes,  &volunteers_routes,      &courses_routes,
-    &referrals_routes,     &measurements_routes,    &worklists_routes,
-    &events_routes,        &matching_routes,        &stats_routes,
-    &webhooks_routes,      &centres_routes,
+    &system_routes,           &static_routes,        &sessions_routes,        &mail_routes,
+    &accounts_routes,         &feeds_routes,         &api_keys_routes,        &requests_routes,
+    &request_workflow_routes, &conversations_routes, &data_protection_routes, &categories_routes,
+    &associations_routes,     &volunteers_routes,    &courses_routes,         &referrals_routes,
+    &measurements_routes,     &worklists_routes,     &event_lists_routes,     &events_routes,
+    &event_series_routes,     &event_signups_routes, &matching_routes,        &stats_routes,
+    &webhooks_routes,         &centres_routes,
 };
 
 const struct route *api_routes;

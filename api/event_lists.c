@@ -1,0 +1,328 @@
+/* event_lists.c - finding events: GET /v1/events, the centre's events
+ * (an admin's: every centre's) for staff, guides and association contacts,
+ * and GET /v1/public/events, what a centre's portal shows without a
+ * credential (the view event_public: public fields only). Both filter by
+ * period (dates in Copenhagen time), category, association, postal code
+ * and kind, and page by time, or by relevance with a Danish full-text
+ * search q. The events themselves: api/events.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/db.h"
+#include "../lib/http.h"
+#include "../lib/problem.h"
+#include "../lib/spec.h"
+#include "auth.h"
+#include "events.h"
+#include "routes.h"
+
+/* The tsquery of the free text $2; NULL (matches nothing) when the text has
+ * no searchable word (only stop words), so PostgreSQL has nothing to warn
+ * about. */
+#define TSQ                                                                                        \
+	"CASE WHEN to_tsvector('danish', $2) = ''::tsvector THEN NULL"                             \
+	" ELSE plainto_tsquery('danish', $2) END"
+
+/* What the portals publish (the view event_public). */
+#define PUBLIC_COLUMNS                                                                             \
+	"e.id, e.kind, e.title, e.description, " TS("e.starts_at") ", " TS(                        \
+	    "e.ends_at") ", e.address, e.postal_code, e.online_url, e.accessibility,"              \
+	                 " e.cancelled, e.association_id, e.association_name, "                    \
+	                 "e.categories, " TSUS("e.starts_at")
+#define PUBLIC_FROM " FROM event_public e"
+enum {
+	PC_ID,
+	PC_KIND,
+	PC_TITLE,
+	PC_DESCRIPTION,
+	PC_STARTS,
+	PC_ENDS,
+	PC_ADDRESS,
+	PC_POSTAL,
+	PC_URL,
+	PC_ACCESS,
+	PC_CANCELLED,
+	PC_ASSOC,
+	PC_ASSOC_NAME,
+	PC_CATEGORIES,
+	PC_CURSOR,
+	PC_RANK_AT = PC_CURSOR + 3
+};
+
+/* The filters both listings share. */
+#define LIST_FILTER_FIELDS                                                                         \
+	{.name = "q", .type = SPEC_STRING, .min = 1, .max = 200},                                  \
+	    {.name = "from", .type = SPEC_STRING, .min = 10, .max = 40},                           \
+	    {.name = "to", .type = SPEC_STRING, .min = 10, .max = 40},                             \
+	    {.name = "category", .type = SPEC_STRING, .format = SPEC_FMT_UUID},                    \
+	    {.name = "association", .type = SPEC_STRING, .format = SPEC_FMT_UUID},                 \
+	    {.name = "postal_code", .type = SPEC_STRING, .format = SPEC_FMT_POSTAL_CODE_DK},       \
+	    {.name = "kind", .type = SPEC_STRING, .enum_values = event_kinds},                     \
+	    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},                         \
+	{                                                                                          \
+		.name = "cursor", .type = SPEC_STRING, .min = 2, .max = 120                        \
+	}
+
+static const struct spec_field events_list_query[] = {
+    LIST_FILTER_FIELDS,
+    {.name = "include_cancelled", .type = SPEC_BOOLEAN},
+    {.name = "series_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    SPEC_END};
+
+static const struct spec_field events_public_query[] = {
+    {.name = "centre", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 40},
+    LIST_FILTER_FIELDS,
+    SPEC_END};
+
+/* The event in row of a result of PUBLIC_COLUMNS as the portals get it. */
+static json_t *
+public_event_json(const PGresult *res, int row)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "id", json_string(PQgetvalue(res, row, PC_ID)));
+	json_object_set_new(j, "kind", json_string(PQgetvalue(res, row, PC_KIND)));
+	json_object_set_new(j, "title", json_string(PQgetvalue(res, row, PC_TITLE)));
+	json_object_set_new(j, "description", db_json_text(res, row, PC_DESCRIPTION));
+	json_object_set_new(j, "starts_at", json_string(PQgetvalue(res, row, PC_STARTS)));
+	json_object_set_new(j, "ends_at", json_string(PQgetvalue(res, row, PC_ENDS)));
+	json_object_set_new(j, "address", db_json_text(res, row, PC_ADDRESS));
+	json_object_set_new(j, "postal_code", db_json_text(res, row, PC_POSTAL));
+	json_object_set_new(j, "online_url", db_json_text(res, row, PC_URL));
+	json_object_set_new(j, "accessibility", db_json_text(res, row, PC_ACCESS));
+	json_object_set_new(j, "categories", json_column(res, row, PC_CATEGORIES));
+	json_object_set_new(j, "association_id", db_json_text(res, row, PC_ASSOC));
+	json_object_set_new(j, "association_name", db_json_text(res, row, PC_ASSOC_NAME));
+	json_object_set_new(j, "cancelled", db_json_bool(res, row, PC_CANCELLED));
+	return j;
+}
+
+/* --- listing and search ----------------------------------------------------------- */
+
+/* Parameters of the list statements:
+ *   $1 centre (NULL: every centre the caller sees)  $2 free text
+ *   $3 from, $4 to (dates in Copenhagen time, or date-times)
+ *   $5 category  $6 association  $7 postal code  $8 kind
+ *   $9 include cancelled  $10 only events not yet ended  $11 series
+ *   $12, $13 cursor time and id  $14 limit (+1)  $15 cursor rank */
+#define LIST_WHERE(category_cond)                                                                  \
+	" WHERE ($1::uuid IS NULL OR e.centre_id = $1)"                                            \
+	" AND ($2::text IS NULL OR e.search @@ " TSQ ")"                                           \
+	" AND ($3::text IS NULL OR e.starts_at >= CASE WHEN length($3) = 10"                       \
+	"   THEN $3::date::timestamp AT TIME ZONE " LOCAL_TZ " ELSE $3::timestamptz END)"          \
+	" AND ($4::text IS NULL OR CASE WHEN length($4) = 10"                                      \
+	"   THEN e.starts_at < ($4::date + 1)::timestamp AT TIME ZONE " LOCAL_TZ                   \
+	"   ELSE e.starts_at <= $4::timestamptz END)"                                              \
+	" AND ($5::uuid IS NULL OR " category_cond ")"                                             \
+	" AND ($6::uuid IS NULL OR e.association_id = $6)"                                         \
+	" AND ($7::text IS NULL OR e.postal_code = $7)"                                            \
+	" AND ($8::text IS NULL OR e.kind = $8)"                                                   \
+	" AND ($9::boolean OR NOT e.cancelled)"                                                    \
+	" AND (NOT $10::boolean OR e.ends_at > now())"                                             \
+	" AND ($11::uuid IS NULL OR e.series_id = $11)"
+
+/* By time: keyset on (starts_at, id). */
+#define LIST_BY_TIME(cols, from, category_cond)                                                    \
+	"SELECT " cols from LIST_WHERE(category_cond) " AND ($12::text IS NULL OR (e.starts_at, "  \
+	                                              "e.id) > ($12::timestamptz, $13::uuid))"     \
+	                                              " ORDER BY e.starts_at, e.id LIMIT $14"
+
+/* By relevance: keyset on (rank descending, starts_at, id). */
+#define LIST_BY_RANK(cols, from, category_cond)                                                    \
+	"SELECT * FROM (SELECT " cols ", e.starts_at AS k_at, e.id AS k_id,"                       \
+	" ts_rank(e.search, " TSQ ") AS k_rank" from                                               \
+	LIST_WHERE(category_cond) ") r"                                                            \
+	                          " WHERE ($12::text IS NULL OR r.k_rank < $15::real"              \
+	                          "   OR (r.k_rank = $15::real AND (r.k_at, r.k_id) > "            \
+	                          "($12::timestamptz, $13::uuid)))"                                \
+	                          " ORDER BY r.k_rank DESC, r.k_at, r.k_id LIMIT $14"
+
+#define EVENT_CATEGORY_COND                                                                        \
+	"EXISTS (SELECT 1 FROM event_category ec WHERE ec.event_id = e.id AND ec.category_id = "   \
+	"$5)"
+#define PUBLIC_CATEGORY_COND "$5 = ANY (e.category_ids)"
+
+static struct db_stmt stmt_list_time =
+    DB_STMT("events_list_time", LIST_BY_TIME(EVENT_COLUMNS, EVENT_FROM, EVENT_CATEGORY_COND), 14);
+static struct db_stmt stmt_list_rank =
+    DB_STMT("events_list_rank", LIST_BY_RANK(EVENT_COLUMNS, EVENT_FROM, EVENT_CATEGORY_COND), 15);
+static struct db_stmt stmt_public_time = DB_STMT(
+    "events_public_time", LIST_BY_TIME(PUBLIC_COLUMNS, PUBLIC_FROM, PUBLIC_CATEGORY_COND), 14);
+static struct db_stmt stmt_public_rank = DB_STMT(
+    "events_public_rank", LIST_BY_RANK(PUBLIC_COLUMNS, PUBLIC_FROM, PUBLIC_CATEGORY_COND), 15);
+
+struct list_cursor {
+	char rank[32];
+	char at[48];
+	char id[37];
+};
+
+/* Split a cursor: "<time>_<uuid>", or "<rank>_<time>_<uuid>" with q.
+ * Returns false when it is not one of ours. */
+static bool
+parse_cursor(const char *s, bool ranked, struct list_cursor *c)
+{
+	const char *rest = s;
+	const char *sep;
+
+	memset(c, 0, sizeof(*c));
+	if (ranked) {
+		char *end;
+		double d;
+
+		sep = strchr(s, '_');
+		if (sep == NULL || (size_t)(sep - s) >= sizeof(c->rank) || sep == s)
+			return false;
+		memcpy(c->rank, s, (size_t)(sep - s));
+		d = strtod(c->rank, &end);
+		if (*end != '\0' || !(d >= 0 && d <= 1e30))
+			return false;
+		rest = sep + 1;
+	}
+	if (!spec_format_ok(SPEC_FMT_KEYSET, rest))
+		return false;
+	sep = strrchr(rest, '_');
+	if ((size_t)(sep - rest) >= sizeof(c->at))
+		return false;
+	memcpy(c->at, rest, (size_t)(sep - rest));
+	snprintf(c->id, sizeof(c->id), "%s", sep + 1);
+	return true;
+}
+
+static bool
+date_or_datetime(const char *s)
+{
+	return spec_format_ok(SPEC_FMT_DATE, s) || spec_format_ok(SPEC_FMT_DATETIME, s);
+}
+
+/* The listing of GET /v1/events (public false) and GET /v1/public/events. */
+static void
+list_events(struct http_request *rq, bool public, const char *centre)
+{
+	const json_t *qy = rq->query;
+	const char *q = str_of(qy, "q"), *cursor = str_of(qy, "cursor");
+	json_t *jl = json_object_get(qy, "limit");
+	long long limit = jl ? json_integer_value(jl) : 50;
+	bool ranked = q != NULL;
+	struct list_cursor cur;
+	char fetch[24], next[200];
+	const char *params[15];
+	struct db_stmt *stmt;
+	json_t *p, *items;
+	enum db_qs qs;
+	PGresult *res;
+	int n, ccol, rcol;
+
+	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
+	if (str_of(qy, "from") != NULL && !date_or_datetime(str_of(qy, "from")))
+		problem_add_field_error(p, "from", ERR_FIELD_FORMAT,
+		                        "must be a date (YYYY-MM-DD) or an RFC 3339 date-time");
+	if (str_of(qy, "to") != NULL && !date_or_datetime(str_of(qy, "to")))
+		problem_add_field_error(p, "to", ERR_FIELD_FORMAT,
+		                        "must be a date (YYYY-MM-DD) or an RFC 3339 date-time");
+	if (cursor != NULL && !parse_cursor(cursor, ranked, &cur))
+		problem_add_field_error(p, "cursor", ERR_FIELD_FORMAT,
+		                        "must be a cursor from a next link (of the same q)");
+	if (problem_field_error_count(p) > 0) {
+		http_reply_problem_json(rq, p);
+		return;
+	}
+	json_decref(p);
+	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
+	params[0] = centre;
+	params[1] = q;
+	params[2] = str_of(qy, "from");
+	params[3] = str_of(qy, "to");
+	params[4] = str_of(qy, "category");
+	params[5] = str_of(qy, "association");
+	params[6] = str_of(qy, "postal_code");
+	params[7] = str_of(qy, "kind");
+	/* The portal shows cancelled occurrences as cancelled, and by default
+	 * only what has not ended yet. */
+	params[8] =
+	    (public || json_is_true(json_object_get(qy, "include_cancelled"))) ? "true" : "false";
+	params[9] = public && str_of(qy, "from") == NULL ? "true" : "false";
+	params[10] = str_of(qy, "series_id");
+	params[11] = cursor ? cur.at : NULL;
+	params[12] = cursor ? cur.id : NULL;
+	params[13] = fetch;
+	params[14] = cursor ? cur.rank : NULL;
+	if (public)
+		stmt = ranked ? &stmt_public_rank : &stmt_public_time;
+	else
+		stmt = ranked ? &stmt_list_rank : &stmt_list_time;
+	res = db_exec(rq->db, stmt, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	ccol = public ? PC_CURSOR : EC_CURSOR;
+	rcol = public ? PC_RANK_AT : EC_RANK_AT;
+	n = PQntuples(res);
+	items = json_array();
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(items,
+		                      public ? public_event_json(res, i) : event_json(res, i));
+	if (n > limit) {
+		int last = (int)limit - 1;
+
+		if (ranked)
+			snprintf(next, sizeof(next), "%s_%s_%s", PQgetvalue(res, last, rcol),
+			         PQgetvalue(res, last, ccol), PQgetvalue(res, last, 0));
+		else
+			snprintf(next, sizeof(next), "%s_%s", PQgetvalue(res, last, ccol),
+			         PQgetvalue(res, last, 0));
+	}
+	http_reply_json(
+	    rq, 200,
+	    json_pack("{s:o, s:o}", "items", items, "next",
+	              n > limit
+	                  ? http_next_link(rq, public ? "/v1/public/events" : "/v1/events", next)
+	                  : json_null()));
+	PQclear(res);
+}
+
+/* GET /v1/events: the events of the caller's centre (an admin's: of every
+ * centre), filtered; by time, or by relevance with q. */
+static void
+events_list(struct http_request *rq)
+{
+	list_events(rq, false, rq->caller.centre_id[0] ? rq->caller.centre_id : NULL);
+}
+
+static struct db_stmt stmt_centre_of = DB_STMT(
+    "events_public_centre", "SELECT id FROM centre WHERE slug = $1 OR id::text = lower($1)", 1);
+
+/* GET /v1/public/events?centre=: what a centre's portal shows, without a
+ * credential: public fields only. */
+static void
+events_public_list(struct http_request *rq)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, &stmt_centre_of,
+	                        (const char *const[]){str_of(rq->query, "centre")}, &qs);
+	char centre[37];
+
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		http_reply_problem(rq, ERR_NOT_FOUND, "No centre has this slug or id.");
+		return;
+	}
+	snprintf(centre, sizeof(centre), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	list_events(rq, true, centre);
+}
+
+/* The routes of the listings, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    {"GET", "/v1/events", events_list, RO,
+     ROLE_ADMIN | ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION, NULL, events_list_query, NULL},
+    {"GET", "/v1/public/events", events_public_list, RO, 0, NULL, events_public_query, NULL},
+};
+
+API_ROUTES(event_lists_routes, routes);

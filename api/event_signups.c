@@ -1,0 +1,352 @@
+/* event_signups.c - who takes part in an event: POST
+ * /v1/events/{id}/signups (capacity enforced under the event row's lock),
+ * GET the list first come first, DELETE cancels one. Guides sign
+ * themselves up (their volunteer record) for guide trainings and
+ * information meetings, association contacts themselves for welcome
+ * workshops and information meetings, coordinators anyone of the centre
+ * for those kinds; activities take no sign-ups. The events: api/events.c. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/db.h"
+#include "../lib/http.h"
+#include "../lib/problem.h"
+#include "../lib/spec.h"
+#include "auth.h"
+#include "events.h"
+#include "routes.h"
+
+static const struct spec_field event_signups_create_spec[] = {
+    {.name = "volunteer_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    {.name = "account_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    SPEC_END};
+
+static const struct spec_field event_signups_list_query[] = {
+    {.name = "include_cancelled", .type = SPEC_BOOLEAN},
+    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
+    {.name = "cursor", .type = SPEC_STRING, .max = 80, .format = SPEC_FMT_KEYSET},
+    SPEC_END};
+
+/* --- sign-ups ---------------------------------------------------------------------- */
+
+#define SIGNUP_COLUMNS                                                                             \
+	"s.id, s.event_id, s.volunteer_id, s.account_id, coalesce(v.name, a.display_name),"        \
+	" " TS("s.created_at") ", " TS("s.cancelled_at") ", " TSUS("s.created_at")
+#define SIGNUP_JOINS                                                                               \
+	" LEFT JOIN volunteer v ON v.id = s.volunteer_id LEFT JOIN account a ON a.id = "           \
+	"s.account_id"
+
+static json_t *
+signup_json(const PGresult *res, int row)
+{
+	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:o}", "id", PQgetvalue(res, row, 0),
+	                 "event_id", PQgetvalue(res, row, 1), "volunteer_id",
+	                 db_json_text(res, row, 2), "account_id", db_json_text(res, row, 3), "name",
+	                 db_json_text(res, row, 4), "created_at", PQgetvalue(res, row, 5),
+	                 "cancelled_at", db_json_text(res, row, 6));
+}
+
+static struct db_stmt stmt_lock = DB_STMT(
+    "event_signups_lock",
+    "SELECT kind, starts_at > now(), cancelled, capacity, signup_count FROM kompas_event_lock($1)",
+    1);
+
+static struct db_stmt stmt_own_volunteer = DB_STMT(
+    "event_signups_own_volunteer",
+    "SELECT id FROM volunteer WHERE account_id = kompas_account() AND centre_id = kompas_centre()",
+    0);
+
+static struct db_stmt stmt_volunteer_ok =
+    DB_STMT("event_signups_volunteer_ok",
+            "SELECT 1 FROM volunteer WHERE id = $1 AND centre_id = kompas_centre()", 1);
+
+static struct db_stmt stmt_contact_ok = DB_STMT(
+    "event_signups_contact_ok",
+    "SELECT 1 FROM account WHERE id = $1 AND centre_id = kompas_centre() AND role = 'association'",
+    1);
+
+static struct db_stmt stmt_active =
+    DB_STMT("event_signups_active",
+            "SELECT 1 FROM event_signup WHERE event_id = $1 AND cancelled_at IS NULL"
+            " AND (volunteer_id = $2 OR account_id = $3)",
+            3);
+
+static struct db_stmt stmt_signup_insert = DB_STMT(
+    "event_signups_insert",
+    "WITH s AS (INSERT INTO event_signup (event_id, centre_id, volunteer_id, account_id,"
+    " created_by) VALUES ($1, kompas_centre(), $2, $3, $4) ON CONFLICT DO NOTHING RETURNING *)"
+    " SELECT " SIGNUP_COLUMNS " FROM s" SIGNUP_JOINS,
+    4);
+
+/* Run a check statement: 1 when it finds a row (its first column copied to
+ * out, 37 bytes, when out is given), 0 when not, -1 after answering a
+ * database error. */
+static int
+exists(struct http_request *rq, struct db_stmt *stmt, const char *const *params, char *out)
+{
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, stmt, params, &qs);
+
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return -1;
+	}
+	if (out != NULL && qs > 0)
+		snprintf(out, 37, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return qs > 0 ? 1 : 0;
+}
+
+/* Who is signed up: the volunteer (vol) or the association contact's
+ * account (acc), 37 bytes each, one left empty. Returns false when it has
+ * answered. */
+static bool
+signup_person(struct http_request *rq, char *vol, char *acc)
+{
+	const char *v = str_of(rq->body, "volunteer_id"), *a = str_of(rq->body, "account_id");
+	int r;
+
+	vol[0] = acc[0] = '\0';
+	if (is_role(rq, ROLE_COORDINATOR)) {
+		if ((v == NULL) == (a == NULL)) {
+			event_reply_field(rq, ERR_VALIDATION_FAILED, NULL,
+			                  v ? "account_id" : "volunteer_id",
+			                  v ? ERR_FIELD_UNKNOWN : ERR_FIELD_REQUIRED,
+			                  "give either volunteer_id or account_id");
+			return false;
+		}
+		r = exists(rq, v ? &stmt_volunteer_ok : &stmt_contact_ok,
+		           (const char *const[]){v ? v : a}, NULL);
+		if (r < 0)
+			return false;
+		if (r == 0) {
+			event_reply_field(rq, ERR_VALIDATION_FAILED, NULL,
+			                  v ? "volunteer_id" : "account_id", ERR_FIELD_NOT_IN_ENUM,
+			                  v ? "no volunteer of your centre has this id"
+			                    : "no association contact of your centre has this id");
+			return false;
+		}
+		snprintf(v ? vol : acc, 37, "%s", v ? v : a);
+		return true;
+	}
+	if (v != NULL || a != NULL) {
+		event_reply_field(rq, ERR_FORBIDDEN, NULL, v ? "volunteer_id" : "account_id",
+		                  ERR_FIELD_UNKNOWN, "you sign yourself up: send {}");
+		return false;
+	}
+	if (is_role(rq, ROLE_ASSOCIATION)) {
+		snprintf(acc, 37, "%s", rq->caller.account_id);
+		return true;
+	}
+	r = exists(rq, &stmt_own_volunteer, NULL, vol);
+	if (r == 0)
+		http_reply_problem(rq, ERR_FORBIDDEN,
+		                   "Your account has no volunteer record: ask a coordinator.");
+	return r > 0;
+}
+
+/* POST /v1/events/{id}/signups: capacity is enforced under the event
+ * row's lock, so of two sign-ups for the last place exactly one wins. */
+static void
+event_signups_create(struct http_request *rq)
+{
+	const char *id = http_param(rq, "id");
+	char vol[37], acc[37], location[120];
+	const char *kind;
+	enum db_qs qs;
+	PGresult *ev, *res;
+	bool for_volunteer;
+
+	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
+		event_reply_not_found(rq);
+		return;
+	}
+	ev = db_exec(rq->db, &stmt_lock, (const char *const[]){id}, &qs);
+	if (ev == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(ev);
+		event_reply_not_found(rq);
+		return;
+	}
+	kind = PQgetvalue(ev, 0, 0);
+	if (strcmp(kind, "activity") == 0) {
+		event_reply_field(
+		    rq, ERR_VALIDATION_FAILED,
+		    "Sign-ups are for guide trainings, welcome workshops and information "
+		    "meetings, not activities.",
+		    "$", ERR_FIELD_NOT_IN_ENUM, "this event takes no sign-ups");
+		goto out;
+	}
+	if (!signup_person(rq, vol, acc))
+		goto out;
+	for_volunteer = vol[0] != '\0';
+	if ((for_volunteer && strcmp(kind, "welcome_workshop") == 0) ||
+	    (!for_volunteer && strcmp(kind, "guide_training") == 0)) {
+		event_reply_field(rq, ERR_VALIDATION_FAILED,
+		                  for_volunteer ? "Welcome workshops are for association contacts."
+		                                : "Guide trainings are for volunteers.",
+		                  "$", ERR_FIELD_NOT_IN_ENUM,
+		                  for_volunteer
+		                      ? "volunteers sign up for guide trainings and information "
+		                        "meetings"
+		                      : "association contacts sign up for welcome workshops and "
+		                        "information meetings");
+		goto out;
+	}
+	if (PQgetvalue(ev, 0, 2)[0] == 't') {
+		http_reply_problem(rq, ERR_CONFLICT, "The event is cancelled.");
+		goto out;
+	}
+	if (PQgetvalue(ev, 0, 1)[0] != 't') {
+		http_reply_problem(rq, ERR_CONFLICT, "The event has already started.");
+		goto out;
+	}
+	switch (exists(
+	    rq, &stmt_active,
+	    (const char *const[]){id, for_volunteer ? vol : NULL, for_volunteer ? NULL : acc},
+	    NULL)) {
+	case -1:
+		goto out;
+	case 1:
+		event_reply_field(rq, ERR_CONFLICT, "Already signed up for this event.",
+		                  for_volunteer ? "volunteer_id" : "account_id", ERR_FIELD_TAKEN,
+		                  "is signed up already");
+		goto out;
+	default:
+		break;
+	}
+	if (!PQgetisnull(ev, 0, 3) && atoll(PQgetvalue(ev, 0, 4)) >= atoll(PQgetvalue(ev, 0, 3))) {
+		event_reply_field(rq, ERR_CONFLICT, "The event is full.", "capacity",
+		                  ERR_FIELD_TAKEN, "every place is taken");
+		goto out;
+	}
+	res = db_exec(rq->db, &stmt_signup_insert,
+	              (const char *const[]){id, for_volunteer ? vol : NULL,
+	                                    for_volunteer ? NULL : acc, rq->caller.account_id},
+	              &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	if (qs == DB_NO_RESULTS) {
+		PQclear(res);
+		event_reply_field(rq, ERR_CONFLICT, "Already signed up for this event.",
+		                  for_volunteer ? "volunteer_id" : "account_id", ERR_FIELD_TAKEN,
+		                  "is signed up already");
+		goto out;
+	}
+	snprintf(location, sizeof(location), "/v1/events/%s/signups/%s", id, PQgetvalue(res, 0, 0));
+	http_reply_json(rq, 201, signup_json(res, 0));
+	http_set_header(rq, "Location", location);
+	PQclear(res);
+out:
+	PQclear(ev);
+}
+
+static struct db_stmt stmt_signup_cancel =
+    DB_STMT("event_signups_cancel",
+            "UPDATE event_signup SET cancelled_at = coalesce(cancelled_at, now())"
+            " WHERE id = $2 AND event_id = $1 RETURNING id",
+            2);
+
+/* DELETE /v1/events/{id}/signups/{signup_id}: cancel a sign-up (one's own,
+ * or for coordinators any of the centre); the place is free again. */
+static void
+event_signups_cancel(struct http_request *rq)
+{
+	const char *id = http_param(rq, "id"), *sid = http_param(rq, "signup_id");
+	enum db_qs qs;
+	PGresult *res;
+
+	if (!spec_format_ok(SPEC_FMT_UUID, id) || !spec_format_ok(SPEC_FMT_UUID, sid)) {
+		http_reply_problem(rq, ERR_NOT_FOUND, "No sign-up of this event has this id.");
+		return;
+	}
+	res = db_exec(rq->db, &stmt_signup_cancel, (const char *const[]){id, sid}, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	PQclear(res);
+	if (qs == DB_NO_RESULTS) {
+		http_reply_problem(rq, ERR_NOT_FOUND, "No sign-up of this event has this id.");
+		return;
+	}
+	http_reply_data(rq, 204, NULL, "", 0, false);
+}
+
+static struct db_stmt stmt_signups_list =
+    DB_STMT("event_signups_list",
+            "SELECT " SIGNUP_COLUMNS " FROM event_signup s" SIGNUP_JOINS
+            " WHERE s.event_id = $1 AND ($2::boolean OR s.cancelled_at IS NULL)"
+            " AND ($3::text IS NULL OR (s.created_at, s.id) > (split_part($3, '_', 1)::timestamptz,"
+            "      split_part($3, '_', 2)::uuid))"
+            " ORDER BY s.created_at, s.id LIMIT $4",
+            4);
+
+/* GET /v1/events/{id}/signups: who is signed up, first come first. */
+static void
+event_signups_list(struct http_request *rq)
+{
+	const char *id = http_param(rq, "id");
+	json_t *jl = json_object_get(rq->query, "limit");
+	long long limit = jl ? json_integer_value(jl) : 50;
+	char fetch[24], cursor[100], path[80];
+	const char *params[4];
+	json_t *items;
+	enum db_qs qs;
+	PGresult *res;
+	int n;
+
+	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
+		event_reply_not_found(rq);
+		return;
+	}
+	n = event_visible(rq, id);
+	if (n <= 0) {
+		if (n == 0)
+			event_reply_not_found(rq);
+		return;
+	}
+	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
+	params[0] = id;
+	params[1] =
+	    json_is_true(json_object_get(rq->query, "include_cancelled")) ? "true" : "false";
+	params[2] = str_of(rq->query, "cursor");
+	params[3] = fetch;
+	res = db_exec(rq->db, &stmt_signups_list, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	n = PQntuples(res);
+	items = json_array();
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(items, signup_json(res, i));
+	if (n > limit)
+		snprintf(cursor, sizeof(cursor), "%s_%s", PQgetvalue(res, (int)limit - 1, 7),
+		         PQgetvalue(res, (int)limit - 1, 0));
+	snprintf(path, sizeof(path), "/v1/events/%s/signups", id);
+	http_reply_json(rq, 200,
+	                json_pack("{s:o, s:o}", "items", items, "next",
+	                          n > limit ? http_next_link(rq, path, cursor) : json_null()));
+	PQclear(res);
+}
+
+/* The routes of sign-ups, joined into the one table by api/routes.c. */
+static const struct route routes[] = {
+    {"GET", "/v1/events/{id}/signups", event_signups_list, DB, ROLE_COORDINATOR, NULL,
+     event_signups_list_query, "id=event"},
+    {"POST", "/v1/events/{id}/signups", event_signups_create, DB | BODY,
+     ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION, event_signups_create_spec, NULL, "id=event"},
+    {"DELETE", "/v1/events/{id}/signups/{signup_id}", event_signups_cancel, DB,
+     ROLE_COORDINATOR | ROLE_GUIDE | ROLE_ASSOCIATION, NULL, NULL,
+     "id=event signup_id=event_signup"},
+};
+
+API_ROUTES(event_signups_routes, routes);

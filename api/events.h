@@ -1,0 +1,226 @@
+/* events.h - what the event files share: api/events.c (single events:
+ * creating, reading, changing; it defines the helpers below),
+ * api/event_lists.c (the listing and search, and the portals' public
+ * listing), api/event_series.c (weekly or monthly series) and
+ * api/event_signups.c (sign-ups with capacity). Who may do what is said at
+ * the top of api/events.c. */
+#ifndef KOMPAS_EVENTS_H
+#define KOMPAS_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "../lib/db.h"
+#include "../lib/errors.h"
+#include "../lib/http.h"
+#include "../lib/spec.h"
+
+#define TS(col)   "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define TSUS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define LOCAL_TZ  "'Europe/Copenhagen'"
+
+/* The categories of event e as a JSON array. */
+#define CATEGORIES_JSON                                                                            \
+	"coalesce((SELECT json_agg(json_build_object('id', c.id, 'kind', c.kind, 'slug', c.slug,"  \
+	" 'name_da', c.name_da, 'name_en', c.name_en) ORDER BY c.kind, c.slug)"                    \
+	" FROM event_category ec JOIN category c ON c.id = ec.category_id"                         \
+	" WHERE ec.event_id = e.id), '[]'::json)"
+
+/* The caller's own active sign-up for event e: a guide's (through their
+ * volunteer record) or an association contact's (their account); NULL for
+ * anyone else. */
+#define MY_SIGNUP                                                                                  \
+	"(SELECT ms.id FROM event_signup ms WHERE ms.event_id = e.id AND ms.cancelled_at IS NULL"  \
+	" AND (ms.account_id = kompas_account() OR ms.volunteer_id IN"                             \
+	"   (SELECT mv.id FROM volunteer mv WHERE mv.account_id = kompas_account())) LIMIT 1)"
+
+/* The full event, for the centre's own callers. */
+#define EVENT_COLUMNS                                                                              \
+	"e.id, e.centre_id, e.kind, e.title, e.description, " TS("e.starts_at") ", " TS(           \
+	    "e.ends_at") ", e.address, e.postal_code, e.online_url, e.accessibility, e.capacity,"  \
+	                 " e.signup_count, e.cancelled, e.association_id, s.name, e.series_id,"    \
+	                 " (kompas_role() IN ('admin', 'coordinator') OR (kompas_role() = "        \
+	                 "'association'"                                                           \
+	                 " AND e.association_id = (SELECT kompas_association()))),"                \
+	                 " e.internal_note, " TS("e.created_at") ", " TS(                          \
+	                     "e.updated_at") ", e.version, " CATEGORIES_JSON ", " MY_SIGNUP        \
+	                                     ", " TSUS("e.starts_at")
+#define EVENT_FROM " FROM event e LEFT JOIN association s ON s.id = e.association_id"
+enum {
+	EC_ID,
+	EC_CENTRE,
+	EC_KIND,
+	EC_TITLE,
+	EC_DESCRIPTION,
+	EC_STARTS,
+	EC_ENDS,
+	EC_ADDRESS,
+	EC_POSTAL,
+	EC_URL,
+	EC_ACCESS,
+	EC_CAPACITY,
+	EC_SIGNUPS,
+	EC_CANCELLED,
+	EC_ASSOC,
+	EC_ASSOC_NAME,
+	EC_SERIES,
+	EC_SEES_NOTE,
+	EC_NOTE,
+	EC_CREATED,
+	EC_UPDATED,
+	EC_VERSION,
+	EC_CATEGORIES,
+	EC_MY_SIGNUP,
+	EC_CURSOR,
+	EC_RANK_AT = EC_CURSOR + 3 /* ranked lists: after k_at, k_id */
+};
+
+/* The kinds of event (NULL-terminated): activity, guide_training,
+ * welcome_workshop, info_meeting. */
+extern const char *const event_kinds[];
+
+/* A spec item: a UUID string (the members of category_ids). */
+extern const struct spec_field event_uuid_item;
+
+/* The fields of an event (and of a series' template) on creation. */
+#define EVENT_CREATE_FIELDS                                                                        \
+	{.name = "kind", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = event_kinds}, \
+	    {.name = "title", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 200},  \
+	    {.name = "description",                                                                \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE | SPEC_MULTILINE,                                              \
+	     .min = 1,                                                                             \
+	     .max = 4000},                                                                         \
+	    {.name = "starts_at",                                                                  \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_REQUIRED,                                                               \
+	     .format = SPEC_FMT_DATETIME},                                                         \
+	    {.name = "ends_at",                                                                    \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_REQUIRED,                                                               \
+	     .format = SPEC_FMT_DATETIME},                                                         \
+	    {.name = "address",                                                                    \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .min = 1,                                                                             \
+	     .max = 300},                                                                          \
+	    {.name = "postal_code",                                                                \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .format = SPEC_FMT_POSTAL_CODE_DK},                                                   \
+	    {.name = "online_url",                                                                 \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .max = 500,                                                                           \
+	     .format = SPEC_FMT_URL},                                                              \
+	    {.name = "accessibility",                                                              \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE | SPEC_MULTILINE,                                              \
+	     .min = 1,                                                                             \
+	     .max = 1000},                                                                         \
+	    {.name = "capacity",                                                                   \
+	     .type = SPEC_INTEGER,                                                                 \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .min = 1,                                                                             \
+	     .max = 10000},                                                                        \
+	    {.name = "association_id",                                                             \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .format = SPEC_FMT_UUID},                                                             \
+	    {.name = "category_ids",                                                               \
+	     .type = SPEC_ARRAY,                                                                   \
+	     .flags = SPEC_UNIQUE,                                                                 \
+	     .max = 10,                                                                            \
+	     .items = &event_uuid_item},                                                           \
+	{                                                                                          \
+		.name = "internal_note", .type = SPEC_STRING,                                      \
+		.flags = SPEC_NULLABLE | SPEC_MULTILINE, .min = 1, .max = 4000                     \
+	}
+
+/* --- small accessors -------------------------------------------------------- */
+
+/* The string member key of obj, or NULL when absent or not a string. */
+static inline const char *
+str_of(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+/* Whether the caller's role is role (one ROLE_* of api/auth.h). */
+static inline bool
+is_role(const struct http_request *rq, unsigned role)
+{
+	return rq->caller.role == role;
+}
+
+/* The integer in column col of row, or JSON null when it is NULL. */
+static inline json_t *
+int_or_null(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? json_null()
+	                                  : json_integer(atoll(PQgetvalue(res, row, col)));
+}
+
+/* The JSON text in column col of row, decoded (an empty array when it does
+ * not decode). The caller owns the result. */
+static inline json_t *
+json_column(const PGresult *res, int row, int col)
+{
+	json_t *v = json_loads(PQgetvalue(res, row, col), JSON_DECODE_ANY, NULL);
+
+	return v ? v : json_array();
+}
+
+/* --- shared by the event files (api/events.c) --------------------------------- */
+
+/* The event in row of a result of EVENT_COLUMNS as the API answers it
+ * (internal_note only when EC_SEES_NOTE). The caller owns the result. */
+json_t *event_json(const PGresult *res, int row);
+
+/* Answer 404 not_found: "No event has this id.". */
+void event_reply_not_found(struct http_request *rq);
+
+/* Answer a problem of code with detail (NULL: the code's own) and one
+ * field error (field, field_code, message). */
+void event_reply_field(struct http_request *rq, enum err_code code, const char *detail,
+                       const char *field, enum err_code field_code, const char *message);
+
+/* A PostgreSQL uuid[] literal of a JSON array of UUID strings (validated by
+ * its spec), or NULL when arr is NULL. The caller frees the result; it
+ * aborts on out-of-memory. */
+char *event_uuid_array(const json_t *arr);
+
+/* When member key of obj is an integer, write it in decimal to out (outlen
+ * bytes) and point *param at out; otherwise set *param to NULL. */
+void event_integer_param(const json_t *obj, const char *key, char *out, size_t outlen,
+                         const char **param);
+
+/* Check that the association (when not NULL) is of the caller's centre and
+ * every category of the uuid[] literal categories (when not NULL) is shared
+ * or the centre's; adds field errors to p. Returns a query status: below 0
+ * after answering the database error (p is the caller's still). */
+enum db_qs event_check_references(struct http_request *rq, json_t *p, const char *association,
+                                  const char *categories);
+
+/* Checks shared by POST /v1/events and POST /v1/event-series on rq->body:
+ * times, references and (for an association contact) its own association.
+ * p holds the field errors found so far and is consumed. Sets *association
+ * to the association of the new event(s) (an association contact's own,
+ * written to own: 37 bytes). Returns false when it has answered. */
+bool event_check_new(struct http_request *rq, const char **association, char *own,
+                     const char *categories, json_t *p);
+
+/* Insert the categories (a uuid[] literal; NULL or "{}": none) of event id,
+ * or of every occurrence of series id. Returns a query status: below 0
+ * after answering the database error. */
+enum db_qs event_set_categories(struct http_request *rq, const char *id, const char *categories);
+
+/* Whether the caller sees event id: 1 yes, 0 no, -1 after answering the
+ * database error. */
+int event_visible(struct http_request *rq, const char *id);
+
+#endif
