@@ -10,8 +10,6 @@
  * time from ids, counts and dates: no citizen's personal data is in any
  * mail. Each account switches kinds off with PATCH /v1/me. */
 #include <curl/curl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +22,7 @@
 #include "../lib/http.h"
 #include "../lib/log.h"
 #include "../lib/mem.h"
+#include "../lib/worker.h"
 #include "../lib/problem.h"
 #include "app.h"
 #include "routes.h"
@@ -351,15 +350,13 @@ read_upload(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-static struct {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool running;
-	bool stop;
-	const struct config *cfg;
-	char *password; /* KOMPAS_MAIL_PASSWORD, read at start; never logged */
-} worker = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+static unsigned mail_pass(struct bg_worker *w);
+
+/* The mail thread (lib/worker.h); its arg is the configuration. */
+static struct bg_worker worker = BG_WORKER_INIT("mail", mail_pass);
+static char *password; /* KOMPAS_MAIL_PASSWORD, read at start; never logged */
+static bool scheduled; /* the mail thread's: a scheduling pass has run since start */
+static uint64_t last_schedule;
 
 /* Send one message; 0, or -1 with the reason in err. */
 static int
@@ -388,7 +385,7 @@ smtp_send(const struct config *cfg, const char *to, const struct buf *msg, char 
 		curl_easy_setopt(curl, CURLOPT_CAINFO, cfg->mail_ca_file);
 	if (cfg->mail_user[0] != '\0') {
 		curl_easy_setopt(curl, CURLOPT_USERNAME, cfg->mail_user);
-		curl_easy_setopt(curl, CURLOPT_PASSWORD, worker.password ? worker.password : "");
+		curl_easy_setopt(curl, CURLOPT_PASSWORD, password ? password : "");
 	}
 	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
@@ -655,44 +652,23 @@ seconds_now(void)
 	return (uint64_t)t.tv_sec;
 }
 
-static void *
-mail_thread(void *arg)
+/* One pass of the mail thread: the scheduling pass when it is due (first at
+ * start, then every [mail] schedule_interval), then delivery of what is due;
+ * at once again when something was sent, else in a second. */
+static unsigned
+mail_pass(struct bg_worker *w)
 {
-	struct db_conn *c = NULL;
-	char err[256];
-	struct timespec until;
-	uint64_t last_schedule = 0;
-	bool scheduled = false;
+	const struct config *cfg = w->arg;
+	struct db_conn *c = bg_worker_db(w);
 
-	(void)arg;
-	pthread_mutex_lock(&worker.lock);
-	while (!worker.stop) {
-		int n = 0;
-
-		pthread_mutex_unlock(&worker.lock);
-		if (c == NULL || db_conn_lost(c)) {
-			db_conn_free(c);
-			c = db_conn_open(worker.cfg->conninfo, worker.cfg->connect_timeout, err,
-			                 sizeof(err));
-		}
-		if (c != NULL && (!scheduled || seconds_now() - last_schedule >=
-		                                    worker.cfg->mail_schedule_interval)) {
-			schedule(c, worker.cfg);
-			scheduled = true;
-			last_schedule = seconds_now();
-		}
-		if (c != NULL)
-			n = deliver_due(c, worker.cfg);
-		pthread_mutex_lock(&worker.lock);
-		if (n > 0 || worker.stop)
-			continue; /* more may be due */
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 1;
-		pthread_cond_timedwait(&worker.wake, &worker.lock, &until);
+	if (c == NULL)
+		return 1;
+	if (!scheduled || seconds_now() - last_schedule >= cfg->mail_schedule_interval) {
+		schedule(c, cfg);
+		scheduled = true;
+		last_schedule = seconds_now();
 	}
-	pthread_mutex_unlock(&worker.lock);
-	db_conn_free(c);
-	return NULL;
+	return deliver_due(c, cfg) > 0 ? 0 : 1;
 }
 
 int
@@ -715,44 +691,31 @@ mail_check_config(const struct config *cfg, char *err, size_t errlen)
 int
 mail_start(const struct config *cfg)
 {
-	sigset_t all, old;
 	const char *pw = getenv("KOMPAS_MAIL_PASSWORD");
-	int rc;
 
 	if (cfg->mail_server[0] == '\0') {
 		log_msg(LOG_INFO, "mail: off ([mail] server is not set)");
 		return 0;
 	}
-	worker.cfg = cfg;
-	worker.stop = false;
-	worker.password = pw ? xstrdup(pw) : NULL;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&worker.thread, NULL, mail_thread, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	worker.running = rc == 0;
-	if (rc == 0)
-		log_msg(LOG_INFO, "mail: sending through %s:%u (STARTTLS %s%s)", cfg->mail_server,
-		        cfg->mail_port, cfg->mail_starttls ? "required" : "off",
-		        cfg->mail_user[0] ? ", with login" : "");
-	return rc == 0 ? 0 : -1;
+	worker.arg = (void *)cfg;
+	scheduled = false;
+	password = pw ? xstrdup(pw) : NULL;
+	if (bg_worker_start(&worker, cfg->conninfo, cfg->connect_timeout) != 0)
+		return -1;
+	log_msg(LOG_INFO, "mail: sending through %s:%u (STARTTLS %s%s)", cfg->mail_server,
+	        cfg->mail_port, cfg->mail_starttls ? "required" : "off",
+	        cfg->mail_user[0] ? ", with login" : "");
+	return 0;
 }
 
 void
 mail_stop(void)
 {
-	if (worker.running) {
-		pthread_mutex_lock(&worker.lock);
-		worker.stop = true;
-		pthread_cond_broadcast(&worker.wake);
-		pthread_mutex_unlock(&worker.lock);
-		pthread_join(worker.thread, NULL);
-		worker.running = false;
-	}
-	if (worker.password != NULL) {
-		sodium_memzero(worker.password, strlen(worker.password));
-		free(worker.password);
-		worker.password = NULL;
+	bg_worker_stop(&worker);
+	if (password != NULL) {
+		sodium_memzero(password, strlen(password));
+		free(password);
+		password = NULL;
 	}
 }
 

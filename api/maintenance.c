@@ -2,8 +2,6 @@
  * purging access-log entries past their retention, re-sealing personal
  * data with the newest key. The scheduler is one thread that wakes every
  * hour (and at start) and is woken at shutdown. */
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +11,15 @@
 #include "../lib/crypto.h"
 #include "../lib/db.h"
 #include "../lib/log.h"
+#include "../lib/worker.h"
 #include "app.h"
 
 #define MAINTENANCE_INTERVAL_S 3600
 
-static struct {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool running;
-	bool stop;
-	const struct config *cfg;
-} sched = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+static unsigned maintenance_pass(struct bg_worker *w);
+
+/* The hourly scheduler thread (lib/worker.h); its arg is the configuration. */
+static struct bg_worker sched = BG_WORKER_INIT("maintenance", maintenance_pass);
 
 static struct db_stmt stmt_purge =
     DB_STMT("maintenance_purge_access_log",
@@ -106,54 +101,25 @@ run_jobs(const struct config *cfg)
 	db_conn_free(c);
 }
 
-static void *
-scheduler(void *arg)
+/* One pass of the scheduler: the jobs, then an hour's wait. */
+static unsigned
+maintenance_pass(struct bg_worker *w)
 {
-	struct timespec until;
-
-	(void)arg;
-	pthread_mutex_lock(&sched.lock);
-	while (!sched.stop) {
-		pthread_mutex_unlock(&sched.lock);
-		run_jobs(sched.cfg);
-		pthread_mutex_lock(&sched.lock);
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += MAINTENANCE_INTERVAL_S;
-		while (!sched.stop && pthread_cond_timedwait(&sched.wake, &sched.lock, &until) == 0)
-			;
-	}
-	pthread_mutex_unlock(&sched.lock);
-	return NULL;
+	run_jobs(w->arg);
+	return MAINTENANCE_INTERVAL_S;
 }
 
 int
 maintenance_start(const struct config *cfg)
 {
-	sigset_t all, old;
-	int rc;
-
-	sched.cfg = cfg;
-	sched.stop = false;
-	/* The scheduler must not take SIGTERM/SIGINT from the main thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&sched.thread, NULL, scheduler, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	sched.running = rc == 0;
-	return rc == 0 ? 0 : -1;
+	sched.arg = (void *)cfg;
+	return bg_worker_start(&sched, cfg->conninfo, cfg->connect_timeout);
 }
 
 void
 maintenance_stop(void)
 {
-	if (!sched.running)
-		return;
-	pthread_mutex_lock(&sched.lock);
-	sched.stop = true;
-	pthread_cond_broadcast(&sched.wake);
-	pthread_mutex_unlock(&sched.lock);
-	pthread_join(sched.thread, NULL);
-	sched.running = false;
+	bg_worker_stop(&sched);
 }
 
 /* --- key rotation ---------------------------------------------------- */

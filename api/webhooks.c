@@ -6,8 +6,6 @@
  * logging every attempt. Delivery is at least once: receivers deduplicate
  * by Kompas-Event-Id. */
 #include <curl/curl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +16,7 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/log.h"
+#include "../lib/worker.h"
 #include "../lib/problem.h"
 #include "../lib/spec.h"
 #include "app.h"
@@ -260,14 +259,10 @@ webhooks_replay(struct http_request *rq)
 
 /* --- delivery ------------------------------------------------------- */
 
-static struct {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool running;
-	bool stop;
-	const struct config *cfg;
-} worker = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+static unsigned delivery_pass(struct bg_worker *w);
+
+/* The delivery thread (lib/worker.h); its arg is the configuration. */
+static struct bg_worker worker = BG_WORKER_INIT("webhooks", delivery_pass);
 
 static struct db_stmt stmt_claim =
     DB_STMT("webhooks_claim",
@@ -421,65 +416,27 @@ deliver_due(struct db_conn *c, const struct config *cfg)
 	return n;
 }
 
-static void *
-delivery_thread(void *arg)
+/* One pass of the delivery thread: deliver what is due; at once again when
+ * something was, else in a second. */
+static unsigned
+delivery_pass(struct bg_worker *w)
 {
-	struct db_conn *c = NULL;
-	char err[256];
-	struct timespec until;
+	struct db_conn *c = bg_worker_db(w);
 
-	(void)arg;
-	pthread_mutex_lock(&worker.lock);
-	while (!worker.stop) {
-		int n = 0;
-
-		pthread_mutex_unlock(&worker.lock);
-		if (c == NULL || db_conn_lost(c)) {
-			db_conn_free(c);
-			c = db_conn_open(worker.cfg->conninfo, worker.cfg->connect_timeout, err,
-			                 sizeof(err));
-		}
-		if (c != NULL)
-			n = deliver_due(c, worker.cfg);
-		pthread_mutex_lock(&worker.lock);
-		if (n > 0 || worker.stop)
-			continue; /* more may be due */
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 1;
-		pthread_cond_timedwait(&worker.wake, &worker.lock, &until);
-	}
-	pthread_mutex_unlock(&worker.lock);
-	db_conn_free(c);
-	return NULL;
+	return c != NULL && deliver_due(c, w->arg) > 0 ? 0 : 1;
 }
 
 int
 webhooks_start(const struct config *cfg)
 {
-	sigset_t all, old;
-	int rc;
-
-	worker.cfg = cfg;
-	worker.stop = false;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	rc = pthread_create(&worker.thread, NULL, delivery_thread, NULL);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	worker.running = rc == 0;
-	return rc == 0 ? 0 : -1;
+	worker.arg = (void *)cfg;
+	return bg_worker_start(&worker, cfg->conninfo, cfg->connect_timeout);
 }
 
 void
 webhooks_stop(void)
 {
-	if (!worker.running)
-		return;
-	pthread_mutex_lock(&worker.lock);
-	worker.stop = true;
-	pthread_cond_broadcast(&worker.wake);
-	pthread_mutex_unlock(&worker.lock);
-	pthread_join(worker.thread, NULL);
-	worker.running = false;
+	bg_worker_stop(&worker);
 }
 
 /* The routes of this resource, joined into the one table by api/routes.c. */
