@@ -10,5 +10,5 @@
 \set n random(1, :ninputs)
 BEGIN ISOLATION LEVEL READ COMMITTED;
 SELECT kind, credential_id, account_id, role, centre_id, display_name, email, to_char(expires_at AT TIME ZONE 'UTC', E'YYYY-MM-DD"T"HH24\x3aMI\x3aSS"Z"'), i.a AS dfrom, i.b AS dto FROM kompas_authenticate(:hash::bytea, make_interval(secs => :idle::int)) CROSS JOIN bench.input i WHERE i.scenario = 'funnel' AND i.n = :n \gset
-SELECT period, centre_id, centre_slug, source, measure, value, suppressed, reason FROM kompas_stats_funnel(:dfrom::date, :dto::date, NULL::uuid, NULL, false::boolean);
+SELECT period, centre_id, centre_slug, source, measure, value, suppressed, reason FROM kompas_stats_funnel(:dfrom::date, :dto::date, NULL::uuid, NULL, false::boolean, 'source');
 COMMIT;
