@@ -161,11 +161,13 @@ static struct db_stmt stmt_guides = DB_STMT(
 
 /* Activity suggestions. $1 the request id, $2 how many of each at most.
  * Upcoming activity events (the next 60 days, not cancelled, not full) and
- * the centre's associations. The shared categories are counted by one join
- * of the request's categories with the event and association categories
- * (grouped), every candidate is scored from plain columns, and only the
- * best $2 of each are built as JSON. No row when the request is not
- * visible to the caller. */
+ * the centre's associations. Candidates with the same shared categories,
+ * area and association facts score the same and go in a fixed order
+ * (events earliest first, associations by name), so only the first $2 of
+ * each such class can be among the best $2: matching_activity_candidates
+ * returns those, they are scored from plain columns, and only the best $2
+ * of each kind are built as JSON. No row when the request is not visible
+ * to the caller. */
 static struct db_stmt stmt_activities = DB_STMT(
     "matching_activities",
     "WITH r AS ("
@@ -181,34 +183,17 @@ static struct db_stmt stmt_activities = DB_STMT(
     " pt AS ("
     "  SELECT round(wt.area, 2) AS area_same, round(0.5 * wt.area, 2) AS area_near,"
     "         round(wt.places, 2) AS places, round(wt.welcome, 2) AS welcome FROM wt),"
-    " rc AS (SELECT category_id FROM request_category WHERE request_id = $1),"
-    " an AS MATERIALIZED ("
-    "  SELECT a.id, a.name, a.postal_code, coalesce(a.newcomer_places, 0) > 0 AS places,"
-    "    a.welcome_training_on IS NOT NULL AS welcome"
-    "    FROM association a JOIN r ON a.centre_id = r.centre_id),"
-    " e AS ("
-    "  SELECT e.id, e.title, e.starts_at, e.association_id, e.postal_code"
-    "    FROM event e JOIN r ON e.centre_id = r.centre_id"
-    "   WHERE e.kind = 'activity' AND NOT e.cancelled AND e.starts_at >= now()"
-    "     AND e.starts_at < now() + interval '60 days'"
-    "     AND (e.capacity IS NULL OR e.signup_count < e.capacity)),"
-    " esh AS (SELECT ec.event_id, count(*)::int AS n FROM event_category ec"
-    "           JOIN rc ON rc.category_id = ec.category_id JOIN r ON ec.centre_id = r.centre_id"
-    "          GROUP BY ec.event_id),"
-    " ash AS (SELECT ac.association_id, count(*)::int AS n FROM association_category ac"
-    "           JOIN rc ON rc.category_id = ac.category_id GROUP BY ac.association_id),"
+    /* The candidates: of each class of equal score (shared categories,
+     * area, the association's two facts), the first $2 in the order
+     * below; read as the schema owner through an index, for the request's
+     * centre only (schema/functions/matching_activity_candidates.sql). */
+    " c AS ("
+    "  SELECT m.* FROM r, matching_activity_candidates(r.centre_id, r.postal_code,"
+    "    ARRAY(SELECT category_id FROM request_category WHERE request_id = $1), $2::int) m),"
     " x AS ("
-    "  SELECT 'event' AS kind, e.id, e.title, e.starts_at, e.association_id,"
-    "    an.name AS association_name, coalesce(esh.n, 0) AS shared,"
-    "    matching_area_one(r.postal_code, e.postal_code) AS area,"
-    "    coalesce(an.places, false) AS places, coalesce(an.welcome, false) AS welcome"
-    "    FROM e CROSS JOIN r LEFT JOIN esh ON esh.event_id = e.id"
-    "    LEFT JOIN an ON an.id = e.association_id"
-    "  UNION ALL"
-    "  SELECT 'association', an.id, an.name, NULL::timestamptz, an.id, an.name,"
-    "    coalesce(ash.n, 0), matching_area_one(r.postal_code, an.postal_code),"
-    "    an.places, an.welcome"
-    "    FROM an CROSS JOIN r LEFT JOIN ash ON ash.association_id = an.id),"
+    "  SELECT c.kind, c.id, c.title, c.starts_at, c.association_id, c.association_name,"
+    "    c.shared, matching_area_one(r.postal_code, c.postal_code) AS area, c.places, c.welcome"
+    "    FROM c CROSS JOIN r),"
     " s AS ("
     "  SELECT x.*,"
     "    CASE WHEN x.shared = 0 THEN 0.00 ELSE round(x.shared * wt.interests, 2) END"

@@ -359,3 +359,128 @@ test('activity suggestions: the assigned guide may read them, another guide gets
   const notMine = await newRequest();
   await expectProblem(assert, await call(k, 'GET', `/v1/requests/${notMine.id}/activity-suggestions`, { token: w.tokens.A.guide }), 404, 'not_found');
 });
+
+// The association facts on the event rows (schema/0031), against a recount
+// from the associations: every event of centre A.
+function eventFactsMismatches() {
+  return Number(psql(`SELECT count(*) FROM event e LEFT JOIN association a ON a.id = e.association_id
+    WHERE e.centre_id = '${w.A.id}'
+      AND (e.association_places, e.association_welcome)
+          IS DISTINCT FROM (coalesce(a.newcomer_places, 0) > 0, a.welcome_training_on IS NOT NULL)`));
+}
+const factsOf = (id) => psql(`SELECT association_places || ',' || association_welcome FROM event WHERE id = '${id}'`);
+
+test('the association facts on the event rows follow the associations', async () => {
+  const tag = uniq('af');
+  const a1 = association({ name: `${tag} Et` });
+  const a2 = association({ name: `${tag} To`, places: 3, welcome: '2026-02-01' });
+  const e1 = event({ title: `${tag} Et`, days: 3, association: a1 });
+  const e2 = event({ title: `${tag} To`, days: 3, association: a2 });
+  const e3 = event({ title: `${tag} Ingen`, days: 3 });
+  assert.deepEqual([factsOf(e1), factsOf(e2), factsOf(e3)], ['false,false', 'true,true', 'false,false']);
+  psql(`UPDATE association SET newcomer_places = 2, newcomer_places_updated_at = now() WHERE id = '${a1}'`);
+  assert.equal(factsOf(e1), 'true,false', 'places given');
+  psql(`UPDATE association SET welcome_training_on = '2026-03-01' WHERE id = '${a1}'`);
+  assert.equal(factsOf(e1), 'true,true', 'welcome training taken');
+  psql(`UPDATE association SET newcomer_places = 0 WHERE id = '${a1}'`);
+  assert.equal(factsOf(e1), 'false,true', 'no places left');
+  psql(`UPDATE event SET association_id = '${a2}' WHERE id = '${e1}'`);
+  assert.equal(factsOf(e1), 'true,true', 'moved to another association');
+  psql(`UPDATE event SET association_id = NULL WHERE id = '${e2}'`);
+  assert.equal(factsOf(e2), 'false,false', 'no association');
+  psql(`UPDATE event SET association_places = true, association_welcome = true WHERE id = '${e3}'`);
+  assert.equal(factsOf(e3), 'false,false', 'written directly: overwritten');
+  psql(`UPDATE event SET association_places = false, title = '${tag} Et igen' WHERE id = '${e1}'`);
+  assert.equal(factsOf(e1), 'true,true', 'kept with the association');
+  // the occurrences of a series are events too (written by kompasd)
+  const day = new Date(Date.now() + 86400e3).toISOString().slice(0, 10);
+  const res = await call(k, 'POST', '/v1/event-series', {
+    token: coord(),
+    body: {
+      kind: 'activity', title: `${tag} Serie`, association_id: a2, starts_at: `${day}T10:00:00Z`,
+      ends_at: `${day}T11:00:00Z`, frequency: 'weekly', count: 3,
+    },
+  });
+  assert.equal(res.status, 201, await res.clone().text());
+  const series = await res.json();
+  assert.equal(psql(`SELECT string_agg(DISTINCT association_places || ',' || association_welcome, ';') FROM event
+                      WHERE series_id = '${series.id}'`), 'true,true');
+  assert.equal(eventFactsMismatches(), 0, 'every event of the centre agrees with a recount');
+});
+
+test('activity suggestions: the best events and associations of all, at every limit (a full recount)', async () => {
+  const r = await newRequest({ postal_code: '7100', categories: [natur, musik] });
+  const tag = uniq('c');
+  const a1 = association({ name: `${tag} Alfa`, postal: '7100', places: 2, welcome: '2026-01-10', categories: [natur] });
+  const a2 = association({ name: `${tag} Beta`, postal: '7190', places: 1 });
+  const a3 = association({ name: `${tag} Gamma`, welcome: '2025-05-05', categories: [natur, musik] });
+  // Events in every class: 0-2 shared categories, the same, a near, another
+  // and no postal code, each association or none; many at the same time.
+  const sql = [];
+  let n = 0;
+  for (const assoc of [a1, a2, a3, null]) {
+    for (const postal of ['7100', '7150', '2200', null]) {
+      for (const cats of [[], [natur], [natur, musik]]) {
+        n++;
+        const id = randomUUID();
+        sql.push(`INSERT INTO event (id, centre_id, association_id, kind, title, starts_at, ends_at, postal_code)
+          VALUES ('${id}', '${w.A.id}', ${assoc ? `'${assoc}'` : 'NULL'}, 'activity', '${tag} E${n % 5}',
+                  date_trunc('hour', now()) + interval '${1 + (n % 3)} days', date_trunc('hour', now()) + interval '${1 + (n % 3)} days 1 hour',
+                  ${postal ? `'${postal}'` : 'NULL'});`);
+        for (const c of cats) sql.push(`INSERT INTO event_category (event_id, category_id, centre_id) VALUES ('${id}', '${c}', '${w.A.id}');`);
+      }
+    }
+  }
+  psql(sql.join('\n'));
+  // The reference: every upcoming activity of the centre scored from the
+  // associations and categories themselves, the best `lim`.
+  const reference = (lim) => psql(`WITH r AS (SELECT id, centre_id, postal_code FROM request WHERE id = '${r.id}'),
+    rc AS (SELECT category_id FROM request_category WHERE request_id = '${r.id}'),
+    e AS (SELECT e.id, e.starts_at, e.title,
+            (SELECT count(*) FROM event_category ec WHERE ec.event_id = e.id AND ec.category_id IN (SELECT category_id FROM rc)) AS shared,
+            CASE WHEN e.postal_code IS NULL THEN 0 WHEN e.postal_code = r.postal_code THEN 1
+                 WHEN left(e.postal_code, 2) = left(r.postal_code, 2) THEN 0.5 ELSE 0 END AS area,
+            coalesce(a.newcomer_places, 0) > 0 AS places, a.welcome_training_on IS NOT NULL AS welcome
+          FROM event e JOIN r ON e.centre_id = r.centre_id LEFT JOIN association a ON a.id = e.association_id
+         WHERE e.kind = 'activity' AND NOT e.cancelled AND e.starts_at >= now() AND e.starts_at < now() + interval '60 days'
+           AND (e.capacity IS NULL OR e.signup_count < e.capacity)),
+    s AS (SELECT e.*, 3 * shared + 2 * area + CASE WHEN places THEN 2 ELSE 0 END + CASE WHEN welcome THEN 1 ELSE 0 END AS score FROM e),
+    a AS (SELECT a.id, a.name,
+            3 * (SELECT count(*) FROM association_category ac WHERE ac.association_id = a.id AND ac.category_id IN (SELECT category_id FROM rc))
+            + 2 * CASE WHEN a.postal_code IS NULL THEN 0 WHEN a.postal_code = r.postal_code THEN 1
+                       WHEN left(a.postal_code, 2) = left(r.postal_code, 2) THEN 0.5 ELSE 0 END
+            + CASE WHEN coalesce(a.newcomer_places, 0) > 0 THEN 2 ELSE 0 END
+            + CASE WHEN a.welcome_training_on IS NOT NULL THEN 1 ELSE 0 END AS score
+          FROM association a JOIN r ON a.centre_id = r.centre_id)
+    SELECT (SELECT coalesce(string_agg(id::text, ',' ORDER BY score DESC, starts_at, title, id), '')
+              FROM (SELECT * FROM s ORDER BY score DESC, starts_at, title, id LIMIT ${lim}) x)
+           || '|' ||
+           (SELECT coalesce(string_agg(id::text, ',' ORDER BY score DESC, name, id), '')
+              FROM (SELECT * FROM a ORDER BY score DESC, name, id LIMIT ${lim}) y)`);
+  const check = async (what) => {
+    for (const lim of [1, 2, 5, 13, 100]) {
+      const res = await call(k, 'GET', `/v1/requests/${r.id}/activity-suggestions?limit=${lim}`, { token: coord() });
+      assert.equal(res.status, 200, await res.clone().text());
+      const body = await res.json();
+      const got = `${body.events.map((e) => e.event_id).join(',')}|${body.associations.map((a) => a.association_id).join(',')}`;
+      assert.equal(got, reference(lim), `${what}, limit ${lim}`);
+    }
+  };
+  await check('as created');
+  psql(`UPDATE association SET newcomer_places = 0 WHERE id = '${a2}'`);
+  psql(`UPDATE association SET welcome_training_on = NULL WHERE id = '${a3}'`);
+  psql(`UPDATE association SET newcomer_places = 5, newcomer_places_updated_at = now() WHERE id = '${a3}'`);
+  await check('after the associations changed');
+  assert.equal(eventFactsMismatches(), 0);
+});
+
+test('activity suggestions: the candidates are only for a caller of the centre', async () => {
+  const ask = (role, centre) => psql(`BEGIN;
+    SELECT kompas_set_context('${role}', ${centre ? `'${centre}'` : 'NULL'}, NULL);
+    SELECT count(*) FROM matching_activity_candidates('${w.A.id}', '5000', '{}', 5);
+    COMMIT;`).split('\n').pop();
+  assert.ok(Number(ask('coordinator', w.A.id)) > 0, 'the centre\'s coordinator');
+  assert.equal(ask('coordinator', w.B.id), '0', 'another centre\'s coordinator');
+  assert.equal(ask('anonymous', null), '0', 'no one');
+  assert.ok(Number(ask('admin', null)) > 0, 'an admin');
+});

@@ -1,0 +1,99 @@
+-- The candidates of the activity suggestions for a request of centre
+-- p_centre with postal code p_postal and categories p_categories: of each
+-- class of equal score, the first p_limit events (upcoming activities of
+-- the next 60 days, not cancelled, not full) and associations of the
+-- centre, with what they are scored by. The events sharing a category are
+-- found through event_category; the others by a skip scan of
+-- event_activity_class over the centre's postal codes ('' for none), the
+-- earliest p_limit of each postal code and pair of facts (a finer split
+-- than the classes, so the classes' first p_limit are among them). No rows
+-- unless the caller may see the centre. PL/pgSQL for its cached plan (a
+-- SQL function's statement is planned again on every call).
+CREATE OR REPLACE FUNCTION matching_activity_candidates(p_centre uuid, p_postal text, p_categories uuid[],
+                                             p_limit int)
+RETURNS TABLE (kind text, id uuid, title text, starts_at timestamptz, association_id uuid,
+               association_name text, postal_code text, shared int, places boolean,
+               welcome boolean)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
+BEGIN
+RETURN QUERY
+WITH RECURSIVE ok AS (SELECT kompas_same_centre(p_centre) AS ok),
+esh AS MATERIALIZED (
+  SELECT ec.event_id, count(*)::int AS n
+    FROM event_category ec, ok
+   WHERE ok.ok AND ec.category_id = ANY (p_categories) AND ec.centre_id = p_centre
+   GROUP BY ec.event_id),
+es AS (
+  SELECT e.id, e.title, e.starts_at, e.association_id, e.postal_code, esh.n AS shared,
+         e.association_places AS places, e.association_welcome AS welcome
+    FROM esh JOIN event e ON e.id = esh.event_id
+   WHERE e.centre_id = p_centre AND e.kind = 'activity' AND NOT e.cancelled
+     AND e.starts_at >= now() AND e.starts_at < now() + interval '60 days'
+     AND (e.capacity IS NULL OR e.signup_count < e.capacity)),
+pc (code) AS (
+  (SELECT coalesce(e.postal_code, '') FROM event e, ok
+    WHERE ok.ok AND e.centre_id = p_centre AND e.kind = 'activity' AND NOT e.cancelled
+    ORDER BY coalesce(e.postal_code, '') LIMIT 1)
+  UNION ALL
+  SELECT (SELECT coalesce(e.postal_code, '') FROM event e
+           WHERE e.centre_id = p_centre AND e.kind = 'activity' AND NOT e.cancelled
+             AND coalesce(e.postal_code, '') > pc.code
+           ORDER BY coalesce(e.postal_code, '') LIMIT 1)
+    FROM pc WHERE pc.code IS NOT NULL),
+eo AS (
+  SELECT g.* FROM pc
+   CROSS JOIN (VALUES (true, true), (true, false), (false, true), (false, false)) f (p, w)
+   CROSS JOIN LATERAL (
+    SELECT e.id, e.title, e.starts_at, e.association_id, e.postal_code, 0 AS shared,
+           e.association_places AS places, e.association_welcome AS welcome
+      FROM event e
+     WHERE e.centre_id = p_centre AND e.kind = 'activity' AND NOT e.cancelled
+       AND coalesce(e.postal_code, '') = pc.code
+       AND e.association_places = f.p AND e.association_welcome = f.w
+       AND e.starts_at >= now() AND e.starts_at < now() + interval '60 days'
+       AND (e.capacity IS NULL OR e.signup_count < e.capacity)
+       AND NOT EXISTS (SELECT 1 FROM esh WHERE esh.event_id = e.id)
+     ORDER BY e.starts_at, e.title, e.id LIMIT p_limit) g
+   WHERE pc.code IS NOT NULL),
+ev AS (
+  SELECT c.*, matching_area_one(p_postal, c.postal_code) AS area
+    FROM (SELECT * FROM es UNION ALL SELECT * FROM eo) c),
+evk AS (
+  SELECT ev.*, row_number() OVER (PARTITION BY ev.shared, ev.area, ev.places, ev.welcome
+                                  ORDER BY ev.starts_at, ev.title, ev.id) AS k
+    FROM ev),
+ash AS (
+  SELECT ac.association_id, count(*)::int AS n
+    FROM association_category ac
+   WHERE ac.category_id = ANY (p_categories)
+   GROUP BY ac.association_id),
+ao AS (
+  SELECT a.id, a.name, a.postal_code, a.newcomer_places, a.welcome_training_on,
+         row_number() OVER (ORDER BY a.name, a.id) AS o
+    FROM association a, ok
+   WHERE ok.ok AND a.centre_id = p_centre),
+an AS (
+  SELECT ao.id, ao.name, ao.postal_code, ao.o, coalesce(ash.n, 0) AS shared,
+         coalesce(ao.newcomer_places, 0) > 0 AS places, ao.welcome_training_on IS NOT NULL AS welcome,
+         matching_area_one(p_postal, ao.postal_code) AS area
+    FROM ao LEFT JOIN ash ON ash.association_id = ao.id),
+ank AS (
+  SELECT an.*, row_number() OVER (PARTITION BY an.shared, an.area, an.places, an.welcome
+                                  ORDER BY an.o) AS k
+    FROM an)
+SELECT 'event', evk.id, evk.title, evk.starts_at, evk.association_id,
+       (SELECT a.name FROM association a WHERE a.id = evk.association_id), evk.postal_code,
+       evk.shared, evk.places, evk.welcome
+  FROM evk
+ WHERE evk.k <= p_limit
+UNION ALL
+SELECT 'association', ank.id, ank.name, NULL, ank.id, ank.name, ank.postal_code, ank.shared,
+       ank.places, ank.welcome
+  FROM ank
+ WHERE ank.k <= p_limit;
+END
+$$;
+COMMENT ON FUNCTION matching_activity_candidates(uuid, text, uuid[], int) IS 'The activity suggestions'' candidates for a request of a centre: of each class of equal score, the first p_limit upcoming activities and associations (0031); none unless the caller may see the centre';
+REVOKE ALL ON FUNCTION matching_activity_candidates(uuid, text, uuid[], int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION matching_activity_candidates(uuid, text, uuid[], int) TO kompas_app;
