@@ -1,6 +1,8 @@
 /* requests.c - citizens' requests for a Kompasguide: intake from the
  * portal and from coordinators, reading back (full for coordinators, a
- * citizen-safe status for the portal), and exact search by phone or e-mail.
+ * citizen-safe status for the portal), changing by merge patch, and what
+ * the request files share (api/requests.h). The list and the exact search
+ * by phone, e-mail or reference: api/request_lists.c.
  *
  * The citizen's personal fields are sealed per field with the row id bound
  * in (lib/crypto.h) before they reach SQL, and every access to them is
@@ -22,41 +24,11 @@
 #include "request_states.h"
 #include "requests.h"
 
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-
 /* The sealed personal fields, in column order. */
 static const char *const sealed_fields[] = {"name", "phone", "email", "address", "notes"};
 #define NSEALED 5
 
-#define REQUEST_COLUMNS                                                                            \
-	"id, centre_id, source, portal_reference, state, postal_code, age_band,"                   \
-	" preferred_language, contact_preference, heard_from, " TS("created_at") ", " TS(          \
-	    "updated_at") ", version, anonymised_at IS NOT NULL,"                                  \
-	                  " name_sealed, phone_sealed, email_sealed, address_sealed, "             \
-	                  "notes_sealed,"                                                          \
-	                  " to_char(created_at AT TIME ZONE 'UTC', "                               \
-	                  "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"                                  \
-	                  " assigned_volunteer_id, close_reason, " TS("closed_at") ", " TS(        \
-	                      "first_contact_at") ", (SELECT coalesce(json_agg(rc.category_id "    \
-	                                          "ORDER BY rc.category_id), '[]')"                \
-	                                          "   FROM request_category rc WHERE "             \
-	                                          "rc.request_id = request.id),"                   \
-	                                          " (SELECT "                                      \
-	                                          "coalesce(json_agg(json_build_object('purpose'," \
-	                                          " c.purpose, 'given', c.given,"                  \
-	                                          "   'text_version', c.text_version, 'at', " TS(  \
-	                                              "c.at") ") ORDER BY c.purpose), '[]')"       \
-	                                                      "   FROM (SELECT DISTINCT ON "       \
-	                                                      "(purpose) * FROM request_consent"   \
-	                                                      "   WHERE request_id = request.id "  \
-	                                                      "ORDER BY purpose, id DESC) c)"
-#define COL_SEALED     14
-#define COL_CURSOR     19
-#define COL_ASSIGNED   20
-#define COL_CATEGORIES 24
-#define COL_CONSENTS   25
-
-static const char *const sources[] = {
+const char *const request_sources[] = {
     "portal", "phone", "walk_in", "municipal_referral", "relative_referral", NULL};
 static const char *const age_bands[] = {"18-24", "25-34", "35-49", "50-64", "65-79", "80+", NULL};
 static const char *const contact_prefs[] = {"phone", "email", "sms", "letter", NULL};
@@ -130,33 +102,11 @@ const struct spec_field request_consent_item = {.type = SPEC_OBJECT, .fields = c
 	}
 
 static const struct spec_field requests_create_spec[] = {
-    {.name = "source", .type = SPEC_STRING, .enum_values = sources},
+    {.name = "source", .type = SPEC_STRING, .enum_values = request_sources},
     {.name = "portal_reference", .type = SPEC_STRING, .min = 1, .max = 100},
     {.name = "citizen", .type = SPEC_OBJECT, .flags = SPEC_REQUIRED, .fields = citizen_spec},
     REQUEST_DETAIL_FIELDS,
     {.name = "consents", .type = SPEC_ARRAY, .max = 8, .items = &consent_item},
-    SPEC_END};
-
-static const struct spec_field state_item = {.type = SPEC_STRING,
-                                             .enum_values = request_state_names};
-
-static const struct spec_field requests_list_query[] = {
-    {.name = "state", .type = SPEC_ARRAY, .flags = SPEC_UNIQUE, .max = 11, .items = &state_item},
-    {.name = "source", .type = SPEC_STRING, .enum_values = sources},
-    {.name = "assigned_volunteer_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
-    {.name = "received_from", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
-    {.name = "received_to", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
-    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
-    {.name = "cursor", .type = SPEC_STRING, .max = 80, .format = SPEC_FMT_KEYSET},
-    SPEC_END};
-
-/* Search criteria travel in a body, never in the URL: URLs end up in proxy
- * logs and browser histories. */
-static const struct spec_field requests_search_spec[] = {
-    {.name = "phone", .type = SPEC_STRING, .min = 8, .max = 30},
-    {.name = "email", .type = SPEC_STRING, .max = 254, .format = SPEC_FMT_EMAIL},
-    {.name = "reference", .type = SPEC_STRING, .min = 1, .max = 100},
-    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     SPEC_END};
 
 /* The address a sealed field is bound to: "request/<id>/<field>". */
@@ -173,7 +123,7 @@ static json_t *
 open_field(const PGresult *res, int row, int i, const char *id, bool *broken)
 {
 	size_t len = 0, plen = 0;
-	unsigned char *sealed = db_bytea_value(res, row, COL_SEALED + i, &len);
+	unsigned char *sealed = db_bytea_value(res, row, REQUEST_COL_SEALED + i, &len);
 	unsigned char *plain;
 	char place[96];
 	json_t *v;
@@ -194,8 +144,8 @@ open_field(const PGresult *res, int row, int i, const char *id, bool *broken)
 }
 
 /* A json column (text) as a JSON value; an empty array if absent. */
-static json_t *
-json_text_or_array(const PGresult *res, int row, int col)
+json_t *
+request_json_or_array(const PGresult *res, int row, int col)
 {
 	json_t *v =
 	    PQgetisnull(res, row, col) ? NULL : json_loads(PQgetvalue(res, row, col), 0, NULL);
@@ -234,12 +184,15 @@ request_full_json(const PGresult *res, int row)
 	              db_json_text(res, row, 8), "heard_from", db_json_text(res, row, 9),
 	              "created_at", PQgetvalue(res, row, 10), "updated_at",
 	              PQgetvalue(res, row, 11), "anonymised", PQgetvalue(res, row, 13)[0] == 't');
-	json_object_set_new(j, "assigned_volunteer_id", db_json_text(res, row, COL_ASSIGNED));
-	json_object_set_new(j, "close_reason", db_json_text(res, row, COL_ASSIGNED + 1));
-	json_object_set_new(j, "closed_at", db_json_text(res, row, COL_ASSIGNED + 2));
-	json_object_set_new(j, "first_contact_at", db_json_text(res, row, COL_ASSIGNED + 3));
-	json_object_set_new(j, "categories", json_text_or_array(res, row, COL_CATEGORIES));
-	json_object_set_new(j, "consents", json_text_or_array(res, row, COL_CONSENTS));
+	json_object_set_new(j, "assigned_volunteer_id",
+	                    db_json_text(res, row, REQUEST_COL_ASSIGNED));
+	json_object_set_new(j, "close_reason", db_json_text(res, row, REQUEST_COL_ASSIGNED + 1));
+	json_object_set_new(j, "closed_at", db_json_text(res, row, REQUEST_COL_ASSIGNED + 2));
+	json_object_set_new(j, "first_contact_at",
+	                    db_json_text(res, row, REQUEST_COL_ASSIGNED + 3));
+	json_object_set_new(j, "categories",
+	                    request_json_or_array(res, row, REQUEST_COL_CATEGORIES));
+	json_object_set_new(j, "consents", request_json_or_array(res, row, REQUEST_COL_CONSENTS));
 	json_object_set_new(j, "allowed_transitions",
 	                    request_transitions_from(PQgetvalue(res, row, 4)));
 	return j;
@@ -285,8 +238,8 @@ sealed_params_cleanup(struct sealed_params *sp)
 	memset(sp, 0, sizeof(*sp));
 }
 
-static char *
-blind_param(const char *kind, const char *normalised)
+char *
+request_blind_param(const char *kind, const char *normalised)
 {
 	unsigned char h[CRYPTO_HASH_BYTES];
 
@@ -326,12 +279,12 @@ seal_citizen(struct http_request *rq, const json_t *citizen, const char *id,
 			sealed_params_cleanup(sp);
 			return false;
 		}
-		sp->phone_bidx = blind_param("phone", norm);
+		sp->phone_bidx = request_blind_param("phone", norm);
 	}
 	if (json_string_value(json_object_get(citizen, "email")) != NULL &&
 	    crypto_normalise_email(json_string_value(json_object_get(citizen, "email")), norm,
 	                           sizeof(norm)) == 0)
-		sp->email_bidx = blind_param("email", norm);
+		sp->email_bidx = request_blind_param("email", norm);
 	return true;
 }
 
@@ -685,196 +638,6 @@ requests_status(struct http_request *rq)
 	PQclear(res);
 }
 
-static struct db_stmt stmt_list =
-    DB_STMT("requests_list",
-            "SELECT " REQUEST_COLUMNS " FROM request WHERE centre_id = kompas_centre()"
-            " AND ($1::bytea IS NULL OR phone_bidx = $1::bytea)"
-            " AND ($2::bytea IS NULL OR email_bidx = $2::bytea)"
-            " AND ($3::text IS NULL OR (created_at, id) > (split_part($3, '_', 1)::timestamptz,"
-            "      split_part($3, '_', 2)::uuid))"
-            " AND ($5::text[] IS NULL OR state = ANY($5::text[]))"
-            " AND ($6::text IS NULL OR source = $6)"
-            " AND ($7::uuid IS NULL OR assigned_volunteer_id = $7)"
-            " AND ($8::date IS NULL OR created_at >= $8::date)"
-            " AND ($9::date IS NULL OR created_at < $9::date + 1)"
-            /* a reference: the portal's (as written or in capitals), or the
-             * beginning of the id (at least 8 of its characters) */
-            " AND ($10::text IS NULL OR portal_reference IN ($10, upper($10))"
-            "      OR ($10 ~ '^[0-9a-fA-F-]{8,36}$' AND id::text LIKE lower($10) || '%'))"
-            " ORDER BY created_at, id LIMIT $4",
-            10);
-
-/* The list entry without personal data (a listing is not a read). */
-static json_t *
-request_summary_json(const PGresult *res, int row)
-{
-	json_t *j;
-
-	j = json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:s, s:s}", "id", PQgetvalue(res, row, 0),
-	              "source", PQgetvalue(res, row, 2), "portal_reference",
-	              db_json_text(res, row, 3), "state", PQgetvalue(res, row, 4), "postal_code",
-	              db_json_text(res, row, 5), "age_band", db_json_text(res, row, 6),
-	              "created_at", PQgetvalue(res, row, 10), "updated_at",
-	              PQgetvalue(res, row, 11));
-	json_object_set_new(j, "assigned_volunteer_id", db_json_text(res, row, COL_ASSIGNED));
-	/* the needs (category ids) are not personal data on their own */
-	json_object_set_new(j, "categories", json_text_or_array(res, row, COL_CATEGORIES));
-	return j;
-}
-
-/* The criterion of a search as it is logged: field names and the keyed
- * hashes that were compared, never the values themselves. */
-static json_t *
-search_criterion(const char *phone_bidx, const char *email_bidx, const char *reference)
-{
-	json_t *c = json_object();
-
-	if (phone_bidx != NULL)
-		json_object_set_new(c, "phone", json_string(phone_bidx));
-	if (email_bidx != NULL)
-		json_object_set_new(c, "email", json_string(email_bidx));
-	/* a reference names a request, not a citizen: logged as given */
-	if (reference != NULL)
-		json_object_set_new(c, "reference", json_string(reference));
-	return c;
-}
-
-/* Run the list statement with optional search criteria (blind indexes, a
- * reference) and a cursor. */
-static PGresult *
-list_rows(struct http_request *rq, const char *pb, const char *eb, const char *ref,
-          const char *cursor, long long limit)
-{
-	const json_t *q = rq->query;
-	char fetch[24], *states = NULL;
-	const char *params[10] = {pb, eb, cursor, fetch};
-	enum db_qs qs;
-	PGresult *res;
-
-	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
-	params[9] = ref;
-	/* the filters apply to the plain list only (a search has a body) */
-	if (pb == NULL && eb == NULL && ref == NULL && q != NULL) {
-		if (json_object_get(q, "state") != NULL)
-			states = db_uuid_array_param(json_object_get(q, "state")); /* enum names */
-		params[4] = states;
-		params[5] = json_string_value(json_object_get(q, "source"));
-		params[6] = json_string_value(json_object_get(q, "assigned_volunteer_id"));
-		params[7] = json_string_value(json_object_get(q, "received_from"));
-		params[8] = json_string_value(json_object_get(q, "received_to"));
-	}
-	res = db_exec(rq->db, &stmt_list, params, &qs);
-	free(states);
-	if (res == NULL)
-		http_reply_db_error(rq, qs);
-	return res;
-}
-
-static long long
-limit_of(const json_t *obj)
-{
-	json_t *jl = json_object_get(obj, "limit");
-
-	return jl ? json_integer_value(jl) : 50;
-}
-
-/* GET /v1/requests: the centre's requests, oldest first (keyset paged),
- * without personal data: a listing is not a read of anyone's data. */
-static void
-requests_list(struct http_request *rq)
-{
-	long long limit = limit_of(rq->query);
-	PGresult *res = list_rows(rq, NULL, NULL, NULL,
-	                          json_string_value(json_object_get(rq->query, "cursor")), limit);
-
-	if (res == NULL)
-		return;
-	http_reply_keyset_list(rq, res, limit, request_summary_json, COL_CURSOR, 0, "/v1/requests");
-}
-
-/* Log one search entry per match, or one without a subject if none. */
-static enum db_qs
-log_search(struct http_request *rq, PGresult *res, int shown, const json_t *crit)
-{
-	enum db_qs qs = DB_ONE_RESULT;
-
-	for (int i = 0; i < shown && qs >= 0; i++)
-		qs = access_log_write(rq, "search", PQgetvalue(res, i, 0), crit,
-		                      "a coordinator searched for the citizen");
-	if (shown == 0)
-		qs = access_log_write(rq, "search", NULL, crit,
-		                      "a coordinator searched; nothing was found");
-	return qs;
-}
-
-/* POST /v1/requests/search {phone | email | reference}: exact search
- * through the blind indexes (and by the request's reference); the matches
- * come with the citizen's data, and each is logged. */
-static void
-requests_search(struct http_request *rq)
-{
-	const char *phone = json_string_value(json_object_get(rq->body, "phone"));
-	const char *email = json_string_value(json_object_get(rq->body, "email"));
-	const char *ref = json_string_value(json_object_get(rq->body, "reference"));
-	long long limit = limit_of(rq->body);
-	char *pb = NULL, *eb = NULL, norm[300];
-	json_t *items = NULL, *crit = NULL, *p;
-	enum db_qs qs;
-	PGresult *res = NULL;
-	int shown;
-
-	if (phone == NULL && email == NULL && ref == NULL) {
-		p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
-		problem_add_field_error(p, "phone", ERR_FIELD_REQUIRED,
-		                        "give a phone, an e-mail or a reference");
-		http_reply_problem_json(rq, p);
-		return;
-	}
-	if (phone != NULL) {
-		if (crypto_normalise_phone(phone, norm, sizeof(norm)) != 0) {
-			p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
-			problem_add_field_error(p, "phone", ERR_FIELD_FORMAT,
-			                        "must be a phone number with at least 8 digits");
-			http_reply_problem_json(rq, p);
-			return;
-		}
-		pb = blind_param("phone", norm);
-	}
-	if (email != NULL && crypto_normalise_email(email, norm, sizeof(norm)) == 0)
-		eb = blind_param("email", norm);
-	res = list_rows(rq, pb, eb, ref, NULL, limit);
-	if (res == NULL)
-		goto out;
-	shown = PQntuples(res) < limit ? PQntuples(res) : (int)limit;
-	items = json_array();
-	for (int i = 0; i < shown; i++) {
-		json_t *item = request_full_json(res, i);
-
-		if (item == NULL) {
-			http_reply_problem(rq, ERR_INTERNAL,
-			                   "A citizen's data cannot be decrypted; the incident is "
-			                   "logged.");
-			goto out;
-		}
-		json_array_append_new(items, item);
-	}
-	crit = search_criterion(pb, eb, ref);
-	qs = log_search(rq, res, shown, crit);
-	if (qs < 0) {
-		http_reply_db_error(rq, qs);
-		goto out;
-	}
-	http_reply_json(rq, 200,
-	                json_pack("{s:O, s:b}", "items", items, "more", PQntuples(res) > limit));
-out:
-	json_decref(items);
-	json_decref(crit);
-	if (res != NULL)
-		PQclear(res);
-	free(pb);
-	free(eb);
-}
-
 static const struct spec_field citizen_patch_spec[] = {
     {.name = "name", .type = SPEC_STRING, .min = 1, .max = 200},
     {.name = "phone", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .min = 8, .max = 30},
@@ -1006,15 +769,11 @@ request_is_anonymised(struct http_request *rq, const PGresult *row)
 	return true;
 }
 
-/* The routes of this resource, joined into the one table by api/routes.c. */
+/* The routes of a request, joined into the one table by api/routes.c (after
+ * the list's and the search's, api/request_lists.c). */
 static const struct route routes[] = {
-    /* requests */
-    {"GET", "/v1/requests", requests_list, DB, ROLE_COORDINATOR | ROLE_GUIDE, NULL,
-     requests_list_query, NULL},
     {"POST", "/v1/requests", requests_create, DB | BODY, ROLE_COORDINATOR | ROLE_PORTAL,
      requests_create_spec, NULL, NULL},
-    {"POST", "/v1/requests/search", requests_search, DB | BODY, ROLE_COORDINATOR,
-     requests_search_spec, NULL, NULL},
     {"GET", "/v1/requests/{id}", requests_get, DB, ROLE_COORDINATOR | ROLE_GUIDE, NULL, NULL,
      "id=request"},
     {"PATCH", "/v1/requests/{id}", requests_update, DB | BODY, ROLE_COORDINATOR,

@@ -1,5 +1,5 @@
-/* requests.h - what the request files share (requests.c, request_workflow.c,
- * conversations.c). */
+/* requests.h - what the request files share (requests.c, request_lists.c,
+ * request_workflow.c, conversations.c and the request's other files). */
 #ifndef KOMPAS_REQUESTS_H
 #define KOMPAS_REQUESTS_H
 
@@ -16,6 +16,46 @@
 #define REQUEST_COL_STATE      4
 #define REQUEST_COL_VERSION    12
 #define REQUEST_COL_ANONYMISED 13 /* 't' once anonymised */
+
+/* A timestamp column as RFC 3339 UTC text (in REQUEST_COLUMNS). */
+#define REQUEST_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* The columns of a request row, FROM request (request_fetch, the list and
+ * the search); the positions of some of them below. */
+/* clang-format off */
+#define REQUEST_COLUMNS                                                                            \
+	"id, centre_id, source, portal_reference, state, postal_code, age_band,"                   \
+	" preferred_language, contact_preference, heard_from, " REQUEST_TS("created_at") ", "     \
+	REQUEST_TS("updated_at") ", version, anonymised_at IS NOT NULL,"                           \
+	" name_sealed, phone_sealed, email_sealed, address_sealed, notes_sealed,"                  \
+	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"            \
+	" assigned_volunteer_id, close_reason, " REQUEST_TS("closed_at") ", "                      \
+	REQUEST_TS("first_contact_at") ","                                                         \
+	" (SELECT coalesce(json_agg(rc.category_id ORDER BY rc.category_id), '[]')"                \
+	"   FROM request_category rc WHERE rc.request_id = request.id),"                           \
+	" (SELECT coalesce(json_agg(json_build_object('purpose', c.purpose, 'given', c.given,"     \
+	"   'text_version', c.text_version, 'at', " REQUEST_TS("c.at") ") ORDER BY c.purpose),"    \
+	" '[]')"                                                                                   \
+	"   FROM (SELECT DISTINCT ON (purpose) * FROM request_consent"                             \
+	"   WHERE request_id = request.id ORDER BY purpose, id DESC) c)"
+/* clang-format on */
+#define REQUEST_COL_SEALED     14
+#define REQUEST_COL_CURSOR     19
+#define REQUEST_COL_ASSIGNED   20
+#define REQUEST_COL_CATEGORIES 24
+#define REQUEST_COL_CONSENTS   25
+
+/* How a request came in (NULL-terminated): portal, phone, walk_in, ... */
+extern const char *const request_sources[];
+
+/* The blind index of a normalised phone number or e-mail address (kind
+ * "phone" or "email") under the process keys, as a bytea parameter. The
+ * caller frees the result. */
+char *request_blind_param(const char *kind, const char *normalised);
+
+/* A json column (text) of row as a JSON value; an empty array when NULL or
+ * not JSON. The caller owns the result. */
+json_t *request_json_or_array(const PGresult *res, int row, int col);
 
 /* Answer 409 and return true when the request row is anonymised: nothing
  * may be added to it any more. */

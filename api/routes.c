@@ -18,13 +18,16 @@ extern const struct route_table mail_routes;
 extern const struct route_table accounts_routes;
 extern const struct route_table feeds_routes;
 extern const struct route_table api_keys_routes;
+extern const struct route_table request_lists_routes;
 extern const struct route_table requests_routes;
 extern const struct route_table request_workflow_routes;
 extern const struct route_table conversations_routes;
 extern const struct route_table data_protection_routes;
 extern const struct route_table categories_routes;
 extern const struct route_table associations_routes;
+extern const struct route_table volunteer_lists_routes;
 extern const struct route_table volunteers_routes;
+extern const struct route_table volunteer_records_routes;
 extern const struct route_table courses_routes;
 extern const struct route_table referrals_routes;
 extern const struct route_table measurements_routes;
@@ -39,13 +42,35 @@ extern const struct route_table webhooks_routes;
 extern const struct route_table centres_routes;
 
 static const struct route_table *const tables[] = {
-    &system_routes,           &static_routes,        &sessions_routes,        &mail_routes,
-    &accounts_routes,         &feeds_routes,         &api_keys_routes,        &requests_routes,
-    &request_workflow_routes, &conversations_routes, &data_protection_routes, &categories_routes,
-    &associations_routes,     &volunteers_routes,    &courses_routes,         &referrals_routes,
-    &measurements_routes,     &worklists_routes,     &event_lists_routes,     &events_routes,
-    &event_series_routes,     &event_signups_routes, &matching_routes,        &stats_routes,
-    &webhooks_routes,         &centres_routes,
+    &system_routes,
+    &static_routes,
+    &sessions_routes,
+    &mail_routes,
+    &accounts_routes,
+    &feeds_routes,
+    &api_keys_routes,
+    &request_lists_routes,
+    &requests_routes,
+    &request_workflow_routes,
+    &conversations_routes,
+    &data_protection_routes,
+    &categories_routes,
+    &associations_routes,
+    &volunteer_lists_routes,
+    &volunteers_routes,
+    &volunteer_records_routes,
+    &courses_routes,
+    &referrals_routes,
+    &measurements_routes,
+    &worklists_routes,
+    &event_lists_routes,
+    &events_routes,
+    &event_series_routes,
+    &event_signups_routes,
+    &matching_routes,
+    &stats_routes,
+    &webhooks_routes,
+    &centres_routes,
 };
 
 const struct route *api_routes;

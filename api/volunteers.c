@@ -1,7 +1,9 @@
 /* volunteers.c - the centre's volunteer Kompasguides: contact details,
- * status with its history, languages, postal areas, interests, weekly
- * availability, capacity, training modules and record checks, and the
- * guide's own profile (GET/PATCH /v1/me/volunteer).
+ * status, languages, postal areas, interests, weekly availability,
+ * capacity and recruitment, created, read and changed here, and the
+ * guide's own profile (GET/PATCH /v1/me/volunteer); what the volunteer
+ * files share (api/volunteers.h). The list: api/volunteer_lists.c; the
+ * status history, trainings and record checks: api/volunteer_records.c.
  *
  * Coordinators manage their centre's volunteers (admins read them); a guide
  * reads their own record and changes only their contact details, languages,
@@ -12,20 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "../lib/crypto.h"
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
 #include "../lib/spec.h"
-#include "app.h"
-#include "routes.h"
 #include "auth.h"
-
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-/* The day in Denmark: expiry dates are Danish calendar days. */
-#define TODAY "((now() AT TIME ZONE 'Europe/Copenhagen')::date)"
+#include "routes.h"
+#include "volunteers.h"
 
 /* --- the status machine ----------------------------------------------------- */
 
@@ -93,15 +89,11 @@ reply_illegal_transition(struct http_request *rq, const char *from, const char *
 
 /* --- vocabularies ------------------------------------------------------------- */
 
-static const char *const statuses[] = {"applicant", "in_training", "active", "paused",
-                                       "retired",   "rejected",    NULL};
+const char *const volunteer_statuses[] = {"applicant", "in_training", "active", "paused",
+                                          "retired",   "rejected",    NULL};
 static const char *const initial_statuses[] = {"applicant", "in_training", "active", NULL};
 static const char *const recruited_via[] = {
     "socialkompas", "association", "word_of_mouth", "local_paper", "event", "other", NULL};
-static const char *const modules[] = {
-    "intro", "conversation", "accompaniment", "first_aid_mental_health", "data_protection", NULL};
-static const char *const check_kinds[] = {"child_protection", "criminal_record", NULL};
-static const char *const check_outcomes[] = {"clear", "remarks", NULL};
 
 /* ISO 639-1 language codes. */
 static const char *const iso639_1[] = {
@@ -118,16 +110,14 @@ static const char *const iso639_1[] = {
     "tl", "tn", "to", "tr", "ts", "tt", "tw", "ty", "ug", "uk", "ur", "uz", "ve", "vi", "vo", "wa",
     "wo", "xh", "yi", "yo", "za", "zh", "zu", NULL};
 
-static bool
-is_language(const char *s)
+bool
+volunteer_is_language(const char *s)
 {
 	for (const char *const *l = iso639_1; s != NULL && *l != NULL; l++)
 		if (strcmp(*l, s) == 0)
 			return true;
 	return false;
 }
-
-#define LANGUAGE_MESSAGE "must be an ISO 639-1 language code in lower case, such as da, en or ar"
 
 /* --- specs -------------------------------------------------------------------- */
 
@@ -141,7 +131,6 @@ static const struct spec_field slot_fields[] = {
     {.name = "ends", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 5, .max = 5},
     SPEC_END};
 static const struct spec_field slot_item = {.type = SPEC_OBJECT, .fields = slot_fields};
-static const struct spec_field status_item = {.type = SPEC_STRING, .enum_values = statuses};
 
 /* The members a guide may change themselves, shared by every body. */
 #define SELF_FIELDS                                                                                \
@@ -204,7 +193,7 @@ static const struct spec_field volunteers_create_spec[] = {
 
 static const struct spec_field volunteers_update_spec[] = {
     {.name = "name", .type = SPEC_STRING, .min = 1, .max = 200},
-    {.name = "status", .type = SPEC_STRING, .enum_values = statuses},
+    {.name = "status", .type = SPEC_STRING, .enum_values = volunteer_statuses},
     {.name = "status_reason",
      .type = SPEC_STRING,
      .flags = SPEC_NULLABLE | SPEC_MULTILINE,
@@ -215,101 +204,6 @@ static const struct spec_field volunteers_update_spec[] = {
     SPEC_END};
 
 static const struct spec_field volunteers_me_update_spec[] = {SELF_FIELDS, SPEC_END};
-
-static const struct spec_field volunteers_list_query[] = {
-    {.name = "status",
-     .type = SPEC_ARRAY,
-     .flags = SPEC_UNIQUE,
-     .min = 1,
-     .max = 6,
-     .items = &status_item},
-    {.name = "language", .type = SPEC_STRING, .min = 2, .max = 2},
-    {.name = "postal_area", .type = SPEC_STRING, .format = SPEC_FMT_POSTAL_CODE_DK},
-    {.name = "interest", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
-    {.name = "expiring_within_days", .type = SPEC_INTEGER, .min = 1, .max = 365},
-    {.name = "q", .type = SPEC_STRING, .min = 1, .max = 100},
-    {.name = "centre_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
-    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
-    {.name = "cursor", .type = SPEC_STRING, .min = 38, .max = 1200},
-    SPEC_END};
-
-static const struct spec_field volunteers_history_query[] = {
-    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
-    {.name = "cursor", .type = SPEC_INTEGER, .min = 1, .max = 9007199254740991LL},
-    SPEC_END};
-
-static const struct spec_field volunteers_training_spec[] = {
-    {.name = "module", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = modules},
-    {.name = "completed_on", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
-    {.name = "expires_on", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_DATE},
-    SPEC_END};
-
-static const struct spec_field volunteers_record_check_spec[] = {
-    {.name = "kind", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = check_kinds},
-    {.name = "checked_on", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
-    {.name = "outcome", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = check_outcomes},
-    {.name = "valid_until", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
-    SPEC_END};
-
-/* --- the representation --------------------------------------------------------- */
-
-#define VOLUNTEER_COLUMNS                                                                          \
-	"v.id, v.centre_id, v.account_id, v.name, v.email, v.phone, v.status,"                     \
-	" array_to_json(v.languages), array_to_json(v.postal_areas), v.capacity,"                  \
-	" v.recruited_via, v.recruited_association_id, v.notes, " TS("v.created_at") ", " TS(      \
-	    "v.updated_at") ", v.version,"                                                         \
-	                    " (SELECT coalesce(json_agg(json_build_object('id', c.id, 'kind', "    \
-	                    "c.kind, 'slug', c.slug,"                                              \
-	                    "   'name_da', c.name_da, 'name_en', c.name_en) ORDER BY c.kind, "     \
-	                    "c.slug, c.id), '[]')"                                                 \
-	                    "  FROM volunteer_interest i JOIN category c ON c.id = i.category_id"  \
-	                    "  WHERE i.volunteer_id = v.id),"                                      \
-	                    " (SELECT coalesce(json_agg(json_build_object('weekday', a.weekday,"   \
-	                    "   'starts', to_char(a.starts, 'HH24:MI'), 'ends', to_char(a.ends, "  \
-	                    "'HH24:MI'))"                                                          \
-	                    "   ORDER BY a.weekday, a.starts), '[]')"                              \
-	                    "  FROM volunteer_availability a WHERE a.volunteer_id = v.id),"        \
-	                    " (SELECT coalesce(json_agg(json_build_object('id', t.id, 'module', "  \
-	                    "t.module,"                                                            \
-	                    "   'completed_on', to_char(t.completed_on, 'YYYY-MM-DD'),"            \
-	                    "   'expires_on', to_char(t.expires_on, 'YYYY-MM-DD'))"                \
-	                    "   ORDER BY t.completed_on, t.id), '[]')"                             \
-	                    "  FROM volunteer_training t WHERE t.volunteer_id = v.id),"            \
-	                    " (SELECT coalesce(json_agg(json_build_object('id', r.id, 'kind', "    \
-	                    "r.kind,"                                                              \
-	                    "   'checked_on', to_char(r.checked_on, 'YYYY-MM-DD'), 'outcome', "    \
-	                    "r.outcome,"                                                           \
-	                    "   'valid_until', to_char(r.valid_until, 'YYYY-MM-DD'))"              \
-	                    "   ORDER BY r.checked_on, r.id), '[]')"                               \
-	                    "  FROM volunteer_record_check r WHERE r.volunteer_id = v.id),"        \
-	                    " (SELECT count(*) FROM request q WHERE q.assigned_volunteer_id = "    \
-	                    "v.id"                                                                 \
-	                    "   AND q.anonymised_at IS NULL AND q.state IN ('guide_assigned',"     \
-	                    "   'contacted', 'conversation_held', 'course_started'))"
-
-enum {
-	C_ID,
-	C_CENTRE,
-	C_ACCOUNT,
-	C_NAME,
-	C_EMAIL,
-	C_PHONE,
-	C_STATUS,
-	C_LANGUAGES,
-	C_POSTAL_AREAS,
-	C_CAPACITY,
-	C_VIA,
-	C_ASSOCIATION,
-	C_NOTES,
-	C_CREATED,
-	C_UPDATED,
-	C_VERSION,
-	C_INTERESTS,
-	C_AVAILABILITY,
-	C_TRAININGS,
-	C_CHECKS,
-	C_ACTIVE_CITIZENS,
-};
 
 static json_t *
 json_column(const PGresult *res, int row, int col)
@@ -322,7 +216,7 @@ json_column(const PGresult *res, int row, int col)
 
 /* One volunteer row (VOLUNTEER_COLUMNS) as JSON. active_citizens counts
  * the open requests assigned to the volunteer (their current load). */
-static json_t *
+json_t *
 volunteer_json(const PGresult *res, int row)
 {
 	json_t *j = json_pack(
@@ -349,27 +243,21 @@ volunteer_json(const PGresult *res, int row)
 /* --- small helpers -------------------------------------------------------------- */
 
 static const char *
-str_of(const json_t *obj, const char *key)
-{
-	return json_string_value(json_object_get(obj, key));
-}
-
-static const char *
 present(const json_t *obj, const char *key)
 {
 	return json_object_get(obj, key) != NULL ? "true" : "false";
 }
 
-static void
-reply_not_found(struct http_request *rq)
+void
+volunteer_reply_not_found(struct http_request *rq)
 {
 	http_reply_problem(rq, ERR_NOT_FOUND, "No volunteer has this id.");
 }
 
 /* Run a statement; on failure answer (a constraint the checks here missed
  * is a 409 or 422, never a 500) and return NULL. */
-static PGresult *
-run(struct http_request *rq, struct db_stmt *stmt, const char *const *params)
+PGresult *
+volunteer_run(struct http_request *rq, struct db_stmt *stmt, const char *const *params)
 {
 	enum db_qs qs;
 	PGresult *res = db_exec(rq->db, stmt, params, &qs);
@@ -399,10 +287,10 @@ run(struct http_request *rq, struct db_stmt *stmt, const char *const *params)
 }
 
 /* Run a statement whose result is not needed. */
-static bool
-run_ok(struct http_request *rq, struct db_stmt *stmt, const char *const *params)
+bool
+volunteer_run_ok(struct http_request *rq, struct db_stmt *stmt, const char *const *params)
 {
-	PGresult *res = run(rq, stmt, params);
+	PGresult *res = volunteer_run(rq, stmt, params);
 
 	if (res == NULL)
 		return false;
@@ -430,26 +318,12 @@ minutes_of(const char *s)
 
 /* --- checks shared by POST and PATCH ------------------------------------------------ */
 
-/* The stored values a patch is checked against (NULL members on POST). */
-struct current {
-	const char *id;
-	const char *centre;
-	const char *status;
-	const char *version;
-	const char *via;
-	const char *association;
-	const char *account;
-	const char *today;
-};
-
-enum { L_ID, L_CENTRE, L_STATUS, L_VERSION, L_VIA, L_ASSOCIATION, L_ACCOUNT, L_TODAY };
-
 #define LOCK_COLUMNS                                                                               \
 	"id, centre_id, status, version, recruited_via, recruited_association_id, account_id,"     \
 	" to_char(" TODAY ", 'YYYY-MM-DD')"
 
-static void
-current_of(const PGresult *res, struct current *cur)
+void
+volunteer_current_of(const PGresult *res, struct current *cur)
 {
 	cur->id = PQgetvalue(res, 0, L_ID);
 	cur->centre = PQgetvalue(res, 0, L_CENTRE);
@@ -472,7 +346,7 @@ check_languages(const json_t *langs, json_t *p)
 	{
 		char field[64];
 
-		if (is_language(json_string_value(v)))
+		if (volunteer_is_language(json_string_value(v)))
 			continue;
 		snprintf(field, sizeof(field), "languages[%zu]", i);
 		problem_add_field_error(p, field, ERR_FIELD_NOT_IN_ENUM, LANGUAGE_MESSAGE);
@@ -543,7 +417,7 @@ check_interests(struct http_request *rq, const json_t *ids, json_t *p)
 	if (json_array_size(ids) == 0)
 		return true;
 	text = json_dumps(ids, JSON_COMPACT);
-	res = run(rq, &stmt_categories, (const char *const[]){text});
+	res = volunteer_run(rq, &stmt_categories, (const char *const[]){text});
 	free(text);
 	if (res == NULL)
 		return false;
@@ -593,7 +467,7 @@ check_recruitment(struct http_request *rq, const json_t *b, const struct current
 		                        "is given only when recruited_via is association");
 	if (given == NULL)
 		return true;
-	res = run(rq, &stmt_association, (const char *const[]){given, centre});
+	res = volunteer_run(rq, &stmt_association, (const char *const[]){given, centre});
 	if (res == NULL)
 		return false;
 	if (PQntuples(res) == 0)
@@ -614,7 +488,7 @@ check_account(struct http_request *rq, const json_t *b, const struct current *cu
 
 	if (account == NULL)
 		return true;
-	res = run(rq, &stmt_account, (const char *const[]){account, centre});
+	res = volunteer_run(rq, &stmt_account, (const char *const[]){account, centre});
 	if (res == NULL)
 		return false;
 	if (PQntuples(res) == 0)
@@ -709,14 +583,14 @@ replace_list(struct http_request *rq, const json_t *b, const char *key, const ch
 
 	if (list == NULL)
 		return true;
-	if (!run_ok(rq, interests ? &stmt_clear_interests : &stmt_clear_slots,
-	            (const char *const[]){id}))
+	if (!volunteer_run_ok(rq, interests ? &stmt_clear_interests : &stmt_clear_slots,
+	                      (const char *const[]){id}))
 		return false;
 	if (json_array_size(list) == 0)
 		return true;
 	text = json_dumps(list, JSON_COMPACT);
-	ok = run_ok(rq, interests ? &stmt_add_interests : &stmt_add_slots,
-	            (const char *const[]){id, centre, text});
+	ok = volunteer_run_ok(rq, interests ? &stmt_add_interests : &stmt_add_slots,
+	                      (const char *const[]){id, centre, text});
 	free(text);
 	return ok;
 }
@@ -741,13 +615,13 @@ static void
 reply_volunteer(struct http_request *rq, unsigned status, const char *id)
 {
 	char location[64];
-	PGresult *res = run(rq, &stmt_get, (const char *const[]){id});
+	PGresult *res = volunteer_run(rq, &stmt_get, (const char *const[]){id});
 
 	if (res == NULL)
 		return;
 	if (PQntuples(res) == 0) {
 		PQclear(res);
-		reply_not_found(rq);
+		volunteer_reply_not_found(rq);
 		return;
 	}
 	http_reply_json(rq, status, volunteer_json(res, 0));
@@ -766,7 +640,7 @@ volunteers_get(struct http_request *rq)
 	const char *id = http_param(rq, "id");
 
 	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		reply_not_found(rq);
+		volunteer_reply_not_found(rq);
 		return;
 	}
 	reply_volunteer(rq, 200, id);
@@ -776,7 +650,7 @@ volunteers_get(struct http_request *rq)
 static void
 me_volunteer_get(struct http_request *rq)
 {
-	PGresult *res = run(rq, &stmt_get_own, NULL);
+	PGresult *res = volunteer_run(rq, &stmt_get_own, NULL);
 
 	if (res == NULL)
 		return;
@@ -788,156 +662,6 @@ me_volunteer_get(struct http_request *rq)
 	}
 	http_reply_json(rq, 200, volunteer_json(res, 0));
 	http_set_etag(rq, PQgetvalue(res, 0, C_VERSION));
-	PQclear(res);
-}
-
-/* --- the list ----------------------------------------------------------------------- */
-
-/* The newest check of each kind and the newest completion of each module
- * count: one renewed in time is not expiring. */
-static struct db_stmt stmt_list = DB_STMT(
-    "volunteers_list",
-    "SELECT " VOLUNTEER_COLUMNS " FROM volunteer v"
-    " WHERE (kompas_centre() IS NULL OR v.centre_id = kompas_centre())"
-    " AND ($1::uuid IS NULL OR v.centre_id = $1)"
-    " AND ($2::json IS NULL OR v.status IN (SELECT json_array_elements_text($2::json)))"
-    " AND ($3::text IS NULL OR $3 = ANY (v.languages))"
-    " AND ($4::text IS NULL OR $4 = ANY (v.postal_areas))"
-    " AND ($5::uuid IS NULL OR EXISTS (SELECT 1 FROM volunteer_interest i"
-    "      WHERE i.volunteer_id = v.id AND i.category_id = $5))"
-    " AND ($6::integer IS NULL"
-    "      OR EXISTS (SELECT 1 FROM (SELECT DISTINCT ON (r.kind) r.valid_until AS due"
-    "        FROM volunteer_record_check r WHERE r.volunteer_id = v.id"
-    "        ORDER BY r.kind, r.checked_on DESC, r.valid_until DESC) x"
-    "        WHERE x.due BETWEEN " TODAY " AND " TODAY " + $6::integer)"
-    "      OR EXISTS (SELECT 1 FROM (SELECT DISTINCT ON (t.module) t.expires_on AS due"
-    "        FROM volunteer_training t WHERE t.volunteer_id = v.id"
-    "        ORDER BY t.module, t.completed_on DESC, t.expires_on DESC NULLS FIRST) y"
-    "        WHERE y.due BETWEEN " TODAY " AND " TODAY " + $6::integer))"
-    " AND ($7::text IS NULL OR v.name ILIKE '%' || replace(replace(replace($7, '\\', '\\\\'),"
-    "      '%', '\\%'), '_', '\\_') || '%')"
-    " AND ($8::text IS NULL OR (v.name, v.id) > ($8, $9::uuid))"
-    " ORDER BY v.name, v.id LIMIT $10",
-    10);
-
-/* A list cursor: base64url of the last name, ".", the last id. */
-static void
-make_cursor(const char *name, const char *id, char *out, size_t outlen)
-{
-	size_t n = strlen(name);
-	size_t need = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	char *b64 = malloc(need);
-
-	if (b64 == NULL)
-		abort();
-	sodium_bin2base64(b64, need, (const unsigned char *)name, n,
-	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	snprintf(out, outlen, "%s.%s", b64, id);
-	free(b64);
-}
-
-/* Split a cursor into name (a new string, caller frees) and id; false when
- * it is not one of ours. */
-static bool
-parse_cursor(const char *cursor, char **name, char id[37])
-{
-	const char *dot = strrchr(cursor, '.');
-	size_t blen, nlen;
-	unsigned char *bin;
-	json_t *check;
-
-	*name = NULL;
-	if (dot == NULL || !spec_format_ok(SPEC_FMT_UUID, dot + 1) || strlen(dot + 1) != 36)
-		return false;
-	memcpy(id, dot + 1, 37);
-	blen = (size_t)(dot - cursor);
-	bin = malloc(blen + 1);
-	if (bin == NULL)
-		abort();
-	if (sodium_base642bin(bin, blen + 1, cursor, blen, NULL, &nlen, NULL,
-	                      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-	    nlen == 0 || memchr(bin, '\0', nlen) != NULL) {
-		free(bin);
-		return false;
-	}
-	bin[nlen] = '\0';
-	check = json_stringn((const char *)bin, nlen); /* NULL unless valid UTF-8 */
-	if (check == NULL) {
-		free(bin);
-		return false;
-	}
-	json_decref(check);
-	*name = (char *)bin;
-	return true;
-}
-
-static void
-reply_query_error(struct http_request *rq, const char *field, enum err_code code,
-                  const char *message)
-{
-	json_t *p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
-
-	problem_add_field_error(p, field, code, message);
-	http_reply_problem_json(rq, p);
-}
-
-/* GET /v1/volunteers: the centre's volunteers by name, keyset paged, with
- * filters (status, language, postal_area, interest, expiring_within_days,
- * q on the name; admins also centre_id). */
-static void
-volunteers_list(struct http_request *rq)
-{
-	const json_t *q = rq->query;
-	json_t *jl = json_object_get(q, "limit"),
-	       *jexp = json_object_get(q, "expiring_within_days");
-	long long limit = jl ? json_integer_value(jl) : 50;
-	const char *cursor = str_of(q, "cursor");
-	char fetch[24], days[24], cid[37], next[1400];
-	char *status = NULL, *cname = NULL;
-	const char *params[10];
-	json_t *items;
-	PGresult *res;
-	int n;
-
-	if (str_of(q, "language") != NULL && !is_language(str_of(q, "language"))) {
-		reply_query_error(rq, "language", ERR_FIELD_NOT_IN_ENUM, LANGUAGE_MESSAGE);
-		return;
-	}
-	if (cursor != NULL && !parse_cursor(cursor, &cname, cid)) {
-		reply_query_error(rq, "cursor", ERR_FIELD_FORMAT,
-		                  "is not a cursor of this list: follow next");
-		return;
-	}
-	if (json_object_get(q, "status") != NULL)
-		status = json_dumps(json_object_get(q, "status"), JSON_COMPACT);
-	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
-	snprintf(days, sizeof(days), "%lld", jexp ? json_integer_value(jexp) : 0);
-	params[0] = str_of(q, "centre_id");
-	params[1] = status;
-	params[2] = str_of(q, "language");
-	params[3] = str_of(q, "postal_area");
-	params[4] = str_of(q, "interest");
-	params[5] = jexp ? days : NULL;
-	params[6] = str_of(q, "q");
-	params[7] = cname;
-	params[8] = cname ? cid : NULL;
-	params[9] = fetch;
-	res = run(rq, &stmt_list, params);
-	free(status);
-	free(cname);
-	if (res == NULL)
-		return;
-	n = PQntuples(res);
-	items = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, volunteer_json(res, i));
-	if (n > limit)
-		make_cursor(PQgetvalue(res, (int)limit - 1, C_NAME),
-		            PQgetvalue(res, (int)limit - 1, C_ID), next, sizeof(next));
-	http_reply_json(
-	    rq, 200,
-	    json_pack("{s:o, s:o}", "items", items, "next",
-	              n > limit ? http_next_link(rq, "/v1/volunteers", next) : json_null()));
 	PQclear(res);
 }
 
@@ -991,12 +715,12 @@ volunteers_create(struct http_request *rq)
 	params[8] = str_of(b, "recruited_association_id");
 	params[9] = str_of(b, "notes");
 	params[10] = str_of(b, "status");
-	res = run(rq, &stmt_insert, params);
+	res = volunteer_run(rq, &stmt_insert, params);
 	if (res == NULL)
 		goto out;
-	if (!run_ok(rq, &stmt_history_add,
-	            (const char *const[]){PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), NULL,
-	                                  PQgetvalue(res, 0, 2), NULL}) ||
+	if (!volunteer_run_ok(rq, &stmt_history_add,
+	                      (const char *const[]){PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+	                                            NULL, PQgetvalue(res, 0, 2), NULL}) ||
 	    !replace_list(rq, b, "interests", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1)) ||
 	    !replace_list(rq, b, "availability", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1)))
 		goto out;
@@ -1078,10 +802,10 @@ apply_patch(struct http_request *rq, const json_t *b, const struct current *cur)
 	params[15] = str_of(b, "account_id");
 	params[16] = present(b, "account_id");
 	params[17] = change ? to : NULL;
-	if (!run_ok(rq, &stmt_update, params) ||
-	    (change && !run_ok(rq, &stmt_history_add,
-	                       (const char *const[]){cur->id, cur->centre, cur->status, to,
-	                                             str_of(b, "status_reason")})) ||
+	if (!volunteer_run_ok(rq, &stmt_update, params) ||
+	    (change && !volunteer_run_ok(rq, &stmt_history_add,
+	                                 (const char *const[]){cur->id, cur->centre, cur->status,
+	                                                       to, str_of(b, "status_reason")})) ||
 	    !replace_list(rq, b, "interests", cur->id, cur->centre) ||
 	    !replace_list(rq, b, "availability", cur->id, cur->centre))
 		goto out;
@@ -1092,20 +816,20 @@ out:
 }
 
 /* Lock the volunteer named in the path (404 when not visible). */
-static PGresult *
-lock_volunteer(struct http_request *rq)
+PGresult *
+volunteer_lock(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id");
 	PGresult *res;
 
 	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		reply_not_found(rq);
+		volunteer_reply_not_found(rq);
 		return NULL;
 	}
-	res = run(rq, &stmt_lock, (const char *const[]){id});
+	res = volunteer_run(rq, &stmt_lock, (const char *const[]){id});
 	if (res != NULL && PQntuples(res) == 0) {
 		PQclear(res);
-		reply_not_found(rq);
+		volunteer_reply_not_found(rq);
 		return NULL;
 	}
 	return res;
@@ -1117,12 +841,12 @@ lock_volunteer(struct http_request *rq)
 static void
 volunteers_update(struct http_request *rq)
 {
-	PGresult *res = lock_volunteer(rq);
+	PGresult *res = volunteer_lock(rq);
 	struct current cur;
 
 	if (res == NULL)
 		return;
-	current_of(res, &cur);
+	volunteer_current_of(res, &cur);
 	if (http_version_matches(rq, cur.version, "volunteer"))
 		apply_patch(rq, rq->body, &cur);
 	PQclear(res);
@@ -1133,7 +857,7 @@ volunteers_update(struct http_request *rq)
 static void
 me_volunteer_update(struct http_request *rq)
 {
-	PGresult *res = run(rq, &stmt_lock_own, NULL);
+	PGresult *res = volunteer_run(rq, &stmt_lock_own, NULL);
 	struct current cur;
 
 	if (res == NULL)
@@ -1144,276 +868,24 @@ me_volunteer_update(struct http_request *rq)
 		                   "Your account has no volunteer record; ask your coordinator.");
 		return;
 	}
-	current_of(res, &cur);
+	volunteer_current_of(res, &cur);
 	if (http_version_matches(rq, cur.version, "volunteer"))
 		apply_patch(rq, rq->body, &cur);
 	PQclear(res);
 }
 
-/* --- history ---------------------------------------------------------------------------- */
-
-static struct db_stmt stmt_exists =
-    DB_STMT("volunteers_exists", "SELECT 1 FROM volunteer WHERE id = $1", 1);
-
-static struct db_stmt stmt_history =
-    DB_STMT("volunteers_history",
-            "SELECT id, from_status, to_status, reason, " TS(
-                "changed_at") ", changed_by"
-                              " FROM volunteer_status_change WHERE volunteer_id = $1"
-                              " AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3",
-            3);
-
-/* GET /v1/volunteers/{id}/history: every status with its time, oldest
- * first, keyset paged. */
-static void
-volunteers_history(struct http_request *rq)
-{
-	const char *id = http_param(rq, "id");
-	json_t *jl = json_object_get(rq->query, "limit"),
-	       *jc = json_object_get(rq->query, "cursor");
-	long long limit = jl ? json_integer_value(jl) : 50;
-	char fetch[24], after[24];
-	json_t *items;
-	PGresult *res;
-	int n;
-
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		reply_not_found(rq);
-		return;
-	}
-	res = run(rq, &stmt_exists, (const char *const[]){id});
-	if (res == NULL)
-		return;
-	n = PQntuples(res);
-	PQclear(res);
-	if (n == 0) {
-		reply_not_found(rq);
-		return;
-	}
-	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
-	snprintf(after, sizeof(after), "%lld", jc ? json_integer_value(jc) : 0);
-	res = run(rq, &stmt_history, (const char *const[]){id, jc ? after : NULL, fetch});
-	if (res == NULL)
-		return;
-	n = PQntuples(res);
-	items = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(
-		    items, json_pack("{s:o, s:s, s:o, s:s, s:o}", "from_status",
-		                     db_json_text(res, i, 1), "to_status", PQgetvalue(res, i, 2),
-		                     "reason", db_json_text(res, i, 3), "changed_at",
-		                     PQgetvalue(res, i, 4), "changed_by", db_json_text(res, i, 5)));
-	if (n > limit) {
-		char path[80];
-
-		snprintf(path, sizeof(path), "/v1/volunteers/%s/history", id);
-		http_reply_json(
-		    rq, 200,
-		    json_pack("{s:o, s:o}", "items", items, "next",
-		              http_next_link(rq, path, PQgetvalue(res, (int)limit - 1, 0))));
-	} else {
-		http_reply_json(rq, 200, json_pack("{s:o, s:n}", "items", items, "next"));
-	}
-	PQclear(res);
-}
-
-/* --- trainings and record checks ---------------------------------------------------------- */
-
-static struct db_stmt stmt_touch =
-    DB_STMT("volunteers_touch",
-            "UPDATE volunteer SET updated_at = now(), version = version + 1 WHERE id = $1", 1);
-
-static struct db_stmt stmt_training_add =
-    DB_STMT("volunteers_training_add",
-            "INSERT INTO volunteer_training (volunteer_id, centre_id, module, completed_on,"
-            " expires_on, created_by) VALUES ($1, $2, $3, $4, $5, kompas_account())"
-            " RETURNING id, module, to_char(completed_on, 'YYYY-MM-DD'),"
-            " to_char(expires_on, 'YYYY-MM-DD')",
-            5);
-
-static struct db_stmt stmt_check_add =
-    DB_STMT("volunteers_check_add",
-            "INSERT INTO volunteer_record_check (volunteer_id, centre_id, kind, checked_on,"
-            " outcome, valid_until, created_by) VALUES ($1, $2, $3, $4, $5, $6, kompas_account())"
-            " RETURNING id, kind, to_char(checked_on, 'YYYY-MM-DD'), outcome,"
-            " to_char(valid_until, 'YYYY-MM-DD')",
-            6);
-
-/* A dated fact's two dates: first not after today, second after first
- * (dates compare as text in YYYY-MM-DD). False after answering 422. */
-static bool
-check_dates(struct http_request *rq, const char *today, const char *first_name, const char *first,
-            const char *second_name, const char *second)
-{
-	json_t *p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
-	char message[80];
-
-	if (strcmp(first, today) > 0)
-		problem_add_field_error(p, first_name, ERR_FIELD_TOO_LARGE,
-		                        "must not be in the future");
-	if (second != NULL && strcmp(second, first) <= 0) {
-		snprintf(message, sizeof(message), "must be after %s", first_name);
-		problem_add_field_error(p, second_name, ERR_FIELD_TOO_SMALL, message);
-	}
-	if (problem_field_error_count(p) > 0) {
-		http_reply_problem_json(rq, p);
-		return false;
-	}
-	json_decref(p);
-	return true;
-}
-
-static void
-reply_created(struct http_request *rq, json_t *body, const char *volunteer, const char *kind,
-              const char *id)
-{
-	char location[128];
-
-	snprintf(location, sizeof(location), "/v1/volunteers/%s/%s/%s", volunteer, kind, id);
-	http_reply_json(rq, 201, body);
-	http_set_header(rq, "Location", location);
-}
-
-/* POST /v1/volunteers/{id}/trainings: record a completed module. */
-static void
-volunteers_add_training(struct http_request *rq)
-{
-	const json_t *b = rq->body;
-	PGresult *lock = lock_volunteer(rq), *res;
-	struct current cur;
-
-	if (lock == NULL)
-		return;
-	current_of(lock, &cur);
-	if (!check_dates(rq, cur.today, "completed_on", str_of(b, "completed_on"), "expires_on",
-	                 str_of(b, "expires_on")))
-		goto out;
-	res = run(rq, &stmt_training_add,
-	          (const char *const[]){cur.id, cur.centre, str_of(b, "module"),
-	                                str_of(b, "completed_on"), str_of(b, "expires_on")});
-	if (res == NULL)
-		goto out;
-	if (run_ok(rq, &stmt_touch, (const char *const[]){cur.id}))
-		reply_created(rq,
-		              json_pack("{s:s, s:s, s:s, s:o}", "id", PQgetvalue(res, 0, 0),
-		                        "module", PQgetvalue(res, 0, 1), "completed_on",
-		                        PQgetvalue(res, 0, 2), "expires_on",
-		                        db_json_text(res, 0, 3)),
-		              cur.id, "trainings", PQgetvalue(res, 0, 0));
-	PQclear(res);
-out:
-	PQclear(lock);
-}
-
-/* POST /v1/volunteers/{id}/record-checks: record a record check (the
- * facts, never the document). */
-static void
-volunteers_add_record_check(struct http_request *rq)
-{
-	const json_t *b = rq->body;
-	PGresult *lock = lock_volunteer(rq), *res;
-	struct current cur;
-
-	if (lock == NULL)
-		return;
-	current_of(lock, &cur);
-	if (!check_dates(rq, cur.today, "checked_on", str_of(b, "checked_on"), "valid_until",
-	                 str_of(b, "valid_until")))
-		goto out;
-	res = run(rq, &stmt_check_add,
-	          (const char *const[]){cur.id, cur.centre, str_of(b, "kind"),
-	                                str_of(b, "checked_on"), str_of(b, "outcome"),
-	                                str_of(b, "valid_until")});
-	if (res == NULL)
-		goto out;
-	if (run_ok(rq, &stmt_touch, (const char *const[]){cur.id}))
-		reply_created(rq,
-		              json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", PQgetvalue(res, 0, 0),
-		                        "kind", PQgetvalue(res, 0, 1), "checked_on",
-		                        PQgetvalue(res, 0, 2), "outcome", PQgetvalue(res, 0, 3),
-		                        "valid_until", PQgetvalue(res, 0, 4)),
-		              cur.id, "record-checks", PQgetvalue(res, 0, 0));
-	PQclear(res);
-out:
-	PQclear(lock);
-}
-
-static struct db_stmt stmt_training_delete =
-    DB_STMT("volunteers_training_delete",
-            "DELETE FROM volunteer_training WHERE id = $2 AND volunteer_id = $1 RETURNING id", 2);
-
-static struct db_stmt stmt_check_delete = DB_STMT(
-    "volunteers_check_delete",
-    "DELETE FROM volunteer_record_check WHERE id = $2 AND volunteer_id = $1 RETURNING id", 2);
-
-/* Delete a training or record check of the volunteer in the path; 204. */
-static void
-delete_child(struct http_request *rq, struct db_stmt *stmt, const char *param, const char *what)
-{
-	const char *child = http_param(rq, param);
-	PGresult *lock, *res;
-	char detail[80];
-	int n;
-
-	snprintf(detail, sizeof(detail), "The volunteer has no %s with this id.", what);
-	lock = lock_volunteer(rq);
-	if (lock == NULL)
-		return;
-	if (!spec_format_ok(SPEC_FMT_UUID, child)) {
-		http_reply_problem(rq, ERR_NOT_FOUND, detail);
-		goto out;
-	}
-	res = run(rq, stmt, (const char *const[]){PQgetvalue(lock, 0, L_ID), child});
-	if (res == NULL)
-		goto out;
-	n = PQntuples(res);
-	PQclear(res);
-	if (n == 0)
-		http_reply_problem(rq, ERR_NOT_FOUND, detail);
-	else if (run_ok(rq, &stmt_touch, (const char *const[]){PQgetvalue(lock, 0, L_ID)}))
-		http_reply_data(rq, 204, NULL, "", 0, false);
-out:
-	PQclear(lock);
-}
-
-/* DELETE /v1/volunteers/{id}/trainings/{training_id} */
-static void
-volunteers_delete_training(struct http_request *rq)
-{
-	delete_child(rq, &stmt_training_delete, "training_id", "training");
-}
-
-/* DELETE /v1/volunteers/{id}/record-checks/{check_id} */
-static void
-volunteers_delete_record_check(struct http_request *rq)
-{
-	delete_child(rq, &stmt_check_delete, "check_id", "record check");
-}
-
-/* The routes of this resource, joined into the one table by api/routes.c. */
+/* The routes of a volunteer's record, joined into the one table by
+ * api/routes.c (after the list's, api/volunteer_lists.c). */
 static const struct route routes[] = {
-    /* volunteers */
     {"GET", "/v1/me/volunteer", me_volunteer_get, DB, ROLE_GUIDE, NULL, NULL, NULL},
     {"PATCH", "/v1/me/volunteer", me_volunteer_update, DB | BODY, ROLE_GUIDE,
      volunteers_me_update_spec, NULL, NULL},
-    {"GET", "/v1/volunteers", volunteers_list, DB, ROLE_ADMIN | ROLE_COORDINATOR, NULL,
-     volunteers_list_query, NULL},
     {"POST", "/v1/volunteers", volunteers_create, DB | BODY, ROLE_COORDINATOR,
      volunteers_create_spec, NULL, NULL},
     {"GET", "/v1/volunteers/{id}", volunteers_get, DB, ROLE_ADMIN | ROLE_COORDINATOR | ROLE_GUIDE,
      NULL, NULL, "id=volunteer"},
     {"PATCH", "/v1/volunteers/{id}", volunteers_update, DB | BODY, ROLE_COORDINATOR,
      volunteers_update_spec, NULL, "id=volunteer"},
-    {"GET", "/v1/volunteers/{id}/history", volunteers_history, DB,
-     ROLE_ADMIN | ROLE_COORDINATOR | ROLE_GUIDE, NULL, volunteers_history_query, "id=volunteer"},
-    {"POST", "/v1/volunteers/{id}/trainings", volunteers_add_training, DB | BODY, ROLE_COORDINATOR,
-     volunteers_training_spec, NULL, "id=volunteer"},
-    {"DELETE", "/v1/volunteers/{id}/trainings/{training_id}", volunteers_delete_training, DB,
-     ROLE_COORDINATOR, NULL, NULL, "id=volunteer training_id=volunteer_training"},
-    {"POST", "/v1/volunteers/{id}/record-checks", volunteers_add_record_check, DB | BODY,
-     ROLE_COORDINATOR, volunteers_record_check_spec, NULL, "id=volunteer"},
-    {"DELETE", "/v1/volunteers/{id}/record-checks/{check_id}", volunteers_delete_record_check, DB,
-     ROLE_COORDINATOR, NULL, NULL, "id=volunteer check_id=volunteer_record_check"},
 };
 
 API_ROUTES(volunteers_routes, routes);

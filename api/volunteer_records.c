@@ -1,0 +1,298 @@
+/* volunteer_records.c - what is kept about a volunteer over time: the
+ * status history (GET /v1/volunteers/{id}/history, written by
+ * api/volunteers.c with each change of status), completed training modules
+ * and record checks (the facts, never the document), added and removed by
+ * coordinators. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/db.h"
+#include "../lib/http.h"
+#include "../lib/problem.h"
+#include "../lib/spec.h"
+#include "auth.h"
+#include "routes.h"
+#include "volunteers.h"
+
+static const char *const modules[] = {
+    "intro", "conversation", "accompaniment", "first_aid_mental_health", "data_protection", NULL};
+static const char *const check_kinds[] = {"child_protection", "criminal_record", NULL};
+static const char *const check_outcomes[] = {"clear", "remarks", NULL};
+
+static const struct spec_field volunteers_history_query[] = {
+    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
+    {.name = "cursor", .type = SPEC_INTEGER, .min = 1, .max = 9007199254740991LL},
+    SPEC_END};
+
+static const struct spec_field volunteers_training_spec[] = {
+    {.name = "module", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = modules},
+    {.name = "completed_on", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
+    {.name = "expires_on", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_DATE},
+    SPEC_END};
+
+static const struct spec_field volunteers_record_check_spec[] = {
+    {.name = "kind", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = check_kinds},
+    {.name = "checked_on", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
+    {.name = "outcome", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = check_outcomes},
+    {.name = "valid_until", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
+    SPEC_END};
+
+/* --- history ---------------------------------------------------------------------------- */
+
+static struct db_stmt stmt_exists =
+    DB_STMT("volunteers_exists", "SELECT 1 FROM volunteer WHERE id = $1", 1);
+
+static struct db_stmt stmt_history =
+    DB_STMT("volunteers_history",
+            "SELECT id, from_status, to_status, reason, " TS(
+                "changed_at") ", changed_by"
+                              " FROM volunteer_status_change WHERE volunteer_id = $1"
+                              " AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3",
+            3);
+
+/* GET /v1/volunteers/{id}/history: every status with its time, oldest
+ * first, keyset paged. */
+static void
+volunteers_history(struct http_request *rq)
+{
+	const char *id = http_param(rq, "id");
+	json_t *jl = json_object_get(rq->query, "limit"),
+	       *jc = json_object_get(rq->query, "cursor");
+	long long limit = jl ? json_integer_value(jl) : 50;
+	char fetch[24], after[24];
+	json_t *items;
+	PGresult *res;
+	int n;
+
+	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
+		volunteer_reply_not_found(rq);
+		return;
+	}
+	res = volunteer_run(rq, &stmt_exists, (const char *const[]){id});
+	if (res == NULL)
+		return;
+	n = PQntuples(res);
+	PQclear(res);
+	if (n == 0) {
+		volunteer_reply_not_found(rq);
+		return;
+	}
+	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
+	snprintf(after, sizeof(after), "%lld", jc ? json_integer_value(jc) : 0);
+	res = volunteer_run(rq, &stmt_history, (const char *const[]){id, jc ? after : NULL, fetch});
+	if (res == NULL)
+		return;
+	n = PQntuples(res);
+	items = json_array();
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(
+		    items, json_pack("{s:o, s:s, s:o, s:s, s:o}", "from_status",
+		                     db_json_text(res, i, 1), "to_status", PQgetvalue(res, i, 2),
+		                     "reason", db_json_text(res, i, 3), "changed_at",
+		                     PQgetvalue(res, i, 4), "changed_by", db_json_text(res, i, 5)));
+	if (n > limit) {
+		char path[80];
+
+		snprintf(path, sizeof(path), "/v1/volunteers/%s/history", id);
+		http_reply_json(
+		    rq, 200,
+		    json_pack("{s:o, s:o}", "items", items, "next",
+		              http_next_link(rq, path, PQgetvalue(res, (int)limit - 1, 0))));
+	} else {
+		http_reply_json(rq, 200, json_pack("{s:o, s:n}", "items", items, "next"));
+	}
+	PQclear(res);
+}
+
+/* --- trainings and record checks ---------------------------------------------------------- */
+
+static struct db_stmt stmt_touch =
+    DB_STMT("volunteers_touch",
+            "UPDATE volunteer SET updated_at = now(), version = version + 1 WHERE id = $1", 1);
+
+static struct db_stmt stmt_training_add =
+    DB_STMT("volunteers_training_add",
+            "INSERT INTO volunteer_training (volunteer_id, centre_id, module, completed_on,"
+            " expires_on, created_by) VALUES ($1, $2, $3, $4, $5, kompas_account())"
+            " RETURNING id, module, to_char(completed_on, 'YYYY-MM-DD'),"
+            " to_char(expires_on, 'YYYY-MM-DD')",
+            5);
+
+static struct db_stmt stmt_check_add =
+    DB_STMT("volunteers_check_add",
+            "INSERT INTO volunteer_record_check (volunteer_id, centre_id, kind, checked_on,"
+            " outcome, valid_until, created_by) VALUES ($1, $2, $3, $4, $5, $6, kompas_account())"
+            " RETURNING id, kind, to_char(checked_on, 'YYYY-MM-DD'), outcome,"
+            " to_char(valid_until, 'YYYY-MM-DD')",
+            6);
+
+/* A dated fact's two dates: first not after today, second after first
+ * (dates compare as text in YYYY-MM-DD). False after answering 422. */
+static bool
+check_dates(struct http_request *rq, const char *today, const char *first_name, const char *first,
+            const char *second_name, const char *second)
+{
+	json_t *p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
+	char message[80];
+
+	if (strcmp(first, today) > 0)
+		problem_add_field_error(p, first_name, ERR_FIELD_TOO_LARGE,
+		                        "must not be in the future");
+	if (second != NULL && strcmp(second, first) <= 0) {
+		snprintf(message, sizeof(message), "must be after %s", first_name);
+		problem_add_field_error(p, second_name, ERR_FIELD_TOO_SMALL, message);
+	}
+	if (problem_field_error_count(p) > 0) {
+		http_reply_problem_json(rq, p);
+		return false;
+	}
+	json_decref(p);
+	return true;
+}
+
+static void
+reply_created(struct http_request *rq, json_t *body, const char *volunteer, const char *kind,
+              const char *id)
+{
+	char location[128];
+
+	snprintf(location, sizeof(location), "/v1/volunteers/%s/%s/%s", volunteer, kind, id);
+	http_reply_json(rq, 201, body);
+	http_set_header(rq, "Location", location);
+}
+
+/* POST /v1/volunteers/{id}/trainings: record a completed module. */
+static void
+volunteers_add_training(struct http_request *rq)
+{
+	const json_t *b = rq->body;
+	PGresult *lock = volunteer_lock(rq), *res;
+	struct current cur;
+
+	if (lock == NULL)
+		return;
+	volunteer_current_of(lock, &cur);
+	if (!check_dates(rq, cur.today, "completed_on", str_of(b, "completed_on"), "expires_on",
+	                 str_of(b, "expires_on")))
+		goto out;
+	res = volunteer_run(rq, &stmt_training_add,
+	                    (const char *const[]){cur.id, cur.centre, str_of(b, "module"),
+	                                          str_of(b, "completed_on"),
+	                                          str_of(b, "expires_on")});
+	if (res == NULL)
+		goto out;
+	if (volunteer_run_ok(rq, &stmt_touch, (const char *const[]){cur.id}))
+		reply_created(rq,
+		              json_pack("{s:s, s:s, s:s, s:o}", "id", PQgetvalue(res, 0, 0),
+		                        "module", PQgetvalue(res, 0, 1), "completed_on",
+		                        PQgetvalue(res, 0, 2), "expires_on",
+		                        db_json_text(res, 0, 3)),
+		              cur.id, "trainings", PQgetvalue(res, 0, 0));
+	PQclear(res);
+out:
+	PQclear(lock);
+}
+
+/* POST /v1/volunteers/{id}/record-checks: record a record check (the
+ * facts, never the document). */
+static void
+volunteers_add_record_check(struct http_request *rq)
+{
+	const json_t *b = rq->body;
+	PGresult *lock = volunteer_lock(rq), *res;
+	struct current cur;
+
+	if (lock == NULL)
+		return;
+	volunteer_current_of(lock, &cur);
+	if (!check_dates(rq, cur.today, "checked_on", str_of(b, "checked_on"), "valid_until",
+	                 str_of(b, "valid_until")))
+		goto out;
+	res = volunteer_run(rq, &stmt_check_add,
+	                    (const char *const[]){cur.id, cur.centre, str_of(b, "kind"),
+	                                          str_of(b, "checked_on"), str_of(b, "outcome"),
+	                                          str_of(b, "valid_until")});
+	if (res == NULL)
+		goto out;
+	if (volunteer_run_ok(rq, &stmt_touch, (const char *const[]){cur.id}))
+		reply_created(rq,
+		              json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", PQgetvalue(res, 0, 0),
+		                        "kind", PQgetvalue(res, 0, 1), "checked_on",
+		                        PQgetvalue(res, 0, 2), "outcome", PQgetvalue(res, 0, 3),
+		                        "valid_until", PQgetvalue(res, 0, 4)),
+		              cur.id, "record-checks", PQgetvalue(res, 0, 0));
+	PQclear(res);
+out:
+	PQclear(lock);
+}
+
+static struct db_stmt stmt_training_delete =
+    DB_STMT("volunteers_training_delete",
+            "DELETE FROM volunteer_training WHERE id = $2 AND volunteer_id = $1 RETURNING id", 2);
+
+static struct db_stmt stmt_check_delete = DB_STMT(
+    "volunteers_check_delete",
+    "DELETE FROM volunteer_record_check WHERE id = $2 AND volunteer_id = $1 RETURNING id", 2);
+
+/* Delete a training or record check of the volunteer in the path; 204. */
+static void
+delete_child(struct http_request *rq, struct db_stmt *stmt, const char *param, const char *what)
+{
+	const char *child = http_param(rq, param);
+	PGresult *lock, *res;
+	char detail[80];
+	int n;
+
+	snprintf(detail, sizeof(detail), "The volunteer has no %s with this id.", what);
+	lock = volunteer_lock(rq);
+	if (lock == NULL)
+		return;
+	if (!spec_format_ok(SPEC_FMT_UUID, child)) {
+		http_reply_problem(rq, ERR_NOT_FOUND, detail);
+		goto out;
+	}
+	res = volunteer_run(rq, stmt, (const char *const[]){PQgetvalue(lock, 0, L_ID), child});
+	if (res == NULL)
+		goto out;
+	n = PQntuples(res);
+	PQclear(res);
+	if (n == 0)
+		http_reply_problem(rq, ERR_NOT_FOUND, detail);
+	else if (volunteer_run_ok(rq, &stmt_touch,
+	                          (const char *const[]){PQgetvalue(lock, 0, L_ID)}))
+		http_reply_data(rq, 204, NULL, "", 0, false);
+out:
+	PQclear(lock);
+}
+
+/* DELETE /v1/volunteers/{id}/trainings/{training_id} */
+static void
+volunteers_delete_training(struct http_request *rq)
+{
+	delete_child(rq, &stmt_training_delete, "training_id", "training");
+}
+
+/* DELETE /v1/volunteers/{id}/record-checks/{check_id} */
+static void
+volunteers_delete_record_check(struct http_request *rq)
+{
+	delete_child(rq, &stmt_check_delete, "check_id", "record check");
+}
+
+/* The routes of the history, trainings and record checks, joined into the
+ * one table by api/routes.c. */
+static const struct route routes[] = {
+    {"GET", "/v1/volunteers/{id}/history", volunteers_history, DB,
+     ROLE_ADMIN | ROLE_COORDINATOR | ROLE_GUIDE, NULL, volunteers_history_query, "id=volunteer"},
+    {"POST", "/v1/volunteers/{id}/trainings", volunteers_add_training, DB | BODY, ROLE_COORDINATOR,
+     volunteers_training_spec, NULL, "id=volunteer"},
+    {"DELETE", "/v1/volunteers/{id}/trainings/{training_id}", volunteers_delete_training, DB,
+     ROLE_COORDINATOR, NULL, NULL, "id=volunteer training_id=volunteer_training"},
+    {"POST", "/v1/volunteers/{id}/record-checks", volunteers_add_record_check, DB | BODY,
+     ROLE_COORDINATOR, volunteers_record_check_spec, NULL, "id=volunteer"},
+    {"DELETE", "/v1/volunteers/{id}/record-checks/{check_id}", volunteers_delete_record_check, DB,
+     ROLE_COORDINATOR, NULL, NULL, "id=volunteer check_id=volunteer_record_check"},
+};
+
+API_ROUTES(volunteer_records_routes, routes);

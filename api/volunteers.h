@@ -1,0 +1,135 @@
+/* volunteers.h - what the volunteer files share: api/volunteers.c (a
+ * volunteer's record: created, read, changed, and the guide's own
+ * /v1/me/volunteer; it defines the functions below), api/volunteer_lists.c
+ * (the list) and api/volunteer_records.c (the status history, trainings and
+ * record checks). */
+#ifndef KOMPAS_VOLUNTEERS_H
+#define KOMPAS_VOLUNTEERS_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "../lib/db.h"
+#include "../lib/http.h"
+
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* The day in Denmark: expiry dates are Danish calendar days. */
+#define TODAY "((now() AT TIME ZONE 'Europe/Copenhagen')::date)"
+
+/* A volunteer row as the API answers it (volunteer_json), from volunteer v. */
+#define VOLUNTEER_COLUMNS                                                                          \
+	"v.id, v.centre_id, v.account_id, v.name, v.email, v.phone, v.status,"                     \
+	" array_to_json(v.languages), array_to_json(v.postal_areas), v.capacity,"                  \
+	" v.recruited_via, v.recruited_association_id, v.notes, " TS("v.created_at") ", " TS(      \
+	    "v.updated_at") ", v.version,"                                                         \
+	                    " (SELECT coalesce(json_agg(json_build_object('id', c.id, 'kind', "    \
+	                    "c.kind, 'slug', c.slug,"                                              \
+	                    "   'name_da', c.name_da, 'name_en', c.name_en) ORDER BY c.kind, "     \
+	                    "c.slug, c.id), '[]')"                                                 \
+	                    "  FROM volunteer_interest i JOIN category c ON c.id = i.category_id"  \
+	                    "  WHERE i.volunteer_id = v.id),"                                      \
+	                    " (SELECT coalesce(json_agg(json_build_object('weekday', a.weekday,"   \
+	                    "   'starts', to_char(a.starts, 'HH24:MI'), 'ends', to_char(a.ends, "  \
+	                    "'HH24:MI'))"                                                          \
+	                    "   ORDER BY a.weekday, a.starts), '[]')"                              \
+	                    "  FROM volunteer_availability a WHERE a.volunteer_id = v.id),"        \
+	                    " (SELECT coalesce(json_agg(json_build_object('id', t.id, 'module', "  \
+	                    "t.module,"                                                            \
+	                    "   'completed_on', to_char(t.completed_on, 'YYYY-MM-DD'),"            \
+	                    "   'expires_on', to_char(t.expires_on, 'YYYY-MM-DD'))"                \
+	                    "   ORDER BY t.completed_on, t.id), '[]')"                             \
+	                    "  FROM volunteer_training t WHERE t.volunteer_id = v.id),"            \
+	                    " (SELECT coalesce(json_agg(json_build_object('id', r.id, 'kind', "    \
+	                    "r.kind,"                                                              \
+	                    "   'checked_on', to_char(r.checked_on, 'YYYY-MM-DD'), 'outcome', "    \
+	                    "r.outcome,"                                                           \
+	                    "   'valid_until', to_char(r.valid_until, 'YYYY-MM-DD'))"              \
+	                    "   ORDER BY r.checked_on, r.id), '[]')"                               \
+	                    "  FROM volunteer_record_check r WHERE r.volunteer_id = v.id),"        \
+	                    " (SELECT count(*) FROM request q WHERE q.assigned_volunteer_id = "    \
+	                    "v.id"                                                                 \
+	                    "   AND q.anonymised_at IS NULL AND q.state IN ('guide_assigned',"     \
+	                    "   'contacted', 'conversation_held', 'course_started'))"
+
+enum {
+	C_ID,
+	C_CENTRE,
+	C_ACCOUNT,
+	C_NAME,
+	C_EMAIL,
+	C_PHONE,
+	C_STATUS,
+	C_LANGUAGES,
+	C_POSTAL_AREAS,
+	C_CAPACITY,
+	C_VIA,
+	C_ASSOCIATION,
+	C_NOTES,
+	C_CREATED,
+	C_UPDATED,
+	C_VERSION,
+	C_INTERESTS,
+	C_AVAILABILITY,
+	C_TRAININGS,
+	C_CHECKS,
+	C_ACTIVE_CITIZENS,
+};
+
+/* The statuses of a volunteer (NULL-terminated). */
+extern const char *const volunteer_statuses[];
+
+/* Whether s is an ISO 639-1 language code (lower case); false for NULL. */
+bool volunteer_is_language(const char *s);
+
+#define LANGUAGE_MESSAGE "must be an ISO 639-1 language code in lower case, such as da, en or ar"
+
+/* The string member key of obj, or NULL when absent or not a string. */
+static inline const char *
+str_of(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+/* One volunteer row (VOLUNTEER_COLUMNS) as JSON. active_citizens counts
+ * the open requests assigned to the volunteer (their current load). The
+ * caller owns the result. */
+json_t *volunteer_json(const PGresult *res, int row);
+
+/* Answer 404 not_found: "No volunteer has this id.". */
+void volunteer_reply_not_found(struct http_request *rq);
+
+/* Run a statement on rq's connection. On failure answer (a constraint the
+ * checks missed is a 409 or 422, never a 500; a refused privilege 403) and
+ * return NULL; otherwise the result, which the caller frees. */
+PGresult *volunteer_run(struct http_request *rq, struct db_stmt *stmt, const char *const *params);
+
+/* volunteer_run for a statement whose result is not needed: false after
+ * answering. */
+bool volunteer_run_ok(struct http_request *rq, struct db_stmt *stmt, const char *const *params);
+
+/* The stored values a patch is checked against (NULL members on POST). */
+struct current {
+	const char *id;
+	const char *centre;
+	const char *status;
+	const char *version;
+	const char *via;
+	const char *association;
+	const char *account;
+	const char *today;
+};
+
+enum { L_ID, L_CENTRE, L_STATUS, L_VERSION, L_VIA, L_ASSOCIATION, L_ACCOUNT, L_TODAY };
+
+/* Lock the volunteer named in the path parameter id (FOR UPDATE), with the
+ * columns of struct current. NULL after answering 404 (not a UUID or not
+ * visible) or the database error; the caller frees the result. */
+PGresult *volunteer_lock(struct http_request *rq);
+
+/* Point cur's members into row 0 of a volunteer_lock result (valid while
+ * the result is). */
+void volunteer_current_of(const PGresult *res, struct current *cur);
+
+#endif
