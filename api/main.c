@@ -234,6 +234,13 @@ make_dummy_hash(void)
 	return crypto_password_hash(pw, app.dummy_hash);
 }
 
+/* Worker threads when http.threads is 0, per CPU. A worker waits for
+ * PostgreSQL during each of a request's round trips, and meanwhile its CPU
+ * is idle unless another worker has work: measured on 2 CPUs, GET /readyz
+ * answered about 1.5-2x the requests at 8 threads as at 2, with less CPU per
+ * request, and 16 no more than 8 (docs/benchmarks.md, issue 17). */
+#define WORKER_THREADS_PER_CPU 4
+
 static unsigned
 worker_threads(const struct config *cfg)
 {
@@ -242,7 +249,9 @@ worker_threads(const struct config *cfg)
 	if (cfg->threads > 0)
 		return cfg->threads;
 	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (unsigned)n : 2;
+	if (n <= 0)
+		n = 2;
+	return n > 64 ? 256 : (unsigned)n * WORKER_THREADS_PER_CPU;
 }
 
 /* Threads for login password checks (argon2id, on the offload pool): the

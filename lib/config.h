@@ -19,7 +19,7 @@ struct config {
 	/* [http] */
 	char *listen;                     /* IPv4 or IPv6 literal */
 	unsigned port;                    /* 0 = any free port (tests) */
-	unsigned threads;                 /* worker threads, 0 = one per CPU */
+	unsigned threads;                 /* worker threads, 0 = four per CPU */
 	size_t body_limit;                /* bytes */
 	unsigned connection_timeout;      /* idle seconds before a connection is closed */
 	unsigned connection_limit;        /* concurrent connections */

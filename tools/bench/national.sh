@@ -38,7 +38,8 @@
 #   BENCH_WARMUP       unmeasured wrk run per scenario first, 0 for none [2s]
 #   BENCH_CONNECTIONS  wrk connections [32]
 #   BENCH_WRK_THREADS  wrk threads [2]
-#   BENCH_THREADS      kompasd worker threads (= its database connections) [nproc]
+#   BENCH_THREADS      kompasd worker threads (= its database connections)
+#                      [kompasd's default: kompas.conf's threads, 0 = four per CPU]
 #   BENCH_PGBENCH_CLIENTS  pgbench clients [BENCH_THREADS: the same
 #                      number of database sessions as kompasd has]
 #   BENCH_SCENARIOS    which scenarios, space-separated [all, in the order above]
@@ -58,8 +59,7 @@ duration=${BENCH_DURATION:-10s}
 warmup=${BENCH_WARMUP:-2s}
 conns=${BENCH_CONNECTIONS:-32}
 wrk_threads=${BENCH_WRK_THREADS:-2}
-threads=${BENCH_THREADS:-$(nproc)}
-pg_clients=${BENCH_PGBENCH_CLIENTS:-$threads}
+threads=${BENCH_THREADS:-}
 pgdir=${BENCH_PGDIR:-var/bench-pg}
 report=${BENCH_REPORT:-docs/benchmarks.md}
 label=${BENCH_LABEL:-}
@@ -233,13 +233,16 @@ export KOMPAS_HTTP_LISTEN=127.0.0.1
 export KOMPAS_HTTP_PORT=0
 # As root (CI), kompasd switches to the postgres account after binding.
 [ "$(id -u)" != 0 ] || export KOMPAS_SERVER_USER=${KOMPAS_SERVER_USER:-postgres}
-export KOMPAS_HTTP_THREADS=$threads
+[ -z "$threads" ] || export KOMPAS_HTTP_THREADS=$threads
 export KOMPAS_LOG_ACCESS_LOG=/dev/null
 export KOMPAS_LOG_LEVEL=info
 start_and_wait "$tmp/kompasd.log" "$kompasd" -c kompas.conf serve --migrate ||
     die "kompasd did not start"
 kompasd_pid=$started_pid
 base=http://127.0.0.1:$started_port
+threads=$(sed -n 's/.*listening on .* with \([0-9]*\) worker threads.*/\1/p' "$tmp/kompasd.log" | head -n 1)
+[ -n "$threads" ] || die "cannot tell kompasd's worker threads from its log"
+pg_clients=${BENCH_PGBENCH_CLIENTS:-$threads}
 echo "bench-national: kompasd (pid $kompasd_pid) on $base, $threads worker threads; dataset scale $scale"
 
 api() { # METHOD PATH TOKEN [BODY] -> body; fails unless 2xx

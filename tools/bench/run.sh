@@ -22,7 +22,9 @@
 #   BENCH_ROUNDS       rounds through the three targets; medians are reported [3]
 #   BENCH_CONNECTIONS  wrk connections [32]
 #   BENCH_WRK_THREADS  wrk threads [2]
-#   BENCH_THREADS      server worker threads, kompasd and bench-hello [nproc]
+#   BENCH_THREADS      server worker threads, kompasd and bench-hello [kompasd's
+#                      default (kompas.conf's threads; 0 = four per CPU), which
+#                      bench-hello gets too]
 #   BENCH_TARGET       minimum ratio kompasd GET /v1 : bench-hello [0.85]
 #   BENCH_PG_THREADS   bench-pgasync's event-loop threads [nproc]
 #   BENCH_PG_CONNS     bench-pgasync's database connections per thread [4]
@@ -43,7 +45,7 @@ warmup=${BENCH_WARMUP:-2s}
 rounds=${BENCH_ROUNDS:-3}
 conns=${BENCH_CONNECTIONS:-32}
 wrk_threads=${BENCH_WRK_THREADS:-2}
-threads=${BENCH_THREADS:-$(nproc)}
+threads=${BENCH_THREADS:-}
 target=${BENCH_TARGET:-0.85}
 pg_threads=${BENCH_PG_THREADS:-$(nproc)}
 pg_conns=${BENCH_PG_CONNS:-4}
@@ -143,7 +145,7 @@ export KOMPAS_DATABASE_MIGRATE_CONNINFO="host=$sock dbname=kompas user=kompas_ow
 export KOMPAS_CRYPTO_KEY_FILE=$tmp/kompas.key
 export KOMPAS_HTTP_LISTEN=127.0.0.1
 export KOMPAS_HTTP_PORT=0
-export KOMPAS_HTTP_THREADS=$threads
+[ -z "$threads" ] || export KOMPAS_HTTP_THREADS=$threads
 export KOMPAS_LOG_ACCESS_LOG=/dev/null
 export KOMPAS_LOG_LEVEL=info # the "listening on" line is logged at info
 export KOMPAS_HTTP_TRUSTED_PROXY=127.0.0.1 # the login storm's rotating X-Forwarded-For
@@ -153,6 +155,9 @@ export KOMPAS_HTTP_TRUSTED_PROXY=127.0.0.1 # the login storm's rotating X-Forwar
 start_and_wait stderr "$tmp/kompasd.log" "$kompasd" -c kompas.conf serve --migrate
 kompasd_pid=$started_pid
 kompasd_port=$started_port
+# Its worker threads, from "listening on ... with N worker threads".
+threads=$(sed -n 's/.*listening on .* with \([0-9]*\) worker threads.*/\1/p' "$tmp/kompasd.log" | head -n 1)
+[ -n "$threads" ] || die "cannot tell kompasd's worker threads from its log"
 echo "bench: kompasd (pid $kompasd_pid) on 127.0.0.1:$kompasd_port, $threads worker threads"
 
 # The reference gets kompasd's connection timeout and limits: kompas.conf's,
