@@ -447,7 +447,10 @@ exec_pipelined(struct db_conn *c, struct db_stmt *stmt, unsigned id, const char 
 	    PQpipelineSync(c->pg) == 1 && PQflush(c->pg) == 0;
 	c->begin[0] = '\0';
 	if (!sent) {
+		/* Part of it may be queued: the connection cannot be trusted to
+		 * be idle and out of pipeline mode again; replace it. */
 		PQexitPipelineMode(c->pg);
+		c->lost = true;
 		return NULL;
 	}
 	/* BEGIN, then the preparation, then the statement: each a result and
