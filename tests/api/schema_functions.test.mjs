@@ -96,15 +96,20 @@ function schemaCopy(name) {
   return dir;
 }
 
-// The migrations of commit BEFORE (the first `upto` of them), from git.
+// The migrations of commit BEFORE (the first `upto` of them), as main had
+// them before the functions moved. They are kept as
+// tests/api/fixtures/schema-<BEFORE>.tar.gz (`git archive BEFORE schema`),
+// not read from git, so that the test also runs in a shallow clone.
+const OLD_SCHEMA = path.join(ROOT, 'tests/api/fixtures', `schema-${BEFORE.slice(0, 7)}.tar.gz`);
 function oldSchema(name, upto = Infinity) {
   const dir = path.join(tmp, name);
+  const unpacked = path.join(tmp, `${name}-tar`);
   fs.mkdirSync(dir);
-  const files = execFileSync('git', ['-C', ROOT, 'ls-tree', '--name-only', BEFORE, 'schema/'], { encoding: 'utf8' })
-    .split('\n').filter((f) => /^schema\/\d{4}_.*\.sql$/.test(f)).sort().slice(0, upto);
-  for (const f of files) {
-    fs.writeFileSync(path.join(dir, path.basename(f)), execFileSync('git', ['-C', ROOT, 'show', `${BEFORE}:${f}`]));
-  }
+  fs.mkdirSync(unpacked);
+  execFileSync('tar', ['-xzf', OLD_SCHEMA, '-C', unpacked]);
+  const files = fs.readdirSync(path.join(unpacked, 'schema')).filter((f) => /^\d{4}_.*\.sql$/.test(f)).sort().slice(0, upto);
+  assert.equal(files.length, Math.min(upto, 30), `${OLD_SCHEMA} holds the 30 migrations of ${BEFORE}`);
+  for (const f of files) fs.copyFileSync(path.join(unpacked, 'schema', f), path.join(dir, f));
   return dir;
 }
 
