@@ -536,23 +536,124 @@ reply_cannot_change(struct http_request *rq, const char *id)
 		                   "activities of its own association.");
 }
 
+/* Checks of an event patch against the locked row cur (version, start and
+ * end in epoch seconds, active sign-ups) and the centre's associations and
+ * categories: who may move an event, the capacity, the times. Returns
+ * false when it has answered. */
+static bool
+check_event_patch(struct http_request *rq, const PGresult *cur, const char *categories)
+{
+	const json_t *b = rq->body;
+	const char *s_at = str_of(b, "starts_at"), *e_at = str_of(b, "ends_at");
+	json_t *jcap = json_object_get(b, "capacity");
+	long long start, end;
+	json_t *p;
+
+	if (is_role(rq, ROLE_ASSOCIATION) && json_object_get(b, "association_id") != NULL) {
+		event_reply_field(rq, ERR_FORBIDDEN, NULL, "association_id", ERR_FIELD_NOT_IN_ENUM,
+		                  "only coordinators move an event to another association");
+		return false;
+	}
+	if (json_is_integer(jcap) && json_integer_value(jcap) < atoll(PQgetvalue(cur, 0, 3))) {
+		event_reply_field(rq, ERR_CONFLICT,
+		                  "More people are signed up than the new capacity.", "capacity",
+		                  ERR_FIELD_TOO_SMALL, "is below the number of active sign-ups");
+		return false;
+	}
+	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
+	start = s_at ? rfc3339_seconds(s_at) : atoll(PQgetvalue(cur, 0, 1));
+	end = e_at ? rfc3339_seconds(e_at) : atoll(PQgetvalue(cur, 0, 2));
+	if (s_at != NULL || e_at != NULL)
+		check_times(p, start, end, s_at != NULL);
+	if (event_check_references(rq, p, str_of(b, "association_id"), categories) < 0) {
+		json_decref(p);
+		return false;
+	}
+	if (problem_field_error_count(p) > 0) {
+		http_reply_problem_json(rq, p);
+		return false;
+	}
+	json_decref(p);
+	return true;
+}
+
+/* Whether member key is in the body, as a statement parameter. */
+static const char *
+present(const json_t *b, const char *key)
+{
+	return json_object_get(b, key) ? "true" : "false";
+}
+
+/* Apply the checked merge patch of rq->body to event id (stmt_update; the
+ * version named in If-Match when m is 1), and replace its categories when
+ * given. Returns false when it has answered (412 when the row changed). */
+static bool
+apply_event_patch(struct http_request *rq, const char *id, int m, long long want,
+                  const char *categories)
+{
+	const json_t *b = rq->body;
+	json_t *jcan = json_object_get(b, "cancelled");
+	const char *params[22];
+	char version[24], capacity[24];
+	enum db_qs qs;
+	PGresult *res;
+
+	params[0] = id;
+	params[1] = str_of(b, "title");
+	params[2] = str_of(b, "description");
+	params[3] = present(b, "description");
+	params[4] = str_of(b, "starts_at");
+	params[5] = str_of(b, "ends_at");
+	params[6] = str_of(b, "address");
+	params[7] = present(b, "address");
+	params[8] = str_of(b, "postal_code");
+	params[9] = present(b, "postal_code");
+	params[10] = str_of(b, "online_url");
+	params[11] = present(b, "online_url");
+	params[12] = str_of(b, "accessibility");
+	params[13] = present(b, "accessibility");
+	event_integer_param(b, "capacity", capacity, sizeof(capacity), &params[14]);
+	params[15] = present(b, "capacity");
+	params[16] = str_of(b, "association_id");
+	params[17] = present(b, "association_id");
+	params[18] = str_of(b, "internal_note");
+	params[19] = present(b, "internal_note");
+	params[20] = jcan ? (json_is_true(jcan) ? "true" : "false") : NULL;
+	snprintf(version, sizeof(version), "%lld", want);
+	params[21] = m == 1 ? version : NULL;
+	res = db_exec(rq->db, &stmt_update, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return false;
+	}
+	PQclear(res);
+	if (qs == DB_NO_RESULTS) {
+		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
+		                   "The event has changed since you read it; read it again.");
+		return false;
+	}
+	if (categories == NULL)
+		return true;
+	res = db_exec(rq->db, &stmt_clear_categories, (const char *const[]){id}, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return false;
+	}
+	PQclear(res);
+	return event_set_categories(rq, id, categories) >= 0;
+}
+
 /* PATCH /v1/events/{id}: a merge patch honouring If-Match; cancelled: true
  * cancels this one occurrence (sign-ups are kept). */
 static void
 events_update(struct http_request *rq)
 {
-	const json_t *b = rq->body;
 	const char *id = http_param(rq, "id");
-	char *categories = event_uuid_array(json_object_get(b, "category_ids"));
-	const char *params[22], *s_at = str_of(b, "starts_at"), *e_at = str_of(b, "ends_at");
-	const char *association = str_of(b, "association_id");
-	json_t *jcap = json_object_get(b, "capacity"), *jcan = json_object_get(b, "cancelled");
-	char version[24], capacity[24];
-	long long want = 0, start, end;
+	char *categories = event_uuid_array(json_object_get(rq->body, "category_ids"));
+	long long want = 0;
 	int m = http_if_match(rq, &want);
 	enum db_qs qs;
-	PGresult *cur = NULL, *res;
-	json_t *p;
+	PGresult *cur = NULL;
 
 	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
 		event_reply_not_found(rq);
@@ -577,76 +678,9 @@ events_update(struct http_request *rq)
 		                   "The event has changed since you read it; read it again.");
 		goto out;
 	}
-	if (is_role(rq, ROLE_ASSOCIATION) && json_object_get(b, "association_id") != NULL) {
-		event_reply_field(rq, ERR_FORBIDDEN, NULL, "association_id", ERR_FIELD_NOT_IN_ENUM,
-		                  "only coordinators move an event to another association");
-		goto out;
-	}
-	if (json_is_integer(jcap) && json_integer_value(jcap) < atoll(PQgetvalue(cur, 0, 3))) {
-		event_reply_field(rq, ERR_CONFLICT,
-		                  "More people are signed up than the new capacity.", "capacity",
-		                  ERR_FIELD_TOO_SMALL, "is below the number of active sign-ups");
-		goto out;
-	}
-	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
-	start = s_at ? rfc3339_seconds(s_at) : atoll(PQgetvalue(cur, 0, 1));
-	end = e_at ? rfc3339_seconds(e_at) : atoll(PQgetvalue(cur, 0, 2));
-	if (s_at != NULL || e_at != NULL)
-		check_times(p, start, end, s_at != NULL);
-	if (event_check_references(rq, p, association, categories) < 0) {
-		json_decref(p);
-		goto out;
-	}
-	if (problem_field_error_count(p) > 0) {
-		http_reply_problem_json(rq, p);
-		goto out;
-	}
-	json_decref(p);
-	params[0] = id;
-	params[1] = str_of(b, "title");
-	params[2] = str_of(b, "description");
-	params[3] = json_object_get(b, "description") ? "true" : "false";
-	params[4] = s_at;
-	params[5] = e_at;
-	params[6] = str_of(b, "address");
-	params[7] = json_object_get(b, "address") ? "true" : "false";
-	params[8] = str_of(b, "postal_code");
-	params[9] = json_object_get(b, "postal_code") ? "true" : "false";
-	params[10] = str_of(b, "online_url");
-	params[11] = json_object_get(b, "online_url") ? "true" : "false";
-	params[12] = str_of(b, "accessibility");
-	params[13] = json_object_get(b, "accessibility") ? "true" : "false";
-	event_integer_param(b, "capacity", capacity, sizeof(capacity), &params[14]);
-	params[15] = jcap ? "true" : "false";
-	params[16] = association;
-	params[17] = json_object_get(b, "association_id") ? "true" : "false";
-	params[18] = str_of(b, "internal_note");
-	params[19] = json_object_get(b, "internal_note") ? "true" : "false";
-	params[20] = jcan ? (json_is_true(jcan) ? "true" : "false") : NULL;
-	snprintf(version, sizeof(version), "%lld", want);
-	params[21] = m == 1 ? version : NULL;
-	res = db_exec(rq->db, &stmt_update, params, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		goto out;
-	}
-	PQclear(res);
-	if (qs == DB_NO_RESULTS) {
-		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
-		                   "The event has changed since you read it; read it again.");
-		goto out;
-	}
-	if (categories != NULL) {
-		res = db_exec(rq->db, &stmt_clear_categories, (const char *const[]){id}, &qs);
-		if (res == NULL) {
-			http_reply_db_error(rq, qs);
-			goto out;
-		}
-		PQclear(res);
-		if (event_set_categories(rq, id, categories) < 0)
-			goto out;
-	}
-	reply_event(rq, 200, id);
+	if (check_event_patch(rq, cur, categories) &&
+	    apply_event_patch(rq, id, m, want, categories))
+		reply_event(rq, 200, id);
 out:
 	if (cur != NULL)
 		PQclear(cur);

@@ -417,18 +417,153 @@ confine(const struct config *cfg)
 	return 0;
 }
 
+/* What serve reads before it leaves root: the password dummy hash, the
+ * access log, the OpenAPI document, the TLS files (*tls_cert, *tls_key:
+ * the caller frees them) and the listening socket (*listen_fd); then it
+ * confines the process. Returns 0, or -1 after logging. */
+static int
+prepare_serving(const struct config *cfg, char **tls_cert, char **tls_key, int *listen_fd)
+{
+	char err[512];
+
+	if (make_dummy_hash() != 0) {
+		log_msg(LOG_ERROR, "cannot allocate memory for password hashing");
+		return -1;
+	}
+	if (log_access_open(cfg->access_log) != 0) {
+		log_msg(LOG_ERROR, "cannot open access log %s: %s", cfg->access_log,
+		        strerror(errno));
+		return -1;
+	}
+	if (read_whole_file(cfg->openapi, &app.openapi, &app.openapi_len) != 0) {
+		log_msg(LOG_ERROR, "cannot read the OpenAPI document %s: %s", cfg->openapi,
+		        strerror(errno));
+		return -1;
+	}
+	if (load_tls(cfg, tls_cert, tls_key) != 0)
+		return -1;
+	*listen_fd = http_listen_socket(cfg->listen, cfg->port, err, sizeof(err));
+	if (*listen_fd < 0) {
+		log_msg(LOG_ERROR, "%s", err);
+		return -1;
+	}
+	return confine(cfg);
+}
+
+/* Block the signals signal_loop waits for (set); worker threads inherit
+ * the mask, so only sigwait sees them. SIGPIPE is ignored. */
+static void
+block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Check (or migrate) the schema, build GET /v1's body, set up the
+ * per-thread database connections and the metrics. Returns 0, or -1 after
+ * logging. */
+static int
+start_database(const struct config *cfg, int migrate)
+{
+	struct db_settings ds;
+
+	if (check_schema(cfg, migrate) != 0)
+		return -1;
+	build_index();
+	ds.conninfo = cfg->conninfo;
+	ds.replica_conninfo = cfg->replica_conninfo;
+	ds.replica_max_lag = cfg->replica_max_lag;
+	ds.connect_timeout = cfg->connect_timeout;
+	ds.tx_retries = cfg->tx_retries;
+	if (db_global_init(&ds) != 0) {
+		log_msg(LOG_ERROR, "cannot set up per-thread database connections");
+		return -1;
+	}
+	metrics_init(api_nroutes, api_route_labels());
+	return 0;
+}
+
+/* The HTTP server's settings from the configuration, the listening socket
+ * and the TLS files (borrowed: they must outlive the server). */
+static void
+http_settings_of(const struct config *cfg, int listen_fd, const char *tls_cert, const char *tls_key,
+                 struct http_settings *hs)
+{
+	memset(hs, 0, sizeof(*hs));
+	hs->listen = cfg->listen;
+	hs->port = cfg->port;
+	hs->listen_fd_set = true;
+	hs->listen_fd = listen_fd;
+	hs->tls_cert_pem = tls_cert;
+	hs->tls_key_pem = tls_key;
+	hs->threads = worker_threads(cfg);
+	hs->body_limit = cfg->body_limit;
+	hs->connection_timeout = cfg->connection_timeout;
+	hs->connection_limit = cfg->connection_limit;
+	hs->per_ip_connection_limit = cfg->per_ip_connection_limit;
+	hs->request_header_timeout = cfg->request_header_timeout;
+	hs->body_min_rate = cfg->body_min_rate;
+	hs->body_rate_grace = cfg->body_rate_grace;
+	hs->retry_after = cfg->retry_after;
+	hs->offload_threads = password_threads(cfg);
+	hs->offload_queue = cfg->password_queue;
+	hs->trusted_proxy = cfg->trusted_proxy;
+	hs->routes = api_routes;
+	hs->nroutes = api_nroutes;
+	hs->pipeline = pipeline_run;
+	hs->origin_allowed = cors_origin_allowed;
+}
+
+/* With the server srv running: start the background threads, tell systemd
+ * we are ready, serve until SIGINT or SIGTERM (SIGHUP reloads, SIGUSR1
+ * reopens the access log), then stop the threads and the server, letting
+ * in-flight requests finish within the shutdown timeout. */
+static void
+serve_until_signal(struct config *cfg, const char *config_path, struct http_server *srv,
+                   sigset_t *set, const struct http_settings *hs)
+{
+	int sig;
+
+	if (maintenance_start(cfg) != 0)
+		log_msg(LOG_WARN, "could not start the maintenance scheduler");
+	if (mail_start(cfg) != 0)
+		log_msg(LOG_WARN, "could not start the mail thread");
+	if (webhooks_start(cfg) != 0)
+		log_msg(LOG_WARN, "could not start the webhook delivery thread");
+	log_msg(LOG_INFO, "kompasd %s listening on %s://%s%s%s:%u with %u worker threads",
+	        KOMPAS_VERSION, hs->tls_cert_pem != NULL ? "https" : "http",
+	        strchr(cfg->listen, ':') ? "[" : "", cfg->listen,
+	        strchr(cfg->listen, ':') ? "]" : "", http_server_port(srv), hs->threads);
+	notify_send("READY=1\nSTATUS=serving");
+	sig = signal_loop(set, cfg, config_path, srv);
+	notify_send("STOPPING=1");
+	log_msg(LOG_INFO, "received %s: finishing in-flight requests",
+	        sig == SIGINT ? "SIGINT" : "SIGTERM");
+	maintenance_stop();
+	webhooks_stop();
+	mail_stop();
+	http_server_stop(srv, cfg->shutdown_timeout);
+	log_msg(LOG_INFO, "stopped");
+}
+
+/* kompasd serve: load the keys and files, confine the process, check the
+ * schema (migrate first with --migrate), serve until a stop signal and
+ * clean up. Returns a process exit status. */
 static int
 cmd_serve(struct config *cfg, const char *config_path, int migrate)
 {
 	struct http_settings hs;
 	struct http_server *srv = NULL;
-	struct db_settings ds;
 	sigset_t set;
 	char err[512], *tls_cert = NULL, *tls_key = NULL;
-	int sig = 0, rc = 1, listen_fd = -1;
+	int rc = 1, listen_fd = -1;
 
 	app.cfg = cfg;
-	memset(&hs, 0, sizeof(hs));
 	notify_init();
 	if (mail_check_config(cfg, err, sizeof(err)) != 0) {
 		log_msg(LOG_ERROR, "configuration refused: %s", err);
@@ -438,102 +573,19 @@ cmd_serve(struct config *cfg, const char *config_path, int migrate)
 		log_msg(LOG_ERROR, "key file refused: %s", err);
 		return 1;
 	}
-	if (make_dummy_hash() != 0) {
-		log_msg(LOG_ERROR, "cannot allocate memory for password hashing");
+	if (prepare_serving(cfg, &tls_cert, &tls_key, &listen_fd) != 0)
 		goto out;
-	}
-	if (log_access_open(cfg->access_log) != 0) {
-		log_msg(LOG_ERROR, "cannot open access log %s: %s", cfg->access_log,
-		        strerror(errno));
+	block_signals(&set);
+	if (start_database(cfg, migrate) != 0)
 		goto out;
-	}
-	if (read_whole_file(cfg->openapi, &app.openapi, &app.openapi_len) != 0) {
-		log_msg(LOG_ERROR, "cannot read the OpenAPI document %s: %s", cfg->openapi,
-		        strerror(errno));
-		goto out;
-	}
-	if (load_tls(cfg, &tls_cert, &tls_key) != 0)
-		goto out;
-	listen_fd = http_listen_socket(cfg->listen, cfg->port, err, sizeof(err));
-	if (listen_fd < 0) {
-		log_msg(LOG_ERROR, "%s", err);
-		goto out;
-	}
-	if (confine(cfg) != 0)
-		goto out;
-
-	/* Worker threads inherit this mask, so only sigwait below sees the
-	 * signals. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	if (check_schema(cfg, migrate) != 0)
-		goto out;
-	build_index();
-	ds.conninfo = cfg->conninfo;
-	ds.replica_conninfo = cfg->replica_conninfo;
-	ds.replica_max_lag = cfg->replica_max_lag;
-	ds.connect_timeout = cfg->connect_timeout;
-	ds.tx_retries = cfg->tx_retries;
-	if (db_global_init(&ds) != 0) {
-		log_msg(LOG_ERROR, "cannot set up per-thread database connections");
-		goto out;
-	}
-	metrics_init(api_nroutes, api_route_labels());
-
-	hs.listen = cfg->listen;
-	hs.port = cfg->port;
-	hs.listen_fd_set = true;
-	hs.listen_fd = listen_fd;
-	hs.tls_cert_pem = tls_cert;
-	hs.tls_key_pem = tls_key;
-	hs.threads = worker_threads(cfg);
-	hs.body_limit = cfg->body_limit;
-	hs.connection_timeout = cfg->connection_timeout;
-	hs.connection_limit = cfg->connection_limit;
-	hs.per_ip_connection_limit = cfg->per_ip_connection_limit;
-	hs.request_header_timeout = cfg->request_header_timeout;
-	hs.body_min_rate = cfg->body_min_rate;
-	hs.body_rate_grace = cfg->body_rate_grace;
-	hs.retry_after = cfg->retry_after;
-	hs.offload_threads = password_threads(cfg);
-	hs.offload_queue = cfg->password_queue;
-	hs.trusted_proxy = cfg->trusted_proxy;
-	hs.routes = api_routes;
-	hs.nroutes = api_nroutes;
-	hs.pipeline = pipeline_run;
-	hs.origin_allowed = cors_origin_allowed;
+	http_settings_of(cfg, listen_fd, tls_cert, tls_key, &hs);
 	srv = http_server_start(&hs, err, sizeof(err));
 	if (srv == NULL) {
 		log_msg(LOG_ERROR, "%s", err);
 		goto out;
 	}
 	listen_fd = -1; /* libmicrohttpd closes it */
-	if (maintenance_start(cfg) != 0)
-		log_msg(LOG_WARN, "could not start the maintenance scheduler");
-	if (mail_start(cfg) != 0)
-		log_msg(LOG_WARN, "could not start the mail thread");
-	if (webhooks_start(cfg) != 0)
-		log_msg(LOG_WARN, "could not start the webhook delivery thread");
-	log_msg(LOG_INFO, "kompasd %s listening on %s://%s%s%s:%u with %u worker threads",
-	        KOMPAS_VERSION, tls_cert != NULL ? "https" : "http",
-	        strchr(cfg->listen, ':') ? "[" : "", cfg->listen,
-	        strchr(cfg->listen, ':') ? "]" : "", http_server_port(srv), hs.threads);
-	notify_send("READY=1\nSTATUS=serving");
-	sig = signal_loop(&set, cfg, config_path, srv);
-	notify_send("STOPPING=1");
-	log_msg(LOG_INFO, "received %s: finishing in-flight requests",
-	        sig == SIGINT ? "SIGINT" : "SIGTERM");
-	maintenance_stop();
-	webhooks_stop();
-	mail_stop();
-	http_server_stop(srv, cfg->shutdown_timeout);
-	log_msg(LOG_INFO, "stopped");
+	serve_until_signal(cfg, config_path, srv, &set, &hs);
 	rc = 0;
 out:
 	if (listen_fd >= 0)

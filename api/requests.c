@@ -361,23 +361,15 @@ has_contact(const json_t *citizen)
 	       json_string_value(json_object_get(citizen, "address")) != NULL;
 }
 
-/* POST /v1/requests: a portal (with its reference; a repeat answers 200 with
- * the first) or a coordinator records a citizen's request. */
-static void
-requests_create(struct http_request *rq)
+/* The rules of a new request beyond its spec: a portal sends its own
+ * reference and source portal, a coordinator says how it came, and there
+ * is a way to contact the citizen. Returns false after answering 422. */
+static bool
+check_new_request(struct http_request *rq, bool portal, const char *source, const char *reference,
+                  const json_t *citizen)
 {
-	const json_t *b = rq->body, *citizen = json_object_get(b, "citizen");
-	bool portal = rq->caller.role == ROLE_PORTAL;
-	const char *source = json_string_value(json_object_get(b, "source"));
-	const char *reference = json_string_value(json_object_get(b, "portal_reference"));
-	struct sealed_params sp;
-	const char *params[15];
-	char id[37], location[64];
-	json_t *body, *dups, *p;
-	enum db_qs qs;
-	PGresult *res;
+	json_t *p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
 
-	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
 	if (portal && reference == NULL)
 		problem_add_field_error(p, "portal_reference", ERR_FIELD_REQUIRED,
 		                        "the portal sends its own reference");
@@ -392,19 +384,32 @@ requests_create(struct http_request *rq)
 		                        "give a phone number, an e-mail or an address");
 	if (problem_field_error_count(p) > 0) {
 		http_reply_problem_json(rq, p);
-		return;
+		return false;
 	}
 	json_decref(p);
-	crypto_uuid_v4(id);
-	if (!seal_citizen(rq, citizen, id, &sp))
-		return;
+	return true;
+}
+
+/* Insert request id from the body with the sealed citizen sp. Returns 1
+ * when inserted; 0 when its portal reference is taken, answered (a
+ * portal's repeat: 200 with the first; a coordinator's: 409); -1 after
+ * answering the database error. */
+static int
+insert_request(struct http_request *rq, const char *id, bool portal, const char *source,
+               const char *reference, const struct sealed_params *sp)
+{
+	const json_t *b = rq->body;
+	const char *params[15];
+	enum db_qs qs;
+	PGresult *res;
+
 	params[0] = id;
 	params[1] = portal ? "portal" : source;
 	params[2] = reference;
 	for (int i = 0; i < NSEALED; i++)
-		params[3 + i] = sp.sealed[i];
-	params[8] = sp.phone_bidx;
-	params[9] = sp.email_bidx;
+		params[3 + i] = sp->sealed[i];
+	params[8] = sp->phone_bidx;
+	params[9] = sp->email_bidx;
 	params[10] = json_string_value(json_object_get(b, "postal_code"));
 	params[11] = json_string_value(json_object_get(b, "age_band"));
 	params[12] = json_string_value(json_object_get(b, "preferred_language"));
@@ -413,26 +418,35 @@ requests_create(struct http_request *rq)
 	res = db_exec(rq->db, &stmt_insert, params, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
-		goto out;
-	}
-	if (qs == DB_NO_RESULTS) {
-		PQclear(res);
-		if (portal) {
-			reply_existing(rq, reference);
-		} else {
-			json_t *c = problem_new(ERR_CONFLICT, NULL, rq->request_id);
-
-			problem_add_field_error(c, "portal_reference", ERR_FIELD_TAKEN,
-			                        "another request of the centre has this reference");
-			http_reply_problem_json(rq, c);
-		}
-		goto out;
+		return -1;
 	}
 	PQclear(res);
-	res = NULL;
+	if (qs != DB_NO_RESULTS)
+		return 1;
+	if (portal) {
+		reply_existing(rq, reference);
+	} else {
+		json_t *c = problem_new(ERR_CONFLICT, NULL, rq->request_id);
+
+		problem_add_field_error(c, "portal_reference", ERR_FIELD_TAKEN,
+		                        "another request of the centre has this reference");
+		http_reply_problem_json(rq, c);
+	}
+	return 0;
+}
+
+/* What goes with a new request: its categories and consents, the access-log
+ * entry, the first history entry and, for a portal's, the coordinators'
+ * e-mail. Returns false after answering. */
+static bool
+record_new_request(struct http_request *rq, const char *id, bool portal)
+{
+	const json_t *b = rq->body;
+	enum db_qs qs;
+
 	if (!request_set_categories(rq, id, json_object_get(b, "categories")) ||
 	    !request_add_consents(rq, id, json_object_get(b, "consents")))
-		goto out;
+		return false;
 	qs = access_log_write(rq, "create", id, NULL,
 	                      portal ? "the request was received from the portal"
 	                             : "a coordinator recorded the request");
@@ -444,32 +458,64 @@ requests_create(struct http_request *rq)
 		qs = mail_enqueue(rq, "new_request", id);
 	if (qs < 0) {
 		http_reply_db_error(rq, qs);
-		goto out;
+		return false;
 	}
-	res = request_fetch(rq, id, false);
+	return true;
+}
+
+/* Answer 201 with new request id: the portal reads back the status,
+ * coordinators the whole request with its possible duplicates. */
+static void
+reply_new_request(struct http_request *rq, const char *id, bool portal,
+                  const struct sealed_params *sp)
+{
+	PGresult *res = request_fetch(rq, id, false);
+	char location[64];
+	json_t *body, *dups;
+
 	if (res == NULL)
-		goto out;
+		return;
 	if (portal) {
 		body = request_status_json(res, 0);
 	} else {
 		body = request_full_json(res, 0);
-		dups = body ? possible_duplicates(rq, id, &sp) : NULL;
+		dups = body ? possible_duplicates(rq, id, sp) : NULL;
 		if (dups == NULL) {
 			json_decref(body);
 			PQclear(res);
 			if (rq->response == NULL)
 				http_reply_problem(rq, ERR_INTERNAL, NULL);
-			goto out;
+			return;
 		}
 		json_object_set_new(body, "possible_duplicates", dups);
 	}
-	/* the portal reads back the status; coordinators the whole request */
 	snprintf(location, sizeof(location), "/v1/requests/%s%s", id, portal ? "/status" : "");
 	http_reply_json(rq, 201, body);
 	http_set_etag(rq, PQgetvalue(res, 0, 12));
 	http_set_header(rq, "Location", location);
 	PQclear(res);
-out:
+}
+
+/* POST /v1/requests: a portal (with its reference; a repeat answers 200 with
+ * the first) or a coordinator records a citizen's request. */
+static void
+requests_create(struct http_request *rq)
+{
+	const json_t *b = rq->body, *citizen = json_object_get(b, "citizen");
+	bool portal = rq->caller.role == ROLE_PORTAL;
+	const char *source = json_string_value(json_object_get(b, "source"));
+	const char *reference = json_string_value(json_object_get(b, "portal_reference"));
+	struct sealed_params sp;
+	char id[37];
+
+	if (!check_new_request(rq, portal, source, reference, citizen))
+		return;
+	crypto_uuid_v4(id);
+	if (!seal_citizen(rq, citizen, id, &sp))
+		return;
+	if (insert_request(rq, id, portal, source, reference, &sp) == 1 &&
+	    record_new_request(rq, id, portal))
+		reply_new_request(rq, id, portal, &sp);
 	sealed_params_cleanup(&sp);
 }
 

@@ -97,64 +97,38 @@ whole_period_edge(const char *date, const char *unit, bool first)
 	return true;
 }
 
-/* Run one statistics function and answer its cells over the window: whole
- * periods of the unit (month when none) that have closed in Copenhagen
- * (docs/statistics.md). A to in a period not yet closed, or none, is cut to
- * the last closed one and the answer says so. */
-static void
-stats_run(struct http_request *rq, const struct stats_kind *kind)
+/* The window and breakdown of one statistics request, as validated. */
+struct stats_window {
+	const char *from;
+	const char *to;
+	const char *eff_to; /* to, or the end of the last closed period */
+	const char *unit;   /* month, quarter, year or NULL (month) */
+	const char *dim;    /* the fourth column: kind->dim or kind->alt_dim */
+	bool by_centre;
+	bool truncated; /* to was cut to the last closed period */
+	char centre_id[37];
+	char closed[11];
+	json_t *groups; /* the group_by names as answered, owned */
+};
+
+/* Read group_by ("month,centre", ...: at most one unit, centre and the
+ * kind's alternative breakdown) into w. Returns false after answering 422. */
+static bool
+parse_group_by(struct http_request *rq, const struct stats_kind *kind, const char *group_by,
+               struct stats_window *w)
 {
-	const char *from = query_str(rq, "from");
-	const char *to = query_str(rq, "to");
-	const char *centre = query_str(rq, "centre");
-	const char *group_by = query_str(rq, "group_by");
-	const char *unit = NULL;
-	const char *dim = kind->dim;
-	bool by_centre = false;
-	bool truncated = false;
-	char centre_id[37] = "";
-	char closed[11] = "";
-	const char *eff_to;
-	const char *params[6];
-	enum db_qs qs;
-	PGresult *res;
-	json_t *groups = json_array();
+	char tmp[48];
+	char *save = NULL;
 
-	if (from != NULL && to != NULL && strcmp(from, to) > 0) {
-		json_decref(groups);
-		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "to", ERR_FIELD_TOO_SMALL,
-		                       "to must not be before from.");
-		return;
-	}
-	if (group_by != NULL) {
-		char tmp[48];
-		char *save = NULL;
+	snprintf(tmp, sizeof(tmp), "%s", group_by);
+	for (char *t = strtok_r(tmp, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+		bool is_unit =
+		    strcmp(t, "month") == 0 || strcmp(t, "quarter") == 0 || strcmp(t, "year") == 0;
+		bool is_alt = kind->alt_dim != NULL && strcmp(t, kind->alt_dim) == 0;
+		const char *name;
 
-		snprintf(tmp, sizeof(tmp), "%s", group_by);
-		for (char *t = strtok_r(tmp, ",", &save); t != NULL;
-		     t = strtok_r(NULL, ",", &save)) {
-			bool is_unit = strcmp(t, "month") == 0 || strcmp(t, "quarter") == 0 ||
-			               strcmp(t, "year") == 0;
-			bool is_alt = kind->alt_dim != NULL && strcmp(t, kind->alt_dim) == 0;
-
-			if ((is_unit && unit == NULL) || (strcmp(t, "centre") == 0 && !by_centre) ||
-			    (is_alt && dim == kind->dim)) {
-				const char *name;
-
-				if (is_unit)
-					name = unit = strcmp(t, "month") == 0     ? "month"
-					              : strcmp(t, "quarter") == 0 ? "quarter"
-					                                          : "year";
-				else if (is_alt)
-					name = dim = kind->alt_dim;
-				else {
-					by_centre = true;
-					name = "centre";
-				}
-				json_array_append_new(groups, json_string(name));
-				continue;
-			}
-			json_decref(groups);
+		if (!((is_unit && w->unit == NULL) || (strcmp(t, "centre") == 0 && !w->by_centre) ||
+		      (is_alt && w->dim == kind->dim))) {
 			http_reply_field_error(
 			    rq, ERR_VALIDATION_FAILED, "group_by", ERR_FIELD_NOT_IN_ENUM,
 			    kind->alt_dim != NULL
@@ -162,151 +136,227 @@ stats_run(struct http_request *rq, const struct stats_kind *kind)
 			          "month, quarter, year, centre and heard_from."
 			        : "group_by is a comma-separated list of at most one of "
 			          "month, quarter, year and centre.");
-			return;
+			return false;
 		}
+		if (is_unit)
+			name = w->unit = strcmp(t, "month") == 0     ? "month"
+			                 : strcmp(t, "quarter") == 0 ? "quarter"
+			                                             : "year";
+		else if (is_alt)
+			name = w->dim = kind->alt_dim;
+		else {
+			w->by_centre = true;
+			name = "centre";
+		}
+		json_array_append_new(w->groups, json_string(name));
 	}
-	/* Whole periods only: from begins one, to ends one. */
-	if (from != NULL && !whole_period_edge(from, unit != NULL ? unit : "month", true)) {
-		json_decref(groups);
+	return true;
+}
+
+/* Whole periods only: from begins one, to ends one (of the unit, month
+ * when none). Returns false after answering 422. */
+static bool
+check_whole_periods(struct http_request *rq, const struct stats_window *w)
+{
+	const char *unit = w->unit != NULL ? w->unit : "month";
+
+	if (w->from != NULL && !whole_period_edge(w->from, unit, true)) {
 		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "from",
 		                       ERR_FIELD_NOT_WHOLE_PERIOD,
 		                       "from must be the first day of a month (of a quarter or a "
 		                       "year with group_by quarter or year).");
-		return;
+		return false;
 	}
-	if (to != NULL && !whole_period_edge(to, unit != NULL ? unit : "month", false)) {
-		json_decref(groups);
+	if (w->to != NULL && !whole_period_edge(w->to, unit, false)) {
 		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "to", ERR_FIELD_NOT_WHOLE_PERIOD,
 		                       "to must be the last day of a month (of a quarter or a "
 		                       "year with group_by quarter or year).");
-		return;
+		return false;
 	}
-	{
-		const char *p[1] = {unit};
+	return true;
+}
 
-		res = db_exec(rq->db, &stmt_stats_closed, p, &qs);
-		if (res == NULL) {
-			json_decref(groups);
-			http_reply_db_error(rq, qs);
-			return;
-		}
-		snprintf(closed, sizeof(closed), "%s", PQgetvalue(res, 0, 0));
-		PQclear(res);
+/* Cut the window to the last closed period of the unit (w->closed,
+ * w->eff_to, w->truncated). Returns false after answering the database
+ * error or 422 period_not_closed when the window's first period has not
+ * ended. */
+static bool
+close_window(struct http_request *rq, struct stats_window *w)
+{
+	const char *p[1] = {w->unit};
+	enum db_qs qs;
+	PGresult *res = db_exec(rq->db, &stmt_stats_closed, p, &qs);
+
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		return false;
 	}
-	truncated = to != NULL && strcmp(to, closed) > 0;
-	eff_to = to == NULL || truncated ? closed : to;
-	if (from != NULL && strcmp(from, eff_to) > 0) {
-		json_decref(groups);
+	snprintf(w->closed, sizeof(w->closed), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	w->truncated = w->to != NULL && strcmp(w->to, w->closed) > 0;
+	w->eff_to = w->to == NULL || w->truncated ? w->closed : w->to;
+	if (w->from != NULL && strcmp(w->from, w->eff_to) > 0) {
 		http_reply_problem(
 		    rq, ERR_PERIOD_NOT_CLOSED,
 		    "Statistics cover whole periods that have ended (Europe/Copenhagen); "
 		    "the first period of this window has not ended yet.");
-		return;
+		return false;
 	}
+	return true;
+}
+
+/* The centre asked for (a slug or an id; "all" or NULL: every centre the
+ * caller may see) into w->centre_id; a coordinator's is always their own.
+ * Returns false after answering the database error, 403 (a coordinator
+ * asking for another centre) or 404 (no such centre). */
+static bool
+resolve_centre(struct http_request *rq, const char *centre, struct stats_window *w)
+{
 	if (centre != NULL && strcmp(centre, "all") != 0) {
 		const char *p[1] = {centre};
+		enum db_qs qs;
+		PGresult *res = db_exec(rq->db, &stmt_stats_centre, p, &qs);
 
-		res = db_exec(rq->db, &stmt_stats_centre, p, &qs);
 		if (res == NULL) {
-			json_decref(groups);
 			http_reply_db_error(rq, qs);
-			return;
+			return false;
 		}
 		if (PQntuples(res) == 1)
-			snprintf(centre_id, sizeof(centre_id), "%s", PQgetvalue(res, 0, 0));
+			snprintf(w->centre_id, sizeof(w->centre_id), "%s", PQgetvalue(res, 0, 0));
 		PQclear(res);
 	}
 	if (strcmp(rq->caller.role_name, "coordinator") == 0) {
 		/* Their own centre only: another one, an unknown one or all is 403. */
-		if (centre != NULL && strcmp(centre_id, rq->caller.centre_id) != 0) {
-			json_decref(groups);
+		if (centre != NULL && strcmp(w->centre_id, rq->caller.centre_id) != 0) {
 			http_reply_problem(
 			    rq, ERR_FORBIDDEN,
 			    "A coordinator sees the statistics of their own centre only.");
-			return;
+			return false;
 		}
-		snprintf(centre_id, sizeof(centre_id), "%s", rq->caller.centre_id);
-	} else if (centre != NULL && strcmp(centre, "all") != 0 && centre_id[0] == '\0') {
-		json_decref(groups);
+		snprintf(w->centre_id, sizeof(w->centre_id), "%s", rq->caller.centre_id);
+	} else if (centre != NULL && strcmp(centre, "all") != 0 && w->centre_id[0] == '\0') {
 		http_reply_problem(rq, ERR_NOT_FOUND, "There is no centre with this id or slug.");
-		return;
+		return false;
 	}
+	return true;
+}
 
-	params[0] = from;
-	params[1] = eff_to;
-	params[2] = centre_id[0] != '\0' ? centre_id : NULL;
-	params[3] = unit;
-	params[4] = by_centre ? "true" : "false";
-	params[5] = dim;
-	res = db_exec(rq->db, kind->stmt, params, &qs);
-	if (res == NULL) {
-		json_decref(groups);
-		http_reply_db_error(rq, qs);
-		return;
+/* Answer the cells of res as CSV (RFC 4180) with the window computed over
+ * in the headers Kompas-Stats-To and Kompas-Stats-Truncated. */
+static void
+reply_cells_csv(struct http_request *rq, const PGresult *res, const struct stats_window *w)
+{
+	struct buf b;
+	char *data;
+	size_t len;
+
+	buf_init(&b);
+	buf_appendf(&b, "period,centre_id,centre_slug,%s,measure,value,suppressed,reason\r\n",
+	            w->dim);
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *cells[8];
+
+		for (int c = 0; c < 8; c++)
+			cells[c] = PQgetisnull(res, i, c) ? "" : PQgetvalue(res, i, c);
+		cells[6] = strcmp(cells[6], "t") == 0 ? "true" : "false";
+		csv_record(&b, cells, 8);
 	}
+	data = buf_steal(&b, &len);
+	http_reply_data(rq, 200, "text/csv; charset=utf-8; header=present", data, len, true);
+	free(data);
+	/* The window computed over, for CSV readers (JSON has it in filters). */
+	http_set_header(rq, "Kompas-Stats-To", w->eff_to);
+	http_set_header(rq, "Kompas-Stats-Truncated", w->truncated ? "true" : "false");
+}
 
-	if (wants_csv(rq)) {
-		struct buf b;
-		char *data;
-		size_t len;
+/* The value of cell row i as JSON: counts are whole numbers; means, shares
+ * and days have decimals; a date (welcome_training_on) is a string. */
+static json_t *
+cell_value(const PGresult *res, int i)
+{
+	const char *v = PQgetvalue(res, i, 5);
 
-		buf_init(&b);
-		buf_appendf(
-		    &b, "period,centre_id,centre_slug,%s,measure,value,suppressed,reason\r\n", dim);
-		for (int i = 0; i < PQntuples(res); i++) {
-			const char *cells[8];
+	if (PQgetisnull(res, i, 5))
+		return json_null();
+	if (v[0] != '-' && strchr(v, '-') != NULL)
+		return json_string(v);
+	if (strchr(v, '.') == NULL)
+		return json_integer((json_int_t)strtoll(v, NULL, 10));
+	return json_real(strtod(v, NULL));
+}
 
-			for (int c = 0; c < 8; c++)
-				cells[c] = PQgetisnull(res, i, c) ? "" : PQgetvalue(res, i, c);
-			cells[6] = strcmp(cells[6], "t") == 0 ? "true" : "false";
-			csv_record(&b, cells, 8);
-		}
-		data = buf_steal(&b, &len);
-		http_reply_data(rq, 200, "text/csv; charset=utf-8; header=present", data, len,
-		                true);
-		free(data);
-		PQclear(res);
-		json_decref(groups);
-		/* The window computed over, for CSV readers (JSON has it in filters). */
-		http_set_header(rq, "Kompas-Stats-To", eff_to);
-		http_set_header(rq, "Kompas-Stats-Truncated", truncated ? "true" : "false");
-		return;
-	}
-
+/* Answer the cells of res as JSON with the filters, the window and the
+ * disclosure rules; takes w->groups. */
+static void
+reply_cells_json(struct http_request *rq, const PGresult *res, struct stats_window *w)
+{
 	json_t *rows = json_array();
 
 	for (int i = 0; i < PQntuples(res); i++) {
-		const char *v = PQgetvalue(res, i, 5);
 		json_t *row = json_object();
-		json_t *value;
 
-		/* Counts are whole numbers; means, shares and days have decimals;
-		 * a date (welcome_training_on) is a string. */
-		if (PQgetisnull(res, i, 5))
-			value = json_null();
-		else if (v[0] != '-' && strchr(v, '-') != NULL)
-			value = json_string(v);
-		else if (strchr(v, '.') == NULL)
-			value = json_integer((json_int_t)strtoll(v, NULL, 10));
-		else
-			value = json_real(strtod(v, NULL));
 		json_object_set_new(row, "period", db_json_text(res, i, 0));
 		json_object_set_new(row, "centre_id", db_json_text(res, i, 1));
 		json_object_set_new(row, "centre_slug", db_json_text(res, i, 2));
-		json_object_set_new(row, dim, db_json_text(res, i, 3));
+		json_object_set_new(row, w->dim, db_json_text(res, i, 3));
 		json_object_set_new(row, "measure", db_json_text(res, i, 4));
-		json_object_set_new(row, "value", value);
+		json_object_set_new(row, "value", cell_value(res, i));
 		json_object_set_new(row, "suppressed", db_json_bool(res, i, 6));
 		json_object_set_new(row, "reason", db_json_text(res, i, 7));
 		json_array_append_new(rows, row);
 	}
+	http_reply_json(
+	    rq, 200,
+	    json_pack("{s:{s:s?,s:s,s:s?,s:o},s:s,s:b,s:i,s:s,s:o}", "filters", "from", w->from,
+	              "to", w->eff_to, "centre_id", w->centre_id[0] != '\0' ? w->centre_id : NULL,
+	              "group_by", w->groups, "closed_through", w->closed, "truncated", w->truncated,
+	              "threshold", 5, "rounding", "down_to_multiple_of_5", "rows", rows));
+	w->groups = NULL;
+}
+
+/* Run one statistics function and answer its cells over the window: whole
+ * periods of the unit (month when none) that have closed in Copenhagen
+ * (docs/statistics.md). A to in a period not yet closed, or none, is cut to
+ * the last closed one and the answer says so. */
+static void
+stats_run(struct http_request *rq, const struct stats_kind *kind)
+{
+	const char *group_by = query_str(rq, "group_by");
+	struct stats_window w = {.from = query_str(rq, "from"),
+	                         .to = query_str(rq, "to"),
+	                         .dim = kind->dim,
+	                         .groups = json_array()};
+	const char *params[6];
+	enum db_qs qs;
+	PGresult *res;
+
+	if (w.from != NULL && w.to != NULL && strcmp(w.from, w.to) > 0) {
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "to", ERR_FIELD_TOO_SMALL,
+		                       "to must not be before from.");
+		goto out;
+	}
+	if ((group_by != NULL && !parse_group_by(rq, kind, group_by, &w)) ||
+	    !check_whole_periods(rq, &w) || !close_window(rq, &w) ||
+	    !resolve_centre(rq, query_str(rq, "centre"), &w))
+		goto out;
+	params[0] = w.from;
+	params[1] = w.eff_to;
+	params[2] = w.centre_id[0] != '\0' ? w.centre_id : NULL;
+	params[3] = w.unit;
+	params[4] = w.by_centre ? "true" : "false";
+	params[5] = w.dim;
+	res = db_exec(rq->db, kind->stmt, params, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
+	if (wants_csv(rq))
+		reply_cells_csv(rq, res, &w);
+	else
+		reply_cells_json(rq, res, &w);
 	PQclear(res);
-	http_reply_json(rq, 200,
-	                json_pack("{s:{s:s?,s:s,s:s?,s:o},s:s,s:b,s:i,s:s,s:o}", "filters", "from",
-	                          from, "to", eff_to, "centre_id",
-	                          centre_id[0] != '\0' ? centre_id : NULL, "group_by", groups,
-	                          "closed_through", closed, "truncated", truncated, "threshold", 5,
-	                          "rounding", "down_to_multiple_of_5", "rows", rows));
+out:
+	json_decref(w.groups);
 }
 
 static struct db_stmt stmt_stats_courses =
