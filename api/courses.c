@@ -27,6 +27,7 @@
 #include "../lib/http.h"
 #include "../lib/log.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "access_log.h"
 #include "app.h"
@@ -34,35 +35,54 @@
 #include "auth.h"
 #include "request_states.h"
 #include "requests.h"
+#include "sealed.h"
 
 #define TS(col)   "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define DAY(col)  "to_char(" col ", 'YYYY-MM-DD')"
 #define TSUS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
+/* The columns of a course, named for course_fields (lib/row.h). A statement
+ * that orders by a column also named here qualifies it (course.created_at),
+ * or the order would be the formatted text's. */
 /* clang-format off */
 #define COURSE_COLUMNS                                                                             \
 	"id, centre_id, request_id, volunteer_id, association_id, event_id, planned_visits,"       \
-	" " DAY("planned_end") ", state, " DAY("started_on") ", " DAY("ended_on") ", outcome,"     \
-	" " DAY("follow_up_due") ", " DAY("follow_up_on") ", follow_up_result,"                    \
-	" " DAY("last_visit_on") ", " TS("created_at") ", " TS("updated_at") ", version,"          \
-	" (SELECT count(*) FROM visit v WHERE v.course_id = course.id),"                           \
-	" (SELECT count(*) FROM visit v WHERE v.course_id = course.id AND v.citizen_came),"        \
-	" " TSUS("created_at") ", " DAY("current_date") ", " DAY("next_visit_on")
+	" " DAY("planned_end") " AS planned_end, state, " DAY("started_on") " AS started_on,"      \
+	" " DAY("ended_on") " AS ended_on, outcome, " DAY("follow_up_due") " AS follow_up_due,"    \
+	" " DAY("follow_up_on") " AS follow_up_on, follow_up_result,"                              \
+	" " DAY("last_visit_on") " AS last_visit_on, " TS("created_at") " AS created_at,"          \
+	" " TS("updated_at") " AS updated_at, version,"                                            \
+	" (SELECT count(*) FROM visit v WHERE v.course_id = course.id) AS visits_recorded,"        \
+	" (SELECT count(*) FROM visit v WHERE v.course_id = course.id AND v.citizen_came)"         \
+	"   AS visits_citizen_came,"                                                               \
+	" " TSUS("created_at") " AS cursor_time, " DAY("current_date") " AS today,"                \
+	" " DAY("next_visit_on") " AS next_visit_on"
 /* clang-format on */
-#define COL_ID          0
-#define COL_REQUEST     2
-#define COL_ASSOCIATION 4
-#define COL_EVENT       5
-#define COL_STATE       8
-#define COL_STARTED     9
-#define COL_ENDED       10
-#define COL_FOLLOW_UP   13
-#define COL_VERSION     18
-#define COL_VISITS      19
-#define COL_CAME        20
-#define COL_CURSOR      21
-#define COL_TODAY       22
-#define COL_NEXT_VISIT  23
+
+/* A course's answer, in this order; allowed_transitions (computed) comes
+ * between the two. */
+static const struct row_field course_fields[] = {ROW_TEXT("id"),
+                                                 ROW_TEXT("centre_id"),
+                                                 ROW_TEXT("request_id"),
+                                                 ROW_TEXT("volunteer_id"),
+                                                 ROW_TEXT_OR_NULL("association_id"),
+                                                 ROW_TEXT_OR_NULL("event_id"),
+                                                 ROW_INTEGER("planned_visits"),
+                                                 ROW_TEXT("planned_end"),
+                                                 ROW_TEXT("state"),
+                                                 ROW_TEXT_OR_NULL("started_on"),
+                                                 ROW_TEXT_OR_NULL("ended_on"),
+                                                 ROW_TEXT_OR_NULL("outcome"),
+                                                 ROW_TEXT_OR_NULL("follow_up_due"),
+                                                 ROW_TEXT_OR_NULL("follow_up_on"),
+                                                 ROW_TEXT_OR_NULL("follow_up_result"),
+                                                 ROW_TEXT_OR_NULL("last_visit_on"),
+                                                 ROW_TEXT_OR_NULL("next_visit_on"),
+                                                 ROW_INTEGER("visits_recorded"),
+                                                 ROW_INTEGER("visits_citizen_came"),
+                                                 ROW_END};
+static const struct row_field course_times[] = {ROW_TEXT("created_at"), ROW_TEXT("updated_at"),
+                                                ROW_END};
 
 static const char *const course_states[] = {"planned", "active", "completed", "ended_early", NULL};
 static const char *const outcomes[] = {"continues_on_own", "continues_with_support", "referred",
@@ -107,59 +127,49 @@ course_is_over(const char *state)
 
 /* ---------------------------------------------------------------- specs */
 
-#define UUID_FIELD(n)                                                                              \
-	{                                                                                          \
-		.name = n, .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_UUID    \
-	}
-
 static const struct spec_field courses_create_spec[] = {
     {.name = "planned_visits", .type = SPEC_INTEGER, .min = 1, .max = 20},
-    {.name = "planned_end", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
-    UUID_FIELD("association_id"),
-    UUID_FIELD("event_id"),
+    SPEC_DATE("planned_end", SPEC_REQUIRED),
+    SPEC_UUID("association_id", SPEC_NULLABLE),
+    SPEC_UUID("event_id", SPEC_NULLABLE),
     SPEC_END};
 
 static const struct spec_field courses_update_spec[] = {
     {.name = "planned_visits", .type = SPEC_INTEGER, .min = 1, .max = 20},
-    {.name = "planned_end", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
-    {.name = "next_visit_on", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_DATE},
-    UUID_FIELD("association_id"),
-    UUID_FIELD("event_id"),
+    SPEC_DATE("planned_end", 0),
+    SPEC_DATE("next_visit_on", SPEC_NULLABLE),
+    SPEC_UUID("association_id", SPEC_NULLABLE),
+    SPEC_UUID("event_id", SPEC_NULLABLE),
     SPEC_END};
 
 static const struct spec_field courses_transition_spec[] = {
     {.name = "to", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = course_states},
     {.name = "outcome", .type = SPEC_STRING, .enum_values = outcomes},
-    {.name = "on", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
+    SPEC_DATE("on", 0),
     SPEC_END};
 
 static const struct spec_field courses_visit_spec[] = {
-    {.name = "visited_on", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
-    UUID_FIELD("event_id"),
-    UUID_FIELD("association_id"),
+    SPEC_DATE("visited_on", SPEC_REQUIRED),
+    SPEC_UUID("event_id", SPEC_NULLABLE),
+    SPEC_UUID("association_id", SPEC_NULLABLE),
     {.name = "citizen_came", .type = SPEC_BOOLEAN, .flags = SPEC_REQUIRED},
     {.name = "guide_went", .type = SPEC_BOOLEAN, .flags = SPEC_REQUIRED},
     {.name = "minutes", .type = SPEC_INTEGER, .flags = SPEC_REQUIRED, .min = 0, .max = 600},
-    {.name = "note",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
-     .min = 1,
-     .max = 2000},
+    SPEC_MULTILINE_TEXT("note", SPEC_NULLABLE, 1, 2000),
     SPEC_END};
 
-static const struct spec_field courses_follow_up_spec[] = {
-    {.name = "result",
-     .type = SPEC_STRING,
-     .flags = SPEC_REQUIRED,
-     .enum_values = follow_up_results},
-    {.name = "on", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
-    SPEC_END};
+static const struct spec_field courses_follow_up_spec[] = {{.name = "result",
+                                                            .type = SPEC_STRING,
+                                                            .flags = SPEC_REQUIRED,
+                                                            .enum_values = follow_up_results},
+                                                           SPEC_DATE("on", SPEC_REQUIRED),
+                                                           SPEC_END};
 
 static const struct spec_field courses_list_query[] = {
     {.name = "state", .type = SPEC_STRING, .enum_values = course_states},
-    {.name = "volunteer_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
-    {.name = "follow_up_due_before", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
-    {.name = "no_visit_since", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
+    SPEC_UUID("volunteer_id", 0),
+    SPEC_DATE("follow_up_due_before", 0),
+    SPEC_DATE("no_visit_since", 0),
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     {.name = "cursor", .type = SPEC_STRING, .max = 80, .format = SPEC_FMT_KEYSET},
     SPEC_END};
@@ -172,86 +182,53 @@ str_of(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
-static void
-reply_field(struct http_request *rq, enum err_code code, const char *detail, const char *field,
-            enum err_code fcode, const char *msg)
-{
-	json_t *p = problem_new(code, detail, rq->request_id);
-
-	problem_add_field_error(p, field, fcode, msg);
-	http_reply_problem_json(rq, p);
-}
-
 static struct db_stmt stmt_refs_visible =
     DB_STMT("courses_refs_visible",
             "SELECT $1::uuid IS NULL OR EXISTS (SELECT 1 FROM association a WHERE a.id = $1::uuid"
-            "   AND a.centre_id = kompas_centre()),"
+            "   AND a.centre_id = kompas_centre()) AS association_ok,"
             " $2::uuid IS NULL OR EXISTS (SELECT 1 FROM event e WHERE e.id = $2::uuid"
-            "   AND e.centre_id = kompas_centre())",
+            "   AND e.centre_id = kompas_centre()) AS event_ok",
             2);
 
 /* Are the association and event (either may be NULL) of the caller's
- * centre? Answers 422 naming each one that is not, or the database error. */
-static bool
-refs_visible(struct http_request *rq, const char *association, const char *event)
+ * centre? Returns the query status; *problem is NULL, or a 422 naming each
+ * one that is not (the caller answers). */
+static enum db_qs
+refs_visible(const struct http_request *rq, const char *association, const char *event,
+             json_t **problem)
 {
 	enum db_qs qs;
 	PGresult *res =
 	    db_exec(rq->db, &stmt_refs_visible, (const char *const[]){association, event}, &qs);
 	json_t *p;
 
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
+	*problem = NULL;
+	if (res == NULL)
+		return qs;
 	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
-	if (PQgetvalue(res, 0, 0)[0] != 't')
+	if (row_value(res, 0, "association_ok")[0] != 't')
 		problem_add_field_error(p, "association_id", ERR_FIELD_NOT_IN_ENUM,
 		                        "must be an association of the centre");
-	if (PQgetvalue(res, 0, 1)[0] != 't')
+	if (row_value(res, 0, "event_ok")[0] != 't')
 		problem_add_field_error(p, "event_id", ERR_FIELD_NOT_IN_ENUM,
 		                        "must be an event of the centre");
 	PQclear(res);
-	if (problem_field_error_count(p) > 0) {
-		http_reply_problem_json(rq, p);
-		return false;
-	}
-	json_decref(p);
-	return true;
-}
-
-static json_t *
-int_of(const PGresult *res, int row, int col)
-{
-	return json_integer((json_int_t)atoll(PQgetvalue(res, row, col)));
+	if (problem_field_error_count(p) > 0)
+		*problem = p;
+	else
+		json_decref(p);
+	return qs;
 }
 
 /* One course row (COURSE_COLUMNS) as JSON, without its visits. */
 static json_t *
 course_json(const PGresult *res, int row)
 {
-	json_t *j = json_pack(
-	    "{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:o, s:o}", "id",
-	    PQgetvalue(res, row, 0), "centre_id", PQgetvalue(res, row, 1), "request_id",
-	    PQgetvalue(res, row, 2), "volunteer_id", PQgetvalue(res, row, 3), "association_id",
-	    db_json_text(res, row, 4), "event_id", db_json_text(res, row, 5), "planned_visits",
-	    int_of(res, row, 6), "planned_end", PQgetvalue(res, row, 7), "state",
-	    PQgetvalue(res, row, COL_STATE), "started_on", db_json_text(res, row, COL_STARTED),
-	    "ended_on", db_json_text(res, row, COL_ENDED));
+	json_t *j = row_json(res, row, course_fields);
 
-	json_object_set_new(j, "outcome", db_json_text(res, row, 11));
-	json_object_set_new(j, "follow_up_due", db_json_text(res, row, 12));
-	json_object_set_new(j, "follow_up_on", db_json_text(res, row, COL_FOLLOW_UP));
-	json_object_set_new(j, "follow_up_result", db_json_text(res, row, 14));
-	json_object_set_new(j, "last_visit_on", db_json_text(res, row, 15));
-	json_object_set_new(j, "next_visit_on", db_json_text(res, row, COL_NEXT_VISIT));
-	json_object_set_new(j, "visits_recorded", int_of(res, row, COL_VISITS));
-	json_object_set_new(j, "visits_citizen_came", int_of(res, row, COL_CAME));
 	json_object_set_new(j, "allowed_transitions",
-	                    course_steps_from(PQgetvalue(res, row, COL_STATE)));
-	json_object_set_new(j, "created_at", json_string(PQgetvalue(res, row, 16)));
-	json_object_set_new(j, "updated_at", json_string(PQgetvalue(res, row, 17)));
-	return j;
+	                    course_steps_from(row_value(res, row, "state")));
+	return row_json_add(j, res, row, course_times);
 }
 
 static struct db_stmt stmt_get =
@@ -259,21 +236,36 @@ static struct db_stmt stmt_get =
 static struct db_stmt stmt_get_locked = DB_STMT(
     "courses_get_locked", "SELECT " COURSE_COLUMNS " FROM course WHERE id = $1 FOR UPDATE", 1);
 
-/* The course with this id visible to the caller, or NULL after answering
- * 404 or the database error. */
-static PGresult *
-course_fetch(struct http_request *rq, const char *id, bool for_update)
+/* The course with this id visible to the caller into *row (NULL when the
+ * id is not a UUID or no such course is visible). Returns the query status
+ * (http_fetch_row); answers nothing. */
+static enum db_qs
+course_fetch(const struct http_request *rq, const char *id, bool for_update, PGresult **row)
 {
-	return http_fetch_by_id(rq, for_update ? &stmt_get_locked : &stmt_get, id, "course");
+	return http_fetch_row(rq, for_update ? &stmt_get_locked : &stmt_get, id, row);
 }
 
 static struct db_stmt stmt_visits =
     DB_STMT("courses_visits",
-            "SELECT id, " DAY("visited_on") ", event_id, association_id, citizen_came, guide_went,"
-                                            " minutes, note_sealed, recorded_by_role, " TS(
-                                                "created_at") " FROM visit WHERE course_id = $1 "
-                                                              "ORDER BY visited_on, created_at, id",
+            "SELECT id, " DAY(
+                "visited_on") " AS visited_on, event_id, association_id, citizen_came,"
+                              " guide_went, minutes, note_sealed, recorded_by_role, " TS(
+                                  "created_at") " AS created_at"
+                                                " FROM visit WHERE course_id = $1 ORDER BY "
+                                                "visit.visited_on, visit.created_at, visit.id",
             1);
+
+/* A visit's answer; its note (opened) comes between the two. */
+static const struct row_field visit_fields[] = {ROW_TEXT("id"),
+                                                ROW_TEXT("visited_on"),
+                                                ROW_TEXT_OR_NULL("event_id"),
+                                                ROW_TEXT_OR_NULL("association_id"),
+                                                ROW_BOOLEAN("citizen_came"),
+                                                ROW_BOOLEAN("guide_went"),
+                                                ROW_INTEGER("minutes"),
+                                                ROW_END};
+static const struct row_field visit_tail[] = {ROW_TEXT("recorded_by_role"), ROW_TEXT("created_at"),
+                                              ROW_END};
 
 static void
 seal_place(char *out, size_t outlen, const char *visit_id)
@@ -281,89 +273,80 @@ seal_place(char *out, size_t outlen, const char *visit_id)
 	snprintf(out, outlen, "visit/%s/note", visit_id);
 }
 
-/* The visits of a course as JSON, notes opened; *notes counts the notes.
- * NULL after answering (a note that does not open: 500, logged). */
-static json_t *
-visits_json(struct http_request *rq, const char *course_id, int *notes)
+/* The visits of a course as JSON into *items, notes opened; *notes counts
+ * the notes. Returns the query status; answers nothing. A note that does
+ * not open is logged and makes *problem a 500 (status DB_HARD_ERROR). */
+static enum db_qs
+visits_json(const struct http_request *rq, const char *course_id, int *notes, json_t **items,
+            json_t **problem)
 {
 	enum db_qs qs;
 	PGresult *res = db_exec(rq->db, &stmt_visits, (const char *const[]){course_id}, &qs);
-	json_t *items;
 
 	*notes = 0;
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return NULL;
-	}
-	items = json_array();
+	*items = NULL;
+	*problem = NULL;
+	if (res == NULL)
+		return qs;
+	*items = json_array();
 	for (int i = 0; i < PQntuples(res); i++) {
-		const char *id = PQgetvalue(res, i, 0);
-		json_t *note = json_null();
-		size_t len = 0, plen = 0;
-		unsigned char *sealed = db_bytea_value(res, i, 7, &len);
+		const char *id = row_value(res, i, "id");
+		json_t *note, *visit;
+		char place[96];
 
-		if (sealed != NULL) {
-			char place[96];
-			unsigned char *plain;
-
-			seal_place(place, sizeof(place), id);
-			plain = crypto_open(app.keys, place, sealed, len, &plen);
-			free(sealed);
-			if (plain == NULL) {
-				log_msg(
-				    LOG_ERROR,
-				    "visit %s: the sealed note failed authentication (tampered, "
-				    "moved, or sealed with an unknown key)",
-				    id);
-				json_decref(items);
-				PQclear(res);
-				http_reply_problem(
-				    rq, ERR_INTERNAL,
-				    "A visit note cannot be decrypted; the incident is "
-				    "logged.");
-				return NULL;
-			}
-			note = json_stringn((const char *)plain, plen);
-			sodium_memzero(plain, plen);
-			free(plain);
-			(*notes)++;
+		seal_place(place, sizeof(place), id);
+		note = sealed_json(res, i, "note_sealed", place);
+		if (note == NULL) {
+			log_msg(LOG_ERROR,
+			        "visit %s: the sealed note failed authentication (tampered, "
+			        "moved, or sealed with an unknown key)",
+			        id);
+			json_decref(*items);
+			*items = NULL;
+			PQclear(res);
+			*problem = problem_new(ERR_INTERNAL,
+			                       "A visit note cannot be decrypted; the "
+			                       "incident is logged.",
+			                       rq->request_id);
+			return DB_HARD_ERROR;
 		}
-		json_array_append_new(
-		    items,
-		    json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "id", id,
-		              "visited_on", PQgetvalue(res, i, 1), "event_id",
-		              db_json_text(res, i, 2), "association_id", db_json_text(res, i, 3),
-		              "citizen_came", db_json_bool(res, i, 4), "guide_went",
-		              db_json_bool(res, i, 5), "minutes", int_of(res, i, 6), "note",
-		              note ? note : json_null(), "recorded_by_role", PQgetvalue(res, i, 8),
-		              "created_at", PQgetvalue(res, i, 9)));
+		if (!json_is_null(note))
+			(*notes)++;
+		visit = row_json(res, i, visit_fields);
+		json_object_set_new(visit, "note", note);
+		json_array_append_new(*items, row_json_add(visit, res, i, visit_tail));
 	}
 	PQclear(res);
-	return items;
+	return qs;
 }
 
 /* Answer `status` with the course as it is now, its visits and their notes
- * included. When a note is shown, or `wrote_note` says the change wrote
+ * included (the last step of every handler that changes a course, and of
+ * courses_get). When a note is shown, or `wrote_note` says the change wrote
  * one, the access is logged as `action` with `purpose`. */
 static void
 reply_course(struct http_request *rq, const char *id, unsigned status, const char *action,
              const char *purpose, bool wrote_note, bool location)
 {
-	PGresult *res = course_fetch(rq, id, false);
-	json_t *body, *visits;
+	PGresult *res;
+	json_t *body, *visits, *problem;
 	char path[64];
 	int notes;
-	enum db_qs qs;
+	enum db_qs qs = course_fetch(rq, id, false, &res);
 
-	if (res == NULL)
+	if (res == NULL) {
+		http_reply_fetch_failure(rq, qs, "course");
 		return;
-	visits = visits_json(rq, id, &notes);
-	if (visits == NULL)
+	}
+	qs = visits_json(rq, id, &notes, &visits, &problem);
+	if (visits == NULL) {
+		http_reply_failure(rq, qs, problem);
 		goto out;
+	}
 	body = course_json(res, 0);
 	json_object_set_new(body, "visits", visits);
 	if (notes > 0 || wrote_note) {
-		qs = access_log_write(rq, action, PQgetvalue(res, 0, COL_REQUEST), NULL, purpose);
+		qs = access_log_write(rq, action, row_value(res, 0, "request_id"), NULL, purpose);
 		if (qs < 0) {
 			json_decref(body);
 			http_reply_db_error(rq, qs);
@@ -371,7 +354,7 @@ reply_course(struct http_request *rq, const char *id, unsigned status, const cha
 		}
 	}
 	http_reply_json(rq, status, body);
-	http_set_etag(rq, PQgetvalue(res, 0, COL_VERSION));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	if (location) {
 		snprintf(path, sizeof(path), "/v1/courses/%s", id);
 		http_set_header(rq, "Location", path);
@@ -423,8 +406,11 @@ courses_create(struct http_request *rq)
 		http_reply_problem_json(rq, p);
 		goto out;
 	}
-	if (!refs_visible(rq, str_of(b, "association_id"), str_of(b, "event_id")))
+	qs = refs_visible(rq, str_of(b, "association_id"), str_of(b, "event_id"), &p);
+	if (qs < 0 || p != NULL) {
+		http_reply_failure(rq, qs, p);
 		goto out;
+	}
 	params[0] = PQgetvalue(row, 0, 0);
 	params[1] = str_of(b, "association_id");
 	params[2] = str_of(b, "event_id");
@@ -451,7 +437,7 @@ courses_create(struct http_request *rq)
 		http_reply_problem_json(rq, p);
 		goto out;
 	}
-	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(id, sizeof(id), "%s", row_value(res, 0, "id"));
 	PQclear(res);
 	if (!request_move(rq, row, "course_started", NULL, NULL, NULL))
 		goto out;
@@ -472,7 +458,7 @@ static struct db_stmt stmt_list =
             "      AND coalesce(last_visit_on, started_on, created_at::date) < $4::date))"
             " AND ($5::text IS NULL OR (created_at, id) > (split_part($5, '_', 1)::timestamptz,"
             "      split_part($5, '_', 2)::uuid))"
-            " ORDER BY created_at, id LIMIT $6",
+            " ORDER BY course.created_at, course.id LIMIT $6",
             6);
 
 /* GET /v1/courses: the centre's courses (a guide's own), oldest first,
@@ -499,7 +485,8 @@ courses_list(struct http_request *rq)
 		http_reply_db_error(rq, qs);
 		return;
 	}
-	http_reply_keyset_list(rq, res, limit, course_json, COL_CURSOR, COL_ID, "/v1/courses");
+	http_reply_keyset_list(rq, res, limit, course_json, row_col(res, "cursor_time"),
+	                       row_col(res, "id"), "/v1/courses");
 }
 
 /* GET /v1/courses/{id}: the course with its visits; notes shown are
@@ -534,29 +521,37 @@ static void
 courses_update(struct http_request *rq)
 {
 	const json_t *b = rq->body;
-	PGresult *row = course_fetch(rq, http_param(rq, "id"), true), *res;
+	PGresult *row, *res;
 	const char *params[9];
 	char visits[24], id[37];
 	json_t *p;
 	enum db_qs qs;
 
-	if (row == NULL)
+	qs = course_fetch(rq, http_param(rq, "id"), true, &row);
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "course");
 		return;
-	snprintf(id, sizeof(id), "%s", PQgetvalue(row, 0, COL_ID));
-	if (!http_version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "course"))
+	}
+	snprintf(id, sizeof(id), "%s", row_value(row, 0, "id"));
+	if (!http_version_ok(rq, row_value(row, 0, "version"))) {
+		http_reply_stale(rq, "course");
 		goto out;
-	if (course_is_over(PQgetvalue(row, 0, COL_STATE))) {
+	}
+	if (course_is_over(row_value(row, 0, "state"))) {
 		p = problem_new(ERR_CONFLICT, "An ended course cannot be changed.", rq->request_id);
-		json_object_set_new(p, "state", json_string(PQgetvalue(row, 0, COL_STATE)));
+		json_object_set_new(p, "state", json_string(row_value(row, 0, "state")));
 		http_reply_problem_json(rq, p);
 		goto out;
 	}
-	if (!refs_visible(rq, str_of(b, "association_id"), str_of(b, "event_id")))
+	qs = refs_visible(rq, str_of(b, "association_id"), str_of(b, "event_id"), &p);
+	if (qs < 0 || p != NULL) {
+		http_reply_failure(rq, qs, p);
 		goto out;
+	}
 	if (str_of(b, "next_visit_on") != NULL &&
-	    strcmp(str_of(b, "next_visit_on"), PQgetvalue(row, 0, COL_TODAY)) < 0) {
-		reply_field(rq, ERR_VALIDATION_FAILED, NULL, "next_visit_on", ERR_FIELD_TOO_SMALL,
-		            "must not be in the past");
+	    strcmp(str_of(b, "next_visit_on"), row_value(row, 0, "today")) < 0) {
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "next_visit_on",
+		                       ERR_FIELD_TOO_SMALL, "must not be in the past");
 		goto out;
 	}
 	params[0] = id;
@@ -595,25 +590,28 @@ static struct db_stmt stmt_move = DB_STMT(
     " WHERE id = $1",
     4);
 
-/* 422 naming `field` when date is after today or before `earliest` (either
- * may be NULL). Dates are YYYY-MM-DD, so they compare as strings. */
-static bool
-date_in_range(struct http_request *rq, const char *field, const char *date, const char *earliest,
-              const char *today)
+/* A 422 problem naming `field` when date is after today or before
+ * `earliest` (either may be NULL), else NULL. Dates are YYYY-MM-DD, so they
+ * compare as strings. Answers nothing. */
+static json_t *
+date_out_of_range(const struct http_request *rq, const char *field, const char *date,
+                  const char *earliest, const char *today)
 {
 	char msg[96];
+	json_t *p;
 
 	if (today != NULL && strcmp(date, today) > 0) {
-		reply_field(rq, ERR_VALIDATION_FAILED, NULL, field, ERR_FIELD_TOO_LARGE,
-		            "must not be in the future");
-		return false;
+		p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
+		problem_add_field_error(p, field, ERR_FIELD_TOO_LARGE, "must not be in the future");
+		return p;
 	}
 	if (earliest != NULL && strcmp(date, earliest) < 0) {
 		snprintf(msg, sizeof(msg), "must not be before %s", earliest);
-		reply_field(rq, ERR_VALIDATION_FAILED, NULL, field, ERR_FIELD_TOO_SMALL, msg);
-		return false;
+		p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
+		problem_add_field_error(p, field, ERR_FIELD_TOO_SMALL, msg);
+		return p;
 	}
-	return true;
+	return NULL;
 }
 
 /* POST /v1/courses/{id}/transitions {to, outcome?, on?}: one step of the
@@ -624,19 +622,24 @@ courses_transition(struct http_request *rq)
 	const char *to = str_of(rq->body, "to");
 	const char *outcome = str_of(rq->body, "outcome");
 	const char *on = str_of(rq->body, "on");
-	PGresult *row = course_fetch(rq, http_param(rq, "id"), true), *res;
+	PGresult *row, *res;
 	const char *from, *started;
 	bool ending;
 	char id[37], purpose[64];
 	json_t *p;
 	enum db_qs qs;
 
-	if (row == NULL)
+	qs = course_fetch(rq, http_param(rq, "id"), true, &row);
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "course");
 		return;
-	snprintf(id, sizeof(id), "%s", PQgetvalue(row, 0, COL_ID));
-	from = PQgetvalue(row, 0, COL_STATE);
-	if (!http_version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "course"))
+	}
+	snprintf(id, sizeof(id), "%s", row_value(row, 0, "id"));
+	from = row_value(row, 0, "state");
+	if (!http_version_ok(rq, row_value(row, 0, "version"))) {
+		http_reply_stale(rq, "course");
 		goto out;
+	}
 	if (!course_step_allowed(from, to)) {
 		p = problem_new(ERR_CONFLICT, NULL, rq->request_id);
 		json_object_set_new(
@@ -650,17 +653,21 @@ courses_transition(struct http_request *rq)
 	}
 	ending = course_is_over(to);
 	if (ending != (outcome != NULL)) {
-		reply_field(rq, ERR_VALIDATION_FAILED, NULL, "outcome",
-		            outcome ? ERR_FIELD_UNKNOWN : ERR_FIELD_REQUIRED,
-		            outcome ? "only completing or ending a course takes an outcome"
-		                    : "completing or ending a course needs its outcome");
+		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "outcome",
+		                       outcome ? ERR_FIELD_UNKNOWN : ERR_FIELD_REQUIRED,
+		                       outcome
+		                           ? "only completing or ending a course takes an outcome"
+		                           : "completing or ending a course needs its outcome");
 		goto out;
 	}
 	if (on == NULL)
-		on = PQgetvalue(row, 0, COL_TODAY);
-	started = PQgetisnull(row, 0, COL_STARTED) ? NULL : PQgetvalue(row, 0, COL_STARTED);
-	if (!date_in_range(rq, "on", on, ending ? started : NULL, PQgetvalue(row, 0, COL_TODAY)))
+		on = row_value(row, 0, "today");
+	started = row_text(row, 0, "started_on");
+	p = date_out_of_range(rq, "on", on, ending ? started : NULL, row_value(row, 0, "today"));
+	if (p != NULL) {
+		http_reply_problem_json(rq, p);
 		goto out;
+	}
 	res = db_exec(rq->db, &stmt_move, (const char *const[]){id, to, outcome, on}, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
@@ -697,19 +704,24 @@ static void
 courses_add_visit(struct http_request *rq)
 {
 	const json_t *b = rq->body;
-	PGresult *row = course_fetch(rq, http_param(rq, "id"), true), *res;
+	PGresult *row, *res;
 	const char *event, *association, *note = str_of(b, "note"), *state, *params[10];
 	char id[37], visit_id[37], minutes[24], place[96];
-	char *sealed_param = NULL;
+	char *note_param = NULL;
 	json_t *p;
 	enum db_qs qs;
 
-	if (row == NULL)
+	qs = course_fetch(rq, http_param(rq, "id"), true, &row);
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "course");
 		return;
-	snprintf(id, sizeof(id), "%s", PQgetvalue(row, 0, COL_ID));
-	state = PQgetvalue(row, 0, COL_STATE);
-	if (!http_version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "course"))
+	}
+	snprintf(id, sizeof(id), "%s", row_value(row, 0, "id"));
+	state = row_value(row, 0, "state");
+	if (!http_version_ok(rq, row_value(row, 0, "version"))) {
+		http_reply_stale(rq, "course");
 		goto out;
+	}
 	if (course_is_over(state)) {
 		p = problem_new(ERR_CONFLICT, "The course has ended; no visits can be added.",
 		                rq->request_id);
@@ -721,29 +733,27 @@ courses_add_visit(struct http_request *rq)
 	association = str_of(b, "association_id");
 	if (event == NULL && association == NULL) {
 		/* the visit went where the course aims */
-		event = PQgetisnull(row, 0, COL_EVENT) ? NULL : PQgetvalue(row, 0, COL_EVENT);
-		association = PQgetisnull(row, 0, COL_ASSOCIATION)
-		                  ? NULL
-		                  : PQgetvalue(row, 0, COL_ASSOCIATION);
+		event = row_text(row, 0, "event_id");
+		association = row_text(row, 0, "association_id");
 	}
 	if (event == NULL && association == NULL) {
-		reply_field(rq, ERR_VALIDATION_FAILED, NULL, "event_id", ERR_FIELD_REQUIRED,
-		            "name the event or the association visited (the course names neither)");
+		http_reply_field_error(
+		    rq, ERR_VALIDATION_FAILED, "event_id", ERR_FIELD_REQUIRED,
+		    "name the event or the association visited (the course names neither)");
 		goto out;
 	}
-	if (!date_in_range(rq, "visited_on", str_of(b, "visited_on"), NULL,
-	                   PQgetvalue(row, 0, COL_TODAY)) ||
-	    !refs_visible(rq, association, event))
+	p = date_out_of_range(rq, "visited_on", str_of(b, "visited_on"), NULL,
+	                      row_value(row, 0, "today"));
+	if (p == NULL)
+		qs = refs_visible(rq, association, event, &p);
+	if (qs < 0 || p != NULL) {
+		http_reply_failure(rq, qs, p);
 		goto out;
+	}
 	crypto_uuid_v4(visit_id);
 	if (note != NULL) {
-		size_t len;
-		unsigned char *sealed;
-
 		seal_place(place, sizeof(place), visit_id);
-		sealed = crypto_seal(app.keys, place, note, strlen(note), &len);
-		sealed_param = db_bytea_param(sealed, len);
-		free(sealed);
+		note_param = sealed_param(place, note, strlen(note));
 	}
 	snprintf(minutes, sizeof(minutes), "%lld",
 	         (long long)json_integer_value(json_object_get(b, "minutes")));
@@ -755,7 +765,7 @@ courses_add_visit(struct http_request *rq)
 	params[5] = json_is_true(json_object_get(b, "citizen_came")) ? "true" : "false";
 	params[6] = json_is_true(json_object_get(b, "guide_went")) ? "true" : "false";
 	params[7] = minutes;
-	params[8] = sealed_param;
+	params[8] = note_param;
 	params[9] = rq->caller.role == ROLE_GUIDE ? "guide" : "coordinator";
 	res = db_exec(rq->db, &stmt_visit_insert, params, &qs);
 	if (res == NULL) {
@@ -774,7 +784,7 @@ courses_add_visit(struct http_request *rq)
 	             note ? "a visit was recorded with a note" : "a visit was recorded",
 	             note != NULL, true);
 out:
-	free(sealed_param);
+	free(note_param);
 	PQclear(row);
 }
 
@@ -790,18 +800,23 @@ static void
 courses_follow_up(struct http_request *rq)
 {
 	const char *result = str_of(rq->body, "result"), *on = str_of(rq->body, "on"), *state;
-	PGresult *row = course_fetch(rq, http_param(rq, "id"), true), *res;
+	PGresult *row, *res;
 	char id[37];
 	json_t *p;
 	enum db_qs qs;
 
-	if (row == NULL)
+	qs = course_fetch(rq, http_param(rq, "id"), true, &row);
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "course");
 		return;
-	snprintf(id, sizeof(id), "%s", PQgetvalue(row, 0, COL_ID));
-	state = PQgetvalue(row, 0, COL_STATE);
-	if (!http_version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "course"))
+	}
+	snprintf(id, sizeof(id), "%s", row_value(row, 0, "id"));
+	state = row_value(row, 0, "state");
+	if (!http_version_ok(rq, row_value(row, 0, "version"))) {
+		http_reply_stale(rq, "course");
 		goto out;
-	if (!course_is_over(state) || !PQgetisnull(row, 0, COL_FOLLOW_UP)) {
+	}
+	if (!course_is_over(state) || !row_is_null(row, 0, "follow_up_on")) {
 		p = problem_new(ERR_CONFLICT,
 		                course_is_over(state)
 		                    ? "The follow-up of this course is recorded already."
@@ -811,9 +826,12 @@ courses_follow_up(struct http_request *rq)
 		http_reply_problem_json(rq, p);
 		goto out;
 	}
-	if (!date_in_range(rq, "on", on, PQgetvalue(row, 0, COL_ENDED),
-	                   PQgetvalue(row, 0, COL_TODAY)))
+	p = date_out_of_range(rq, "on", on, row_value(row, 0, "ended_on"),
+	                      row_value(row, 0, "today"));
+	if (p != NULL) {
+		http_reply_problem_json(rq, p);
 		goto out;
+	}
 	res = db_exec(rq->db, &stmt_follow_up, (const char *const[]){id, on, result}, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);

@@ -215,8 +215,38 @@ int http_if_match(const struct http_request *rq, long long *version);
  * If-Match never matches. */
 bool http_version_matches(struct http_request *rq, const char *version, const char *what);
 
+/* Does the request's If-Match (if any) name `version`? Answers nothing: on
+ * false the handler answers with http_reply_stale. A malformed If-Match
+ * never matches. */
+bool http_version_ok(const struct http_request *rq, const char *version);
+
+/* Answer 412 precondition_failed "The <what> has changed since you read it;
+ * read it again." */
+void http_reply_stale(struct http_request *rq, const char *what);
+
 /* Set ETag: "N" on the response already set. */
 void http_set_etag(struct http_request *rq, const char *version);
+
+/* Run stmt (one parameter: the id) on rq's connection and set *res to its
+ * single row (caller frees with PQclear). Answers nothing. Returns the
+ * query status: below 0 a database error (*res NULL; answer with
+ * http_reply_db_error), DB_NO_RESULTS when id is not a UUID or no row is
+ * visible (*res NULL; answer with http_reply_not_found), else DB_ONE_RESULT. */
+enum db_qs http_fetch_row(const struct http_request *rq, struct db_stmt *stmt, const char *id,
+                          PGresult **res);
+
+/* Answer 404 not_found "No <what> has this id." */
+void http_reply_not_found(struct http_request *rq, const char *what);
+
+/* Answer a http_fetch_row that gave no row: the database error when qs is
+ * below 0, else 404 as http_reply_not_found. */
+void http_reply_fetch_failure(struct http_request *rq, enum db_qs qs, const char *what);
+
+/* Answer the failure a helper reported: the problem when it is not NULL
+ * (taken), else the database error for qs (as http_reply_db_error). The
+ * contract of helpers (docs/conventions.md): they return a status and,
+ * when they refuse, a problem object; the handler answers with this. */
+void http_reply_failure(struct http_request *rq, enum db_qs qs, json_t *problem);
 
 /* Run stmt (one parameter: the id) and return its single row, or NULL after
  * answering: 404 "No <what> has this id." when id is not a UUID or no row is

@@ -180,28 +180,57 @@ append_query_value(struct buf *b, const json_t *v)
 	}
 }
 
+enum db_qs
+http_fetch_row(const struct http_request *rq, struct db_stmt *stmt, const char *id, PGresult **res)
+{
+	enum db_qs qs;
+
+	*res = NULL;
+	if (id == NULL || !spec_format_ok(SPEC_FMT_UUID, id))
+		return DB_NO_RESULTS;
+	*res = db_exec(rq->db, stmt, (const char *const[]){id}, &qs);
+	if (*res != NULL && qs == DB_NO_RESULTS) {
+		PQclear(*res);
+		*res = NULL;
+	}
+	return qs;
+}
+
+void
+http_reply_not_found(struct http_request *rq, const char *what)
+{
+	char detail[80];
+
+	snprintf(detail, sizeof(detail), "No %s has this id.", what);
+	http_reply_problem(rq, ERR_NOT_FOUND, detail);
+}
+
+void
+http_reply_fetch_failure(struct http_request *rq, enum db_qs qs, const char *what)
+{
+	if (qs < 0)
+		http_reply_db_error(rq, qs);
+	else
+		http_reply_not_found(rq, what);
+}
+
+void
+http_reply_failure(struct http_request *rq, enum db_qs qs, json_t *problem)
+{
+	if (problem != NULL)
+		http_reply_problem_json(rq, problem);
+	else
+		http_reply_db_error(rq, qs);
+}
+
 PGresult *
 http_fetch_by_id(struct http_request *rq, struct db_stmt *stmt, const char *id, const char *what)
 {
-	char detail[80];
-	enum db_qs qs;
-	PGresult *res = NULL;
+	PGresult *res;
+	enum db_qs qs = http_fetch_row(rq, stmt, id, &res);
 
-	snprintf(detail, sizeof(detail), "No %s has this id.", what);
-	if (id == NULL || !spec_format_ok(SPEC_FMT_UUID, id)) {
-		http_reply_problem(rq, ERR_NOT_FOUND, detail);
-		return NULL;
-	}
-	res = db_exec(rq->db, stmt, (const char *const[]){id}, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return NULL;
-	}
-	if (qs == DB_NO_RESULTS) {
-		PQclear(res);
-		http_reply_problem(rq, ERR_NOT_FOUND, detail);
-		return NULL;
-	}
+	if (res == NULL)
+		http_reply_fetch_failure(rq, qs, what);
 	return res;
 }
 
@@ -261,17 +290,30 @@ http_reply_keyset_list(struct http_request *rq, PGresult *res, long long limit,
 }
 
 bool
-http_version_matches(struct http_request *rq, const char *version, const char *what)
+http_version_ok(const struct http_request *rq, const char *version)
 {
 	long long want;
 	int m = http_if_match(rq, &want);
+
+	return m == 0 || (m == 1 && want == atoll(version));
+}
+
+void
+http_reply_stale(struct http_request *rq, const char *what)
+{
 	char detail[96];
 
-	if (m == 0 || (m == 1 && want == atoll(version)))
-		return true;
 	snprintf(detail, sizeof(detail), "The %s has changed since you read it; read it again.",
 	         what);
 	http_reply_problem(rq, ERR_PRECONDITION_FAILED, detail);
+}
+
+bool
+http_version_matches(struct http_request *rq, const char *version, const char *what)
+{
+	if (http_version_ok(rq, version))
+		return true;
+	http_reply_stale(rq, what);
 	return false;
 }
 

@@ -65,6 +65,35 @@ struct spec_field {
 		.name = NULL                                                                       \
 	}
 
+/* Constructors for the fields many specs repeat; fl is 0 (optional),
+ * SPEC_REQUIRED or SPEC_NULLABLE (or both), lo and hi the inclusive length
+ * bounds in characters:
+ *
+ *   SPEC_EMAIL("contact_email", SPEC_NULLABLE)
+ *   SPEC_TEXT("contact_name", SPEC_NULLABLE, 1, 200)
+ *   SPEC_MULTILINE_TEXT("description", SPEC_NULLABLE, 1, 4000)
+ *
+ * each is the same struct spec_field as its long form. */
+/* clang-format off */
+#define SPEC_TEXT(n, fl, lo, hi)                                                                   \
+	{.name = (n), .type = SPEC_STRING, .flags = (fl), .min = (lo), .max = (hi)}
+/* text that may hold line breaks and tabs (an address, a note) */
+#define SPEC_MULTILINE_TEXT(n, fl, lo, hi)                                                         \
+	{.name = (n), .type = SPEC_STRING, .flags = (fl) | SPEC_MULTILINE, .min = (lo), .max = (hi)}
+/* an e-mail address, at most 254 characters */
+#define SPEC_EMAIL(n, fl)                                                                          \
+	{.name = (n), .type = SPEC_STRING, .flags = (fl), .max = 254, .format = SPEC_FMT_EMAIL}
+/* a Danish postal code */
+#define SPEC_POSTAL_CODE(n, fl)                                                                    \
+	{.name = (n), .type = SPEC_STRING, .flags = (fl), .format = SPEC_FMT_POSTAL_CODE_DK}
+/* an id */
+#define SPEC_UUID(n, fl)                                                                           \
+	{.name = (n), .type = SPEC_STRING, .flags = (fl), .format = SPEC_FMT_UUID}
+/* a calendar date, YYYY-MM-DD */
+#define SPEC_DATE(n, fl)                                                                           \
+	{.name = (n), .type = SPEC_STRING, .flags = (fl), .format = SPEC_FMT_DATE}
+/* clang-format on */
+
 /* Validate obj against the field list spec. Each failure is appended to
  * problem's "errors" (see problem_add_field_error) with its JSON path, built
  * on prefix (NULL or "" at the top level). A non-object obj is reported as
