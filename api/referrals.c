@@ -25,32 +25,44 @@
 #include "../lib/http.h"
 #include "../lib/log.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "access_log.h"
 #include "app.h"
 #include "routes.h"
 #include "auth.h"
 #include "requests.h"
+#include "sealed.h"
 
 #define TS(col)   "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define TSUS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
+/* The columns of a referral, named for referral_fields (lib/row.h). */
 /* clang-format off */
 #define REFERRAL_COLUMNS                                                                           \
 	"f.id, f.centre_id, f.request_id, f.association_id, f.state, f.scheme_note,"               \
-	" " TS("f.sent_at") ", " TS("f.answered_at") ", " TS("f.completed_at") ","                 \
-	" " TS("f.created_at") ", " TS("f.updated_at") ", f.version, " TSUS("f.sent_at") ","       \
-	" coalesce(s.shared, false), s.name_sealed, s.phone_sealed"                                \
+	" " TS("f.sent_at") " AS sent_at, " TS("f.answered_at") " AS answered_at,"                 \
+	" " TS("f.completed_at") " AS completed_at, " TS("f.created_at") " AS created_at,"         \
+	" " TS("f.updated_at") " AS updated_at, f.version, " TSUS("f.sent_at") " AS cursor_time,"  \
+	" coalesce(s.shared, false) AS consent_to_share, s.name_sealed, s.phone_sealed"            \
 	" FROM referral f LEFT JOIN LATERAL kompas_referral_citizen(f.id) s ON true"
 /* clang-format on */
-#define COL_ID      0
-#define COL_REQUEST 2
-#define COL_STATE   4
-#define COL_VERSION 11
-#define COL_CURSOR  12
-#define COL_SHARED  13
-#define COL_NAME    14
-#define COL_PHONE   15
+
+/* A referral's answer (list entry and the base of the single view, no
+ * personal data); allowed_transitions (computed) follows. */
+static const struct row_field referral_fields[] = {ROW_TEXT("id"),
+                                                   ROW_TEXT("centre_id"),
+                                                   ROW_TEXT("request_id"),
+                                                   ROW_TEXT("association_id"),
+                                                   ROW_TEXT("state"),
+                                                   ROW_TEXT_OR_NULL("scheme_note"),
+                                                   ROW_TEXT("sent_at"),
+                                                   ROW_TEXT_OR_NULL("answered_at"),
+                                                   ROW_TEXT_OR_NULL("completed_at"),
+                                                   ROW_TEXT("created_at"),
+                                                   ROW_TEXT("updated_at"),
+                                                   ROW_BOOLEAN("consent_to_share"),
+                                                   ROW_END};
 
 static const char *const referral_states[] = {"sent", "accepted", "declined", "completed", NULL};
 
@@ -84,16 +96,9 @@ referral_steps_from(const char *from)
 	return a;
 }
 
-static const struct spec_field referrals_create_spec[] = {{.name = "association_id",
-                                                           .type = SPEC_STRING,
-                                                           .flags = SPEC_REQUIRED,
-                                                           .format = SPEC_FMT_UUID},
-                                                          {.name = "scheme_note",
-                                                           .type = SPEC_STRING,
-                                                           .flags = SPEC_NULLABLE | SPEC_MULTILINE,
-                                                           .min = 1,
-                                                           .max = 500},
-                                                          SPEC_END};
+static const struct spec_field referrals_create_spec[] = {
+    SPEC_UUID("association_id", SPEC_REQUIRED),
+    SPEC_MULTILINE_TEXT("scheme_note", SPEC_NULLABLE, 1, 500), SPEC_END};
 
 static const char *const answer_states[] = {"accepted", "declined", "completed", NULL};
 
@@ -103,8 +108,8 @@ static const struct spec_field referrals_transition_spec[] = {
 
 static const struct spec_field referrals_list_query[] = {
     {.name = "state", .type = SPEC_STRING, .enum_values = referral_states},
-    {.name = "association_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
-    {.name = "request_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    SPEC_UUID("association_id", 0),
+    SPEC_UUID("request_id", 0),
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     {.name = "cursor", .type = SPEC_STRING, .max = 80, .format = SPEC_FMT_KEYSET},
     SPEC_END};
@@ -120,44 +125,23 @@ str_of(const json_t *obj, const char *key)
 static json_t *
 referral_json(const PGresult *res, int row)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:s, s:s}", "id",
-	                      PQgetvalue(res, row, COL_ID), "centre_id", PQgetvalue(res, row, 1),
-	                      "request_id", PQgetvalue(res, row, COL_REQUEST), "association_id",
-	                      PQgetvalue(res, row, 3), "state", PQgetvalue(res, row, COL_STATE),
-	                      "scheme_note", db_json_text(res, row, 5), "sent_at",
-	                      PQgetvalue(res, row, 6), "answered_at", db_json_text(res, row, 7),
-	                      "completed_at", db_json_text(res, row, 8), "created_at",
-	                      PQgetvalue(res, row, 9), "updated_at", PQgetvalue(res, row, 10));
+	json_t *j = row_json(res, row, referral_fields);
 
-	json_object_set_new(j, "consent_to_share", db_json_bool(res, row, COL_SHARED));
 	json_object_set_new(j, "allowed_transitions",
-	                    referral_steps_from(PQgetvalue(res, row, COL_STATE)));
+	                    referral_steps_from(row_value(res, row, "state")));
 	return j;
 }
 
-/* Open the request's sealed field at col into a JSON string (null when
- * absent); *broken is set when it does not open. */
+/* The request's sealed field (column `column`, place
+ * request/<id>/<field>) of the referral in res opened: a JSON string, null
+ * when absent, NULL when it does not open. */
 static json_t *
-open_request_field(const PGresult *res, int col, const char *field, bool *broken)
+open_request_field(const PGresult *res, const char *column, const char *field)
 {
-	size_t len = 0, plen = 0;
-	unsigned char *sealed = db_bytea_value(res, 0, col, &len), *plain;
 	char place[96];
-	json_t *v;
 
-	if (sealed == NULL)
-		return json_null();
-	snprintf(place, sizeof(place), "request/%s/%s", PQgetvalue(res, 0, COL_REQUEST), field);
-	plain = crypto_open(app.keys, place, sealed, len, &plen);
-	free(sealed);
-	if (plain == NULL) {
-		*broken = true;
-		return json_null();
-	}
-	v = json_stringn((const char *)plain, plen);
-	sodium_memzero(plain, plen);
-	free(plain);
-	return v ? v : json_null();
+	snprintf(place, sizeof(place), "request/%s/%s", row_value(res, 0, "request_id"), field);
+	return sealed_json(res, 0, column, place);
 }
 
 static struct db_stmt stmt_get =
@@ -165,11 +149,12 @@ static struct db_stmt stmt_get =
 static struct db_stmt stmt_get_locked = DB_STMT(
     "referrals_get_locked", "SELECT " REFERRAL_COLUMNS " WHERE f.id = $1 FOR UPDATE OF f", 1);
 
-/* The referral visible to the caller, or NULL after answering. */
-static PGresult *
-referral_fetch(struct http_request *rq, const char *id, bool for_update)
+/* The referral with this id visible to the caller into *row (NULL when
+ * none is). Returns the query status (http_fetch_row); answers nothing. */
+static enum db_qs
+referral_fetch(const struct http_request *rq, const char *id, bool for_update, PGresult **row)
 {
-	return http_fetch_by_id(rq, for_update ? &stmt_get_locked : &stmt_get, id, "referral");
+	return http_fetch_row(rq, for_update ? &stmt_get_locked : &stmt_get, id, row);
 }
 
 /* Answer `status` with the referral as the caller sees it now: for the
@@ -178,30 +163,28 @@ referral_fetch(struct http_request *rq, const char *id, bool for_update)
 static void
 reply_referral(struct http_request *rq, const char *id, unsigned status, bool location)
 {
-	PGresult *res = referral_fetch(rq, id, false);
-	bool broken = false, open;
-	json_t *body, *citizen = json_null();
+	PGresult *res;
+	json_t *body, *citizen = json_null(), *name, *phone;
 	char path[64];
-	enum db_qs qs;
+	enum db_qs qs = referral_fetch(rq, id, false, &res);
 
-	if (res == NULL)
+	if (res == NULL) {
+		http_reply_fetch_failure(rq, qs, "referral");
 		return;
+	}
 	body = referral_json(res, 0);
-	open = rq->caller.role == ROLE_ASSOCIATION && PQgetvalue(res, 0, COL_SHARED)[0] == 't';
-	if (open) {
-		json_decref(citizen);
-		citizen = json_object();
-		json_object_set_new(citizen, "name",
-		                    open_request_field(res, COL_NAME, "name", &broken));
-		json_object_set_new(citizen, "phone",
-		                    open_request_field(res, COL_PHONE, "phone", &broken));
-		if (broken) {
+	if (rq->caller.role == ROLE_ASSOCIATION &&
+	    row_value(res, 0, "consent_to_share")[0] == 't') {
+		name = open_request_field(res, "name_sealed", "name");
+		phone = open_request_field(res, "phone_sealed", "phone");
+		if (name == NULL || phone == NULL) {
 			log_msg(
 			    LOG_ERROR,
 			    "request %s: a sealed field failed authentication (tampered, moved, or "
 			    "sealed with an unknown key)",
-			    PQgetvalue(res, 0, COL_REQUEST));
-			json_decref(citizen);
+			    row_value(res, 0, "request_id"));
+			json_decref(name);
+			json_decref(phone);
 			json_decref(body);
 			http_reply_problem(
 			    rq, ERR_INTERNAL,
@@ -209,7 +192,9 @@ reply_referral(struct http_request *rq, const char *id, unsigned status, bool lo
 			    "logged.");
 			goto out;
 		}
-		qs = access_log_write(rq, "read", PQgetvalue(res, 0, COL_REQUEST), NULL,
+		json_decref(citizen);
+		citizen = json_pack("{s:o, s:o}", "name", name, "phone", phone);
+		qs = access_log_write(rq, "read", row_value(res, 0, "request_id"), NULL,
 		                      "the association's contact read the referral (the citizen "
 		                      "consented to sharing with the association)");
 		if (qs < 0) {
@@ -221,7 +206,7 @@ reply_referral(struct http_request *rq, const char *id, unsigned status, bool lo
 	}
 	json_object_set_new(body, "citizen", citizen);
 	http_reply_json(rq, status, body);
-	http_set_etag(rq, PQgetvalue(res, 0, COL_VERSION));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	if (location) {
 		snprintf(path, sizeof(path), "/v1/referrals/%s", id);
 		http_set_header(rq, "Location", path);
@@ -304,7 +289,7 @@ referrals_create(struct http_request *rq)
 		http_reply_problem_json(rq, p);
 		goto out;
 	}
-	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(id, sizeof(id), "%s", row_value(res, 0, "id"));
 	PQclear(res);
 	qs = mail_enqueue(rq, "referral", id);
 	if (qs < 0) {
@@ -352,7 +337,8 @@ referrals_list(struct http_request *rq)
 		http_reply_db_error(rq, qs);
 		return;
 	}
-	http_reply_keyset_list(rq, res, limit, referral_json, COL_CURSOR, COL_ID, "/v1/referrals");
+	http_reply_keyset_list(rq, res, limit, referral_json, row_col(res, "cursor_time"),
+	                       row_col(res, "id"), "/v1/referrals");
 }
 
 /* GET /v1/referrals/{id} */
@@ -377,17 +363,22 @@ static void
 referrals_transition(struct http_request *rq)
 {
 	const char *to = str_of(rq->body, "to"), *from;
-	PGresult *row = referral_fetch(rq, http_param(rq, "id"), true), *res;
+	PGresult *row, *res;
 	char id[37];
 	json_t *p;
 	enum db_qs qs;
 
-	if (row == NULL)
+	qs = referral_fetch(rq, http_param(rq, "id"), true, &row);
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "referral");
 		return;
-	snprintf(id, sizeof(id), "%s", PQgetvalue(row, 0, COL_ID));
-	from = PQgetvalue(row, 0, COL_STATE);
-	if (!http_version_matches(rq, PQgetvalue(row, 0, COL_VERSION), "referral"))
+	}
+	snprintf(id, sizeof(id), "%s", row_value(row, 0, "id"));
+	from = row_value(row, 0, "state");
+	if (!http_version_ok(rq, row_value(row, 0, "version"))) {
+		http_reply_stale(rq, "referral");
 		goto out;
+	}
 	if (!referral_step_allowed(from, to)) {
 		p = problem_new(ERR_CONFLICT, NULL, rq->request_id);
 		json_object_set_new(
