@@ -28,45 +28,8 @@ static const struct spec_field event_series_create_spec[] = {
 
 /* PATCH /v1/event-series/{id}: the template's members (no times: those
  * are changed per occurrence) and cancelled. */
-static const struct spec_field event_series_update_spec[] = {
-    {.name = "title", .type = SPEC_STRING, .min = 2, .max = 200},
-    {.name = "description",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
-     .min = 1,
-     .max = 4000},
-    {.name = "address", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .min = 1, .max = 300},
-    {.name = "postal_code",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .format = SPEC_FMT_POSTAL_CODE_DK},
-    {.name = "online_url",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .max = 500,
-     .format = SPEC_FMT_URL},
-    {.name = "accessibility",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
-     .min = 1,
-     .max = 1000},
-    {.name = "capacity", .type = SPEC_INTEGER, .flags = SPEC_NULLABLE, .min = 1, .max = 10000},
-    {.name = "association_id",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .format = SPEC_FMT_UUID},
-    {.name = "category_ids",
-     .type = SPEC_ARRAY,
-     .flags = SPEC_UNIQUE,
-     .max = 10,
-     .items = &event_uuid_item},
-    {.name = "cancelled", .type = SPEC_BOOLEAN},
-    {.name = "internal_note",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
-     .min = 1,
-     .max = 4000},
-    SPEC_END};
+static const struct spec_field event_series_update_spec[] = {EVENT_UPDATE_TEXT_FIELDS,
+                                                             EVENT_UPDATE_OTHER_FIELDS, SPEC_END};
 
 /* The occurrences of a series: $1 first start, $2 first end, $3 frequency,
  * $4 interval, $5 count (NULL with until: at most 105 are made, one more

@@ -223,4 +223,49 @@ enum db_qs event_set_categories(struct http_request *rq, const char *id, const c
  * database error. */
 int event_visible(struct http_request *rq, const char *id);
 
+/* The fields a change of an event or of a series may set: its title and
+ * description (EVENT_UPDATE_TEXT_FIELDS), then, after an event's own
+ * starts_at and ends_at, the rest (EVENT_UPDATE_OTHER_FIELDS). */
+#define EVENT_UPDATE_TEXT_FIELDS                                                                   \
+	{.name = "title", .type = SPEC_STRING, .min = 2, .max = 200},                              \
+	{                                                                                          \
+		.name = "description", .type = SPEC_STRING,                                        \
+		.flags = SPEC_NULLABLE | SPEC_MULTILINE, .min = 1, .max = 4000                     \
+	}
+#define EVENT_UPDATE_OTHER_FIELDS                                                                  \
+	{.name = "address", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .min = 1, .max = 300},    \
+	    {.name = "postal_code",                                                                \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .format = SPEC_FMT_POSTAL_CODE_DK},                                                   \
+	    {.name = "online_url",                                                                 \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .max = 500,                                                                           \
+	     .format = SPEC_FMT_URL},                                                              \
+	    {.name = "accessibility",                                                              \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE | SPEC_MULTILINE,                                              \
+	     .min = 1,                                                                             \
+	     .max = 1000},                                                                         \
+	    {.name = "capacity",                                                                   \
+	     .type = SPEC_INTEGER,                                                                 \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .min = 1,                                                                             \
+	     .max = 10000},                                                                        \
+	    {.name = "association_id",                                                             \
+	     .type = SPEC_STRING,                                                                  \
+	     .flags = SPEC_NULLABLE,                                                               \
+	     .format = SPEC_FMT_UUID},                                                             \
+	    {.name = "category_ids",                                                               \
+	     .type = SPEC_ARRAY,                                                                   \
+	     .flags = SPEC_UNIQUE,                                                                 \
+	     .max = 10,                                                                            \
+	     .items = &event_uuid_item},                                                           \
+	    {.name = "cancelled", .type = SPEC_BOOLEAN},                                           \
+	{                                                                                          \
+		.name = "internal_note", .type = SPEC_STRING,                                      \
+		.flags = SPEC_NULLABLE | SPEC_MULTILINE, .min = 1, .max = 4000                     \
+	}
+
 #endif
