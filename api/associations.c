@@ -23,47 +23,67 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "app.h"
 #include "routes.h"
 #include "auth.h"
 #include "text_cursor.h"
 
-/* One association: id, version, centre_id, is it the caller's own, name,
- * and the whole record as JSON text. */
-#define ASSOCIATION_SELECT                                                                         \
-	"SELECT a.id, a.version, a.centre_id, coalesce(a.id = (SELECT kompas_association()), "     \
-	"false), a.name, json_build_object("                                                       \
-	"'id', a.id, 'centre_id', a.centre_id, 'name', a.name, 'cvr', a.cvr,"                      \
-	" 'description', a.description, 'categories', (SELECT coalesce(json_agg("                  \
-	"json_build_object('id', c.id, 'kind', c.kind, 'slug', c.slug, 'name_da', c.name_da,"      \
-	" 'name_en', c.name_en) ORDER BY c.kind, c.name_da COLLATE kompas_da, c.id), '[]'::json)"  \
-	" FROM association_category ac JOIN category c ON c.id = ac.category_id"                   \
-	" WHERE ac.association_id = a.id),"                                                        \
-	" 'address', a.address, 'postal_code', a.postal_code, 'latitude', a.latitude,"             \
-	" 'longitude', a.longitude, 'contact_name', a.contact_name,"                               \
-	" 'contact_email', a.contact_email, 'contact_phone', a.contact_phone,"                     \
-	" 'website', a.website, 'socialkompas_ref', a.socialkompas_ref,"                           \
-	" 'is_member', a.is_member, 'scheme_offered', a.scheme_offered,"                           \
-	" 'scheme_for', a.scheme_for, 'scheme_how_to_refer', a.scheme_how_to_refer,"               \
-	" 'welcome_contact_name', a.welcome_contact_name,"                                         \
-	" 'welcome_contact_email', a.welcome_contact_email,"                                       \
-	" 'welcome_contact_phone', a.welcome_contact_phone,"                                       \
-	" 'welcome_training_on', to_char(a.welcome_training_on, 'YYYY-MM-DD'),"                    \
-	" 'newcomer_places', a.newcomer_places,"                                                   \
-	" 'newcomer_places_updated_at', to_char(a.newcomer_places_updated_at AT TIME ZONE 'UTC',"  \
-	"   'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"                                                    \
-	" 'created_at', to_char(a.created_at AT TIME ZONE 'UTC', "                                 \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"                                                       \
-	" 'updated_at', to_char(a.updated_at AT TIME ZONE 'UTC', "                                 \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"                                                        \
-	")::text FROM association a"
-#define COL_ID      0
-#define COL_VERSION 1
-#define COL_CENTRE  2
-#define COL_OWN     3
-#define COL_NAME    4
-#define COL_JSON    5
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* The columns of an association, named for association_fields
+ * (lib/row.h), and own: is it the caller's own association. */
+/* clang-format off */
+#define ASSOCIATION_COLUMNS                                                                        \
+	"a.id, a.version, a.centre_id, coalesce(a.id = (SELECT kompas_association()), false)"      \
+	" AS own, a.name, a.cvr, a.description,"                                                   \
+	" (SELECT coalesce(json_agg(json_build_object('id', c.id, 'kind', c.kind, 'slug', c.slug," \
+	"   'name_da', c.name_da, 'name_en', c.name_en)"                                           \
+	"   ORDER BY c.kind, c.name_da COLLATE kompas_da, c.id), '[]'::json)"                      \
+	"   FROM association_category ac JOIN category c ON c.id = ac.category_id"                 \
+	"   WHERE ac.association_id = a.id) AS categories,"                                        \
+	" a.address, a.postal_code, a.latitude, a.longitude, a.contact_name, a.contact_email,"     \
+	" a.contact_phone, a.website, a.socialkompas_ref, a.is_member, a.scheme_offered,"          \
+	" a.scheme_for, a.scheme_how_to_refer, a.welcome_contact_name, a.welcome_contact_email,"   \
+	" a.welcome_contact_phone,"                                                                \
+	" to_char(a.welcome_training_on, 'YYYY-MM-DD') AS welcome_training_on, a.newcomer_places," \
+	" " TS("a.newcomer_places_updated_at") " AS newcomer_places_updated_at,"                   \
+	" " TS("a.created_at") " AS created_at, " TS("a.updated_at") " AS updated_at"
+/* clang-format on */
+#define ASSOCIATION_SELECT "SELECT " ASSOCIATION_COLUMNS " FROM association a"
+
+/* An association's answer, in this order (the coordinates are JSON
+ * numbers as PostgreSQL writes them). */
+static const struct row_field association_fields[] = {
+    ROW_TEXT("id"),
+    ROW_TEXT("centre_id"),
+    ROW_TEXT("name"),
+    ROW_TEXT_OR_NULL("cvr"),
+    ROW_TEXT_OR_NULL("description"),
+    ROW_JSON("categories"),
+    ROW_TEXT_OR_NULL("address"),
+    ROW_TEXT_OR_NULL("postal_code"),
+    ROW_JSON("latitude"),
+    ROW_JSON("longitude"),
+    ROW_TEXT_OR_NULL("contact_name"),
+    ROW_TEXT_OR_NULL("contact_email"),
+    ROW_TEXT_OR_NULL("contact_phone"),
+    ROW_TEXT_OR_NULL("website"),
+    ROW_TEXT_OR_NULL("socialkompas_ref"),
+    ROW_BOOLEAN("is_member"),
+    ROW_BOOLEAN("scheme_offered"),
+    ROW_TEXT_OR_NULL("scheme_for"),
+    ROW_TEXT_OR_NULL("scheme_how_to_refer"),
+    ROW_TEXT_OR_NULL("welcome_contact_name"),
+    ROW_TEXT_OR_NULL("welcome_contact_email"),
+    ROW_TEXT_OR_NULL("welcome_contact_phone"),
+    ROW_TEXT_OR_NULL("welcome_training_on"),
+    ROW_INTEGER_OR_NULL("newcomer_places"),
+    ROW_TEXT_OR_NULL("newcomer_places_updated_at"),
+    ROW_TEXT("created_at"),
+    ROW_TEXT("updated_at"),
+    ROW_END};
 
 /* Left out of the public view (the portal; association contacts looking at
  * other associations than their own). */
@@ -91,114 +111,48 @@ static const struct spec_field category_item = {.type = SPEC_STRING, .format = S
 
 /* The fields of an association, shared by create and update; name,
  * is_member and scheme_offered may not be null. */
+/* clang-format off */
 #define ASSOCIATION_FIELDS(NAME_FLAGS)                                                             \
-	{.name = "name", .type = SPEC_STRING, .flags = NAME_FLAGS, .min = 2, .max = 200},          \
-	    {.name = "cvr", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_CVR},  \
-	    {.name = "description",                                                                \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE | SPEC_MULTILINE,                                              \
-	     .min = 1,                                                                             \
-	     .max = 4000},                                                                         \
-	    {.name = "categories",                                                                 \
-	     .type = SPEC_ARRAY,                                                                   \
-	     .flags = SPEC_UNIQUE,                                                                 \
-	     .max = 50,                                                                            \
-	     .items = &category_item},                                                             \
-	    {.name = "address",                                                                    \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE | SPEC_MULTILINE,                                              \
-	     .min = 1,                                                                             \
-	     .max = 300},                                                                          \
-	    {.name = "postal_code",                                                                \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .format = SPEC_FMT_POSTAL_CODE_DK},                                                   \
-	    {.name = "latitude",                                                                   \
-	     .type = SPEC_NUMBER,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .min = 54,                                                                            \
-	     .max = 58},                                                                           \
-	    {.name = "longitude",                                                                  \
-	     .type = SPEC_NUMBER,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .min = 8,                                                                             \
-	     .max = 16},                                                                           \
-	    {.name = "contact_name",                                                               \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .min = 1,                                                                             \
-	     .max = 200},                                                                          \
-	    {.name = "contact_email",                                                              \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .max = 254,                                                                           \
-	     .format = SPEC_FMT_EMAIL},                                                            \
-	    {.name = "contact_phone",                                                              \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .min = 8,                                                                             \
-	     .max = 20},                                                                           \
-	    {.name = "website",                                                                    \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .max = 300,                                                                           \
-	     .format = SPEC_FMT_URL},                                                              \
-	    {.name = "socialkompas_ref",                                                           \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .min = 1,                                                                             \
-	     .max = 200},                                                                          \
-	    {.name = "is_member", .type = SPEC_BOOLEAN},                                           \
-	    {.name = "scheme_offered", .type = SPEC_BOOLEAN},                                      \
-	    {.name = "scheme_for",                                                                 \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE | SPEC_MULTILINE,                                              \
-	     .min = 1,                                                                             \
-	     .max = 1000},                                                                         \
-	    {.name = "scheme_how_to_refer",                                                        \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE | SPEC_MULTILINE,                                              \
-	     .min = 1,                                                                             \
-	     .max = 2000},                                                                         \
-	    {.name = "welcome_contact_name",                                                       \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .min = 1,                                                                             \
-	     .max = 200},                                                                          \
-	    {.name = "welcome_contact_email",                                                      \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .max = 254,                                                                           \
-	     .format = SPEC_FMT_EMAIL},                                                            \
-	    {.name = "welcome_contact_phone",                                                      \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .min = 8,                                                                             \
-	     .max = 20},                                                                           \
-	    {.name = "welcome_training_on",                                                        \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .format = SPEC_FMT_DATE},                                                             \
-	{                                                                                          \
-		.name = "newcomer_places", .type = SPEC_INTEGER, .flags = SPEC_NULLABLE, .min = 0, \
-		.max = 10000                                                                       \
-	}
+	SPEC_TEXT("name", NAME_FLAGS, 2, 200),                                                     \
+	{.name = "cvr", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_CVR},      \
+	SPEC_MULTILINE_TEXT("description", SPEC_NULLABLE, 1, 4000),                                \
+	{.name = "categories", .type = SPEC_ARRAY, .flags = SPEC_UNIQUE, .max = 50,                \
+	 .items = &category_item},                                                                 \
+	SPEC_MULTILINE_TEXT("address", SPEC_NULLABLE, 1, 300),                                     \
+	SPEC_POSTAL_CODE("postal_code", SPEC_NULLABLE),                                            \
+	{.name = "latitude", .type = SPEC_NUMBER, .flags = SPEC_NULLABLE, .min = 54, .max = 58},   \
+	{.name = "longitude", .type = SPEC_NUMBER, .flags = SPEC_NULLABLE, .min = 8, .max = 16},   \
+	SPEC_TEXT("contact_name", SPEC_NULLABLE, 1, 200),                                          \
+	SPEC_EMAIL("contact_email", SPEC_NULLABLE),                                                \
+	SPEC_TEXT("contact_phone", SPEC_NULLABLE, 8, 20),                                          \
+	{.name = "website", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .max = 300,               \
+	 .format = SPEC_FMT_URL},                                                                  \
+	SPEC_TEXT("socialkompas_ref", SPEC_NULLABLE, 1, 200),                                      \
+	{.name = "is_member", .type = SPEC_BOOLEAN},                                               \
+	{.name = "scheme_offered", .type = SPEC_BOOLEAN},                                          \
+	SPEC_MULTILINE_TEXT("scheme_for", SPEC_NULLABLE, 1, 1000),                                 \
+	SPEC_MULTILINE_TEXT("scheme_how_to_refer", SPEC_NULLABLE, 1, 2000),                        \
+	SPEC_TEXT("welcome_contact_name", SPEC_NULLABLE, 1, 200),                                  \
+	SPEC_EMAIL("welcome_contact_email", SPEC_NULLABLE),                                        \
+	SPEC_TEXT("welcome_contact_phone", SPEC_NULLABLE, 8, 20),                                  \
+	SPEC_DATE("welcome_training_on", SPEC_NULLABLE),                                           \
+	{.name = "newcomer_places", .type = SPEC_INTEGER, .flags = SPEC_NULLABLE, .min = 0,        \
+	 .max = 10000}
+/* clang-format on */
 
-static const struct spec_field associations_create_spec[] = {
-    ASSOCIATION_FIELDS(SPEC_REQUIRED),
-    {.name = "centre_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
-    SPEC_END};
+static const struct spec_field associations_create_spec[] = {ASSOCIATION_FIELDS(SPEC_REQUIRED),
+                                                             SPEC_UUID("centre_id", 0), SPEC_END};
 
 static const struct spec_field associations_update_spec[] = {ASSOCIATION_FIELDS(0), SPEC_END};
 
 static const struct spec_field associations_list_query[] = {
-    {.name = "category", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
-    {.name = "postal_code", .type = SPEC_STRING, .format = SPEC_FMT_POSTAL_CODE_DK},
+    SPEC_UUID("category", 0),
+    SPEC_POSTAL_CODE("postal_code", 0),
     {.name = "is_member", .type = SPEC_BOOLEAN},
     {.name = "scheme_offered", .type = SPEC_BOOLEAN},
     {.name = "welcome_trained", .type = SPEC_BOOLEAN},
-    {.name = "q", .type = SPEC_STRING, .min = 1, .max = 100},
-    {.name = "centre_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    SPEC_TEXT("q", 0, 1, 100),
+    SPEC_UUID("centre_id", 0),
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     {.name = "cursor", .type = SPEC_STRING, .min = 1, .max = TEXT_CURSOR_MAX},
     SPEC_END};
@@ -219,7 +173,7 @@ full_view(const struct http_request *rq, const PGresult *res, int row)
 	if (rq->caller.role == ROLE_PORTAL)
 		return false;
 	if (rq->caller.role == ROLE_ASSOCIATION)
-		return PQgetvalue(res, row, COL_OWN)[0] == 't';
+		return row_value(res, row, "own")[0] == 't';
 	return true;
 }
 
@@ -227,9 +181,9 @@ full_view(const struct http_request *rq, const PGresult *res, int row)
 static json_t *
 association_json(const struct http_request *rq, const PGresult *res, int row)
 {
-	json_t *j = json_loads(PQgetvalue(res, row, COL_JSON), 0, NULL);
+	json_t *j = row_json(res, row, association_fields);
 
-	if (j != NULL && !full_view(rq, res, row))
+	if (!full_view(rq, res, row))
 		for (const char *const *f = PUBLIC_HIDDEN; *f != NULL; f++)
 			json_object_del(j, *f);
 	return j;
@@ -318,20 +272,11 @@ associations_list(struct http_request *rq)
 	}
 	n = PQntuples(res);
 	items = json_array();
-	for (int i = 0; i < n && i < limit; i++) {
-		json_t *item = association_json(rq, res, i);
-
-		if (item == NULL) {
-			json_decref(items);
-			PQclear(res);
-			http_reply_problem(rq, ERR_INTERNAL, NULL);
-			return;
-		}
-		json_array_append_new(items, item);
-	}
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(items, association_json(rq, res, i));
 	if (n > limit)
-		text_cursor_encode(PQgetvalue(res, (int)limit - 1, COL_NAME),
-		                   PQgetvalue(res, (int)limit - 1, COL_ID), next, sizeof(next));
+		text_cursor_encode(row_value(res, (int)limit - 1, "name"),
+		                   row_value(res, (int)limit - 1, "id"), next, sizeof(next));
 	http_reply_json(
 	    rq, 200,
 	    json_pack("{s:o, s:o}", "items", items, "next",
@@ -348,27 +293,15 @@ static void
 reply_association(struct http_request *rq, unsigned status, const char *id)
 {
 	char location[64];
-	enum db_qs qs;
-	PGresult *res = db_exec(rq->db, &stmt_get, (const char *const[]){id}, &qs);
-	json_t *body;
+	PGresult *res;
+	enum db_qs qs = http_fetch_row(rq, &stmt_get, id, &res);
 
-	if (res == NULL || qs == DB_NO_RESULTS) {
-		if (res != NULL)
-			PQclear(res);
-		if (res == NULL)
-			http_reply_db_error(rq, qs);
-		else
-			http_reply_problem(rq, ERR_NOT_FOUND, "No association has this id.");
+	if (res == NULL) {
+		http_reply_fetch_failure(rq, qs, "association");
 		return;
 	}
-	body = association_json(rq, res, 0);
-	if (body == NULL) {
-		PQclear(res);
-		http_reply_problem(rq, ERR_INTERNAL, NULL);
-		return;
-	}
-	http_reply_json(rq, status, body);
-	http_set_etag(rq, PQgetvalue(res, 0, COL_VERSION));
+	http_reply_json(rq, status, association_json(rq, res, 0));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	if (status == 201) {
 		snprintf(location, sizeof(location), "/v1/associations/%s", id);
 		http_set_header(rq, "Location", location);
@@ -380,48 +313,42 @@ reply_association(struct http_request *rq, unsigned status, const char *id)
 static void
 associations_get(struct http_request *rq)
 {
-	const char *id = http_param(rq, "id");
-
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		http_reply_problem(rq, ERR_NOT_FOUND, "No association has this id.");
-		return;
-	}
-	reply_association(rq, 200, id);
+	reply_association(rq, 200, http_param(rq, "id"));
 }
 
 static struct db_stmt stmt_bad_categories =
     DB_STMT("associations_bad_categories",
-            "SELECT x.i - 1 FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY AS x(id, i)"
+            "SELECT x.i - 1 AS position FROM jsonb_array_elements_text($1::jsonb) WITH ORDINALITY "
+            "AS x(id, i)"
             " WHERE NOT EXISTS (SELECT 1 FROM category c WHERE c.id = x.id::uuid"
             "   AND (c.centre_id IS NULL OR c.centre_id = $2)) ORDER BY x.i",
             2);
 
 /* Add a field error to p for each category in cats (a JSON array of UUIDs)
  * that does not exist, is not visible to the caller or belongs to another
- * centre than centre. Returns false after answering on a database error. */
-static bool
-check_categories(struct http_request *rq, const json_t *cats, const char *centre, json_t *p)
+ * centre than centre. Returns the query status (below 0 a database error,
+ * for the caller to answer); answers nothing. */
+static enum db_qs
+check_categories(const struct http_request *rq, const json_t *cats, const char *centre, json_t *p)
 {
 	char *text, field[48];
 	enum db_qs qs;
 	PGresult *res;
 
 	if (cats == NULL || json_array_size(cats) == 0)
-		return true;
+		return DB_NO_RESULTS;
 	text = json_dumps(cats, JSON_COMPACT);
 	res = db_exec(rq->db, &stmt_bad_categories, (const char *const[]){text, centre}, &qs);
 	free(text);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
+	if (res == NULL)
+		return qs;
 	for (int i = 0; i < PQntuples(res); i++) {
-		snprintf(field, sizeof(field), "categories[%s]", PQgetvalue(res, i, 0));
+		snprintf(field, sizeof(field), "categories[%s]", row_value(res, i, "position"));
 		problem_add_field_error(p, field, ERR_FIELD_NOT_IN_ENUM,
 		                        "no such category (shared or of the association's centre)");
 	}
 	PQclear(res);
-	return true;
+	return qs;
 }
 
 static struct db_stmt stmt_drop_categories =
@@ -437,32 +364,29 @@ static struct db_stmt stmt_add_categories =
             " ON CONFLICT DO NOTHING",
             2);
 
-/* Make the association's categories exactly cats (when given). */
-static bool
-set_categories(struct http_request *rq, const char *id, const json_t *cats)
+/* Make the association's categories exactly cats (when given). Returns
+ * the query status (below 0 a database error, for the caller to answer);
+ * answers nothing. */
+static enum db_qs
+set_categories(const struct http_request *rq, const char *id, const json_t *cats)
 {
 	char *text;
-	enum db_qs qs;
+	enum db_qs qs = DB_NO_RESULTS;
 	PGresult *res;
-	bool ok = false;
 
 	if (cats == NULL)
-		return true;
+		return qs;
 	text = json_dumps(cats, JSON_COMPACT);
 	res = db_exec(rq->db, &stmt_drop_categories, (const char *const[]){id, text}, &qs);
 	if (res == NULL)
 		goto out;
 	PQclear(res);
 	res = db_exec(rq->db, &stmt_add_categories, (const char *const[]){id, text}, &qs);
-	if (res == NULL)
-		goto out;
-	PQclear(res);
-	ok = true;
+	if (res != NULL)
+		PQclear(res);
 out:
 	free(text);
-	if (!ok)
-		http_reply_db_error(rq, qs);
-	return ok;
+	return qs;
 }
 
 /* latitude and longitude come together: add an error to p when the result
@@ -482,20 +406,23 @@ check_coordinates(const json_t *body, bool had_lat, bool had_lon, json_t *p)
 		                        "is required with longitude (or clear both)");
 }
 
-/* True when the last statement failed on the unique name per centre;
- * answers 409 then. */
+/* Did the last statement (status qs) fail on the unique name per centre?
+ * Answers nothing (the caller answers with reply_name_taken). */
 static bool
-name_taken(struct http_request *rq, enum db_qs qs)
+name_taken(const struct http_request *rq, enum db_qs qs)
 {
 	const char *state = rq->db ? db_last_sqlstate(rq->db) : NULL;
 
-	if (qs != DB_HARD_ERROR || db_conn_lost(rq->db) || state == NULL ||
-	    strcmp(state, "23505") != 0)
-		return false;
+	return qs == DB_HARD_ERROR && !db_conn_lost(rq->db) && state != NULL &&
+	       strcmp(state, "23505") == 0;
+}
+
+/* Answer 409: the centre has another association of that name. */
+static void
+reply_name_taken(struct http_request *rq)
+{
 	http_reply_field_error(rq, ERR_CONFLICT, "name", ERR_FIELD_TAKEN,
 	                       "another association of the centre has this name");
-	rq->db_error = DB_ROLLBACK;
-	return true;
 }
 
 /* The columns a body sets, in this order, and them taken from r, the body
@@ -564,8 +491,10 @@ associations_create(struct http_request *rq)
 		if (qs == DB_NO_RESULTS)
 			problem_add_field_error(p, "centre_id", ERR_FIELD_NOT_IN_ENUM,
 			                        "no such centre");
-		else if (!check_categories(rq, json_object_get(b, "categories"), centre, p)) {
+		else if ((qs = check_categories(rq, json_object_get(b, "categories"), centre, p)) <
+		         0) {
 			json_decref(p);
+			http_reply_db_error(rq, qs);
 			return;
 		}
 	}
@@ -586,20 +515,23 @@ associations_create(struct http_request *rq)
 	}
 	if (qs == DB_NO_RESULTS) {
 		PQclear(res);
-		http_reply_field_error(rq, ERR_CONFLICT, "name", ERR_FIELD_TAKEN,
-		                       "another association of the centre has this name");
+		reply_name_taken(rq);
 		return;
 	}
-	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(id, sizeof(id), "%s", row_value(res, 0, "id"));
 	PQclear(res);
-	if (!set_categories(rq, id, json_object_get(b, "categories")))
+	qs = set_categories(rq, id, json_object_get(b, "categories"));
+	if (qs < 0) {
+		http_reply_db_error(rq, qs);
 		return;
+	}
 	reply_association(rq, 201, id);
 }
 
 static struct db_stmt stmt_lock =
     DB_STMT("associations_lock",
-            "SELECT id, version, centre_id, latitude IS NOT NULL, longitude IS NOT NULL"
+            "SELECT id, version, centre_id, latitude IS NOT NULL AS has_latitude,"
+            " longitude IS NOT NULL AS has_longitude"
             " FROM association WHERE id = $1 FOR UPDATE",
             1);
 
@@ -625,26 +557,14 @@ associations_update(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id");
 	const json_t *b = rq->body;
-	long long want = 0;
-	int m = http_if_match(rq, &want);
 	char *text = NULL;
 	const char *key;
 	json_t *p, *v;
-	enum db_qs qs;
 	PGresult *cur, *res;
+	enum db_qs qs = http_fetch_row(rq, &stmt_lock, id, &cur);
 
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		http_reply_problem(rq, ERR_NOT_FOUND, "No association has this id.");
-		return;
-	}
-	cur = db_exec(rq->db, &stmt_lock, (const char *const[]){id}, &qs);
 	if (cur == NULL) {
-		http_reply_db_error(rq, qs);
-		return;
-	}
-	if (qs == DB_NO_RESULTS) {
-		PQclear(cur);
-		http_reply_problem(rq, ERR_NOT_FOUND, "No association has this id.");
+		http_reply_fetch_failure(rq, qs, "association");
 		return;
 	}
 	if (rq->caller.role == ROLE_ASSOCIATION) {
@@ -664,16 +584,19 @@ associations_update(struct http_request *rq)
 		}
 		json_decref(p);
 	}
-	if (m < 0 || (m == 1 && want != atoll(PQgetvalue(cur, 0, 1)))) {
-		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
-		                   "The association has changed since you read it; read it again.");
+	if (!http_version_ok(rq, row_value(cur, 0, "version"))) {
+		http_reply_stale(rq, "association");
 		goto out;
 	}
 	p = problem_new(ERR_VALIDATION_FAILED, "The request body has invalid fields.",
 	                rq->request_id);
-	check_coordinates(b, PQgetvalue(cur, 0, 3)[0] == 't', PQgetvalue(cur, 0, 4)[0] == 't', p);
-	if (!check_categories(rq, json_object_get(b, "categories"), PQgetvalue(cur, 0, 2), p)) {
+	check_coordinates(b, row_value(cur, 0, "has_latitude")[0] == 't',
+	                  row_value(cur, 0, "has_longitude")[0] == 't', p);
+	qs = check_categories(rq, json_object_get(b, "categories"), row_value(cur, 0, "centre_id"),
+	                      p);
+	if (qs < 0) {
 		json_decref(p);
+		http_reply_db_error(rq, qs);
 		goto out;
 	}
 	if (problem_field_error_count(p) > 0) {
@@ -685,13 +608,20 @@ associations_update(struct http_request *rq)
 	res = db_exec(rq->db, &stmt_update, (const char *const[]){id, text}, &qs);
 	free(text);
 	if (res == NULL) {
-		if (!name_taken(rq, qs))
+		if (name_taken(rq, qs)) {
+			reply_name_taken(rq);
+			rq->db_error = DB_ROLLBACK;
+		} else {
 			http_reply_db_error(rq, qs);
+		}
 		goto out;
 	}
 	PQclear(res);
-	if (!set_categories(rq, id, json_object_get(b, "categories")))
+	qs = set_categories(rq, id, json_object_get(b, "categories"));
+	if (qs < 0) {
+		http_reply_db_error(rq, qs);
 		goto out;
+	}
 	reply_association(rq, 200, id);
 out:
 	PQclear(cur);
