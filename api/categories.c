@@ -11,6 +11,7 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "app.h"
 #include "routes.h"
@@ -18,10 +19,18 @@
 #include "text_cursor.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* The columns of a category, named for category_fields (lib/row.h). */
+/* clang-format off */
 #define CATEGORY_COLUMNS                                                                           \
-	"id, centre_id, kind, slug, name_da, name_en, " TS("created_at") ", " TS(                  \
-	    "updated_at") ", version"
-#define COL_VERSION 8
+	"id, centre_id, kind, slug, name_da, name_en, " TS("created_at") " AS created_at,"         \
+	" " TS("updated_at") " AS updated_at, version"
+/* clang-format on */
+
+/* A category's answer, in this order. */
+static const struct row_field category_fields[] = {
+    ROW_TEXT("id"),         ROW_TEXT_OR_NULL("centre_id"), ROW_TEXT("kind"),
+    ROW_TEXT("slug"),       ROW_TEXT("name_da"),           ROW_TEXT("name_en"),
+    ROW_TEXT("created_at"), ROW_TEXT("updated_at"),        ROW_END};
 
 static const char *const kinds[] = {"activity", "target_group", "need", "interest", NULL};
 
@@ -33,42 +42,32 @@ static const struct spec_field categories_create_spec[] = {
      .min = 1,
      .max = 60,
      .format = SPEC_FMT_SLUG},
-    {.name = "name_da", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 80},
-    {.name = "name_en", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 80},
-    {.name = "centre_id", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_UUID},
+    SPEC_TEXT("name_da", SPEC_REQUIRED, 1, 80),
+    SPEC_TEXT("name_en", SPEC_REQUIRED, 1, 80),
+    SPEC_UUID("centre_id", SPEC_NULLABLE),
     SPEC_END};
 
 static const struct spec_field categories_update_spec[] = {
-    {.name = "name_da", .type = SPEC_STRING, .min = 1, .max = 80},
-    {.name = "name_en", .type = SPEC_STRING, .min = 1, .max = 80},
-    SPEC_END};
+    SPEC_TEXT("name_da", 0, 1, 80), SPEC_TEXT("name_en", 0, 1, 80), SPEC_END};
 
 static const struct spec_field categories_list_query[] = {
     {.name = "kind", .type = SPEC_STRING, .enum_values = kinds},
-    {.name = "centre_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    SPEC_UUID("centre_id", 0),
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     {.name = "cursor", .type = SPEC_STRING, .min = 1, .max = TEXT_CURSOR_MAX},
     SPEC_END};
 
-static json_t *
-category_json(const PGresult *res, int row)
-{
-	return json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:s}", "id", PQgetvalue(res, row, 0),
-	                 "centre_id", db_json_text(res, row, 1), "kind", PQgetvalue(res, row, 2),
-	                 "slug", PQgetvalue(res, row, 3), "name_da", PQgetvalue(res, row, 4),
-	                 "name_en", PQgetvalue(res, row, 5), "created_at", PQgetvalue(res, row, 6),
-	                 "updated_at", PQgetvalue(res, row, 7));
-}
-
+/* Answer `status` with the category of res (one row of CATEGORY_COLUMNS),
+ * its ETag, and for 201 its Location. */
 static void
 reply_category(struct http_request *rq, unsigned status, const PGresult *res)
 {
 	char location[64];
 
-	http_reply_json(rq, status, category_json(res, 0));
-	http_set_etag(rq, PQgetvalue(res, 0, COL_VERSION));
+	http_reply_json(rq, status, row_json(res, 0, category_fields));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	if (status == 201) {
-		snprintf(location, sizeof(location), "/v1/categories/%s", PQgetvalue(res, 0, 0));
+		snprintf(location, sizeof(location), "/v1/categories/%s", row_value(res, 0, "id"));
 		http_set_header(rq, "Location", location);
 	}
 }
@@ -125,12 +124,13 @@ categories_list(struct http_request *rq)
 	n = PQntuples(res);
 	items = json_array();
 	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, category_json(res, i));
+		json_array_append_new(items, row_json(res, i, category_fields));
 	if (n > limit) {
 		int r = (int)limit - 1;
 
-		snprintf(last, sizeof(last), "%s/%s", PQgetvalue(res, r, 2), PQgetvalue(res, r, 4));
-		text_cursor_encode(last, PQgetvalue(res, r, 0), next, sizeof(next));
+		snprintf(last, sizeof(last), "%s/%s", row_value(res, r, "kind"),
+		         row_value(res, r, "name_da"));
+		text_cursor_encode(last, row_value(res, r, "id"), next, sizeof(next));
 	}
 	http_reply_json(
 	    rq, 200,
@@ -142,21 +142,25 @@ categories_list(struct http_request *rq)
 static struct db_stmt stmt_get =
     DB_STMT("categories_get", "SELECT " CATEGORY_COLUMNS " FROM category WHERE id = $1", 1);
 
-/* The category named in the path, or NULL after answering 404. */
-static PGresult *
-fetch_category(struct http_request *rq)
+/* The category named in the path into *row (NULL when none is visible).
+ * Returns the query status (http_fetch_row); answers nothing. */
+static enum db_qs
+fetch_category(const struct http_request *rq, PGresult **row)
 {
-	return http_fetch_by_id(rq, &stmt_get, http_param(rq, "id"), "category");
+	return http_fetch_row(rq, &stmt_get, http_param(rq, "id"), row);
 }
 
 /* GET /v1/categories/{id} */
 static void
 categories_get(struct http_request *rq)
 {
-	PGresult *res = fetch_category(rq);
+	PGresult *res;
+	enum db_qs qs = fetch_category(rq, &res);
 
-	if (res == NULL)
+	if (res == NULL) {
+		http_reply_fetch_failure(rq, qs, "category");
 		return;
+	}
 	reply_category(rq, 200, res);
 	PQclear(res);
 }
@@ -248,10 +252,12 @@ categories_update(struct http_request *rq)
 	PGresult *cur, *res;
 	enum db_qs qs;
 
-	cur = fetch_category(rq);
-	if (cur == NULL)
+	qs = fetch_category(rq, &cur);
+	if (cur == NULL) {
+		http_reply_fetch_failure(rq, qs, "category");
 		return;
-	if (rq->caller.role != ROLE_ADMIN && PQgetisnull(cur, 0, 1)) {
+	}
+	if (rq->caller.role != ROLE_ADMIN && row_is_null(cur, 0, "centre_id")) {
 		http_reply_problem(rq, ERR_FORBIDDEN,
 		                   "The shared vocabulary is changed by admins; add a category of "
 		                   "your centre instead.");
@@ -263,7 +269,7 @@ categories_update(struct http_request *rq)
 		goto out;
 	}
 	snprintf(version, sizeof(version), "%lld", want);
-	params[0] = PQgetvalue(cur, 0, 0);
+	params[0] = row_value(cur, 0, "id");
 	params[1] = json_string_value(json_object_get(rq->body, "name_da"));
 	params[2] = json_string_value(json_object_get(rq->body, "name_en"));
 	params[3] = m == 1 ? version : NULL;
