@@ -10,15 +10,34 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "app.h"
 #include "routes.h"
 
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* The columns of a centre, named for centre_fields (lib/row.h). */
+/* clang-format off */
 #define CENTRE_COLUMNS                                                                             \
 	"id, slug, name, municipality, postal_code, email, phone, website,"                        \
-	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"               \
-	" to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"               \
-	" array_to_json(cors_origins), version"
+	" " TS("created_at") " AS created_at, " TS("updated_at") " AS updated_at,"                 \
+	" array_to_json(cors_origins) AS cors_origins, version"
+/* clang-format on */
+
+/* A centre's answer, in this order. */
+static const struct row_field centre_fields[] = {ROW_TEXT("id"),
+                                                 ROW_TEXT("slug"),
+                                                 ROW_TEXT("name"),
+                                                 ROW_TEXT("municipality"),
+                                                 ROW_TEXT_OR_NULL("postal_code"),
+                                                 ROW_TEXT_OR_NULL("email"),
+                                                 ROW_TEXT_OR_NULL("phone"),
+                                                 ROW_TEXT_OR_NULL("website"),
+                                                 ROW_JSON("cors_origins"),
+                                                 ROW_TEXT("created_at"),
+                                                 ROW_TEXT("updated_at"),
+                                                 ROW_END};
 
 static const struct spec_field centres_create_spec[] = {
     {.name = "slug",
@@ -27,18 +46,11 @@ static const struct spec_field centres_create_spec[] = {
      .min = 2,
      .max = 40,
      .format = SPEC_FMT_SLUG},
-    {.name = "name", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 120},
-    {.name = "municipality", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 60},
-    {.name = "postal_code",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .format = SPEC_FMT_POSTAL_CODE_DK},
-    {.name = "email",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .max = 254,
-     .format = SPEC_FMT_EMAIL},
-    {.name = "phone", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .min = 8, .max = 20},
+    SPEC_TEXT("name", SPEC_REQUIRED, 2, 120),
+    SPEC_TEXT("municipality", SPEC_REQUIRED, 2, 60),
+    SPEC_POSTAL_CODE("postal_code", SPEC_NULLABLE),
+    SPEC_EMAIL("email", SPEC_NULLABLE),
+    SPEC_TEXT("phone", SPEC_NULLABLE, 8, 20),
     {.name = "website",
      .type = SPEC_STRING,
      .flags = SPEC_NULLABLE,
@@ -51,20 +63,11 @@ static const struct spec_field centres_list_query[] = {
     {.name = "cursor", .type = SPEC_STRING, .min = 2, .max = 40},
     SPEC_END};
 
-/* One centre row (CENTRE_COLUMNS order) as JSON. */
+/* One centre row (CENTRE_COLUMNS) as JSON. */
 static json_t *
-centre_json(PGresult *res, int row)
+centre_json(const PGresult *res, int row)
 {
-	json_t *origins = json_loads(PQgetvalue(res, row, 10), 0, NULL);
-
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "id",
-	                 PQgetvalue(res, row, 0), "slug", PQgetvalue(res, row, 1), "name",
-	                 PQgetvalue(res, row, 2), "municipality", PQgetvalue(res, row, 3),
-	                 "postal_code", db_json_text(res, row, 4), "email",
-	                 db_json_text(res, row, 5), "phone", db_json_text(res, row, 6), "website",
-	                 db_json_text(res, row, 7), "cors_origins",
-	                 origins ? origins : json_array(), "created_at", PQgetvalue(res, row, 8),
-	                 "updated_at", PQgetvalue(res, row, 9));
+	return row_json(res, row, centre_fields);
 }
 
 static struct db_stmt stmt_list =
@@ -99,10 +102,10 @@ centres_list(struct http_request *rq)
 	items = json_array();
 	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(items, centre_json(res, i));
-	body = json_pack("{s:o, s:o}", "items", items, "next",
-	                 n > limit
-	                     ? http_next_link(rq, "/v1/centres", PQgetvalue(res, (int)limit - 1, 1))
-	                     : json_null());
+	body = json_pack(
+	    "{s:o, s:o}", "items", items, "next",
+	    n > limit ? http_next_link(rq, "/v1/centres", row_value(res, (int)limit - 1, "slug"))
+	              : json_null());
 	PQclear(res);
 	http_reply_json(rq, 200, body);
 }
@@ -114,12 +117,15 @@ static struct db_stmt stmt_get =
 static void
 centres_get(struct http_request *rq)
 {
-	PGresult *res = http_fetch_by_id(rq, &stmt_get, http_param(rq, "id"), "centre");
+	PGresult *res;
+	enum db_qs qs = http_fetch_row(rq, &stmt_get, http_param(rq, "id"), &res);
 
-	if (res == NULL)
+	if (res == NULL) {
+		http_reply_fetch_failure(rq, qs, "centre");
 		return;
+	}
 	http_reply_json(rq, 200, centre_json(res, 0));
-	http_set_etag(rq, PQgetvalue(res, 0, 11));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	PQclear(res);
 }
 
@@ -166,10 +172,10 @@ centres_create(struct http_request *rq)
 		http_reply_problem_json(rq, p);
 		return;
 	}
-	snprintf(location, sizeof(location), "/v1/centres/%s", PQgetvalue(res, 0, 0));
+	snprintf(location, sizeof(location), "/v1/centres/%s", row_value(res, 0, "id"));
 	http_reply_json(rq, 201, centre_json(res, 0));
 	http_set_header(rq, "Location", location);
-	http_set_etag(rq, PQgetvalue(res, 0, 11));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	PQclear(res);
 }
 
@@ -177,18 +183,11 @@ static const struct spec_field origin_item = {
     .type = SPEC_STRING, .max = 300, .format = SPEC_FMT_ORIGIN};
 
 static const struct spec_field centres_update_spec[] = {
-    {.name = "name", .type = SPEC_STRING, .min = 2, .max = 120},
-    {.name = "municipality", .type = SPEC_STRING, .min = 2, .max = 60},
-    {.name = "postal_code",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .format = SPEC_FMT_POSTAL_CODE_DK},
-    {.name = "email",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .max = 254,
-     .format = SPEC_FMT_EMAIL},
-    {.name = "phone", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .min = 8, .max = 20},
+    SPEC_TEXT("name", 0, 2, 120),
+    SPEC_TEXT("municipality", 0, 2, 60),
+    SPEC_POSTAL_CODE("postal_code", SPEC_NULLABLE),
+    SPEC_EMAIL("email", SPEC_NULLABLE),
+    SPEC_TEXT("phone", SPEC_NULLABLE, 8, 20),
     {.name = "website",
      .type = SPEC_STRING,
      .flags = SPEC_NULLABLE,
@@ -235,7 +234,7 @@ centres_update(struct http_request *rq)
 	PGresult *res;
 
 	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		http_reply_problem(rq, ERR_NOT_FOUND, "No centre has this id.");
+		http_reply_not_found(rq, "centre");
 		goto out;
 	}
 	if (m < 0) {
@@ -266,16 +265,14 @@ centres_update(struct http_request *rq)
 			goto out;
 		}
 		if (qs == DB_NO_RESULTS)
-			http_reply_problem(rq, ERR_NOT_FOUND, "No centre has this id.");
+			http_reply_not_found(rq, "centre");
 		else
-			http_reply_problem(
-			    rq, ERR_PRECONDITION_FAILED,
-			    "The centre has changed since you read it; read it again.");
+			http_reply_stale(rq, "centre");
 		PQclear(res);
 		goto out;
 	}
 	http_reply_json(rq, 200, centre_json(res, 0));
-	http_set_etag(rq, PQgetvalue(res, 0, 11));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	PQclear(res);
 out:
 	free(origins_text);
