@@ -10,88 +10,81 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "app.h"
 #include "routes.h"
 #include "auth.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define ACCOUNT_COLUMNS                                                                                  \
-	"id, email, display_name, role, centre_id, disabled_at IS NOT NULL, " TS("disabled_at") ", " TS( \
-	    "last_login_at") ", " TS("created_at") ", " TS("updated_at") ", version, "                   \
-	                                                                 "association_id"
+
+/* The columns of an account, named for account_fields (lib/row.h). */
+/* clang-format off */
+#define ACCOUNT_COLUMNS                                                                            \
+	"id, email, display_name, role, centre_id, disabled_at IS NOT NULL AS disabled,"           \
+	" " TS("disabled_at") " AS disabled_at, " TS("last_login_at") " AS last_login_at,"         \
+	" " TS("created_at") " AS created_at, " TS("updated_at") " AS updated_at, version,"        \
+	" association_id"
+/* clang-format on */
+
+/* An account's answer, in this order. */
+static const struct row_field account_fields[] = {ROW_TEXT("id"),
+                                                  ROW_TEXT("email"),
+                                                  ROW_TEXT("display_name"),
+                                                  ROW_TEXT("role"),
+                                                  ROW_TEXT_OR_NULL("centre_id"),
+                                                  ROW_BOOLEAN("disabled"),
+                                                  ROW_TEXT_OR_NULL("disabled_at"),
+                                                  ROW_TEXT_OR_NULL("last_login_at"),
+                                                  ROW_TEXT("created_at"),
+                                                  ROW_TEXT("updated_at"),
+                                                  ROW_TEXT_OR_NULL("association_id"),
+                                                  ROW_END};
 
 static const char *const account_roles[] = {"admin",       "coordinator", "guide",
                                             "association", "analyst",     NULL};
 
 static const struct spec_field accounts_create_spec[] = {
-    {.name = "email",
-     .type = SPEC_STRING,
-     .flags = SPEC_REQUIRED,
-     .max = 254,
-     .format = SPEC_FMT_EMAIL},
-    {.name = "display_name", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 120},
+    SPEC_EMAIL("email", SPEC_REQUIRED),
+    SPEC_TEXT("display_name", SPEC_REQUIRED, 1, 120),
     {.name = "role", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = account_roles},
-    {.name = "centre_id", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_UUID},
-    {.name = "password", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 1024},
-    {.name = "association_id",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .format = SPEC_FMT_UUID},
+    SPEC_UUID("centre_id", SPEC_NULLABLE),
+    SPEC_TEXT("password", SPEC_REQUIRED, 1, 1024),
+    SPEC_UUID("association_id", SPEC_NULLABLE),
     SPEC_END};
 
 static const struct spec_field accounts_update_spec[] = {
-    {.name = "association_id",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .format = SPEC_FMT_UUID},
-    {.name = "display_name", .type = SPEC_STRING, .min = 1, .max = 120},
+    SPEC_UUID("association_id", SPEC_NULLABLE),
+    SPEC_TEXT("display_name", 0, 1, 120),
     {.name = "role", .type = SPEC_STRING, .enum_values = account_roles},
     {.name = "disabled", .type = SPEC_BOOLEAN},
     SPEC_END};
 
 static const struct spec_field accounts_password_spec[] = {
-    {.name = "password", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 1024},
-    SPEC_END};
+    SPEC_TEXT("password", SPEC_REQUIRED, 1, 1024), SPEC_END};
 
 static const struct spec_field me_password_spec[] = {
-    {.name = "current_password",
-     .type = SPEC_STRING,
-     .flags = SPEC_REQUIRED,
-     .min = 1,
-     .max = 1024},
-    {.name = "new_password", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 1024},
-    SPEC_END};
+    SPEC_TEXT("current_password", SPEC_REQUIRED, 1, 1024),
+    SPEC_TEXT("new_password", SPEC_REQUIRED, 1, 1024), SPEC_END};
 
 static const struct spec_field accounts_list_query[] = {
     {.name = "role", .type = SPEC_STRING, .enum_values = account_roles},
-    {.name = "centre_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    SPEC_UUID("centre_id", 0),
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     {.name = "cursor", .type = SPEC_STRING, .min = 1, .max = 254},
     SPEC_END};
 
-static json_t *
-account_json(const PGresult *res, int row)
-{
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:o}", "id",
-	                 PQgetvalue(res, row, 0), "email", PQgetvalue(res, row, 1), "display_name",
-	                 PQgetvalue(res, row, 2), "role", PQgetvalue(res, row, 3), "centre_id",
-	                 db_json_text(res, row, 4), "disabled", db_json_bool(res, row, 5),
-	                 "disabled_at", db_json_text(res, row, 6), "last_login_at",
-	                 db_json_text(res, row, 7), "created_at", PQgetvalue(res, row, 8),
-	                 "updated_at", PQgetvalue(res, row, 9), "association_id",
-	                 db_json_text(res, row, 11));
-}
-
+/* Answer `status` with the account of res (one row of ACCOUNT_COLUMNS),
+ * its ETag, and for 201 its Location. */
 static void
-reply_account(struct http_request *rq, unsigned status, PGresult *res)
+reply_account(struct http_request *rq, unsigned status, const PGresult *res)
 {
 	char location[64];
 
-	http_reply_json(rq, status, account_json(res, 0));
-	http_set_etag(rq, PQgetvalue(res, 0, 10));
+	http_reply_json(rq, status, row_json(res, 0, account_fields));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	if (status == 201) {
-		snprintf(location, sizeof(location), "/v1/accounts/%s", PQgetvalue(res, 0, 0));
+		snprintf(location, sizeof(location), "/v1/accounts/%s", row_value(res, 0, "id"));
 		http_set_header(rq, "Location", location);
 	}
 }
@@ -120,37 +113,47 @@ static struct db_stmt stmt_association_of_centre =
     DB_STMT("accounts_association_of_centre",
             "SELECT 1 FROM association WHERE id = $1 AND centre_id = $2", 2);
 
-/* An association contact is linked to an association of its own centre;
- * other roles to none. Answers 422 and returns false otherwise. */
-static bool
-association_link_ok(struct http_request *rq, const char *role, const char *centre,
-                    const char *association)
+/* A problem `code` with one field error (as http_reply_field_error
+ * answers), for a helper to return. */
+static json_t *
+field_problem(const struct http_request *rq, enum err_code code, const char *field,
+              enum err_code fcode, const char *message)
 {
-	enum db_qs qs;
+	json_t *p = problem_new(code, NULL, rq->request_id);
+
+	problem_add_field_error(p, field, fcode, message);
+	return p;
+}
+
+/* An association contact is linked to an association of its own centre;
+ * other roles to none. Returns the query status; *problem is NULL, or a
+ * 422 when the link is not allowed (the caller answers). */
+static enum db_qs
+association_link_check(const struct http_request *rq, const char *role, const char *centre,
+                       const char *association, json_t **problem)
+{
+	enum db_qs qs = DB_NO_RESULTS;
 	PGresult *res;
 
+	*problem = NULL;
 	if (association == NULL)
-		return true;
+		return qs;
 	if (strcmp(role, "association") != 0 || centre == NULL) {
-		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "association_id",
-		                       ERR_FIELD_UNKNOWN,
-		                       "only association accounts are linked to an association");
-		return false;
+		*problem =
+		    field_problem(rq, ERR_VALIDATION_FAILED, "association_id", ERR_FIELD_UNKNOWN,
+		                  "only association accounts are linked to an association");
+		return qs;
 	}
 	res = db_exec(rq->db, &stmt_association_of_centre,
 	              (const char *const[]){association, centre}, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
+	if (res == NULL)
+		return qs;
 	PQclear(res);
-	if (qs != DB_ONE_RESULT) {
-		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "association_id",
-		                       ERR_FIELD_NOT_IN_ENUM,
-		                       "must be an association of the account's centre");
-		return false;
-	}
-	return true;
+	if (qs != DB_ONE_RESULT)
+		*problem = field_problem(rq, ERR_VALIDATION_FAILED, "association_id",
+		                         ERR_FIELD_NOT_IN_ENUM,
+		                         "must be an association of the account's centre");
+	return qs;
 }
 
 /* POST /v1/accounts */
@@ -162,6 +165,7 @@ accounts_create(struct http_request *rq)
 	const char *password = json_string_value(json_object_get(rq->body, "password"));
 	char email[256], hash[crypto_pwhash_STRBYTES];
 	const char *params[6], *why;
+	json_t *p;
 	enum db_qs qs;
 	PGresult *res;
 
@@ -195,9 +199,12 @@ accounts_create(struct http_request *rq)
 		                       why);
 		return;
 	}
-	if (!association_link_ok(rq, role, centre,
-	                         json_string_value(json_object_get(rq->body, "association_id"))))
+	qs = association_link_check(
+	    rq, role, centre, json_string_value(json_object_get(rq->body, "association_id")), &p);
+	if (qs < 0 || p != NULL) {
+		http_reply_failure(rq, qs, p);
 		return;
+	}
 	if (crypto_password_hash(password, hash) != 0) {
 		http_reply_problem(rq, ERR_INTERNAL, NULL);
 		return;
@@ -265,10 +272,10 @@ accounts_list(struct http_request *rq)
 	n = PQntuples(res);
 	items = json_array();
 	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, account_json(res, i));
+		json_array_append_new(items, row_json(res, i, account_fields));
 	body = json_pack(
 	    "{s:o, s:o}", "items", items, "next",
-	    n > limit ? http_next_link(rq, "/v1/accounts", PQgetvalue(res, (int)limit - 1, 1))
+	    n > limit ? http_next_link(rq, "/v1/accounts", row_value(res, (int)limit - 1, "email"))
 	              : json_null());
 	PQclear(res);
 	http_reply_json(rq, 200, body);
@@ -277,21 +284,26 @@ accounts_list(struct http_request *rq)
 static struct db_stmt stmt_get =
     DB_STMT("accounts_get", "SELECT " ACCOUNT_COLUMNS " FROM account WHERE id = $1", 1);
 
-/* Fetch the account named in the path; answers 404 itself. */
-static PGresult *
-fetch_account(struct http_request *rq, struct db_stmt *stmt)
+/* The account named in the path, read with stmt, into *row (NULL when
+ * none is visible). Returns the query status (http_fetch_row); answers
+ * nothing. */
+static enum db_qs
+fetch_account(const struct http_request *rq, struct db_stmt *stmt, PGresult **row)
 {
-	return http_fetch_by_id(rq, stmt, http_param(rq, "id"), "account");
+	return http_fetch_row(rq, stmt, http_param(rq, "id"), row);
 }
 
 /* GET /v1/accounts/{id} */
 static void
 accounts_get(struct http_request *rq)
 {
-	PGresult *res = fetch_account(rq, &stmt_get);
+	PGresult *res;
+	enum db_qs qs = fetch_account(rq, &stmt_get, &res);
 
-	if (res == NULL)
+	if (res == NULL) {
+		http_reply_fetch_failure(rq, qs, "account");
 		return;
+	}
 	reply_account(rq, 200, res);
 	PQclear(res);
 }
@@ -315,20 +327,25 @@ static struct db_stmt stmt_revoke_sessions =
             " AND ($2::uuid IS NULL OR id <> $2)",
             2);
 
-/* End the account's sessions (but keep the one named by except, if any). */
-static bool
-revoke_sessions(struct http_request *rq, const char *account, const char *except)
+/* Run stmt with params for its effect. Returns the query status (below 0
+ * a database error, for the caller to answer); answers nothing. */
+static enum db_qs
+exec_status(const struct http_request *rq, struct db_stmt *stmt, const char *const *params)
 {
 	enum db_qs qs;
-	PGresult *res =
-	    db_exec(rq->db, &stmt_revoke_sessions, (const char *const[]){account, except}, &qs);
+	PGresult *res = db_exec(rq->db, stmt, params, &qs);
 
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
-	PQclear(res);
-	return true;
+	if (res != NULL)
+		PQclear(res);
+	return qs;
+}
+
+/* End the account's sessions (but keep the one named by except, if any).
+ * Returns the query status; answers nothing. */
+static enum db_qs
+revoke_sessions(const struct http_request *rq, const char *account, const char *except)
+{
+	return exec_status(rq, &stmt_revoke_sessions, (const char *const[]){account, except});
 }
 
 /* PATCH /v1/accounts/{id}: display_name, role (within the account's kind:
@@ -339,49 +356,56 @@ accounts_update(struct http_request *rq)
 	const char *role = json_string_value(json_object_get(rq->body, "role"));
 	json_t *jdis = json_object_get(rq->body, "disabled");
 	const char *params[6];
-	json_t *jassoc = json_object_get(rq->body, "association_id");
+	json_t *jassoc = json_object_get(rq->body, "association_id"), *p;
 	PGresult *cur, *res;
-	enum db_qs qs;
+	enum db_qs qs = fetch_account(rq, &stmt_lock, &cur);
 
-	cur = fetch_account(rq, &stmt_lock);
-	if (cur == NULL)
+	if (cur == NULL) {
+		http_reply_fetch_failure(rq, qs, "account");
 		return;
-	if (!http_version_matches(rq, PQgetvalue(cur, 0, 10), "account"))
+	}
+	if (!http_version_ok(rq, row_value(cur, 0, "version"))) {
+		http_reply_stale(rq, "account");
 		goto out;
-	if (role != NULL && (!may_assign(rq, role) || !may_assign(rq, PQgetvalue(cur, 0, 3)))) {
+	}
+	if (role != NULL && (!may_assign(rq, role) || !may_assign(rq, row_value(cur, 0, "role")))) {
 		http_reply_field_error(
 		    rq, ERR_FORBIDDEN, "role", ERR_FIELD_NOT_IN_ENUM,
 		    "coordinators manage coordinator, guide and association roles");
 		goto out;
 	}
-	if (role != NULL && is_national(role) != PQgetisnull(cur, 0, 4)) {
+	if (role != NULL && is_national(role) != row_is_null(cur, 0, "centre_id")) {
 		http_reply_field_error(
 		    rq, ERR_VALIDATION_FAILED, "role", ERR_FIELD_NOT_IN_ENUM,
 		    "a centre account keeps a centre role and a national one a national "
 		    "role");
 		goto out;
 	}
-	if (json_is_true(jdis) && strcmp(PQgetvalue(cur, 0, 0), rq->caller.account_id) == 0) {
+	if (json_is_true(jdis) && strcmp(row_value(cur, 0, "id"), rq->caller.account_id) == 0) {
 		http_reply_field_error(rq, ERR_CONFLICT, "disabled", ERR_FIELD_NOT_IN_ENUM,
 		                       "you cannot disable your own account");
 		goto out;
 	}
-	params[0] = PQgetvalue(cur, 0, 0);
+	params[0] = row_value(cur, 0, "id");
 	params[1] = json_string_value(json_object_get(rq->body, "display_name"));
 	params[2] = role;
 	params[3] = jdis ? (json_is_true(jdis) ? "true" : "false") : NULL;
 	params[4] = json_string_value(jassoc);
 	params[5] = jassoc ? "true" : "false";
-	if (!association_link_ok(rq, role ? role : PQgetvalue(cur, 0, 3),
-	                         PQgetisnull(cur, 0, 4) ? NULL : PQgetvalue(cur, 0, 4), params[4]))
+	qs = association_link_check(rq, role ? role : row_value(cur, 0, "role"),
+	                            row_text(cur, 0, "centre_id"), params[4], &p);
+	if (qs < 0 || p != NULL) {
+		http_reply_failure(rq, qs, p);
 		goto out;
+	}
 	res = db_exec(rq->db, &stmt_update, params, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
 		goto out;
 	}
-	if (json_is_true(jdis) && !revoke_sessions(rq, params[0], NULL)) {
+	if (json_is_true(jdis) && (qs = revoke_sessions(rq, params[0], NULL)) < 0) {
 		PQclear(res);
+		http_reply_db_error(rq, qs);
 		goto out;
 	}
 	reply_account(rq, 200, res);
@@ -399,58 +423,50 @@ static struct db_stmt stmt_set_password =
 static struct db_stmt stmt_set_own_password =
     DB_STMT("accounts_set_own_password", "SELECT kompas_set_own_password($1)", 1);
 
-/* Check the password policy and hash; false with a 422 or 500 set. */
-static bool
-hash_new_password(struct http_request *rq, const char *email, const char *password,
+/* Check the password policy (the field named `field`) and hash into hash.
+ * Returns NULL, or the problem to answer: a 422 naming the field, or a 500
+ * when hashing fails. Answers nothing. */
+static json_t *
+hash_new_password(const struct http_request *rq, const char *email, const char *password,
                   const char *field, char hash[crypto_pwhash_STRBYTES])
 {
 	const char *why = password_problem(password, email);
 
-	if (why != NULL) {
-		http_reply_field_error(rq, ERR_VALIDATION_FAILED, field, ERR_FIELD_FORMAT, why);
-		return false;
-	}
-	if (crypto_password_hash(password, hash) != 0) {
-		http_reply_problem(rq, ERR_INTERNAL, NULL);
-		return false;
-	}
-	return true;
+	if (why != NULL)
+		return field_problem(rq, ERR_VALIDATION_FAILED, field, ERR_FIELD_FORMAT, why);
+	if (crypto_password_hash(password, hash) != 0)
+		return problem_new(ERR_INTERNAL, NULL, rq->request_id);
+	return NULL;
 }
 
-static bool
-exec_ok(struct http_request *rq, struct db_stmt *stmt, const char *const *params)
-{
-	enum db_qs qs;
-	PGresult *res = db_exec(rq->db, stmt, params, &qs);
-
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
-	PQclear(res);
-	return true;
-}
-
-/* Another account's new password (admins and coordinators). */
-static bool
-store_password(struct http_request *rq, const char *account, const char *email,
-               const char *password)
+/* Another account's new password (admins and coordinators). Returns the
+ * query status; *problem is NULL, or the password's problem (the caller
+ * answers either). */
+static enum db_qs
+store_password(const struct http_request *rq, const char *account, const char *email,
+               const char *password, json_t **problem)
 {
 	char hash[crypto_pwhash_STRBYTES];
 
-	return hash_new_password(rq, email, password, "password", hash) &&
-	       exec_ok(rq, &stmt_set_password, (const char *const[]){account, hash});
+	*problem = hash_new_password(rq, email, password, "password", hash);
+	if (*problem != NULL)
+		return DB_NO_RESULTS;
+	return exec_status(rq, &stmt_set_password, (const char *const[]){account, hash});
 }
 
 /* The caller's own new password, through kompas_set_own_password (row-level
- * security lets only admins and coordinators write account rows). */
-static bool
-store_own_password(struct http_request *rq, const char *email, const char *password)
+ * security lets only admins and coordinators write account rows). Returns
+ * the query status and *problem as store_password. */
+static enum db_qs
+store_own_password(const struct http_request *rq, const char *email, const char *password,
+                   json_t **problem)
 {
 	char hash[crypto_pwhash_STRBYTES];
 
-	return hash_new_password(rq, email, password, "new_password", hash) &&
-	       exec_ok(rq, &stmt_set_own_password, (const char *const[]){hash});
+	*problem = hash_new_password(rq, email, password, "new_password", hash);
+	if (*problem != NULL)
+		return DB_NO_RESULTS;
+	return exec_status(rq, &stmt_set_own_password, (const char *const[]){hash});
 }
 
 /* POST /v1/accounts/{id}/password: an admin or coordinator sets a new
@@ -458,19 +474,27 @@ store_own_password(struct http_request *rq, const char *email, const char *passw
 static void
 accounts_reset_password(struct http_request *rq)
 {
-	PGresult *cur = fetch_account(rq, &stmt_lock);
+	PGresult *cur;
+	json_t *p;
+	enum db_qs qs = fetch_account(rq, &stmt_lock, &cur);
 
-	if (cur == NULL)
+	if (cur == NULL) {
+		http_reply_fetch_failure(rq, qs, "account");
 		return;
-	if (!may_assign(rq, PQgetvalue(cur, 0, 3))) {
+	}
+	if (!may_assign(rq, row_value(cur, 0, "role"))) {
 		http_reply_problem(rq, ERR_FORBIDDEN,
 		                   "Coordinators reset passwords of their centre's accounts only.");
 		goto out;
 	}
-	if (!store_password(rq, PQgetvalue(cur, 0, 0), PQgetvalue(cur, 0, 1),
-	                    json_string_value(json_object_get(rq->body, "password"))) ||
-	    !revoke_sessions(rq, PQgetvalue(cur, 0, 0), NULL))
+	qs = store_password(rq, row_value(cur, 0, "id"), row_value(cur, 0, "email"),
+	                    json_string_value(json_object_get(rq->body, "password")), &p);
+	if (qs >= 0 && p == NULL)
+		qs = revoke_sessions(rq, row_value(cur, 0, "id"), NULL);
+	if (qs < 0 || p != NULL) {
+		http_reply_failure(rq, qs, p);
 		goto out;
+	}
 	http_reply_data(rq, 204, NULL, "", 0, false);
 out:
 	PQclear(cur);
@@ -486,6 +510,7 @@ me_change_password(struct http_request *rq)
 	const char *current = json_string_value(json_object_get(rq->body, "current_password"));
 	const char *fresh = json_string_value(json_object_get(rq->body, "new_password"));
 	const char *id = rq->caller.account_id;
+	json_t *p;
 	enum db_qs qs;
 	PGresult *res;
 
@@ -494,15 +519,19 @@ me_change_password(struct http_request *rq)
 		http_reply_db_error(rq, qs);
 		return;
 	}
-	if (qs == DB_NO_RESULTS || PQgetisnull(res, 0, 0) ||
-	    !crypto_password_verify(PQgetvalue(res, 0, 0), current)) {
+	if (qs == DB_NO_RESULTS || row_is_null(res, 0, "password_hash") ||
+	    !crypto_password_verify(row_value(res, 0, "password_hash"), current)) {
 		PQclear(res);
 		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "current_password",
 		                       ERR_FIELD_FORMAT, "is not your current password");
 		return;
 	}
-	if (store_own_password(rq, PQgetvalue(res, 0, 1), fresh) &&
-	    revoke_sessions(rq, id, rq->caller.credential_id))
+	qs = store_own_password(rq, row_value(res, 0, "email"), fresh, &p);
+	if (qs >= 0 && p == NULL)
+		qs = revoke_sessions(rq, id, rq->caller.credential_id);
+	if (qs < 0 || p != NULL)
+		http_reply_failure(rq, qs, p);
+	else
 		http_reply_data(rq, 204, NULL, "", 0, false);
 	PQclear(res);
 }
