@@ -8,22 +8,41 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "app.h"
 #include "routes.h"
 #include "auth.h"
 
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define TS(col)   "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define TSUS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+/* The columns of a key, named for key_fields (lib/row.h). A statement that
+ * orders by a column also named here qualifies it (api_key.created_at), or
+ * the order would be the formatted text's. */
+/* clang-format off */
 #define KEY_COLUMNS                                                                                \
-	"id, name, role, centre_id, created_by, " TS("created_at") ", " TS(                        \
-	    "last_used_at") ", " TS("revoked_at")
+	"id, name, role, centre_id, created_by, " TS("created_at") " AS created_at,"               \
+	" " TS("last_used_at") " AS last_used_at, " TS("revoked_at") " AS revoked_at"
+/* clang-format on */
+
+/* A key's answer, in this order (never the key itself). */
+static const struct row_field key_fields[] = {ROW_TEXT("id"),
+                                              ROW_TEXT("name"),
+                                              ROW_TEXT("role"),
+                                              ROW_TEXT_OR_NULL("centre_id"),
+                                              ROW_TEXT_OR_NULL("created_by"),
+                                              ROW_TEXT("created_at"),
+                                              ROW_TEXT_OR_NULL("last_used_at"),
+                                              ROW_TEXT_OR_NULL("revoked_at"),
+                                              ROW_END};
 
 static const char *const key_roles[] = {"portal", "analyst", NULL};
 
 static const struct spec_field api_keys_create_spec[] = {
-    {.name = "name", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 120},
+    SPEC_TEXT("name", SPEC_REQUIRED, 1, 120),
     {.name = "role", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = key_roles},
-    {.name = "centre_id", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_UUID},
+    SPEC_UUID("centre_id", SPEC_NULLABLE),
     SPEC_END};
 
 static const struct spec_field api_keys_list_query[] = {
@@ -32,15 +51,11 @@ static const struct spec_field api_keys_list_query[] = {
     {.name = "cursor", .type = SPEC_STRING, .max = 80, .format = SPEC_FMT_KEYSET},
     SPEC_END};
 
+/* One key row (KEY_COLUMNS) as JSON. */
 static json_t *
 key_json(const PGresult *res, int row)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o}", "id", PQgetvalue(res, row, 0),
-	                 "name", PQgetvalue(res, row, 1), "role", PQgetvalue(res, row, 2),
-	                 "centre_id", db_json_text(res, row, 3), "created_by",
-	                 db_json_text(res, row, 4), "created_at", PQgetvalue(res, row, 5),
-	                 "last_used_at", db_json_text(res, row, 6), "revoked_at",
-	                 db_json_text(res, row, 7));
+	return row_json(res, row, key_fields);
 }
 
 static struct db_stmt stmt_insert =
@@ -103,7 +118,7 @@ api_keys_create(struct http_request *rq)
 	}
 	body = key_json(res, 0);
 	json_object_set_new(body, "key", json_string(key));
-	snprintf(location, sizeof(location), "/v1/api-keys/%s", PQgetvalue(res, 0, 0));
+	snprintf(location, sizeof(location), "/v1/api-keys/%s", row_value(res, 0, "id"));
 	PQclear(res);
 	http_reply_json(rq, 201, body);
 	http_set_header(rq, "Location", location);
@@ -113,12 +128,13 @@ out:
 
 static struct db_stmt stmt_list =
     DB_STMT("api_keys_list",
-            "SELECT " KEY_COLUMNS ", to_char(created_at AT TIME ZONE 'UTC',"
-            " 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM api_key"
-            " WHERE ($1::boolean OR revoked_at IS NULL)"
-            " AND ($2::text IS NULL OR (created_at, id) > (split_part($2, '_', 1)::timestamptz,"
-            "      split_part($2, '_', 2)::uuid))"
-            " ORDER BY created_at, id LIMIT $3",
+            "SELECT " KEY_COLUMNS
+            ", " TSUS("created_at") " AS cursor_time FROM api_key"
+                                    " WHERE ($1::boolean OR revoked_at IS NULL)"
+                                    " AND ($2::text IS NULL OR (created_at, id) > (split_part($2, "
+                                    "'_', 1)::timestamptz,"
+                                    "      split_part($2, '_', 2)::uuid))"
+                                    " ORDER BY api_key.created_at, api_key.id LIMIT $3",
             3);
 
 /* GET /v1/api-keys: the keys the caller may manage, oldest first, keyset
@@ -143,7 +159,8 @@ api_keys_list(struct http_request *rq)
 		http_reply_db_error(rq, qs);
 		return;
 	}
-	http_reply_keyset_list(rq, res, limit, key_json, 8, 0, "/v1/api-keys");
+	http_reply_keyset_list(rq, res, limit, key_json, row_col(res, "cursor_time"),
+	                       row_col(res, "id"), "/v1/api-keys");
 }
 
 static struct db_stmt stmt_revoke =
@@ -161,7 +178,7 @@ api_keys_revoke(struct http_request *rq)
 	PGresult *res;
 
 	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		http_reply_problem(rq, ERR_NOT_FOUND, "No key has this id.");
+		http_reply_not_found(rq, "key");
 		return;
 	}
 	res = db_exec(rq->db, &stmt_revoke, (const char *const[]){id}, &qs);
@@ -171,7 +188,7 @@ api_keys_revoke(struct http_request *rq)
 	}
 	PQclear(res);
 	if (qs == DB_NO_RESULTS) {
-		http_reply_problem(rq, ERR_NOT_FOUND, "No key has this id.");
+		http_reply_not_found(rq, "key");
 		return;
 	}
 	http_reply_data(rq, 204, NULL, "", 0, false);
