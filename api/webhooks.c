@@ -18,11 +18,13 @@
 #include "../lib/log.h"
 #include "../lib/worker.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "app.h"
 #include "routes.h"
 #include "auth.h"
 #include "requests.h"
+#include "sealed.h"
 
 #define TS(col)               "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define WEBHOOK_SECRET_PREFIX "whsec_"
@@ -43,19 +45,18 @@ static const struct spec_field webhooks_create_spec[] = {{.name = "url",
                                                           .items = &event_type_item},
                                                          SPEC_END};
 
+/* The columns of an endpoint, named for endpoint_fields (lib/row.h). A
+ * statement that orders by a column also named here qualifies it
+ * (webhook_endpoint.created_at), or the order would be the formatted
+ * text's. */
 #define ENDPOINT_COLUMNS                                                                           \
-	"id, url, array_to_json(event_types), active, " TS("created_at") ", version"
+	"id, url, array_to_json(event_types) AS event_types, active,"                              \
+	" " TS("created_at") " AS created_at, version"
 
-static json_t *
-endpoint_json(const PGresult *res, int row)
-{
-	json_t *types = json_loads(PQgetvalue(res, row, 2), 0, NULL);
-
-	return json_pack("{s:s, s:s, s:o, s:b, s:s}", "id", PQgetvalue(res, row, 0), "url",
-	                 PQgetvalue(res, row, 1), "event_types", types ? types : json_array(),
-	                 "active", PQgetvalue(res, row, 3)[0] == 't', "created_at",
-	                 PQgetvalue(res, row, 4));
-}
+/* An endpoint's answer, in this order (never its secret). */
+static const struct row_field endpoint_fields[] = {ROW_TEXT("id"),          ROW_TEXT("url"),
+                                                   ROW_JSON("event_types"), ROW_BOOLEAN("active"),
+                                                   ROW_TEXT("created_at"),  ROW_END};
 
 static struct db_stmt stmt_enqueue =
     DB_STMT("webhooks_enqueue", "SELECT kompas_webhook_enqueue($1, $2)", 2);
@@ -88,10 +89,8 @@ webhooks_create(struct http_request *rq)
 	const char *url = json_string_value(json_object_get(rq->body, "url"));
 	json_t *types = json_object_get(rq->body, "event_types");
 	char id[37], secret[CRYPTO_TOKEN_TEXT_MAX], place[96], location[80];
-	char *types_text, *sealed_param;
-	unsigned char *sealed;
+	char *types_text, *secret_param;
 	const char *params[4];
-	size_t len;
 	enum db_qs qs;
 	PGresult *res;
 	json_t *body;
@@ -104,36 +103,36 @@ webhooks_create(struct http_request *rq)
 	crypto_uuid_v4(id);
 	crypto_token_new(WEBHOOK_SECRET_PREFIX, secret, sizeof(secret));
 	snprintf(place, sizeof(place), "webhook/%s/secret", id);
-	sealed = crypto_seal(app.keys, place, secret, strlen(secret), &len);
-	sealed_param = db_bytea_param(sealed, len);
-	free(sealed);
+	secret_param = sealed_param(place, secret, strlen(secret));
 	types_text =
 	    types ? json_dumps(types, JSON_COMPACT) : strdup("[\"request.status_changed\"]");
 	params[0] = id;
 	params[1] = url;
-	params[2] = sealed_param;
+	params[2] = secret_param;
 	params[3] = types_text;
 	res = db_exec(rq->db, &stmt_insert, params, &qs);
-	free(sealed_param);
+	free(secret_param);
 	free(types_text);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
 		goto out;
 	}
-	body = endpoint_json(res, 0);
+	body = row_json(res, 0, endpoint_fields);
 	json_object_set_new(body, "secret", json_string(secret));
 	snprintf(location, sizeof(location), "/v1/webhooks/%s", id);
 	http_reply_json(rq, 201, body);
 	http_set_header(rq, "Location", location);
-	http_set_etag(rq, PQgetvalue(res, 0, 5));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	PQclear(res);
 out:
 	sodium_memzero(secret, sizeof(secret));
 }
 
-static struct db_stmt stmt_list = DB_STMT(
-    "webhooks_list",
-    "SELECT " ENDPOINT_COLUMNS " FROM webhook_endpoint ORDER BY created_at, id LIMIT 100", 0);
+static struct db_stmt stmt_list =
+    DB_STMT("webhooks_list",
+            "SELECT " ENDPOINT_COLUMNS " FROM webhook_endpoint"
+            " ORDER BY webhook_endpoint.created_at, webhook_endpoint.id LIMIT 100",
+            0);
 
 /* GET /v1/webhooks: the centre's endpoints (never the secrets). */
 static void
@@ -149,7 +148,7 @@ webhooks_list(struct http_request *rq)
 	}
 	items = json_array();
 	for (int i = 0; i < PQntuples(res); i++)
-		json_array_append_new(items, endpoint_json(res, i));
+		json_array_append_new(items, row_json(res, i, endpoint_fields));
 	PQclear(res);
 	http_reply_json(rq, 200, json_pack("{s:o, s:n}", "items", items, "next"));
 }
@@ -164,53 +163,38 @@ static struct db_stmt stmt_deactivate =
 static void
 webhooks_delete(struct http_request *rq)
 {
-	PGresult *res = http_fetch_by_id(rq, &stmt_deactivate, http_param(rq, "id"), "webhook");
+	PGresult *res;
+	enum db_qs qs = http_fetch_row(rq, &stmt_deactivate, http_param(rq, "id"), &res);
 
-	if (res == NULL)
+	if (res == NULL) {
+		http_reply_fetch_failure(rq, qs, "webhook");
 		return;
+	}
 	PQclear(res);
 	http_reply_data(rq, 204, NULL, "", 0, false);
 }
 
+/* The newest 100 events of endpoint $1 with their delivery log, as one
+ * JSON array (items). */
+/* clang-format off */
 static struct db_stmt stmt_events = DB_STMT(
     "webhooks_events",
-    "SELECT coalesce(json_agg(json_build_object('id', e.id, 'type', e.event_type, 'payload',"
-    " e.payload, 'created_at', " TS(
-        "e.created_at") ", 'attempts', e.attempts,"
-                        " 'delivered_at', " TS("e.delivered_at") ", 'gave_up_at', " TS(
-                            "e.gave_up_at") ","
-                                            " 'next_attempt_at', " TS(
-                                                "e.next_attempt_at") ", 'last_status', "
-                                                                     "e.last_status,"
-                                                                     " 'last_error', e.last_error, "
-                                                                     "'log', (SELECT "
-                                                                     "coalesce(json_agg(json_build_"
-                                                                     "object('at', " TS(
-                                                                         "a.at") ", 'status', "
-                                                                                 "a.status, "
-                                                                                 "'error', "
-                                                                                 "a.error, "
-                                                                                 "'duration_ms', "
-                                                                                 "a.duration_ms)"
-                                                                                 " ORDER BY a.id), "
-                                                                                 "'[]') FROM "
-                                                                                 "webhook_attempt "
-                                                                                 "a WHERE "
-                                                                                 "a.event_id = "
-                                                                                 "e.id))"
-                                                                                 " ORDER BY "
-                                                                                 "e.created_at "
-                                                                                 "DESC, e.id), "
-                                                                                 "'[]')"
-                                                                                 " FROM (SELECT * "
-                                                                                 "FROM "
-                                                                                 "webhook_event "
-                                                                                 "WHERE "
-                                                                                 "endpoint_id = $1"
-                                                                                 "   ORDER BY "
-                                                                                 "created_at DESC, "
-                                                                                 "id LIMIT 100) e",
+    "SELECT coalesce(json_agg(json_build_object('id', e.id, 'type', e.event_type,"
+    " 'payload', e.payload, 'created_at', " TS("e.created_at") ", 'attempts', e.attempts,"
+    " 'delivered_at', " TS("e.delivered_at") ", 'gave_up_at', " TS("e.gave_up_at") ","
+    " 'next_attempt_at', " TS("e.next_attempt_at") ", 'last_status', e.last_status,"
+    " 'last_error', e.last_error,"
+    " 'log', (SELECT coalesce(json_agg(json_build_object('at', " TS("a.at") ","
+    "   'status', a.status, 'error', a.error, 'duration_ms', a.duration_ms) ORDER BY a.id), '[]')"
+    "   FROM webhook_attempt a WHERE a.event_id = e.id))"
+    " ORDER BY e.created_at DESC, e.id), '[]') AS items"
+    " FROM (SELECT * FROM webhook_event WHERE endpoint_id = $1"
+    "   ORDER BY created_at DESC, id LIMIT 100) e",
     1);
+/* clang-format on */
+
+/* The answer of webhooks_events: {items}. */
+static const struct row_field events_fields[] = {ROW_JSON("items"), ROW_END};
 
 static struct db_stmt stmt_endpoint =
     DB_STMT("webhooks_endpoint", "SELECT id FROM webhook_endpoint WHERE id = $1", 1);
@@ -220,21 +204,21 @@ static struct db_stmt stmt_endpoint =
 static void
 webhooks_events(struct http_request *rq)
 {
-	PGresult *ep = http_fetch_by_id(rq, &stmt_endpoint, http_param(rq, "id"), "webhook"), *res;
-	enum db_qs qs;
-	json_t *items;
+	PGresult *ep, *res;
+	enum db_qs qs = http_fetch_row(rq, &stmt_endpoint, http_param(rq, "id"), &ep);
 
-	if (ep == NULL)
+	if (ep == NULL) {
+		http_reply_fetch_failure(rq, qs, "webhook");
 		return;
-	res = db_exec(rq->db, &stmt_events, (const char *const[]){PQgetvalue(ep, 0, 0)}, &qs);
+	}
+	res = db_exec(rq->db, &stmt_events, (const char *const[]){row_value(ep, 0, "id")}, &qs);
 	PQclear(ep);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
 		return;
 	}
-	items = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+	http_reply_json(rq, 200, row_json(res, 0, events_fields));
 	PQclear(res);
-	http_reply_json(rq, 200, json_pack("{s:o}", "items", items ? items : json_array()));
 }
 
 static struct db_stmt stmt_replay = DB_STMT(
@@ -248,10 +232,13 @@ static struct db_stmt stmt_replay = DB_STMT(
 static void
 webhooks_replay(struct http_request *rq)
 {
-	PGresult *res = http_fetch_by_id(rq, &stmt_replay, http_param(rq, "id"), "webhook event");
+	PGresult *res;
+	enum db_qs qs = http_fetch_row(rq, &stmt_replay, http_param(rq, "id"), &res);
 
-	if (res == NULL)
+	if (res == NULL) {
+		http_reply_fetch_failure(rq, qs, "webhook event");
 		return;
+	}
 	PQclear(res);
 	http_reply_json(rq, 202,
 	                json_pack("{s:s, s:s}", "id", http_param(rq, "id"), "status", "queued"));
@@ -358,9 +345,10 @@ ms_now(void)
 static void
 deliver(struct db_conn *c, const struct config *cfg, PGresult *res, int i)
 {
-	const char *event_id = PQgetvalue(res, i, 0);
+	const char *event_id = row_value(res, i, "event_id");
 	size_t len = 0, plen = 0;
-	unsigned char *sealed = db_bytea_value(res, i, 3, &len), *secret = NULL;
+	unsigned char *sealed = db_bytea_value(res, i, row_col(res, "secret_sealed"), &len);
+	unsigned char *secret = NULL;
 	char place[96], err[300], status_text[16], ms_text[16], max_text[16];
 	const char *params[5];
 	uint64_t start = ms_now();
@@ -368,15 +356,15 @@ deliver(struct db_conn *c, const struct config *cfg, PGresult *res, int i)
 	enum db_qs qs;
 	PGresult *r;
 
-	snprintf(place, sizeof(place), "webhook/%s/secret", PQgetvalue(res, i, 1));
+	snprintf(place, sizeof(place), "webhook/%s/secret", row_value(res, i, "endpoint_id"));
 	if (sealed != NULL)
 		secret = crypto_open(app.keys, place, sealed, len, &plen);
 	free(sealed);
 	if (secret == NULL)
 		snprintf(err, sizeof(err), "the endpoint's secret cannot be decrypted");
 	else
-		status = post_event(cfg, PQgetvalue(res, i, 2), event_id, (const char *)secret,
-		                    PQgetvalue(res, i, 4), err, sizeof(err));
+		status = post_event(cfg, row_value(res, i, "url"), event_id, (const char *)secret,
+		                    row_value(res, i, "payload"), err, sizeof(err));
 	if (secret != NULL) {
 		sodium_memzero(secret, plen);
 		free(secret);
