@@ -202,10 +202,13 @@ add_visits(struct http_request *rq, json_t *out, const char *id)
 static bool
 export_children(struct http_request *rq, json_t *out, const char *id)
 {
-	json_t *conv = conversations_of(rq, id);
+	json_t *conv, *p;
+	enum db_qs qs = conversations_of(rq, id, &conv, &p);
 
-	if (conv == NULL)
+	if (conv == NULL) {
+		http_reply_failure(rq, qs, p);
 		return false;
+	}
 	json_object_set_new(out, "conversations", conv);
 	return add_part(rq, out, "courses", &stmt_courses, id) && add_visits(rq, out, id) &&
 	       add_part(rq, out, "referrals", &stmt_referrals, id) &&

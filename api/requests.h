@@ -97,9 +97,13 @@ bool request_move(struct http_request *rq, const PGresult *row, const char *to, 
 void request_reply_current(struct http_request *rq, const char *id, unsigned status,
                            const char *action, const char *purpose);
 
-/* The request's conversations, summaries opened (conversations.c); NULL
- * after answering an error. No access-log entry. */
-json_t *conversations_of(struct http_request *rq, const char *request_id);
+/* The request's conversations, summaries opened (conversations.c), as a
+ * new JSON array into *items. Returns the query status and answers
+ * nothing: on a database error *items is NULL (answer qs); a summary that
+ * does not open is logged and makes *items NULL and *problem a 500 (answer
+ * with http_reply_failure). No access-log entry. */
+enum db_qs conversations_of(const struct http_request *rq, const char *request_id, json_t **items,
+                            json_t **problem);
 
 /* What the portal may tell the citizen about a state: received,
  * in_progress, closed or withdrawn. Never NULL. */
