@@ -18,6 +18,7 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "access_log.h"
 #include "app.h"
@@ -28,12 +29,33 @@
 #define TS(col)  "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define DAY(col) "to_char(" col ", 'YYYY-MM-DD')"
 
+/* The columns of a measurement, named for measurement_fields
+ * (lib/row.h). A statement that orders by a column also named here
+ * qualifies it (measurement.created_at), or the order would be the
+ * formatted text's. */
 /* clang-format off */
 #define MEASUREMENT_COLUMNS                                                                        \
 	"id, request_id, course_id, instrument, instrument_version, timepoint,"                    \
-	" " DAY("taken_on") ", mode, array_to_json(answers), raw_score, score, recorded_by_role,"   \
-	" " TS("created_at")
+	" " DAY("taken_on") " AS taken_on, mode, array_to_json(answers) AS answers, raw_score,"    \
+	" score, recorded_by_role, " TS("created_at") " AS created_at"
 /* clang-format on */
+
+/* A measurement's answer, in this order; score_range (from the instrument)
+ * comes between the two. */
+static const struct row_field measurement_fields[] = {ROW_TEXT("id"),
+                                                      ROW_TEXT("request_id"),
+                                                      ROW_TEXT_OR_NULL("course_id"),
+                                                      ROW_TEXT("instrument"),
+                                                      ROW_TEXT("instrument_version"),
+                                                      ROW_TEXT("timepoint"),
+                                                      ROW_TEXT("taken_on"),
+                                                      ROW_TEXT("mode"),
+                                                      ROW_JSON("answers"),
+                                                      ROW_INTEGER("raw_score"),
+                                                      ROW_INTEGER("score"),
+                                                      ROW_END};
+static const struct row_field measurement_tail[] = {ROW_TEXT("recorded_by_role"),
+                                                    ROW_TEXT("created_at"), ROW_END};
 
 static const char *const instruments[] = {"who5", "ucla3", NULL};
 static const char *const timepoints[] = {"baseline", "course_end", "follow_up", NULL};
@@ -63,20 +85,16 @@ static const struct spec_field answer_item = {.type = SPEC_INTEGER};
 
 static const struct spec_field measurements_create_spec[] = {
     {.name = "instrument", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = instruments},
-    {.name = "instrument_version",
-     .type = SPEC_STRING,
-     .flags = SPEC_REQUIRED,
-     .min = 1,
-     .max = 40},
+    SPEC_TEXT("instrument_version", SPEC_REQUIRED, 1, 40),
     {.name = "timepoint", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = timepoints},
-    {.name = "taken_on", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
+    SPEC_DATE("taken_on", SPEC_REQUIRED),
     {.name = "mode", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = modes},
     {.name = "answers",
      .type = SPEC_ARRAY,
      .flags = SPEC_REQUIRED,
      .max = 50,
      .items = &answer_item},
-    {.name = "course_id", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_UUID},
+    SPEC_UUID("course_id", SPEC_NULLABLE),
     SPEC_END};
 
 static const char *
@@ -85,30 +103,24 @@ str_of(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
+/* One measurement row (MEASUREMENT_COLUMNS) as JSON. */
 static json_t *
 measurement_json(const PGresult *res, int row)
 {
-	const struct instrument *in = instrument_find(PQgetvalue(res, row, 3));
-	json_t *answers = json_loads(PQgetvalue(res, row, 8), 0, NULL);
+	const struct instrument *in = instrument_find(row_value(res, row, "instrument"));
+	json_t *j = row_json(res, row, measurement_fields);
 
-	return json_pack(
-	    "{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:{s:i, s:i}, s:s, "
-	    "s:s}",
-	    "id", PQgetvalue(res, row, 0), "request_id", PQgetvalue(res, row, 1), "course_id",
-	    db_json_text(res, row, 2), "instrument", PQgetvalue(res, row, 3), "instrument_version",
-	    PQgetvalue(res, row, 4), "timepoint", PQgetvalue(res, row, 5), "taken_on",
-	    PQgetvalue(res, row, 6), "mode", PQgetvalue(res, row, 7), "answers",
-	    answers ? answers : json_array(), "raw_score",
-	    (json_int_t)atoll(PQgetvalue(res, row, 9)), "score",
-	    (json_int_t)atoll(PQgetvalue(res, row, 10)), "score_range", "min",
-	    in ? in->score_min : 0, "max", in ? in->score_max : 0, "recorded_by_role",
-	    PQgetvalue(res, row, 11), "created_at", PQgetvalue(res, row, 12));
+	json_object_set_new(
+	    j, "score_range",
+	    json_pack("{s:i, s:i}", "min", in ? in->score_min : 0, "max", in ? in->score_max : 0));
+	return row_json_add(j, res, row, measurement_tail);
 }
 
-/* The answers checked against the instrument: 422 naming `answers` for a
- * wrong count and answers[i] for each item out of range. */
-static bool
-answers_valid(struct http_request *rq, const struct instrument *in, const json_t *answers)
+/* The answers checked against the instrument: NULL when they fit, else a
+ * 422 naming `answers` for a wrong count and answers[i] for each item out
+ * of range. Answers nothing. */
+static json_t *
+answers_problem(const struct http_request *rq, const struct instrument *in, const json_t *answers)
 {
 	json_t *p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
 	size_t n = json_array_size(answers);
@@ -132,19 +144,17 @@ answers_valid(struct http_request *rq, const struct instrument *in, const json_t
 		problem_add_field_error(
 		    p, field, v < in->lo ? ERR_FIELD_TOO_SMALL : ERR_FIELD_TOO_LARGE, msg);
 	}
-	if (problem_field_error_count(p) > 0) {
-		http_reply_problem_json(rq, p);
-		return false;
-	}
+	if (problem_field_error_count(p) > 0)
+		return p;
 	json_decref(p);
-	return true;
+	return NULL;
 }
 
 static struct db_stmt stmt_check =
     DB_STMT("measurements_check",
-            "SELECT $1::date <= current_date,"
+            "SELECT $1::date <= current_date AS taken_ok,"
             " $2::uuid IS NULL OR EXISTS (SELECT 1 FROM course c WHERE c.id = $2::uuid"
-            "   AND c.request_id = $3)",
+            "   AND c.request_id = $3) AS course_ok",
             3);
 
 static struct db_stmt stmt_insert = DB_STMT(
@@ -189,9 +199,14 @@ measurements_create(struct http_request *rq)
 
 	if (row == NULL)
 		return;
-	id = PQgetvalue(row, 0, 0);
-	if (in == NULL || !answers_valid(rq, in, answers))
+	id = row_value(row, 0, "id");
+	if (in == NULL)
 		goto out;
+	p = answers_problem(rq, in, answers);
+	if (p != NULL) {
+		http_reply_problem_json(rq, p);
+		goto out;
+	}
 	res =
 	    db_exec(rq->db, &stmt_check,
 	            (const char *const[]){str_of(b, "taken_on"), str_of(b, "course_id"), id}, &qs);
@@ -200,10 +215,10 @@ measurements_create(struct http_request *rq)
 		goto out;
 	}
 	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
-	if (PQgetvalue(res, 0, 0)[0] != 't')
+	if (row_value(res, 0, "taken_ok")[0] != 't')
 		problem_add_field_error(p, "taken_on", ERR_FIELD_TOO_LARGE,
 		                        "must not be in the future");
-	if (PQgetvalue(res, 0, 1)[0] != 't')
+	if (row_value(res, 0, "course_ok")[0] != 't')
 		problem_add_field_error(p, "course_id", ERR_FIELD_NOT_IN_ENUM,
 		                        "must be the course of this request");
 	PQclear(res);
@@ -254,7 +269,7 @@ out:
 static struct db_stmt stmt_list =
     DB_STMT("measurements_list",
             "SELECT " MEASUREMENT_COLUMNS " FROM measurement WHERE request_id = $1"
-            " ORDER BY taken_on, created_at, id",
+            " ORDER BY measurement.taken_on, measurement.created_at, measurement.id",
             1);
 
 /* GET /v1/requests/{id}/measurements: every measurement of the request,
@@ -268,13 +283,13 @@ measurements_list(struct http_request *rq)
 
 	if (row == NULL)
 		return;
-	res = db_exec(rq->db, &stmt_list, (const char *const[]){PQgetvalue(row, 0, 0)}, &qs);
+	res = db_exec(rq->db, &stmt_list, (const char *const[]){row_value(row, 0, "id")}, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
 		goto out;
 	}
 	if (PQntuples(res) > 0) {
-		qs = access_log_write(rq, "read", PQgetvalue(row, 0, 0), NULL,
+		qs = access_log_write(rq, "read", row_value(row, 0, "id"), NULL,
 		                      "the citizen's wellbeing measurements were read");
 		if (qs < 0) {
 			PQclear(res);
