@@ -7,6 +7,7 @@
 #include "../lib/crypto.h"
 #include "../lib/db.h"
 #include "../lib/http.h"
+#include "../lib/list.h"
 #include "../lib/problem.h"
 #include "../lib/row.h"
 #include "../lib/spec.h"
@@ -137,30 +138,21 @@ static struct db_stmt stmt_list =
                                     " ORDER BY api_key.created_at, api_key.id LIMIT $3",
             3);
 
+static const struct list_param api_keys_list_params[] = {
+    LIST_QUERY_OR("include_revoked", "false"), LIST_QUERY("cursor"), LIST_FETCH, LIST_END};
+
+static const struct keyset_list api_keys_list_decl = {.stmt = &stmt_list,
+                                                      .query = api_keys_list_query,
+                                                      .params = api_keys_list_params,
+                                                      .fields = key_fields,
+                                                      .path = "/v1/api-keys"};
+
 /* GET /v1/api-keys: the keys the caller may manage, oldest first, keyset
  * paged (never the keys themselves). */
 static void
 api_keys_list(struct http_request *rq)
 {
-	const char *inc =
-	    json_is_true(json_object_get(rq->query, "include_revoked")) ? "true" : "false";
-	long long limit = http_query_limit(rq, 50);
-	const char *params[3];
-	char fetch[24];
-	enum db_qs qs;
-	PGresult *res;
-
-	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
-	params[0] = inc;
-	params[1] = json_string_value(json_object_get(rq->query, "cursor"));
-	params[2] = fetch;
-	res = db_exec(rq->db, &stmt_list, params, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return;
-	}
-	http_reply_keyset_list(rq, res, limit, key_json, row_col(res, "cursor_time"),
-	                       row_col(res, "id"), "/v1/api-keys");
+	keyset_list_run(rq, &api_keys_list_decl);
 }
 
 static struct db_stmt stmt_revoke =

@@ -25,6 +25,7 @@
 #include "../lib/crypto.h"
 #include "../lib/db.h"
 #include "../lib/http.h"
+#include "../lib/list.h"
 #include "../lib/log.h"
 #include "../lib/problem.h"
 #include "../lib/row.h"
@@ -461,32 +462,26 @@ static struct db_stmt stmt_list =
             " ORDER BY course.created_at, course.id LIMIT $6",
             6);
 
+static const struct list_param courses_list_params[] = {LIST_QUERY("state"),
+                                                        LIST_QUERY("volunteer_id"),
+                                                        LIST_QUERY("follow_up_due_before"),
+                                                        LIST_QUERY("no_visit_since"),
+                                                        LIST_QUERY("cursor"),
+                                                        LIST_FETCH,
+                                                        LIST_END};
+
+static const struct keyset_list courses_list_decl = {.stmt = &stmt_list,
+                                                     .query = courses_list_query,
+                                                     .params = courses_list_params,
+                                                     .row_json = course_json,
+                                                     .path = "/v1/courses"};
+
 /* GET /v1/courses: the centre's courses (a guide's own), oldest first,
  * keyset paged; no visits and no personal data. */
 static void
 courses_list(struct http_request *rq)
 {
-	const json_t *q = rq->query;
-	long long limit = http_query_limit(rq, 50);
-	const char *params[6];
-	char fetch[24];
-	enum db_qs qs;
-	PGresult *res;
-
-	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
-	params[0] = str_of(q, "state");
-	params[1] = str_of(q, "volunteer_id");
-	params[2] = str_of(q, "follow_up_due_before");
-	params[3] = str_of(q, "no_visit_since");
-	params[4] = str_of(q, "cursor");
-	params[5] = fetch;
-	res = db_exec(rq->db, &stmt_list, params, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return;
-	}
-	http_reply_keyset_list(rq, res, limit, course_json, row_col(res, "cursor_time"),
-	                       row_col(res, "id"), "/v1/courses");
+	keyset_list_run(rq, &courses_list_decl);
 }
 
 /* GET /v1/courses/{id}: the course with its visits; notes shown are

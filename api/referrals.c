@@ -23,6 +23,7 @@
 #include "../lib/crypto.h"
 #include "../lib/db.h"
 #include "../lib/http.h"
+#include "../lib/list.h"
 #include "../lib/log.h"
 #include "../lib/problem.h"
 #include "../lib/row.h"
@@ -314,31 +315,25 @@ static struct db_stmt stmt_list =
             " ORDER BY f.sent_at, f.id LIMIT $5",
             5);
 
+static const struct list_param referrals_list_params[] = {LIST_QUERY("state"),
+                                                          LIST_QUERY("association_id"),
+                                                          LIST_QUERY("request_id"),
+                                                          LIST_QUERY("cursor"),
+                                                          LIST_FETCH,
+                                                          LIST_END};
+
+static const struct keyset_list referrals_list_decl = {.stmt = &stmt_list,
+                                                       .query = referrals_list_query,
+                                                       .params = referrals_list_params,
+                                                       .row_json = referral_json,
+                                                       .path = "/v1/referrals"};
+
 /* GET /v1/referrals: the centre's referrals (an association's contact: the
  * ones sent to its association), oldest first; no personal data. */
 static void
 referrals_list(struct http_request *rq)
 {
-	const json_t *q = rq->query;
-	long long limit = http_query_limit(rq, 50);
-	const char *params[5];
-	char fetch[24];
-	enum db_qs qs;
-	PGresult *res;
-
-	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
-	params[0] = str_of(q, "state");
-	params[1] = str_of(q, "association_id");
-	params[2] = str_of(q, "request_id");
-	params[3] = str_of(q, "cursor");
-	params[4] = fetch;
-	res = db_exec(rq->db, &stmt_list, params, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return;
-	}
-	http_reply_keyset_list(rq, res, limit, referral_json, row_col(res, "cursor_time"),
-	                       row_col(res, "id"), "/v1/referrals");
+	keyset_list_run(rq, &referrals_list_decl);
 }
 
 /* GET /v1/referrals/{id} */
