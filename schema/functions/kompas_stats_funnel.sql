@@ -5,7 +5,11 @@ DROP FUNCTION IF EXISTS kompas_stats_funnel(date, date, uuid, text, boolean);
 -- The funnel of the requests received in the window, by source (or by
 -- heard_from: p_breakdown 'heard_from', 'not_given' where it was not
 -- asked), per period (p_unit) and per centre (p_by_centre): one row per
--- cell; source NULL is the total of the period and centre.
+-- cell; source NULL is the total of the period and centre. Read from the
+-- monthly cells of request_funnel_month (0033; windows are whole
+-- Copenhagen months), the days to first contact from the cells' days, so
+-- the answer is what the same query over every request gave
+-- (tests/api/stats_funnel.test.mjs).
 CREATE OR REPLACE FUNCTION kompas_stats_funnel(p_from date, p_to date, p_centre uuid, p_unit text,
                                     p_by_centre boolean, p_breakdown text DEFAULT 'source')
 RETURNS TABLE (period text, centre_id uuid, centre_slug text, source text, measure text,
@@ -24,36 +28,46 @@ BEGIN
         RAISE EXCEPTION 'unknown funnel breakdown %', p_breakdown USING ERRCODE = '22023';
     END IF;
     RETURN QUERY
-    WITH base AS (
-        SELECT CASE WHEN p_by_centre THEN r.centre_id END AS cid,
-               kompas_stats_period(r.created_at, p_unit) AS per,
-               CASE WHEN v_heard THEN coalesce(r.heard_from, 'not_given') ELSE r.source END AS src,
-               'accepted' = ANY (r.reached_states) AS accepted,
-               r.first_contact_at IS NOT NULL AS contacted,
-               'conversation_held' = ANY (r.reached_states) AS conversation,
-               'course_started' = ANY (r.reached_states) AS course,
-               'referred' = ANY (r.reached_states) AS referred,
-               'signposted' = ANY (r.reached_states) AS signposted,
-               r.closed_at IS NOT NULL AS closed,
-               extract(epoch FROM r.first_contact_at - r.created_at) / 86400.0 AS days
-          FROM request r
-         WHERE (v_centre IS NULL OR r.centre_id = v_centre)
-           AND (v_lo IS NULL OR r.created_at >= v_lo)
-           AND r.created_at < v_hi
+    WITH cell AS (
+        SELECT CASE WHEN p_by_centre THEN f.centre_id END AS cid,
+               CASE p_unit
+                   WHEN 'month' THEN to_char(f.month, 'YYYY-MM')
+                   WHEN 'quarter' THEN to_char(f.month, 'YYYY-"Q"Q')
+                   WHEN 'year' THEN to_char(f.month, 'YYYY')
+               END AS per,
+               CASE WHEN v_heard THEN coalesce(f.heard_from, 'not_given') ELSE f.source END AS src,
+               f.received, f.accepted, f.contacted, f.conversation_held, f.course_started,
+               f.referred, f.signposted, f.closed, f.days
+          FROM request_funnel_month f
+         WHERE (v_centre IS NULL OR f.centre_id = v_centre)
+           AND (v_win.w_from IS NULL OR f.month >= v_win.w_from)
+           AND f.month <= v_win.w_to
+           AND f.received > 0
+    ), counts AS (
+        SELECT c.per, c.cid, c.src, GROUPING(c.src) = 1 AS total,
+               sum(c.received) AS received, sum(c.accepted) AS accepted,
+               sum(c.contacted) AS contacted, sum(c.conversation_held) AS conversation_held,
+               sum(c.course_started) AS course_started, sum(c.referred) AS referred,
+               sum(c.signposted) AS signposted, sum(c.closed) AS closed
+          FROM cell c
+         GROUP BY GROUPING SETS ((c.per, c.cid, c.src), (c.per, c.cid))
+    ), pct AS (
+        SELECT c.per, c.cid, c.src, GROUPING(c.src) = 1 AS total,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY d.days) AS median,
+               percentile_cont(0.9) WITHIN GROUP (ORDER BY d.days) AS p90
+          FROM cell c
+         CROSS JOIN LATERAL unnest(c.days) d (days)
+         GROUP BY GROUPING SETS ((c.per, c.cid, c.src), (c.per, c.cid))
     ), agg AS (
-        SELECT b.per, b.cid, b.src, GROUPING(b.src) = 1 AS total,
-               count(*) AS received,
-               count(*) FILTER (WHERE b.accepted) AS accepted,
-               count(*) FILTER (WHERE b.contacted) AS contacted,
-               count(*) FILTER (WHERE b.conversation) AS conversation_held,
-               count(*) FILTER (WHERE b.course) AS course_started,
-               count(*) FILTER (WHERE b.referred) AS referred,
-               count(*) FILTER (WHERE b.signposted) AS signposted,
-               count(*) FILTER (WHERE b.closed) AS closed,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY b.days) AS median,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY b.days) AS p90
-          FROM base b
-         GROUP BY GROUPING SETS ((b.per, b.cid, b.src), (b.per, b.cid))
+        SELECT n.*, p.median, p.p90
+          FROM counts n
+          -- as below: per is never '' nor src, no centre has the nil uuid.
+          LEFT JOIN pct p
+            ON coalesce(p.per, '') = coalesce(n.per, '')
+           AND coalesce(p.cid, '00000000-0000-0000-0000-000000000000')
+               = coalesce(n.cid, '00000000-0000-0000-0000-000000000000')
+           AND coalesce(p.src, '') = coalesce(n.src, '')
+           AND p.total = n.total
     ), cells AS (
         SELECT a.per, a.cid, a.src, a.total, m.ord, m.measure, m.v, m.is_count,
                a.contacted AS people
