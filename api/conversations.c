@@ -133,17 +133,21 @@ conversations_create(struct http_request *rq)
 	const json_t *b = rq->body;
 	const char *summary = json_string_value(json_object_get(b, "summary"));
 	const char *volunteer = json_string_value(json_object_get(b, "volunteer_id"));
-	PGresult *row = request_fetch(rq, http_param(rq, "id"), true), *res = NULL;
+	PGresult *row, *res = NULL;
 	char id[37], mine[37], duration[16], place[96], *summary_param = NULL;
 	const char *params[7];
 	bool broken = false;
 	json_t *body, *p;
-	enum db_qs qs;
+	enum db_qs qs = request_fetch(rq, http_param(rq, "id"), true, &row);
 
-	if (row == NULL)
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		return;
-	if (request_is_anonymised(rq, row))
+	}
+	if (request_is_anonymised(row)) {
+		request_reply_anonymised(rq);
 		goto out;
+	}
 	if (rq->caller.role == ROLE_GUIDE) {
 		qs = own_volunteer(rq, mine);
 		if (qs < 0) {
@@ -177,9 +181,12 @@ conversations_create(struct http_request *rq)
 		http_reply_db_error(rq, qs);
 		goto out;
 	}
-	if (strcmp(row_value(row, 0, "state"), "contacted") == 0 &&
-	    !request_move(rq, row, "conversation_held", NULL, NULL, NULL))
+	if (strcmp(row_value(row, 0, "state"), "contacted") == 0)
+		qs = request_move(rq, row, "conversation_held", NULL, NULL, NULL);
+	if (qs < 0) {
+		http_reply_db_error(rq, qs);
 		goto out;
+	}
 	qs = request_event_write(rq, params[1], "conversation", NULL, NULL, NULL, volunteer, NULL,
 	                         NULL);
 	if (qs >= 0)
@@ -236,12 +243,14 @@ conversations_of(const struct http_request *rq, const char *request_id, json_t *
 static void
 conversations_list(struct http_request *rq)
 {
-	PGresult *row = request_fetch(rq, http_param(rq, "id"), false);
+	PGresult *row;
 	json_t *items, *p;
-	enum db_qs qs;
+	enum db_qs qs = request_fetch(rq, http_param(rq, "id"), false, &row);
 
-	if (row == NULL)
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		return;
+	}
 	qs = conversations_of(rq, row_value(row, 0, "id"), &items, &p);
 	if (items == NULL) {
 		http_reply_failure(rq, qs, p);

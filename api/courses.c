@@ -384,17 +384,21 @@ static void
 courses_create(struct http_request *rq)
 {
 	const json_t *b = rq->body;
-	PGresult *row = request_fetch(rq, http_param(rq, "id"), true), *res;
+	PGresult *row, *res;
 	const char *state, *params[5];
 	char visits[24], id[37];
 	json_t *p;
-	enum db_qs qs;
+	enum db_qs qs = request_fetch(rq, http_param(rq, "id"), true, &row);
 
-	if (row == NULL)
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		return;
-	if (!http_version_matches(rq, PQgetvalue(row, 0, REQUEST_COL_VERSION), "request"))
+	}
+	if (!http_version_ok(rq, row_value(row, 0, "version"))) {
+		http_reply_stale(rq, "request");
 		goto out;
-	state = PQgetvalue(row, 0, REQUEST_COL_STATE);
+	}
+	state = row_value(row, 0, "state");
 	if (!request_transition_allowed(state, "course_started")) {
 		p = problem_new(ERR_CONFLICT,
 		                strcmp(state, "course_started") == 0
@@ -412,7 +416,7 @@ courses_create(struct http_request *rq)
 		http_reply_failure(rq, qs, p);
 		goto out;
 	}
-	params[0] = PQgetvalue(row, 0, 0);
+	params[0] = row_value(row, 0, "id");
 	params[1] = str_of(b, "association_id");
 	params[2] = str_of(b, "event_id");
 	params[3] = NULL;
@@ -440,8 +444,11 @@ courses_create(struct http_request *rq)
 	}
 	snprintf(id, sizeof(id), "%s", row_value(res, 0, "id"));
 	PQclear(res);
-	if (!request_move(rq, row, "course_started", NULL, NULL, NULL))
+	qs = request_move(rq, row, "course_started", NULL, NULL, NULL);
+	if (qs < 0) {
+		http_reply_db_error(rq, qs);
 		goto out;
+	}
 	reply_course(rq, id, 201, "create", "a course was made", false, true);
 out:
 	PQclear(row);

@@ -10,6 +10,7 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "access_log.h"
 #include "app.h"
 #include "routes.h"
@@ -32,16 +33,22 @@ static struct db_stmt stmt_state =
 static void
 requests_anonymise(struct http_request *rq)
 {
-	PGresult *row = request_fetch(rq, http_param(rq, "id"), true), *res;
+	PGresult *row, *res;
 	const char *id;
-	enum db_qs qs;
+	enum db_qs qs = request_fetch(rq, http_param(rq, "id"), true, &row);
 
-	if (row == NULL)
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		return;
-	id = PQgetvalue(row, 0, 0);
-	if (request_state_is_open(PQgetvalue(row, 0, REQUEST_COL_STATE)) &&
-	    !request_move(rq, row, "withdrawn", "withdrawn", NULL, "erasure on request"))
-		goto out;
+	}
+	id = row_value(row, 0, "id");
+	if (request_state_is_open(row_value(row, 0, "state"))) {
+		qs = request_move(rq, row, "withdrawn", "withdrawn", NULL, "erasure on request");
+		if (qs < 0) {
+			http_reply_db_error(rq, qs);
+			goto out;
+		}
+	}
 	res = db_exec(rq->db, &stmt_anonymise,
 	              (const char *const[]){id, "the citizen asked for erasure", rq->request_id},
 	              &qs);
@@ -221,14 +228,16 @@ export_children(struct http_request *rq, json_t *out, const char *id)
 static void
 requests_export(struct http_request *rq)
 {
-	PGresult *row = request_fetch(rq, http_param(rq, "id"), false);
+	PGresult *row;
 	json_t *out = NULL, *req;
 	const char *id;
-	enum db_qs qs;
+	enum db_qs qs = request_fetch(rq, http_param(rq, "id"), false, &row);
 
-	if (row == NULL)
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		return;
-	id = PQgetvalue(row, 0, 0);
+	}
+	id = row_value(row, 0, "id");
 	req = request_full_json(row, 0);
 	if (req == NULL) {
 		http_reply_problem(

@@ -191,14 +191,16 @@ measurements_create(struct http_request *rq)
 {
 	const json_t *b = rq->body, *answers = json_object_get(b, "answers");
 	const struct instrument *in = instrument_find(str_of(b, "instrument"));
-	PGresult *row = request_fetch(rq, http_param(rq, "id"), false), *res = NULL;
+	PGresult *row, *res = NULL;
 	const char *id, *params[9];
 	char *arr = NULL;
 	json_t *p;
-	enum db_qs qs;
+	enum db_qs qs = request_fetch(rq, http_param(rq, "id"), false, &row);
 
-	if (row == NULL)
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		return;
+	}
 	id = row_value(row, 0, "id");
 	if (in == NULL)
 		goto out;
@@ -277,12 +279,14 @@ static struct db_stmt stmt_list =
 static void
 measurements_list(struct http_request *rq)
 {
-	PGresult *row = request_fetch(rq, http_param(rq, "id"), false), *res;
+	PGresult *row, *res;
 	json_t *items;
-	enum db_qs qs;
+	enum db_qs qs = request_fetch(rq, http_param(rq, "id"), false, &row);
 
-	if (row == NULL)
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		return;
+	}
 	res = db_exec(rq->db, &stmt_list, (const char *const[]){row_value(row, 0, "id")}, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);

@@ -235,18 +235,22 @@ static void
 referrals_create(struct http_request *rq)
 {
 	const char *association = str_of(rq->body, "association_id");
-	PGresult *row = request_fetch(rq, http_param(rq, "id"), true), *res;
+	PGresult *row, *res;
 	const char *state;
 	bool move;
 	char id[37];
 	json_t *p;
-	enum db_qs qs;
+	enum db_qs qs = request_fetch(rq, http_param(rq, "id"), true, &row);
 
-	if (row == NULL)
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		return;
-	if (!http_version_matches(rq, PQgetvalue(row, 0, REQUEST_COL_VERSION), "request"))
+	}
+	if (!http_version_ok(rq, row_value(row, 0, "version"))) {
+		http_reply_stale(rq, "request");
 		goto out;
-	state = PQgetvalue(row, 0, REQUEST_COL_STATE);
+	}
+	state = row_value(row, 0, "state");
 	move = strcmp(state, "conversation_held") == 0;
 	if (!move && strcmp(state, "referred") != 0) {
 		p = problem_new(ERR_CONFLICT,
@@ -273,7 +277,7 @@ referrals_create(struct http_request *rq)
 		goto out;
 	}
 	res = db_exec(rq->db, &stmt_insert,
-	              (const char *const[]){PQgetvalue(row, 0, 0), association,
+	              (const char *const[]){row_value(row, 0, "id"), association,
 	                                    str_of(rq->body, "scheme_note")},
 	              &qs);
 	if (res == NULL) {
@@ -293,12 +297,12 @@ referrals_create(struct http_request *rq)
 	snprintf(id, sizeof(id), "%s", row_value(res, 0, "id"));
 	PQclear(res);
 	qs = mail_enqueue(rq, "referral", id);
+	if (qs >= 0 && move)
+		qs = request_move(rq, row, "referred", NULL, NULL, NULL);
 	if (qs < 0) {
 		http_reply_db_error(rq, qs);
 		goto out;
 	}
-	if (move && !request_move(rq, row, "referred", NULL, NULL, NULL))
-		goto out;
 	reply_referral(rq, id, 201, true);
 out:
 	PQclear(row);

@@ -12,6 +12,7 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "access_log.h"
 #include "auth.h"
@@ -25,9 +26,9 @@ static const struct spec_field state_item = {.type = SPEC_STRING,
 static const struct spec_field requests_list_query[] = {
     {.name = "state", .type = SPEC_ARRAY, .flags = SPEC_UNIQUE, .max = 11, .items = &state_item},
     {.name = "source", .type = SPEC_STRING, .enum_values = request_sources},
-    {.name = "assigned_volunteer_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
-    {.name = "received_from", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
-    {.name = "received_to", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
+    SPEC_UUID("assigned_volunteer_id", 0),
+    SPEC_DATE("received_from", 0),
+    SPEC_DATE("received_to", 0),
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     {.name = "cursor", .type = SPEC_STRING, .max = 80, .format = SPEC_FMT_KEYSET},
     SPEC_END};
@@ -35,9 +36,9 @@ static const struct spec_field requests_list_query[] = {
 /* Search criteria travel in a body, never in the URL: URLs end up in proxy
  * logs and browser histories. */
 static const struct spec_field requests_search_spec[] = {
-    {.name = "phone", .type = SPEC_STRING, .min = 8, .max = 30},
-    {.name = "email", .type = SPEC_STRING, .max = 254, .format = SPEC_FMT_EMAIL},
-    {.name = "reference", .type = SPEC_STRING, .min = 1, .max = 100},
+    SPEC_TEXT("phone", 0, 8, 30),
+    SPEC_EMAIL("email", 0),
+    SPEC_TEXT("reference", 0, 1, 100),
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     SPEC_END};
 
@@ -57,26 +58,29 @@ static struct db_stmt stmt_list =
              * beginning of the id (at least 8 of its characters) */
             " AND ($10::text IS NULL OR portal_reference IN ($10, upper($10))"
             "      OR ($10 ~ '^[0-9a-fA-F-]{8,36}$' AND id::text LIKE lower($10) || '%'))"
-            " ORDER BY created_at, id LIMIT $4",
+            " ORDER BY request.created_at, request.id LIMIT $4",
             10);
+
+/* A list entry (REQUEST_COLUMNS) in answer order; categories follow. */
+static const struct row_field summary_fields[] = {ROW_TEXT("id"),
+                                                  ROW_TEXT("source"),
+                                                  ROW_TEXT_OR_NULL("portal_reference"),
+                                                  ROW_TEXT("state"),
+                                                  ROW_TEXT_OR_NULL("postal_code"),
+                                                  ROW_TEXT_OR_NULL("age_band"),
+                                                  ROW_TEXT("created_at"),
+                                                  ROW_TEXT("updated_at"),
+                                                  ROW_TEXT_OR_NULL("assigned_volunteer_id"),
+                                                  ROW_END};
 
 /* The list entry without personal data (a listing is not a read). */
 static json_t *
 request_summary_json(const PGresult *res, int row)
 {
-	json_t *j;
+	json_t *j = row_json(res, row, summary_fields);
 
-	j = json_pack("{s:s, s:s, s:o, s:s, s:o, s:o, s:s, s:s}", "id", PQgetvalue(res, row, 0),
-	              "source", PQgetvalue(res, row, 2), "portal_reference",
-	              db_json_text(res, row, 3), "state", PQgetvalue(res, row, 4), "postal_code",
-	              db_json_text(res, row, 5), "age_band", db_json_text(res, row, 6),
-	              "created_at", PQgetvalue(res, row, 10), "updated_at",
-	              PQgetvalue(res, row, 11));
-	json_object_set_new(j, "assigned_volunteer_id",
-	                    db_json_text(res, row, REQUEST_COL_ASSIGNED));
 	/* the needs (category ids) are not personal data on their own */
-	json_object_set_new(j, "categories",
-	                    request_json_or_array(res, row, REQUEST_COL_CATEGORIES));
+	json_object_set_new(j, "categories", request_json_or_array(res, row, "categories"));
 	return j;
 }
 
@@ -147,8 +151,8 @@ requests_list(struct http_request *rq)
 
 	if (res == NULL)
 		return;
-	http_reply_keyset_list(rq, res, limit, request_summary_json, REQUEST_COL_CURSOR, 0,
-	                       "/v1/requests");
+	http_reply_keyset_list(rq, res, limit, request_summary_json, row_col(res, "cursor_time"),
+	                       row_col(res, "id"), "/v1/requests");
 }
 
 /* Log one search entry per match, or one without a subject if none. */
@@ -158,7 +162,7 @@ log_search(struct http_request *rq, PGresult *res, int shown, const json_t *crit
 	enum db_qs qs = DB_ONE_RESULT;
 
 	for (int i = 0; i < shown && qs >= 0; i++)
-		qs = access_log_write(rq, "search", PQgetvalue(res, i, 0), crit,
+		qs = access_log_write(rq, "search", row_value(res, i, "id"), crit,
 		                      "a coordinator searched for the citizen");
 	if (shown == 0)
 		qs = access_log_write(rq, "search", NULL, crit,

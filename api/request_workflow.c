@@ -8,6 +8,7 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "access_log.h"
 #include "app.h"
@@ -19,7 +20,7 @@
 static const struct spec_field requests_transition_spec[] = {
     {.name = "to", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = request_state_names},
     {.name = "reason", .type = SPEC_STRING, .enum_values = request_close_reasons},
-    {.name = "volunteer_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    SPEC_UUID("volunteer_id", 0),
     {.name = "note", .type = SPEC_STRING, .flags = SPEC_MULTILINE, .min = 1, .max = 500},
     SPEC_END};
 
@@ -31,75 +32,89 @@ static const struct spec_field requests_consents_spec[] = {{.name = "consents",
                                                             .items = &request_consent_item},
                                                            SPEC_END};
 
-static struct db_stmt stmt_volunteer_active = DB_STMT(
-    "workflow_volunteer_active",
-    "SELECT status = 'active' FROM volunteer WHERE id = $1 AND centre_id = kompas_centre()", 1);
+static struct db_stmt stmt_volunteer_active =
+    DB_STMT("workflow_volunteer_active",
+            "SELECT status = 'active' AS active FROM volunteer WHERE id = $1"
+            " AND centre_id = kompas_centre()",
+            1);
 
-/* Is the volunteer an active guide of the caller's centre? Answers 422 and
- * returns false when not. */
-static bool
-volunteer_assignable(struct http_request *rq, const char *volunteer)
+/* A 422 problem with one field error. */
+static json_t *
+field_problem(const struct http_request *rq, const char *field, enum err_code fcode,
+              const char *message)
+{
+	json_t *p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
+
+	problem_add_field_error(p, field, fcode, message);
+	return p;
+}
+
+/* Is the volunteer an active guide of the caller's centre? Answers
+ * nothing: returns the query status, with *problem (422) when not. */
+static enum db_qs
+volunteer_assignable(struct http_request *rq, const char *volunteer, json_t **problem)
 {
 	enum db_qs qs;
 	PGresult *res =
 	    db_exec(rq->db, &stmt_volunteer_active, (const char *const[]){volunteer}, &qs);
 	bool ok;
 
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
-	ok = qs == DB_ONE_RESULT && PQgetvalue(res, 0, 0)[0] == 't';
+	if (res == NULL)
+		return qs;
+	ok = qs == DB_ONE_RESULT && row_value(res, 0, "active")[0] == 't';
 	PQclear(res);
 	if (!ok)
-		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "volunteer_id",
-		                       ERR_FIELD_NOT_IN_ENUM,
-		                       "must be an active volunteer of the centre");
-	return ok;
+		*problem = field_problem(rq, "volunteer_id", ERR_FIELD_NOT_IN_ENUM,
+		                         "must be an active volunteer of the centre");
+	return qs;
 }
 
-/* Check the requested step against the state machine and its rules. */
-static bool
-step_valid(struct http_request *rq, const char *from, const char *to, const char *reason,
-           const char *volunteer)
+/* The problem (409) of a step the state machine does not allow. */
+static json_t *
+step_not_allowed(const struct http_request *rq, const char *from, const char *to)
 {
-	json_t *p;
+	json_t *p = problem_new(ERR_CONFLICT, NULL, rq->request_id);
 
+	json_object_set_new(p, "detail",
+	                    json_sprintf("A request in state %s cannot go to %s.", from, to));
+	json_object_set_new(p, "state", json_string(from));
+	json_object_set_new(p, "allowed", request_transitions_from(from));
+	problem_add_field_error(p, "to", ERR_FIELD_NOT_IN_ENUM,
+	                        "is not reachable from the current state");
+	return p;
+}
+
+/* Check the requested step against the state machine and its rules.
+ * Answers nothing: returns the query status, with *problem set (caller
+ * answers it) when the step is refused. */
+static enum db_qs
+step_check(struct http_request *rq, const char *from, const char *to, const char *reason,
+           const char *volunteer, json_t **problem)
+{
+	*problem = NULL;
 	if (!request_transition_allowed(from, to)) {
-		p = problem_new(ERR_CONFLICT, NULL, rq->request_id);
-		json_object_set_new(
-		    p, "detail", json_sprintf("A request in state %s cannot go to %s.", from, to));
-		json_object_set_new(p, "state", json_string(from));
-		json_object_set_new(p, "allowed", request_transitions_from(from));
-		problem_add_field_error(p, "to", ERR_FIELD_NOT_IN_ENUM,
-		                        "is not reachable from the current state");
-		http_reply_problem_json(rq, p);
-		return false;
+		*problem = step_not_allowed(rq, from, to);
+	} else if (request_state_needs_reason(to) != (reason != NULL)) {
+		*problem =
+		    field_problem(rq, "reason", reason ? ERR_FIELD_UNKNOWN : ERR_FIELD_REQUIRED,
+		                  reason ? "only closing, declining and withdrawing take a reason"
+		                         : "closing, declining and withdrawing need a reason");
+	} else if ((strcmp(to, "guide_assigned") == 0) != (volunteer != NULL)) {
+		*problem = field_problem(rq, "volunteer_id",
+		                         volunteer ? ERR_FIELD_UNKNOWN : ERR_FIELD_REQUIRED,
+		                         volunteer ? "only assigning a guide takes a volunteer"
+		                                   : "assigning a guide needs the volunteer");
+	} else if (rq->caller.role == ROLE_GUIDE && strcmp(to, "contacted") != 0 &&
+	           strcmp(to, "conversation_held") != 0) {
+		/* Guides record their own contact and conversation; the rest is
+		 * the coordinator's. */
+		*problem = problem_new(
+		    ERR_FORBIDDEN, "Guides record contact and conversations; ask the coordinator.",
+		    rq->request_id);
+	} else if (volunteer != NULL) {
+		return volunteer_assignable(rq, volunteer, problem);
 	}
-	if (request_state_needs_reason(to) != (reason != NULL)) {
-		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "reason",
-		                       reason ? ERR_FIELD_UNKNOWN : ERR_FIELD_REQUIRED,
-		                       reason
-		                           ? "only closing, declining and withdrawing take a reason"
-		                           : "closing, declining and withdrawing need a reason");
-		return false;
-	}
-	if ((strcmp(to, "guide_assigned") == 0) != (volunteer != NULL)) {
-		http_reply_field_error(rq, ERR_VALIDATION_FAILED, "volunteer_id",
-		                       volunteer ? ERR_FIELD_UNKNOWN : ERR_FIELD_REQUIRED,
-		                       volunteer ? "only assigning a guide takes a volunteer"
-		                                 : "assigning a guide needs the volunteer");
-		return false;
-	}
-	/* Guides record their own contact and conversation; the rest is the
-	 * coordinator's. */
-	if (rq->caller.role == ROLE_GUIDE && strcmp(to, "contacted") != 0 &&
-	    strcmp(to, "conversation_held") != 0) {
-		http_reply_problem(rq, ERR_FORBIDDEN,
-		                   "Guides record contact and conversations; ask the coordinator.");
-		return false;
-	}
-	return volunteer == NULL || volunteer_assignable(rq, volunteer);
+	return DB_ONE_RESULT;
 }
 
 static struct db_stmt stmt_move =
@@ -112,22 +127,20 @@ static struct db_stmt stmt_move =
             " updated_at = now(), version = version + 1 WHERE id = $1",
             4);
 
-/* Move a locked request row to `to`, with history. Answers and returns
- * false on failure. Shared with conversations (contacted -> held). */
-bool
+/* Move a locked request row to `to`, with history. Answers nothing;
+ * returns the query status. Shared with conversations (contacted -> held). */
+enum db_qs
 request_move(struct http_request *rq, const PGresult *row, const char *to, const char *reason,
              const char *volunteer, const char *note)
 {
-	const char *id = PQgetvalue(row, 0, 0);
-	const char *from = PQgetvalue(row, 0, REQUEST_COL_STATE);
+	const char *id = row_value(row, 0, "id");
+	const char *from = row_value(row, 0, "state");
 	enum db_qs qs;
 	PGresult *res;
 
 	res = db_exec(rq->db, &stmt_move, (const char *const[]){id, to, reason, volunteer}, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
+	if (res == NULL)
+		return qs;
 	PQclear(res);
 	qs = request_event_write(rq, id, "state", from, to, reason, volunteer, NULL, note);
 	/* The portal hears about changes of what it may show the citizen. */
@@ -136,11 +149,7 @@ request_move(struct http_request *rq, const PGresult *row, const char *to, const
 	/* the guide hears of the assignment (no citizen data: a link) */
 	if (qs >= 0 && volunteer != NULL)
 		qs = mail_enqueue(rq, "assignment", id);
-	if (qs < 0) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
-	return true;
+	return qs;
 }
 
 /* Answer with the request as it is now (the caller's view), logging the
@@ -149,12 +158,14 @@ void
 request_reply_current(struct http_request *rq, const char *id, unsigned status, const char *action,
                       const char *purpose)
 {
-	PGresult *res = request_fetch(rq, id, false);
-	enum db_qs qs;
+	PGresult *res;
+	enum db_qs qs = request_fetch(rq, id, false, &res);
 	json_t *body;
 
-	if (res == NULL)
+	if (res == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		return;
+	}
 	body = request_full_json(res, 0);
 	if (body == NULL) {
 		http_reply_problem(
@@ -169,7 +180,7 @@ request_reply_current(struct http_request *rq, const char *id, unsigned status, 
 		goto out;
 	}
 	http_reply_json(rq, status, body);
-	http_set_etag(rq, PQgetvalue(res, 0, REQUEST_COL_VERSION));
+	http_set_etag(rq, row_value(res, 0, "version"));
 out:
 	PQclear(res);
 }
@@ -183,40 +194,69 @@ requests_transition(struct http_request *rq)
 	const char *reason = json_string_value(json_object_get(rq->body, "reason"));
 	const char *volunteer = json_string_value(json_object_get(rq->body, "volunteer_id"));
 	const char *note = json_string_value(json_object_get(rq->body, "note"));
-	PGresult *row = request_fetch(rq, http_param(rq, "id"), true);
+	PGresult *row;
+	json_t *p;
 	char purpose[96];
+	enum db_qs qs = request_fetch(rq, http_param(rq, "id"), true, &row);
 
-	if (row == NULL)
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		return;
-	if (!http_version_matches(rq, PQgetvalue(row, 0, REQUEST_COL_VERSION), "request") ||
-	    !step_valid(rq, PQgetvalue(row, 0, REQUEST_COL_STATE), to, reason, volunteer) ||
-	    !request_move(rq, row, to, reason, volunteer, note))
+	}
+	if (!http_version_ok(rq, row_value(row, 0, "version"))) {
+		http_reply_stale(rq, "request");
 		goto out;
+	}
+	qs = step_check(rq, row_value(row, 0, "state"), to, reason, volunteer, &p);
+	if (qs >= 0 && p == NULL)
+		qs = request_move(rq, row, to, reason, volunteer, note);
+	if (qs < 0 || p != NULL) {
+		http_reply_failure(rq, qs, p);
+		goto out;
+	}
 	snprintf(purpose, sizeof(purpose), "the request moved to %s", to);
-	request_reply_current(rq, PQgetvalue(row, 0, 0), 200, "update", purpose);
+	request_reply_current(rq, row_value(row, 0, "id"), 200, "update", purpose);
 out:
 	PQclear(row);
 }
 
 static struct db_stmt stmt_history =
     DB_STMT("workflow_history",
-            "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), kind,"
-            " from_state, to_state, reason, volunteer_id, array_to_json(fields), note, actor_kind,"
-            " actor_role, actor_id FROM request_event WHERE request_id = $1 ORDER BY id",
+            "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at,"
+            " kind, from_state, to_state, reason, volunteer_id, array_to_json(fields) AS fields,"
+            " note, actor_kind, actor_role, actor_id FROM request_event WHERE request_id = $1"
+            " ORDER BY id",
             1);
+
+/* A history entry in answer order; actor (actor_fields) follows. */
+static const struct row_field history_fields[] = {ROW_FIELD("seq", "id", ROW_KIND_INTEGER),
+                                                  ROW_TEXT("at"),
+                                                  ROW_TEXT("kind"),
+                                                  ROW_TEXT_OR_NULL("from_state"),
+                                                  ROW_TEXT_OR_NULL("to_state"),
+                                                  ROW_TEXT_OR_NULL("reason"),
+                                                  ROW_TEXT_OR_NULL("volunteer_id"),
+                                                  ROW_JSON("fields"),
+                                                  ROW_TEXT_OR_NULL("note"),
+                                                  ROW_END};
+static const struct row_field actor_fields[] = {
+    ROW_FIELD("kind", "actor_kind", ROW_KIND_TEXT), ROW_FIELD("role", "actor_role", ROW_KIND_TEXT),
+    ROW_FIELD("id", "actor_id", ROW_KIND_TEXT_OR_NULL), ROW_END};
 
 /* GET /v1/requests/{id}/history: every change with its time and actor; no
  * personal data (data changes name the fields, not the values). */
 static void
 requests_history(struct http_request *rq)
 {
-	PGresult *row = request_fetch(rq, http_param(rq, "id"), false), *res;
-	json_t *items;
-	enum db_qs qs;
+	PGresult *row, *res;
+	json_t *items, *item;
+	enum db_qs qs = request_fetch(rq, http_param(rq, "id"), false, &row);
 
-	if (row == NULL)
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		return;
-	res = db_exec(rq->db, &stmt_history, (const char *const[]){PQgetvalue(row, 0, 0)}, &qs);
+	}
+	res = db_exec(rq->db, &stmt_history, (const char *const[]){row_value(row, 0, "id")}, &qs);
 	PQclear(row);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
@@ -224,21 +264,9 @@ requests_history(struct http_request *rq)
 	}
 	items = json_array();
 	for (int i = 0; i < PQntuples(res); i++) {
-		json_t *fields = PQgetisnull(res, i, 7)
-		                     ? json_null()
-		                     : json_loads(PQgetvalue(res, i, 7), 0, NULL);
-
-		json_array_append_new(
-		    items,
-		    json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s, s:o}}",
-		              "seq", (json_int_t)atoll(PQgetvalue(res, i, 0)), "at",
-		              PQgetvalue(res, i, 1), "kind", PQgetvalue(res, i, 2), "from_state",
-		              db_json_text(res, i, 3), "to_state", db_json_text(res, i, 4),
-		              "reason", db_json_text(res, i, 5), "volunteer_id",
-		              db_json_text(res, i, 6), "fields", fields ? fields : json_null(),
-		              "note", db_json_text(res, i, 8), "actor", "kind",
-		              PQgetvalue(res, i, 9), "role", PQgetvalue(res, i, 10), "id",
-		              db_json_text(res, i, 11)));
+		item = row_json(res, i, history_fields);
+		json_object_set_new(item, "actor", row_json(res, i, actor_fields));
+		json_array_append_new(items, item);
 	}
 	PQclear(res);
 	http_reply_json(rq, 200, json_pack("{s:o}", "items", items));
@@ -248,19 +276,17 @@ static struct db_stmt stmt_bump =
     DB_STMT("workflow_bump",
             "UPDATE request SET updated_at = now(), version = version + 1 WHERE id = $1", 1);
 
-/* A change kept in a child table (consent) is a change of the request. */
-static bool
+/* A change kept in a child table (consent) is a change of the request.
+ * Answers nothing; returns the query status. */
+static enum db_qs
 bump_version(struct http_request *rq, const char *id)
 {
 	enum db_qs qs;
 	PGresult *res = db_exec(rq->db, &stmt_bump, (const char *const[]){id}, &qs);
 
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
-	PQclear(res);
-	return true;
+	if (res != NULL)
+		PQclear(res);
+	return qs;
 }
 
 /* POST /v1/requests/{id}/consents {consents: [...]}: consent given or
@@ -268,19 +294,31 @@ bump_version(struct http_request *rq, const char *id)
 static void
 requests_add_consents(struct http_request *rq)
 {
-	PGresult *row = request_fetch(rq, http_param(rq, "id"), true);
+	PGresult *row;
 	const char *id;
 	json_t *fields;
-	enum db_qs qs;
+	enum db_qs qs = request_fetch(rq, http_param(rq, "id"), true, &row);
 
-	if (row == NULL)
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		return;
-	id = PQgetvalue(row, 0, 0);
-	if (request_is_anonymised(rq, row) ||
-	    !http_version_matches(rq, PQgetvalue(row, 0, REQUEST_COL_VERSION), "request") ||
-	    !request_add_consents(rq, id, json_object_get(rq->body, "consents")) ||
-	    !bump_version(rq, id))
+	}
+	id = row_value(row, 0, "id");
+	if (request_is_anonymised(row)) {
+		request_reply_anonymised(rq);
 		goto out;
+	}
+	if (!http_version_ok(rq, row_value(row, 0, "version"))) {
+		http_reply_stale(rq, "request");
+		goto out;
+	}
+	qs = request_add_consents(rq, id, json_object_get(rq->body, "consents"));
+	if (qs >= 0)
+		qs = bump_version(rq, id);
+	if (qs < 0) {
+		http_reply_db_error(rq, qs);
+		goto out;
+	}
 	fields = json_array();
 	for (size_t i = 0; i < json_array_size(json_object_get(rq->body, "consents")); i++)
 		json_array_append_new(

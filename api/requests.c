@@ -16,6 +16,7 @@
 #include "../lib/http.h"
 #include "../lib/log.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "access_log.h"
 #include "app.h"
@@ -23,10 +24,38 @@
 #include "auth.h"
 #include "request_states.h"
 #include "requests.h"
+#include "sealed.h"
 
-/* The sealed personal fields, in column order. */
+/* The sealed personal fields; column <field>_sealed of REQUEST_COLUMNS. */
 static const char *const sealed_fields[] = {"name", "phone", "email", "address", "notes"};
 #define NSEALED 5
+
+/* The coordinator's view of a request (request_full_json), in answer
+ * order: the head, then the citizen (opened), then the rest; categories,
+ * consents and allowed_transitions follow. */
+static const struct row_field request_head_fields[] = {
+    ROW_TEXT("id"),     ROW_TEXT("centre_id"),
+    ROW_TEXT("source"), ROW_TEXT_OR_NULL("portal_reference"),
+    ROW_TEXT("state"),  ROW_END};
+static const struct row_field request_rest_fields[] = {ROW_TEXT_OR_NULL("postal_code"),
+                                                       ROW_TEXT_OR_NULL("age_band"),
+                                                       ROW_TEXT_OR_NULL("preferred_language"),
+                                                       ROW_TEXT_OR_NULL("contact_preference"),
+                                                       ROW_TEXT_OR_NULL("heard_from"),
+                                                       ROW_TEXT("created_at"),
+                                                       ROW_TEXT("updated_at"),
+                                                       ROW_BOOLEAN("anonymised"),
+                                                       ROW_TEXT_OR_NULL("assigned_volunteer_id"),
+                                                       ROW_TEXT_OR_NULL("close_reason"),
+                                                       ROW_TEXT_OR_NULL("closed_at"),
+                                                       ROW_TEXT_OR_NULL("first_contact_at"),
+                                                       ROW_END};
+/* What the portal shows the citizen; status (computed) after
+ * portal_reference. */
+static const struct row_field status_head_fields[] = {
+    ROW_TEXT("id"), ROW_TEXT_OR_NULL("portal_reference"), ROW_END};
+static const struct row_field status_times_fields[] = {ROW_TEXT("created_at"),
+                                                       ROW_TEXT("updated_at"), ROW_END};
 
 const char *const request_sources[] = {
     "portal", "phone", "walk_in", "municipal_referral", "relative_referral", NULL};
@@ -39,23 +68,11 @@ static const char *const languages[] = {"da", "en", "de", "ar", "so", "tr", "fa"
                                         "no", "es", "fr", "vi", "th", "tl", NULL};
 
 static const struct spec_field citizen_spec[] = {
-    {.name = "name", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 200},
-    {.name = "phone", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .min = 8, .max = 30},
-    {.name = "email",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .max = 254,
-     .format = SPEC_FMT_EMAIL},
-    {.name = "address",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
-     .min = 1,
-     .max = 300},
-    {.name = "notes",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
-     .min = 1,
-     .max = 4000},
+    SPEC_TEXT("name", SPEC_REQUIRED, 1, 200),
+    SPEC_TEXT("phone", SPEC_NULLABLE, 8, 30),
+    SPEC_EMAIL("email", SPEC_NULLABLE),
+    SPEC_MULTILINE_TEXT("address", SPEC_NULLABLE, 1, 300),
+    SPEC_MULTILINE_TEXT("notes", SPEC_NULLABLE, 1, 4000),
     SPEC_END};
 
 const struct spec_field request_uuid_item = {.type = SPEC_STRING, .format = SPEC_FMT_UUID};
@@ -76,10 +93,7 @@ const struct spec_field request_consent_item = {.type = SPEC_OBJECT, .fields = c
 
 /* The request's details, the same in POST and PATCH. */
 #define REQUEST_DETAIL_FIELDS                                                                      \
-	{.name = "postal_code",                                                                    \
-	 .type = SPEC_STRING,                                                                      \
-	 .flags = SPEC_NULLABLE,                                                                   \
-	 .format = SPEC_FMT_POSTAL_CODE_DK},                                                       \
+	SPEC_POSTAL_CODE("postal_code", SPEC_NULLABLE),                                            \
 	    {.name = "age_band",                                                                   \
 	     .type = SPEC_STRING,                                                                  \
 	     .flags = SPEC_NULLABLE,                                                               \
@@ -116,39 +130,25 @@ seal_place(char *out, size_t outlen, const char *id, const char *field)
 	snprintf(out, outlen, "request/%s/%s", id, field);
 }
 
-/* Open the sealed field i of row into a JSON string (null when absent).
- * A value that does not open (tampered, moved, unknown key) is reported
- * by setting *broken and returned as null: never as garbage. */
+/* The sealed field i of row opened: a JSON string, null when absent,
+ * NULL when it does not open (tampered, moved, unknown key): never
+ * garbage. */
 static json_t *
-open_field(const PGresult *res, int row, int i, const char *id, bool *broken)
+open_field(const PGresult *res, int row, int i, const char *id)
 {
-	size_t len = 0, plen = 0;
-	unsigned char *sealed = db_bytea_value(res, row, REQUEST_COL_SEALED + i, &len);
-	unsigned char *plain;
-	char place[96];
-	json_t *v;
+	char place[96], column[32];
 
-	if (sealed == NULL)
-		return json_null();
 	seal_place(place, sizeof(place), id, sealed_fields[i]);
-	plain = crypto_open(app.keys, place, sealed, len, &plen);
-	free(sealed);
-	if (plain == NULL) {
-		*broken = true;
-		return json_null();
-	}
-	v = json_stringn((const char *)plain, plen);
-	sodium_memzero(plain, plen);
-	free(plain);
-	return v ? v : json_null();
+	snprintf(column, sizeof(column), "%s_sealed", sealed_fields[i]);
+	return sealed_json(res, row, column, place);
 }
 
 /* A json column (text) as a JSON value; an empty array if absent. */
 json_t *
-request_json_or_array(const PGresult *res, int row, int col)
+request_json_or_array(const PGresult *res, int row, const char *column)
 {
-	json_t *v =
-	    PQgetisnull(res, row, col) ? NULL : json_loads(PQgetvalue(res, row, col), 0, NULL);
+	const char *text = row_text(res, row, column);
+	json_t *v = text ? json_loads(text, 0, NULL) : NULL;
 
 	return v ? v : json_array();
 }
@@ -159,14 +159,16 @@ request_json_or_array(const PGresult *res, int row, int col)
 json_t *
 request_full_json(const PGresult *res, int row)
 {
-	const char *id = PQgetvalue(res, row, 0);
+	const char *id = row_value(res, row, "id");
 	bool broken = false;
 	json_t *citizen = json_object();
-	json_t *j;
+	json_t *j, *v;
 
-	for (int i = 0; i < NSEALED; i++)
-		json_object_set_new(citizen, sealed_fields[i],
-		                    open_field(res, row, i, id, &broken));
+	for (int i = 0; i < NSEALED; i++) {
+		v = open_field(res, row, i, id);
+		broken = broken || v == NULL;
+		json_object_set_new(citizen, sealed_fields[i], v ? v : json_null());
+	}
 	if (broken) {
 		json_decref(citizen);
 		log_msg(LOG_ERROR,
@@ -175,26 +177,13 @@ request_full_json(const PGresult *res, int row)
 		        id);
 		return NULL;
 	}
-	j = json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b}",
-	              "id", id, "centre_id", PQgetvalue(res, row, 1), "source",
-	              PQgetvalue(res, row, 2), "portal_reference", db_json_text(res, row, 3),
-	              "state", PQgetvalue(res, row, 4), "citizen", citizen, "postal_code",
-	              db_json_text(res, row, 5), "age_band", db_json_text(res, row, 6),
-	              "preferred_language", db_json_text(res, row, 7), "contact_preference",
-	              db_json_text(res, row, 8), "heard_from", db_json_text(res, row, 9),
-	              "created_at", PQgetvalue(res, row, 10), "updated_at",
-	              PQgetvalue(res, row, 11), "anonymised", PQgetvalue(res, row, 13)[0] == 't');
-	json_object_set_new(j, "assigned_volunteer_id",
-	                    db_json_text(res, row, REQUEST_COL_ASSIGNED));
-	json_object_set_new(j, "close_reason", db_json_text(res, row, REQUEST_COL_ASSIGNED + 1));
-	json_object_set_new(j, "closed_at", db_json_text(res, row, REQUEST_COL_ASSIGNED + 2));
-	json_object_set_new(j, "first_contact_at",
-	                    db_json_text(res, row, REQUEST_COL_ASSIGNED + 3));
-	json_object_set_new(j, "categories",
-	                    request_json_or_array(res, row, REQUEST_COL_CATEGORIES));
-	json_object_set_new(j, "consents", request_json_or_array(res, row, REQUEST_COL_CONSENTS));
+	j = row_json(res, row, request_head_fields);
+	json_object_set_new(j, "citizen", citizen);
+	row_json_add(j, res, row, request_rest_fields);
+	json_object_set_new(j, "categories", request_json_or_array(res, row, "categories"));
+	json_object_set_new(j, "consents", request_json_or_array(res, row, "consents"));
 	json_object_set_new(j, "allowed_transitions",
-	                    request_transitions_from(PQgetvalue(res, row, 4)));
+	                    request_transitions_from(row_value(res, row, "state")));
 	return j;
 }
 
@@ -215,10 +204,11 @@ request_citizen_status(const char *state)
 static json_t *
 request_status_json(const PGresult *res, int row)
 {
-	return json_pack("{s:s, s:o, s:s, s:s, s:s}", "id", PQgetvalue(res, row, 0),
-	                 "portal_reference", db_json_text(res, row, 3), "status",
-	                 request_citizen_status(PQgetvalue(res, row, 4)), "created_at",
-	                 PQgetvalue(res, row, 10), "updated_at", PQgetvalue(res, row, 11));
+	json_t *j = row_json(res, row, status_head_fields);
+
+	json_object_set_new(j, "status",
+	                    json_string(request_citizen_status(row_value(res, row, "state"))));
+	return row_json_add(j, res, row, status_times_fields);
 }
 
 /* Parameters for an insert: sealed fields and blind indexes, owned here. */
@@ -330,7 +320,7 @@ possible_duplicates(struct http_request *rq, const char *id, const struct sealed
 		return NULL;
 	}
 	for (int i = 0; i < PQntuples(res); i++)
-		json_array_append_new(ids, json_string(PQgetvalue(res, i, 0)));
+		json_array_append_new(ids, json_string(row_value(res, i, "id")));
 	PQclear(res);
 	return ids;
 }
@@ -349,7 +339,7 @@ reply_existing(struct http_request *rq, const char *reference)
 		return;
 	}
 	http_reply_json(rq, 200, request_status_json(res, 0));
-	http_set_etag(rq, PQgetvalue(res, 0, 12));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	PQclear(res);
 }
 
@@ -442,11 +432,15 @@ static bool
 record_new_request(struct http_request *rq, const char *id, bool portal)
 {
 	const json_t *b = rq->body;
-	enum db_qs qs;
+	json_t *p = NULL;
+	enum db_qs qs = request_set_categories(rq, id, json_object_get(b, "categories"), &p);
 
-	if (!request_set_categories(rq, id, json_object_get(b, "categories")) ||
-	    !request_add_consents(rq, id, json_object_get(b, "consents")))
+	if (qs >= 0 && p == NULL)
+		qs = request_add_consents(rq, id, json_object_get(b, "consents"));
+	if (qs < 0 || p != NULL) {
+		http_reply_failure(rq, qs, p);
 		return false;
+	}
 	qs = access_log_write(rq, "create", id, NULL,
 	                      portal ? "the request was received from the portal"
 	                             : "a coordinator recorded the request");
@@ -469,12 +463,15 @@ static void
 reply_new_request(struct http_request *rq, const char *id, bool portal,
                   const struct sealed_params *sp)
 {
-	PGresult *res = request_fetch(rq, id, false);
+	PGresult *res;
 	char location[64];
 	json_t *body, *dups;
+	enum db_qs qs = request_fetch(rq, id, false, &res);
 
-	if (res == NULL)
+	if (res == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		return;
+	}
 	if (portal) {
 		body = request_status_json(res, 0);
 	} else {
@@ -491,7 +488,7 @@ reply_new_request(struct http_request *rq, const char *id, bool portal,
 	}
 	snprintf(location, sizeof(location), "/v1/requests/%s%s", id, portal ? "/status" : "");
 	http_reply_json(rq, 201, body);
-	http_set_etag(rq, PQgetvalue(res, 0, 12));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	http_set_header(rq, "Location", location);
 	PQclear(res);
 }
@@ -526,38 +523,35 @@ static struct db_stmt stmt_set_categories =
             "   AND category_id NOT IN (SELECT id FROM wanted)),"
             " added AS (INSERT INTO request_category (request_id, category_id, centre_id)"
             "   SELECT $1, id, kompas_centre() FROM wanted ON CONFLICT DO NOTHING)"
-            " SELECT count(*) FROM wanted",
+            " SELECT count(*) AS visible FROM wanted",
             2);
 
-bool
-request_set_categories(struct http_request *rq, const char *id, const json_t *ids)
+enum db_qs
+request_set_categories(struct http_request *rq, const char *id, const json_t *ids, json_t **problem)
 {
 	size_t visible;
 	char *arr;
 	enum db_qs qs;
 	PGresult *res;
-	json_t *p;
 
+	*problem = NULL;
 	if (ids == NULL)
-		return true;
+		return DB_ONE_RESULT;
 	arr = db_uuid_array_param(ids);
 	res = db_exec(rq->db, &stmt_set_categories, (const char *const[]){id, arr}, &qs);
 	free(arr);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
+	if (res == NULL)
+		return qs;
 	/* every id given must be a category the caller can see */
-	visible = strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+	visible = strtoul(row_value(res, 0, "visible"), NULL, 10);
 	PQclear(res);
 	if (visible != json_array_size(ids)) {
-		p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
-		problem_add_field_error(p, "categories", ERR_FIELD_NOT_IN_ENUM,
+		*problem = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
+		problem_add_field_error(*problem, "categories", ERR_FIELD_NOT_IN_ENUM,
 		                        "every category must exist (shared or the centre's own)");
-		http_reply_problem_json(rq, p);
-		return false;
+		return DB_NO_RESULTS;
 	}
-	return true;
+	return DB_ONE_RESULT;
 }
 
 static struct db_stmt stmt_add_consent =
@@ -566,7 +560,7 @@ static struct db_stmt stmt_add_consent =
             " recorded_by_role) VALUES ($1, kompas_centre(), $2, $3, $4, $5)",
             5);
 
-bool
+enum db_qs
 request_add_consents(struct http_request *rq, const char *id, const json_t *consents)
 {
 	enum db_qs qs = DB_ONE_RESULT;
@@ -583,11 +577,7 @@ request_add_consents(struct http_request *rq, const char *id, const json_t *cons
 		if (res != NULL)
 			PQclear(res);
 	}
-	if (qs < 0) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
-	return true;
+	return qs;
 }
 
 static struct db_stmt stmt_event = DB_STMT(
@@ -633,10 +623,10 @@ static struct db_stmt stmt_get =
 static struct db_stmt stmt_get_locked = DB_STMT(
     "requests_get_locked", "SELECT " REQUEST_COLUMNS " FROM request WHERE id = $1 FOR UPDATE", 1);
 
-PGresult *
-request_fetch(struct http_request *rq, const char *id, bool for_update)
+enum db_qs
+request_fetch(const struct http_request *rq, const char *id, bool for_update, PGresult **row)
 {
-	return http_fetch_by_id(rq, for_update ? &stmt_get_locked : &stmt_get, id, "request");
+	return http_fetch_row(rq, for_update ? &stmt_get_locked : &stmt_get, id, row);
 }
 
 /* GET /v1/requests/{id}: the whole request with the citizen's data, for
@@ -644,12 +634,14 @@ request_fetch(struct http_request *rq, const char *id, bool for_update)
 static void
 requests_get(struct http_request *rq)
 {
-	PGresult *res = request_fetch(rq, http_param(rq, "id"), false);
-	enum db_qs qs;
+	PGresult *res;
+	enum db_qs qs = request_fetch(rq, http_param(rq, "id"), false, &res);
 	json_t *body;
 
-	if (res == NULL)
+	if (res == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		return;
+	}
 	body = request_full_json(res, 0);
 	if (body == NULL) {
 		http_reply_problem(
@@ -657,7 +649,7 @@ requests_get(struct http_request *rq)
 		    "The citizen's data cannot be decrypted; the incident is logged.");
 		goto out;
 	}
-	qs = access_log_write(rq, "read", PQgetvalue(res, 0, 0), NULL,
+	qs = access_log_write(rq, "read", row_value(res, 0, "id"), NULL,
 	                      rq->caller.role == ROLE_GUIDE ? "the assigned guide read the request"
 	                                                    : "a coordinator read the request");
 	if (qs < 0) {
@@ -666,7 +658,7 @@ requests_get(struct http_request *rq)
 		goto out;
 	}
 	http_reply_json(rq, 200, body);
-	http_set_etag(rq, PQgetvalue(res, 0, 12));
+	http_set_etag(rq, row_value(res, 0, "version"));
 out:
 	PQclear(res);
 }
@@ -675,33 +667,24 @@ out:
 static void
 requests_status(struct http_request *rq)
 {
-	PGresult *res = request_fetch(rq, http_param(rq, "id"), false);
+	PGresult *res;
+	enum db_qs qs = request_fetch(rq, http_param(rq, "id"), false, &res);
 
-	if (res == NULL)
+	if (res == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		return;
+	}
 	http_reply_json(rq, 200, request_status_json(res, 0));
-	http_set_etag(rq, PQgetvalue(res, 0, 12));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	PQclear(res);
 }
 
 static const struct spec_field citizen_patch_spec[] = {
-    {.name = "name", .type = SPEC_STRING, .min = 1, .max = 200},
-    {.name = "phone", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .min = 8, .max = 30},
-    {.name = "email",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .max = 254,
-     .format = SPEC_FMT_EMAIL},
-    {.name = "address",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
-     .min = 1,
-     .max = 300},
-    {.name = "notes",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
-     .min = 1,
-     .max = 4000},
+    SPEC_TEXT("name", 0, 1, 200),
+    SPEC_TEXT("phone", SPEC_NULLABLE, 8, 30),
+    SPEC_EMAIL("email", SPEC_NULLABLE),
+    SPEC_MULTILINE_TEXT("address", SPEC_NULLABLE, 1, 300),
+    SPEC_MULTILINE_TEXT("notes", SPEC_NULLABLE, 1, 4000),
     SPEC_END};
 
 static const struct spec_field requests_update_spec[] = {
@@ -739,20 +722,24 @@ static void
 requests_update(struct http_request *rq)
 {
 	const json_t *b = rq->body, *citizen = json_object_get(b, "citizen");
-	PGresult *row = request_fetch(rq, http_param(rq, "id"), true), *res;
+	PGresult *row, *res;
 	struct sealed_params sp;
 	const char *params[23];
-	json_t *fields = json_array();
+	json_t *fields = json_array(), *p;
 	const char *id;
-	enum db_qs qs;
+	enum db_qs qs = request_fetch(rq, http_param(rq, "id"), true, &row);
 
 	memset(&sp, 0, sizeof(sp));
-	if (row == NULL)
+	if (row == NULL) {
+		http_reply_fetch_failure(rq, qs, "request");
 		goto out;
-	id = PQgetvalue(row, 0, 0);
-	if (!http_version_matches(rq, PQgetvalue(row, 0, REQUEST_COL_VERSION), "request"))
+	}
+	id = row_value(row, 0, "id");
+	if (!http_version_ok(rq, row_value(row, 0, "version"))) {
+		http_reply_stale(rq, "request");
 		goto out;
-	if (PQgetvalue(row, 0, 13)[0] == 't') {
+	}
+	if (request_is_anonymised(row)) {
 		http_reply_problem(rq, ERR_CONFLICT,
 		                   "The request is anonymised; nothing can change.");
 		goto out;
@@ -788,8 +775,11 @@ requests_update(struct http_request *rq)
 	}
 	PQclear(res);
 	if (json_object_get(b, "categories") != NULL) {
-		if (!request_set_categories(rq, id, json_object_get(b, "categories")))
+		qs = request_set_categories(rq, id, json_object_get(b, "categories"), &p);
+		if (qs < 0 || p != NULL) {
+			http_reply_failure(rq, qs, p);
 			goto out;
+		}
 		json_array_append_new(fields, json_string("categories"));
 	}
 	qs = request_event_write(rq, id, "data", NULL, NULL, NULL, NULL, fields, NULL);
@@ -806,13 +796,16 @@ out:
 }
 
 bool
-request_is_anonymised(struct http_request *rq, const PGresult *row)
+request_is_anonymised(const PGresult *row)
 {
-	if (PQgetvalue(row, 0, REQUEST_COL_ANONYMISED)[0] != 't')
-		return false;
+	return row_value(row, 0, "anonymised")[0] == 't';
+}
+
+void
+request_reply_anonymised(struct http_request *rq)
+{
 	http_reply_problem(rq, ERR_CONFLICT,
 	                   "The request is anonymised; nothing can be added to it.");
-	return true;
 }
 
 /* The routes of a request, joined into the one table by api/routes.c (after

@@ -12,38 +12,35 @@
 #include "../lib/http.h"
 #include "../lib/spec.h"
 
-/* Column positions in a request row (REQUEST_COLUMNS in requests.c). */
-#define REQUEST_COL_STATE      4
-#define REQUEST_COL_VERSION    12
-#define REQUEST_COL_ANONYMISED 13 /* 't' once anonymised */
-
 /* A timestamp column as RFC 3339 UTC text (in REQUEST_COLUMNS). */
 #define REQUEST_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* The columns of a request row, FROM request (request_fetch, the list and
- * the search); the positions of some of them below. */
+ * the search), each named for the result specs (lib/row.h) and for
+ * row_value: id, state, version, anonymised ('t' once anonymised), the
+ * sealed fields name_sealed ... notes_sealed, cursor_time (the keyset's
+ * time), categories and consents (json text). Statements that use them
+ * order by request.created_at (qualified: created_at is the formatted
+ * text). */
 /* clang-format off */
 #define REQUEST_COLUMNS                                                                            \
 	"id, centre_id, source, portal_reference, state, postal_code, age_band,"                   \
-	" preferred_language, contact_preference, heard_from, " REQUEST_TS("created_at") ", "     \
-	REQUEST_TS("updated_at") ", version, anonymised_at IS NOT NULL,"                           \
+	" preferred_language, contact_preference, heard_from,"                                     \
+	" " REQUEST_TS("created_at") " AS created_at, " REQUEST_TS("updated_at") " AS updated_at," \
+	" version, anonymised_at IS NOT NULL AS anonymised,"                                       \
 	" name_sealed, phone_sealed, email_sealed, address_sealed, notes_sealed,"                  \
-	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"            \
-	" assigned_volunteer_id, close_reason, " REQUEST_TS("closed_at") ", "                      \
-	REQUEST_TS("first_contact_at") ","                                                         \
+	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"            \
+	" AS cursor_time,"                                                                         \
+	" assigned_volunteer_id, close_reason, " REQUEST_TS("closed_at") " AS closed_at,"          \
+	" " REQUEST_TS("first_contact_at") " AS first_contact_at,"                                 \
 	" (SELECT coalesce(json_agg(rc.category_id ORDER BY rc.category_id), '[]')"                \
-	"   FROM request_category rc WHERE rc.request_id = request.id),"                           \
+	"   FROM request_category rc WHERE rc.request_id = request.id) AS categories,"             \
 	" (SELECT coalesce(json_agg(json_build_object('purpose', c.purpose, 'given', c.given,"     \
 	"   'text_version', c.text_version, 'at', " REQUEST_TS("c.at") ") ORDER BY c.purpose),"    \
 	" '[]')"                                                                                   \
 	"   FROM (SELECT DISTINCT ON (purpose) * FROM request_consent"                             \
-	"   WHERE request_id = request.id ORDER BY purpose, id DESC) c)"
+	"   WHERE request_id = request.id ORDER BY purpose, id DESC) c) AS consents"
 /* clang-format on */
-#define REQUEST_COL_SEALED     14
-#define REQUEST_COL_CURSOR     19
-#define REQUEST_COL_ASSIGNED   20
-#define REQUEST_COL_CATEGORIES 24
-#define REQUEST_COL_CONSENTS   25
 
 /* How a request came in (NULL-terminated): portal, phone, walk_in, ... */
 extern const char *const request_sources[];
@@ -53,18 +50,24 @@ extern const char *const request_sources[];
  * caller frees the result. */
 char *request_blind_param(const char *kind, const char *normalised);
 
-/* A json column (text) of row as a JSON value; an empty array when NULL or
- * not JSON. The caller owns the result. */
-json_t *request_json_or_array(const PGresult *res, int row, int col);
+/* The json column (text) `column` of row as a JSON value; an empty array
+ * when NULL or not JSON. The caller owns the result. */
+json_t *request_json_or_array(const PGresult *res, int row, const char *column);
 
-/* Answer 409 and return true when the request row is anonymised: nothing
- * may be added to it any more. */
-bool request_is_anonymised(struct http_request *rq, const PGresult *row);
+/* Is the request row (REQUEST_COLUMNS) anonymised? Answers nothing: on
+ * true the handler answers with request_reply_anonymised. */
+bool request_is_anonymised(const PGresult *row);
 
-/* The request with this id visible to the caller (FOR UPDATE when asked),
- * or NULL after answering 404 (not a UUID, absent or another centre's) or
- * the database error. The caller frees the result with PQclear. */
-PGresult *request_fetch(struct http_request *rq, const char *id, bool for_update);
+/* Answer 409 "The request is anonymised; nothing can be added to it." */
+void request_reply_anonymised(struct http_request *rq);
+
+/* The request with this id visible to the caller (FOR UPDATE when asked)
+ * into *row, NULL when none is (not a UUID, absent or another centre's).
+ * Returns the query status (http_fetch_row) and answers nothing: the
+ * handler answers a missing row with http_reply_fetch_failure(rq, qs,
+ * "request"). The caller frees *row with PQclear. */
+enum db_qs request_fetch(const struct http_request *rq, const char *id, bool for_update,
+                         PGresult **row);
 
 /* The coordinator's view of row `row`, the citizen's data opened; NULL when
  * a sealed field does not open (logged). Does not write the access log. */
@@ -78,19 +81,23 @@ enum db_qs request_event_write(struct http_request *rq, const char *id, const ch
                                const char *volunteer, const json_t *fields, const char *note);
 
 /* Replace the request's categories with the ids in the JSON array (NULL:
- * leave them). Answers 422 when one does not exist or is not visible and
- * returns false; also false after a database error (answered). */
-bool request_set_categories(struct http_request *rq, const char *id, const json_t *ids);
+ * leave them). Answers nothing. Returns a query status: below 0 a database
+ * error; DB_NO_RESULTS with *problem set (422, caller answers it) when one
+ * does not exist or is not visible; else DB_ONE_RESULT (*problem NULL). */
+enum db_qs request_set_categories(struct http_request *rq, const char *id, const json_t *ids,
+                                  json_t **problem);
 
-/* Record consents ([{purpose, given, text_version}], NULL: none). Returns
- * false after answering a database error. */
-bool request_add_consents(struct http_request *rq, const char *id, const json_t *consents);
+/* Record consents ([{purpose, given, text_version}], NULL: none). Answers
+ * nothing; returns a query status (below 0 a database error). */
+enum db_qs request_add_consents(struct http_request *rq, const char *id, const json_t *consents);
 
-/* Move the locked request row to state `to` (checked by the caller),
- * setting reason, assignment, first contact and closing time, and record
- * the history entry. Answers and returns false on a database error. */
-bool request_move(struct http_request *rq, const PGresult *row, const char *to, const char *reason,
-                  const char *volunteer, const char *note);
+/* Move the locked request row (REQUEST_COLUMNS) to state `to` (checked by
+ * the caller), setting reason, assignment, first contact and closing time,
+ * and record the history entry, the webhook event and the guide's e-mail.
+ * Answers nothing; returns a query status (below 0 a database error, which
+ * the caller answers with http_reply_db_error). */
+enum db_qs request_move(struct http_request *rq, const PGresult *row, const char *to,
+                        const char *reason, const char *volunteer, const char *note);
 
 /* Answer `status` with the request as the caller sees it now, writing the
  * access-log entry `action` (the answer holds the citizen's data). */
