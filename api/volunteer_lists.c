@@ -11,6 +11,7 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "auth.h"
 #include "routes.h"
@@ -27,11 +28,11 @@ static const struct spec_field volunteers_list_query[] = {
      .max = 6,
      .items = &status_item},
     {.name = "language", .type = SPEC_STRING, .min = 2, .max = 2},
-    {.name = "postal_area", .type = SPEC_STRING, .format = SPEC_FMT_POSTAL_CODE_DK},
-    {.name = "interest", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    SPEC_POSTAL_CODE("postal_area", 0),
+    SPEC_UUID("interest", 0),
     {.name = "expiring_within_days", .type = SPEC_INTEGER, .min = 1, .max = 365},
-    {.name = "q", .type = SPEC_STRING, .min = 1, .max = 100},
-    {.name = "centre_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    SPEC_TEXT("q", 0, 1, 100),
+    SPEC_UUID("centre_id", 0),
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     {.name = "cursor", .type = SPEC_STRING, .min = 38, .max = 1200},
     SPEC_END};
@@ -177,8 +178,8 @@ volunteers_list(struct http_request *rq)
 	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(items, volunteer_json(res, i));
 	if (n > limit)
-		make_cursor(PQgetvalue(res, (int)limit - 1, C_NAME),
-		            PQgetvalue(res, (int)limit - 1, C_ID), next, sizeof(next));
+		make_cursor(row_value(res, (int)limit - 1, "name"),
+		            row_value(res, (int)limit - 1, "id"), next, sizeof(next));
 	http_reply_json(
 	    rq, 200,
 	    json_pack("{s:o, s:o}", "items", items, "next",

@@ -10,6 +10,7 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "auth.h"
 #include "routes.h"
@@ -27,15 +28,15 @@ static const struct spec_field volunteers_history_query[] = {
 
 static const struct spec_field volunteers_training_spec[] = {
     {.name = "module", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = modules},
-    {.name = "completed_on", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
-    {.name = "expires_on", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .format = SPEC_FMT_DATE},
+    SPEC_DATE("completed_on", SPEC_REQUIRED),
+    SPEC_DATE("expires_on", SPEC_NULLABLE),
     SPEC_END};
 
 static const struct spec_field volunteers_record_check_spec[] = {
     {.name = "kind", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = check_kinds},
-    {.name = "checked_on", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
+    SPEC_DATE("checked_on", SPEC_REQUIRED),
     {.name = "outcome", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = check_outcomes},
-    {.name = "valid_until", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .format = SPEC_FMT_DATE},
+    SPEC_DATE("valid_until", SPEC_REQUIRED),
     SPEC_END};
 
 /* --- history ---------------------------------------------------------------------------- */
@@ -46,10 +47,15 @@ static struct db_stmt stmt_exists =
 static struct db_stmt stmt_history =
     DB_STMT("volunteers_history",
             "SELECT id, from_status, to_status, reason, " TS(
-                "changed_at") ", changed_by"
-                              " FROM volunteer_status_change WHERE volunteer_id = $1"
+                "changed_at") " AS changed_at,"
+                              " changed_by FROM volunteer_status_change WHERE volunteer_id = $1"
                               " AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3",
             3);
+
+/* A status change in answer order. */
+static const struct row_field change_fields[] = {
+    ROW_TEXT_OR_NULL("from_status"), ROW_TEXT("to_status"),          ROW_TEXT_OR_NULL("reason"),
+    ROW_TEXT("changed_at"),          ROW_TEXT_OR_NULL("changed_by"), ROW_END};
 
 /* GET /v1/volunteers/{id}/history: every status with its time, oldest
  * first, keyset paged. */
@@ -86,11 +92,7 @@ volunteers_history(struct http_request *rq)
 	n = PQntuples(res);
 	items = json_array();
 	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(
-		    items, json_pack("{s:o, s:s, s:o, s:s, s:o}", "from_status",
-		                     db_json_text(res, i, 1), "to_status", PQgetvalue(res, i, 2),
-		                     "reason", db_json_text(res, i, 3), "changed_at",
-		                     PQgetvalue(res, i, 4), "changed_by", db_json_text(res, i, 5)));
+		json_array_append_new(items, row_json(res, i, change_fields));
 	if (n > limit) {
 		char path[80];
 
@@ -98,7 +100,7 @@ volunteers_history(struct http_request *rq)
 		http_reply_json(
 		    rq, 200,
 		    json_pack("{s:o, s:o}", "items", items, "next",
-		              http_next_link(rq, path, PQgetvalue(res, (int)limit - 1, 0))));
+		              http_next_link(rq, path, row_value(res, (int)limit - 1, "id"))));
 	} else {
 		http_reply_json(rq, 200, json_pack("{s:o, s:n}", "items", items, "next"));
 	}
@@ -115,17 +117,27 @@ static struct db_stmt stmt_training_add =
     DB_STMT("volunteers_training_add",
             "INSERT INTO volunteer_training (volunteer_id, centre_id, module, completed_on,"
             " expires_on, created_by) VALUES ($1, $2, $3, $4, $5, kompas_account())"
-            " RETURNING id, module, to_char(completed_on, 'YYYY-MM-DD'),"
-            " to_char(expires_on, 'YYYY-MM-DD')",
+            " RETURNING id, module, to_char(completed_on, 'YYYY-MM-DD') AS completed_on,"
+            " to_char(expires_on, 'YYYY-MM-DD') AS expires_on",
             5);
+
+/* A training as answered. */
+static const struct row_field training_fields[] = {ROW_TEXT("id"), ROW_TEXT("module"),
+                                                   ROW_TEXT("completed_on"),
+                                                   ROW_TEXT_OR_NULL("expires_on"), ROW_END};
 
 static struct db_stmt stmt_check_add =
     DB_STMT("volunteers_check_add",
             "INSERT INTO volunteer_record_check (volunteer_id, centre_id, kind, checked_on,"
             " outcome, valid_until, created_by) VALUES ($1, $2, $3, $4, $5, $6, kompas_account())"
-            " RETURNING id, kind, to_char(checked_on, 'YYYY-MM-DD'), outcome,"
-            " to_char(valid_until, 'YYYY-MM-DD')",
+            " RETURNING id, kind, to_char(checked_on, 'YYYY-MM-DD') AS checked_on, outcome,"
+            " to_char(valid_until, 'YYYY-MM-DD') AS valid_until",
             6);
+
+/* A record check as answered. */
+static const struct row_field check_fields[] = {ROW_TEXT("id"),          ROW_TEXT("kind"),
+                                                ROW_TEXT("checked_on"),  ROW_TEXT("outcome"),
+                                                ROW_TEXT("valid_until"), ROW_END};
 
 /* A dated fact's two dates: first not after today, second after first
  * (dates compare as text in YYYY-MM-DD). False after answering 422. */
@@ -183,12 +195,8 @@ volunteers_add_training(struct http_request *rq)
 	if (res == NULL)
 		goto out;
 	if (volunteer_run_ok(rq, &stmt_touch, (const char *const[]){cur.id}))
-		reply_created(rq,
-		              json_pack("{s:s, s:s, s:s, s:o}", "id", PQgetvalue(res, 0, 0),
-		                        "module", PQgetvalue(res, 0, 1), "completed_on",
-		                        PQgetvalue(res, 0, 2), "expires_on",
-		                        db_json_text(res, 0, 3)),
-		              cur.id, "trainings", PQgetvalue(res, 0, 0));
+		reply_created(rq, row_json(res, 0, training_fields), cur.id, "trainings",
+		              row_value(res, 0, "id"));
 	PQclear(res);
 out:
 	PQclear(lock);
@@ -216,12 +224,8 @@ volunteers_add_record_check(struct http_request *rq)
 	if (res == NULL)
 		goto out;
 	if (volunteer_run_ok(rq, &stmt_touch, (const char *const[]){cur.id}))
-		reply_created(rq,
-		              json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", PQgetvalue(res, 0, 0),
-		                        "kind", PQgetvalue(res, 0, 1), "checked_on",
-		                        PQgetvalue(res, 0, 2), "outcome", PQgetvalue(res, 0, 3),
-		                        "valid_until", PQgetvalue(res, 0, 4)),
-		              cur.id, "record-checks", PQgetvalue(res, 0, 0));
+		reply_created(rq, row_json(res, 0, check_fields), cur.id, "record-checks",
+		              row_value(res, 0, "id"));
 	PQclear(res);
 out:
 	PQclear(lock);
@@ -252,15 +256,14 @@ delete_child(struct http_request *rq, struct db_stmt *stmt, const char *param, c
 		http_reply_problem(rq, ERR_NOT_FOUND, detail);
 		goto out;
 	}
-	res = volunteer_run(rq, stmt, (const char *const[]){PQgetvalue(lock, 0, L_ID), child});
+	res = volunteer_run(rq, stmt, (const char *const[]){row_value(lock, 0, "id"), child});
 	if (res == NULL)
 		goto out;
 	n = PQntuples(res);
 	PQclear(res);
 	if (n == 0)
 		http_reply_problem(rq, ERR_NOT_FOUND, detail);
-	else if (volunteer_run_ok(rq, &stmt_touch,
-	                          (const char *const[]){PQgetvalue(lock, 0, L_ID)}))
+	else if (volunteer_run_ok(rq, &stmt_touch, (const char *const[]){row_value(lock, 0, "id")}))
 		http_reply_data(rq, 204, NULL, "", 0, false);
 out:
 	PQclear(lock);

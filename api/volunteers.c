@@ -18,6 +18,7 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "auth.h"
 #include "routes.h"
@@ -134,12 +135,7 @@ static const struct spec_field slot_item = {.type = SPEC_OBJECT, .fields = slot_
 
 /* The members a guide may change themselves, shared by every body. */
 #define SELF_FIELDS                                                                                \
-	{.name = "email",                                                                          \
-	 .type = SPEC_STRING,                                                                      \
-	 .flags = SPEC_NULLABLE,                                                                   \
-	 .max = 254,                                                                               \
-	 .format = SPEC_FMT_EMAIL},                                                                \
-	    {.name = "phone", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .min = 8, .max = 30},   \
+	SPEC_EMAIL("email", SPEC_NULLABLE), SPEC_TEXT("phone", SPEC_NULLABLE, 8, 30),              \
 	    {.name = "languages",                                                                  \
 	     .type = SPEC_ARRAY,                                                                   \
 	     .flags = SPEC_UNIQUE,                                                                 \
@@ -170,74 +166,72 @@ static const struct spec_field slot_item = {.type = SPEC_OBJECT, .fields = slot_
 	 .type = SPEC_STRING,                                                                      \
 	 .flags = SPEC_NULLABLE,                                                                   \
 	 .enum_values = recruited_via},                                                            \
-	    {.name = "recruited_association_id",                                                   \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .format = SPEC_FMT_UUID},                                                             \
-	    {.name = "notes",                                                                      \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE | SPEC_MULTILINE,                                              \
-	     .min = 1,                                                                             \
-	     .max = 2000},                                                                         \
-	{                                                                                          \
-		.name = "account_id", .type = SPEC_STRING, .flags = SPEC_NULLABLE,                 \
-		.format = SPEC_FMT_UUID                                                            \
-	}
+	    SPEC_UUID("recruited_association_id", SPEC_NULLABLE),                                  \
+	    SPEC_MULTILINE_TEXT("notes", SPEC_NULLABLE, 1, 2000),                                  \
+	    SPEC_UUID("account_id", SPEC_NULLABLE)
 
 static const struct spec_field volunteers_create_spec[] = {
-    {.name = "name", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 200},
+    SPEC_TEXT("name", SPEC_REQUIRED, 1, 200),
     {.name = "status", .type = SPEC_STRING, .enum_values = initial_statuses},
     SELF_FIELDS,
     STAFF_FIELDS,
     SPEC_END};
 
 static const struct spec_field volunteers_update_spec[] = {
-    {.name = "name", .type = SPEC_STRING, .min = 1, .max = 200},
+    SPEC_TEXT("name", 0, 1, 200),
     {.name = "status", .type = SPEC_STRING, .enum_values = volunteer_statuses},
-    {.name = "status_reason",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE | SPEC_MULTILINE,
-     .min = 1,
-     .max = 500},
+    SPEC_MULTILINE_TEXT("status_reason", SPEC_NULLABLE, 1, 500),
     SELF_FIELDS,
     STAFF_FIELDS,
     SPEC_END};
 
 static const struct spec_field volunteers_me_update_spec[] = {SELF_FIELDS, SPEC_END};
 
+/* The json column `column` of row as a JSON value; an empty array when
+ * NULL or not JSON. */
 static json_t *
-json_column(const PGresult *res, int row, int col)
+json_column(const PGresult *res, int row, const char *column)
 {
-	json_t *v =
-	    PQgetisnull(res, row, col) ? NULL : json_loads(PQgetvalue(res, row, col), 0, NULL);
+	const char *text = row_text(res, row, column);
+	json_t *v = text ? json_loads(text, 0, NULL) : NULL;
 
 	return v ? v : json_array();
 }
+
+/* A volunteer's answer (VOLUNTEER_COLUMNS) in order: the head, languages
+ * and postal_areas (json_column), the middle, the four lists
+ * (json_column), the times. */
+static const struct row_field volunteer_head_fields[] = {ROW_TEXT("id"),
+                                                         ROW_TEXT("centre_id"),
+                                                         ROW_TEXT_OR_NULL("account_id"),
+                                                         ROW_TEXT("name"),
+                                                         ROW_TEXT_OR_NULL("email"),
+                                                         ROW_TEXT_OR_NULL("phone"),
+                                                         ROW_TEXT("status"),
+                                                         ROW_END};
+static const struct row_field volunteer_middle_fields[] = {
+    ROW_INTEGER("capacity"),           ROW_INTEGER("active_citizens"),
+    ROW_TEXT_OR_NULL("recruited_via"), ROW_TEXT_OR_NULL("recruited_association_id"),
+    ROW_TEXT_OR_NULL("notes"),         ROW_END};
+static const struct row_field volunteer_times_fields[] = {ROW_TEXT("created_at"),
+                                                          ROW_TEXT("updated_at"), ROW_END};
+static const char *const volunteer_lists[] = {"interests", "availability", "trainings",
+                                              "record_checks"};
 
 /* One volunteer row (VOLUNTEER_COLUMNS) as JSON. active_citizens counts
  * the open requests assigned to the volunteer (their current load). */
 json_t *
 volunteer_json(const PGresult *res, int row)
 {
-	json_t *j = json_pack(
-	    "{s:s, s:s, s:o, s:s, s:o, s:o, s:s, s:o, s:o, s:i, s:i, s:o, s:o, s:o}", "id",
-	    PQgetvalue(res, row, C_ID), "centre_id", PQgetvalue(res, row, C_CENTRE), "account_id",
-	    db_json_text(res, row, C_ACCOUNT), "name", PQgetvalue(res, row, C_NAME), "email",
-	    db_json_text(res, row, C_EMAIL), "phone", db_json_text(res, row, C_PHONE), "status",
-	    PQgetvalue(res, row, C_STATUS), "languages", json_column(res, row, C_LANGUAGES),
-	    "postal_areas", json_column(res, row, C_POSTAL_AREAS), "capacity",
-	    atoi(PQgetvalue(res, row, C_CAPACITY)), "active_citizens",
-	    atoi(PQgetvalue(res, row, C_ACTIVE_CITIZENS)), "recruited_via",
-	    db_json_text(res, row, C_VIA), "recruited_association_id",
-	    db_json_text(res, row, C_ASSOCIATION), "notes", db_json_text(res, row, C_NOTES));
+	json_t *j = row_json(res, row, volunteer_head_fields);
 
-	json_object_set_new(j, "interests", json_column(res, row, C_INTERESTS));
-	json_object_set_new(j, "availability", json_column(res, row, C_AVAILABILITY));
-	json_object_set_new(j, "trainings", json_column(res, row, C_TRAININGS));
-	json_object_set_new(j, "record_checks", json_column(res, row, C_CHECKS));
-	json_object_set_new(j, "created_at", json_string(PQgetvalue(res, row, C_CREATED)));
-	json_object_set_new(j, "updated_at", json_string(PQgetvalue(res, row, C_UPDATED)));
-	return j;
+	json_object_set_new(j, "languages", json_column(res, row, "languages"));
+	json_object_set_new(j, "postal_areas", json_column(res, row, "postal_areas"));
+	row_json_add(j, res, row, volunteer_middle_fields);
+	for (size_t i = 0; i < sizeof(volunteer_lists) / sizeof(volunteer_lists[0]); i++)
+		json_object_set_new(j, volunteer_lists[i],
+		                    json_column(res, row, volunteer_lists[i]));
+	return row_json_add(j, res, row, volunteer_times_fields);
 }
 
 /* --- small helpers -------------------------------------------------------------- */
@@ -320,20 +314,19 @@ minutes_of(const char *s)
 
 #define LOCK_COLUMNS                                                                               \
 	"id, centre_id, status, version, recruited_via, recruited_association_id, account_id,"     \
-	" to_char(" TODAY ", 'YYYY-MM-DD')"
+	" to_char(" TODAY ", 'YYYY-MM-DD') AS today"
 
 void
 volunteer_current_of(const PGresult *res, struct current *cur)
 {
-	cur->id = PQgetvalue(res, 0, L_ID);
-	cur->centre = PQgetvalue(res, 0, L_CENTRE);
-	cur->status = PQgetvalue(res, 0, L_STATUS);
-	cur->version = PQgetvalue(res, 0, L_VERSION);
-	cur->via = PQgetisnull(res, 0, L_VIA) ? NULL : PQgetvalue(res, 0, L_VIA);
-	cur->association =
-	    PQgetisnull(res, 0, L_ASSOCIATION) ? NULL : PQgetvalue(res, 0, L_ASSOCIATION);
-	cur->account = PQgetisnull(res, 0, L_ACCOUNT) ? NULL : PQgetvalue(res, 0, L_ACCOUNT);
-	cur->today = PQgetvalue(res, 0, L_TODAY);
+	cur->id = row_value(res, 0, "id");
+	cur->centre = row_value(res, 0, "centre_id");
+	cur->status = row_value(res, 0, "status");
+	cur->version = row_value(res, 0, "version");
+	cur->via = row_text(res, 0, "recruited_via");
+	cur->association = row_text(res, 0, "recruited_association_id");
+	cur->account = row_text(res, 0, "account_id");
+	cur->today = row_value(res, 0, "today");
 }
 
 static void
@@ -427,7 +420,7 @@ check_interests(struct http_request *rq, const json_t *ids, json_t *p)
 		char field[64];
 
 		for (int r = 0; r < PQntuples(res) && !found; r++)
-			found = strcmp(PQgetvalue(res, r, 0), json_string_value(v)) == 0;
+			found = strcmp(row_value(res, r, "id"), json_string_value(v)) == 0;
 		if (found)
 			continue;
 		snprintf(field, sizeof(field), "interests[%zu]", i);
@@ -444,6 +437,7 @@ static struct db_stmt stmt_association = DB_STMT(
 static struct db_stmt stmt_account =
     DB_STMT("volunteers_account",
             "SELECT a.role, (SELECT v.id FROM volunteer v WHERE v.account_id = a.id)"
+            " AS volunteer_id"
             " FROM account a WHERE a.id = $1 AND a.centre_id = $2",
             2);
 
@@ -494,11 +488,11 @@ check_account(struct http_request *rq, const json_t *b, const struct current *cu
 	if (PQntuples(res) == 0)
 		problem_add_field_error(p, "account_id", ERR_FIELD_NOT_IN_ENUM,
 		                        "no account of the centre has this id");
-	else if (strcmp(PQgetvalue(res, 0, 0), "guide") != 0)
+	else if (strcmp(row_value(res, 0, "role"), "guide") != 0)
 		problem_add_field_error(p, "account_id", ERR_FIELD_NOT_IN_ENUM,
 		                        "must be a guide account");
-	else if (!PQgetisnull(res, 0, 1) &&
-	         (cur->id == NULL || strcmp(PQgetvalue(res, 0, 1), cur->id) != 0))
+	else if (!row_is_null(res, 0, "volunteer_id") &&
+	         (cur->id == NULL || strcmp(row_value(res, 0, "volunteer_id"), cur->id) != 0))
 		*taken = true;
 	PQclear(res);
 	return true;
@@ -625,9 +619,9 @@ reply_volunteer(struct http_request *rq, unsigned status, const char *id)
 		return;
 	}
 	http_reply_json(rq, status, volunteer_json(res, 0));
-	http_set_etag(rq, PQgetvalue(res, 0, C_VERSION));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	if (status == 201) {
-		snprintf(location, sizeof(location), "/v1/volunteers/%s", PQgetvalue(res, 0, C_ID));
+		snprintf(location, sizeof(location), "/v1/volunteers/%s", row_value(res, 0, "id"));
 		http_set_header(rq, "Location", location);
 	}
 	PQclear(res);
@@ -661,7 +655,7 @@ me_volunteer_get(struct http_request *rq)
 		return;
 	}
 	http_reply_json(rq, 200, volunteer_json(res, 0));
-	http_set_etag(rq, PQgetvalue(res, 0, C_VERSION));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	PQclear(res);
 }
 
@@ -697,7 +691,7 @@ volunteers_create(struct http_request *rq)
 	struct current cur = {0};
 	char phone[64], capacity[24];
 	char *langs = dump_member(b, "languages"), *areas = dump_member(b, "postal_areas");
-	const char *params[11];
+	const char *params[11], *id, *centre;
 	PGresult *res = NULL;
 
 	if (!check_body(rq, b, &cur, rq->caller.centre_id, phone, sizeof(phone)))
@@ -718,13 +712,15 @@ volunteers_create(struct http_request *rq)
 	res = volunteer_run(rq, &stmt_insert, params);
 	if (res == NULL)
 		goto out;
-	if (!volunteer_run_ok(rq, &stmt_history_add,
-	                      (const char *const[]){PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-	                                            NULL, PQgetvalue(res, 0, 2), NULL}) ||
-	    !replace_list(rq, b, "interests", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1)) ||
-	    !replace_list(rq, b, "availability", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1)))
+	id = row_value(res, 0, "id");
+	centre = row_value(res, 0, "centre_id");
+	if (!volunteer_run_ok(
+	        rq, &stmt_history_add,
+	        (const char *const[]){id, centre, NULL, row_value(res, 0, "status"), NULL}) ||
+	    !replace_list(rq, b, "interests", id, centre) ||
+	    !replace_list(rq, b, "availability", id, centre))
 		goto out;
-	reply_volunteer(rq, 201, PQgetvalue(res, 0, 0));
+	reply_volunteer(rq, 201, id);
 out:
 	if (res != NULL)
 		PQclear(res);

@@ -18,64 +18,38 @@
 /* The day in Denmark: expiry dates are Danish calendar days. */
 #define TODAY "((now() AT TIME ZONE 'Europe/Copenhagen')::date)"
 
-/* A volunteer row as the API answers it (volunteer_json), from volunteer v. */
+/* A volunteer row as the API answers it (volunteer_json), from volunteer v,
+ * each column named for volunteer_json's result specs and for row_value:
+ * the json columns languages, postal_areas, interests, availability,
+ * trainings and record_checks, and active_citizens. */
+/* clang-format off */
 #define VOLUNTEER_COLUMNS                                                                          \
 	"v.id, v.centre_id, v.account_id, v.name, v.email, v.phone, v.status,"                     \
-	" array_to_json(v.languages), array_to_json(v.postal_areas), v.capacity,"                  \
-	" v.recruited_via, v.recruited_association_id, v.notes, " TS("v.created_at") ", " TS(      \
-	    "v.updated_at") ", v.version,"                                                         \
-	                    " (SELECT coalesce(json_agg(json_build_object('id', c.id, 'kind', "    \
-	                    "c.kind, 'slug', c.slug,"                                              \
-	                    "   'name_da', c.name_da, 'name_en', c.name_en) ORDER BY c.kind, "     \
-	                    "c.slug, c.id), '[]')"                                                 \
-	                    "  FROM volunteer_interest i JOIN category c ON c.id = i.category_id"  \
-	                    "  WHERE i.volunteer_id = v.id),"                                      \
-	                    " (SELECT coalesce(json_agg(json_build_object('weekday', a.weekday,"   \
-	                    "   'starts', to_char(a.starts, 'HH24:MI'), 'ends', to_char(a.ends, "  \
-	                    "'HH24:MI'))"                                                          \
-	                    "   ORDER BY a.weekday, a.starts), '[]')"                              \
-	                    "  FROM volunteer_availability a WHERE a.volunteer_id = v.id),"        \
-	                    " (SELECT coalesce(json_agg(json_build_object('id', t.id, 'module', "  \
-	                    "t.module,"                                                            \
-	                    "   'completed_on', to_char(t.completed_on, 'YYYY-MM-DD'),"            \
-	                    "   'expires_on', to_char(t.expires_on, 'YYYY-MM-DD'))"                \
-	                    "   ORDER BY t.completed_on, t.id), '[]')"                             \
-	                    "  FROM volunteer_training t WHERE t.volunteer_id = v.id),"            \
-	                    " (SELECT coalesce(json_agg(json_build_object('id', r.id, 'kind', "    \
-	                    "r.kind,"                                                              \
-	                    "   'checked_on', to_char(r.checked_on, 'YYYY-MM-DD'), 'outcome', "    \
-	                    "r.outcome,"                                                           \
-	                    "   'valid_until', to_char(r.valid_until, 'YYYY-MM-DD'))"              \
-	                    "   ORDER BY r.checked_on, r.id), '[]')"                               \
-	                    "  FROM volunteer_record_check r WHERE r.volunteer_id = v.id),"        \
-	                    " (SELECT count(*) FROM request q WHERE q.assigned_volunteer_id = "    \
-	                    "v.id"                                                                 \
-	                    "   AND q.anonymised_at IS NULL AND q.state IN ('guide_assigned',"     \
-	                    "   'contacted', 'conversation_held', 'course_started'))"
-
-enum {
-	C_ID,
-	C_CENTRE,
-	C_ACCOUNT,
-	C_NAME,
-	C_EMAIL,
-	C_PHONE,
-	C_STATUS,
-	C_LANGUAGES,
-	C_POSTAL_AREAS,
-	C_CAPACITY,
-	C_VIA,
-	C_ASSOCIATION,
-	C_NOTES,
-	C_CREATED,
-	C_UPDATED,
-	C_VERSION,
-	C_INTERESTS,
-	C_AVAILABILITY,
-	C_TRAININGS,
-	C_CHECKS,
-	C_ACTIVE_CITIZENS,
-};
+	" array_to_json(v.languages) AS languages, array_to_json(v.postal_areas) AS postal_areas," \
+	" v.capacity, v.recruited_via, v.recruited_association_id, v.notes,"                       \
+	" " TS("v.created_at") " AS created_at, " TS("v.updated_at") " AS updated_at, v.version,"  \
+	" (SELECT coalesce(json_agg(json_build_object('id', c.id, 'kind', c.kind, 'slug', c.slug," \
+	"   'name_da', c.name_da, 'name_en', c.name_en) ORDER BY c.kind, c.slug, c.id), '[]')"     \
+	"  FROM volunteer_interest i JOIN category c ON c.id = i.category_id"                      \
+	"  WHERE i.volunteer_id = v.id) AS interests,"                                             \
+	" (SELECT coalesce(json_agg(json_build_object('weekday', a.weekday,"                       \
+	"   'starts', to_char(a.starts, 'HH24:MI'), 'ends', to_char(a.ends, 'HH24:MI'))"           \
+	"   ORDER BY a.weekday, a.starts), '[]')"                                                  \
+	"  FROM volunteer_availability a WHERE a.volunteer_id = v.id) AS availability,"            \
+	" (SELECT coalesce(json_agg(json_build_object('id', t.id, 'module', t.module,"             \
+	"   'completed_on', to_char(t.completed_on, 'YYYY-MM-DD'),"                                \
+	"   'expires_on', to_char(t.expires_on, 'YYYY-MM-DD'))"                                    \
+	"   ORDER BY t.completed_on, t.id), '[]')"                                                 \
+	"  FROM volunteer_training t WHERE t.volunteer_id = v.id) AS trainings,"                   \
+	" (SELECT coalesce(json_agg(json_build_object('id', r.id, 'kind', r.kind,"                 \
+	"   'checked_on', to_char(r.checked_on, 'YYYY-MM-DD'), 'outcome', r.outcome,"              \
+	"   'valid_until', to_char(r.valid_until, 'YYYY-MM-DD'))"                                  \
+	"   ORDER BY r.checked_on, r.id), '[]')"                                                   \
+	"  FROM volunteer_record_check r WHERE r.volunteer_id = v.id) AS record_checks,"           \
+	" (SELECT count(*) FROM request q WHERE q.assigned_volunteer_id = v.id"                    \
+	"   AND q.anonymised_at IS NULL AND q.state IN ('guide_assigned',"                         \
+	"   'contacted', 'conversation_held', 'course_started')) AS active_citizens"
+/* clang-format on */
 
 /* The statuses of a volunteer (NULL-terminated). */
 extern const char *const volunteer_statuses[];
@@ -121,10 +95,9 @@ struct current {
 	const char *today;
 };
 
-enum { L_ID, L_CENTRE, L_STATUS, L_VERSION, L_VIA, L_ASSOCIATION, L_ACCOUNT, L_TODAY };
-
 /* Lock the volunteer named in the path parameter id (FOR UPDATE), with the
- * columns of struct current. NULL after answering 404 (not a UUID or not
+ * columns of struct current (id, centre_id, status, version, recruited_via,
+ * recruited_association_id, account_id, today). NULL after answering 404 (not a UUID or not
  * visible) or the database error; the caller frees the result. */
 PGresult *volunteer_lock(struct http_request *rq);
 
