@@ -169,10 +169,6 @@ api_keys_revoke(struct http_request *rq)
 	enum db_qs qs;
 	PGresult *res;
 
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		http_reply_not_found(rq, "key");
-		return;
-	}
 	res = db_exec(rq->db, &stmt_revoke, (const char *const[]){id}, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);

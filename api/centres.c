@@ -233,10 +233,6 @@ centres_update(struct http_request *rq)
 	enum db_qs qs;
 	PGresult *res;
 
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		http_reply_not_found(rq, "centre");
-		goto out;
-	}
 	if (m < 0) {
 		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
 		                   "If-Match is not a version of ours.");

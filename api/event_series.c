@@ -302,10 +302,6 @@ event_series_get(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id");
 
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		http_reply_problem(rq, ERR_NOT_FOUND, "No event series has this id.");
-		return;
-	}
 	reply_series(rq, 200, id);
 }
 
@@ -431,10 +427,6 @@ event_series_update(struct http_request *rq)
 	enum db_qs qs;
 	PGresult *cur = NULL, *res;
 
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		http_reply_problem(rq, ERR_NOT_FOUND, "No event series has this id.");
-		goto out;
-	}
 	if (m < 0) {
 		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
 		                   "If-Match is not a version of ours.");

@@ -159,10 +159,6 @@ event_signups_create(struct http_request *rq)
 	PGresult *ev, *res;
 	bool for_volunteer;
 
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		event_reply_not_found(rq);
-		return;
-	}
 	ev = db_exec(rq->db, &stmt_lock, (const char *const[]){id}, &qs);
 	if (ev == NULL) {
 		http_reply_db_error(rq, qs);
@@ -263,10 +259,6 @@ event_signups_cancel(struct http_request *rq)
 	enum db_qs qs;
 	PGresult *res;
 
-	if (!spec_format_ok(SPEC_FMT_UUID, id) || !spec_format_ok(SPEC_FMT_UUID, sid)) {
-		http_reply_problem(rq, ERR_NOT_FOUND, "No sign-up of this event has this id.");
-		return;
-	}
 	res = db_exec(rq->db, &stmt_signup_cancel, (const char *const[]){id, sid}, &qs);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
@@ -303,10 +295,6 @@ event_signups_list(struct http_request *rq)
 	PGresult *res;
 	int n;
 
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		event_reply_not_found(rq);
-		return;
-	}
 	n = event_visible(rq, id);
 	if (n <= 0) {
 		if (n == 0)

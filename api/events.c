@@ -293,10 +293,6 @@ events_get(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id");
 
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		event_reply_not_found(rq);
-		return;
-	}
 	reply_event(rq, 200, id);
 }
 
@@ -620,10 +616,6 @@ events_update(struct http_request *rq)
 	enum db_qs qs;
 	PGresult *cur = NULL;
 
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		event_reply_not_found(rq);
-		goto out;
-	}
 	if (m < 0) {
 		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
 		                   "If-Match is not a version of ours.");

@@ -272,10 +272,6 @@ suggest(struct http_request *rq, struct db_stmt *stmt, const char *const *params
 	enum db_qs qs;
 	struct buf b;
 
-	if (id == NULL || !spec_format_ok(SPEC_FMT_UUID, id)) {
-		http_reply_problem(rq, ERR_NOT_FOUND, "No request has this id.");
-		return;
-	}
 	values[0] = id;
 	for (int i = 0; i < nparams && i < (int)(sizeof(values) / sizeof(values[0])) - 1; i++)
 		values[i + 1] = params[i];

@@ -28,6 +28,7 @@
 #include "../lib/log.h"
 #include "app.h"
 #include "auth.h"
+#include "path_params.h"
 
 /* Start an attempt with a fresh response and caller, and authorize the
  * caller (rq->caller set, or a 401/403 response). Returns the authorize
@@ -38,6 +39,15 @@ authorize_caller(struct http_request *rq)
 	http_clear_response(rq);
 	memset(&rq->caller, 0, sizeof(rq->caller));
 	return auth_authorize(rq);
+}
+
+/* Run the route's handler, once its declared path parameters are
+ * well-formed (else the 404 a malformed one is answered with). */
+static void
+run_handler(struct http_request *rq)
+{
+	if (path_params_ok(rq))
+		rq->match.route->handler(rq);
 }
 
 /* One attempt of an authorized route's transaction. */
@@ -57,7 +67,7 @@ authorized_tx(struct db_conn *c, void *cls)
 			return qs;
 	}
 	if (rq->response == NULL)
-		rq->match.route->handler(rq);
+		run_handler(rq);
 	if (rq->db_error < 0)
 		return rq->db_error;
 	if (rq->response == NULL || rq->status >= 400)
@@ -111,7 +121,7 @@ replica_tx(struct db_conn *c, void *cls)
 	qs = auth_set_context(rq);
 	if (qs < 0)
 		return qs;
-	rq->match.route->handler(rq);
+	run_handler(rq);
 	if (rq->db_error < 0)
 		return rq->db_error;
 	return DB_ONE_RESULT;
@@ -125,7 +135,7 @@ run_read_only(struct http_request *rq)
 	if (rq->match.route->roles != 0)
 		return db_tx_run(rq->db, "REPEATABLE READ READ ONLY", replica_tx, rq);
 	http_clear_response(rq);
-	rq->match.route->handler(rq);
+	run_handler(rq);
 	return rq->db_error < 0 ? rq->db_error : DB_ONE_RESULT;
 }
 
@@ -200,5 +210,5 @@ pipeline_run(struct http_request *rq)
 	else if (r->roles != 0)
 		run_in_transaction(rq);
 	else
-		r->handler(rq);
+		run_handler(rq);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../lib/mem.h"
+#include "path_params.h"
 
 extern const struct route_table system_routes;
 extern const struct route_table static_routes;
@@ -90,7 +91,8 @@ api_routes_init(char *why, size_t whylen)
 	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
 		for (size_t i = 0; i < tables[t]->n; i++)
 			joined[k++] = tables[t]->routes[i];
-	if (router_check_table(joined, n, why, whylen) != 0) {
+	if (router_check_table(joined, n, why, whylen) != 0 ||
+	    path_params_check_table(joined, n, why, whylen) != 0) {
 		free(joined);
 		joined = NULL;
 		return -1;

@@ -71,10 +71,6 @@ volunteers_history(struct http_request *rq)
 	PGresult *res;
 	int n;
 
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		volunteer_reply_not_found(rq);
-		return;
-	}
 	res = volunteer_run(rq, &stmt_exists, (const char *const[]){id});
 	if (res == NULL)
 		return;

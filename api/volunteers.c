@@ -633,10 +633,6 @@ volunteers_get(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id");
 
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		volunteer_reply_not_found(rq);
-		return;
-	}
 	reply_volunteer(rq, 200, id);
 }
 
@@ -818,10 +814,6 @@ volunteer_lock(struct http_request *rq)
 	const char *id = http_param(rq, "id");
 	PGresult *res;
 
-	if (!spec_format_ok(SPEC_FMT_UUID, id)) {
-		volunteer_reply_not_found(rq);
-		return NULL;
-	}
 	res = volunteer_run(rq, &stmt_lock, (const char *const[]){id});
 	if (res != NULL && PQntuples(res) == 0) {
 		PQclear(res);

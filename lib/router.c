@@ -228,6 +228,28 @@ router_check_table(const struct route *routes, size_t n, char *why, size_t whyle
 	return 0;
 }
 
+size_t
+router_param_what(const struct route *r, unsigned i, const char **what)
+{
+	const char *d = r->params;
+
+	for (unsigned k = 0; d != NULL && *d != '\0'; k++) {
+		const char *eq = strchr(d, '='), *end;
+
+		if (eq == NULL)
+			return 0;
+		end = strchr(eq, ' ');
+		if (end == NULL)
+			end = eq + strlen(eq);
+		if (k == i) {
+			*what = eq + 1;
+			return (size_t)(end - eq - 1);
+		}
+		d = *end == ' ' ? end + 1 : end;
+	}
+	return 0;
+}
+
 const char *
 router_param(const struct router_match *m, const char *name)
 {

@@ -87,6 +87,11 @@ enum router_result router_match(const struct route *routes, size_t n, const char
  * or -1 with the reason in why. */
 int router_check_table(const struct route *routes, size_t n, char *why, size_t whylen);
 
+/* What the i-th path parameter of r names (its "what" in r->params, not
+ * NUL-terminated): sets *what and returns its length, or 0 when r declares
+ * fewer parameters. */
+size_t router_param_what(const struct route *r, unsigned i, const char **what);
+
 /* The value of path parameter name in m, or NULL. */
 const char *router_param(const struct router_match *m, const char *name);
 

@@ -479,13 +479,61 @@ for (const r of ROUTES.filter((x) => isParameterised(x.pattern))) {
   });
 }
 
-test('a path id that is not a UUID is 404 for an allowed caller, never 500', async () => {
+// What a malformed path parameter is answered, by what the parameter names
+// (the route table's "id=request"): the pipeline checks a declared
+// parameter's format before the handler runs (api/path_params.c), with the
+// text each handler gave before (written out here, not read from the C
+// table). Every parameter of every route is sent malformed (the others
+// valid) by an allowed caller.
+const MALFORMED = {
+  account: 'No account has this id.',
+  api_key: 'No key has this id.',
+  association: 'No association has this id.',
+  calendar_token: 'No calendar has this address.',
+  category: 'No category has this id.',
+  centre: 'No centre has this id.',
+  course: 'No course has this id.',
+  event: 'No event has this id.',
+  event_series: 'No event series has this id.',
+  event_signup: 'No sign-up of this event has this id.',
+  file: 'There is no such file.',
+  referral: 'No referral has this id.',
+  request: 'No request has this id.',
+  volunteer: 'No volunteer has this id.',
+  volunteer_record_check: 'The volunteer has no record check with this id.',
+  volunteer_training: 'The volunteer has no training with this id.',
+  webhook_endpoint: 'No webhook has this id.',
+  webhook_event: 'No webhook event has this id.',
+};
+// a route that names one thing by two ids answers its text for either
+const MALFORMED_FOR_ROUTE = {
+  'DELETE /v1/events/{id}/signups/{signup_id}': MALFORMED.event_signup,
+};
+// not a UUID; for a UUID also: without its dashes (PostgreSQL would read
+// it) and one character too many
+const isUuid = (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(v);
+const malformed = (good) => ['not-a-uuid', ...(isUuid(good) ? [good.replace(/-/g, ''), `${good}0`] : [])];
+
+test('a malformed path parameter is 404 with its text for an allowed caller, never 500', async () => {
+  const wrong = [];
   for (const r of ROUTES.filter((x) => isParameterised(x.pattern))) {
     const c = roleCallers().find((x) => r.public || (r.roles.includes(x.role) && !(r.sessionOnly && x.key)));
     const spec = REQUESTS[r.label] || defaultRequest(r);
-    const res = await send(r, spec, c, 'not-a-uuid', `Bearer ${c.token}`);
-    await expectProblem(assert, res, 404, 'not_found');
+    const { own } = await paramsOf(r).ids();
+    for (const name of Object.keys(r.params)) {
+      const good = typeof own === 'object' ? own[name] : own;
+      const want = `404 not_found ${MALFORMED_FOR_ROUTE[r.label] || MALFORMED[r.params[name]]}`;
+      for (const bad of malformed(good)) {
+        const ids = typeof own === 'object' ? { ...own, [name]: bad } : bad;
+        const res = await send(r, spec, c, ids, `Bearer ${c.token}`);
+        const text = await res.text();
+        const body = res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : {};
+        const got = `${res.status} ${body.code} ${body.detail}`;
+        if (got !== want) wrong.push(`${r.label} with ${name}=${bad}: ${got}, not ${want}`);
+      }
+    }
   }
+  assert.deepEqual(wrong, [], wrong.join('\n'));
 });
 
 // "A caller without a valid bearer token gets 401 on every route that is not

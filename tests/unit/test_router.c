@@ -653,6 +653,30 @@ test_check_rejects_rest_without_final_param(void **state)
 	assert_int_equal(router_check_table(bad2, 1, why, sizeof(why)), -1);
 }
 
+/* router_param_what: the i-th parameter's what, for the pipeline's checks
+ * of declared path parameters. */
+static void
+test_param_what(void **state)
+{
+	static const struct route two = {"DELETE", "/v1/v/{id}/t/{training_id}",
+	                                 NULL,     0,
+	                                 0,        NULL,
+	                                 NULL,     "id=volunteer training_id=volunteer_training"};
+	static const struct route none = {"GET", "/v1/x", NULL, 0, 0, NULL, NULL, NULL};
+	const char *what = NULL;
+	size_t len;
+
+	(void)state;
+	len = router_param_what(&two, 0, &what);
+	assert_int_equal(len, 9);
+	assert_memory_equal(what, "volunteer", 9);
+	len = router_param_what(&two, 1, &what);
+	assert_int_equal(len, 18);
+	assert_memory_equal(what, "volunteer_training", 18);
+	assert_int_equal(router_param_what(&two, 2, &what), 0);
+	assert_int_equal(router_param_what(&none, 0, &what), 0);
+}
+
 int
 main(void)
 {
@@ -681,6 +705,7 @@ main(void)
 	    cmocka_unit_test(test_check_reports_the_bad_route),
 	    cmocka_unit_test(test_rest_param),
 	    cmocka_unit_test(test_check_rejects_rest_without_final_param),
+	    cmocka_unit_test(test_param_what),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
