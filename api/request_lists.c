@@ -11,6 +11,7 @@
 #include "../lib/crypto.h"
 #include "../lib/db.h"
 #include "../lib/http.h"
+#include "../lib/list.h"
 #include "../lib/problem.h"
 #include "../lib/row.h"
 #include "../lib/spec.h"
@@ -140,19 +141,32 @@ limit_of(const json_t *obj)
 	return jl ? json_integer_value(jl) : 50;
 }
 
+/* The plain list: list_rows's statement without search criteria (phone
+ * and e-mail blind indexes $1, $2 and the reference $10 NULL). */
+static const struct list_param requests_list_params[] = {LIST_NULL,
+                                                         LIST_NULL,
+                                                         LIST_QUERY("cursor"),
+                                                         LIST_FETCH,
+                                                         LIST_QUERY("state"),
+                                                         LIST_QUERY("source"),
+                                                         LIST_QUERY("assigned_volunteer_id"),
+                                                         LIST_QUERY("received_from"),
+                                                         LIST_QUERY("received_to"),
+                                                         LIST_NULL,
+                                                         LIST_END};
+
+static const struct keyset_list requests_list_decl = {.stmt = &stmt_list,
+                                                      .query = requests_list_query,
+                                                      .params = requests_list_params,
+                                                      .row_json = request_summary_json,
+                                                      .path = "/v1/requests"};
+
 /* GET /v1/requests: the centre's requests, oldest first (keyset paged),
  * without personal data: a listing is not a read of anyone's data. */
 static void
 requests_list(struct http_request *rq)
 {
-	long long limit = limit_of(rq->query);
-	PGresult *res = list_rows(rq, NULL, NULL, NULL,
-	                          json_string_value(json_object_get(rq->query, "cursor")), limit);
-
-	if (res == NULL)
-		return;
-	http_reply_keyset_list(rq, res, limit, request_summary_json, row_col(res, "cursor_time"),
-	                       row_col(res, "id"), "/v1/requests");
+	keyset_list_run(rq, &requests_list_decl);
 }
 
 /* Log one search entry per match, or one without a subject if none. */

@@ -263,14 +263,6 @@ json_t *http_next_link(const struct http_request *rq, const char *path, const ch
 /* The validated `limit` query parameter, or dflt when absent. */
 long long http_query_limit(const struct http_request *rq, long long dflt);
 
-/* Answer a keyset-paged list from res, which holds up to limit + 1 rows
- * (the extra one only says that more follow): {items, next}, each item made
- * by row_json, next a link to path with the cursor "<time>_<id>" of the
- * last item shown (columns time_col and id_col), or null. Takes res. */
-void http_reply_keyset_list(struct http_request *rq, PGresult *res, long long limit,
-                            json_t *(*row_json)(const PGresult *res, int row), int time_col,
-                            int id_col, const char *path);
-
 /* Run work(arg) on the server's offload pool (argon2id password checks),
  * off the worker thread, which serves other connections meanwhile: the
  * connection is suspended, and once work has returned the route's handler is

@@ -268,27 +268,6 @@ http_query_limit(const struct http_request *rq, long long dflt)
 	return jl ? json_integer_value(jl) : dflt;
 }
 
-void
-http_reply_keyset_list(struct http_request *rq, PGresult *res, long long limit,
-                       json_t *(*row_json)(const PGresult *res, int row), int time_col, int id_col,
-                       const char *path)
-{
-	int n = PQntuples(res);
-	json_t *items = json_array(), *next = json_null();
-	char cursor[96];
-
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, row_json(res, i));
-	if (n > limit) {
-		snprintf(cursor, sizeof(cursor), "%s_%s", PQgetvalue(res, (int)limit - 1, time_col),
-		         PQgetvalue(res, (int)limit - 1, id_col));
-		json_decref(next);
-		next = http_next_link(rq, path, cursor);
-	}
-	PQclear(res);
-	http_reply_json(rq, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
-}
-
 bool
 http_version_ok(const struct http_request *rq, const char *version)
 {

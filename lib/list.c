@@ -87,6 +87,9 @@ list_texts(const struct http_request *rq, const struct keyset_list *list, long l
 		case LIST_SRC_FETCH:
 			t->params[n] = t->fetch;
 			break;
+		case LIST_SRC_NULL:
+			t->params[n] = NULL;
+			break;
 		}
 	}
 	return n;

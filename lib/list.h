@@ -44,6 +44,7 @@ enum list_source {
 	LIST_SRC_PATH,      /* the path parameter `name` */
 	LIST_SRC_CENTRE,    /* the caller's centre (SQL NULL for national roles) */
 	LIST_SRC_FETCH,     /* limit + 1 */
+	LIST_SRC_NULL,      /* SQL NULL (a parameter the statement's other callers set) */
 };
 
 struct list_param {
@@ -72,6 +73,10 @@ struct list_param {
 	{                                                                                          \
 		LIST_SRC_FETCH, NULL, NULL                                                         \
 	}
+#define LIST_NULL                                                                                  \
+	{                                                                                          \
+		LIST_SRC_NULL, NULL, NULL                                                          \
+	}
 #define LIST_END                                                                                   \
 	{                                                                                          \
 		0, NULL, NULL                                                                      \
@@ -94,7 +99,7 @@ struct keyset_list {
 };
 
 /* Answer the list declared by list for rq: run list->stmt with the
- * declared parameters and answer {items, next} with http_reply_keyset_list,
+ * declared parameters and answer {items, next} (next: http_next_link),
  * or the database error. A LIST_SRC_QUERY name that is not in list->query,
  * or more than LIST_MAX_PARAMS parameters, is a programming error (logged,
  * aborts). */
