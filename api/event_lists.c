@@ -12,6 +12,7 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "auth.h"
 #include "events.h"
@@ -257,8 +258,8 @@ list_events(struct http_request *rq, bool public, const char *centre)
 		http_reply_db_error(rq, qs);
 		return;
 	}
-	ccol = public ? PC_CURSOR : EC_CURSOR;
-	rcol = public ? PC_RANK_AT : EC_RANK_AT;
+	ccol = public ? PC_CURSOR : row_col(res, "cursor_time");
+	rcol = public ? PC_RANK_AT : ranked ? row_col(res, "k_rank") : -1; /* -1: not read */
 	n = PQntuples(res);
 	items = json_array();
 	for (int i = 0; i < n && i < limit; i++)

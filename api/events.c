@@ -22,6 +22,7 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "auth.h"
 #include "events.h"
@@ -222,40 +223,48 @@ event_check_references(struct http_request *rq, json_t *p, const char *associati
 
 /* --- the event as JSON -------------------------------------------------------- */
 
+/* An event's answer (EVENT_COLUMNS) in order: the head, categories
+ * (json_column), the association and capacity, signups and places_left
+ * (computed), the state, internal_note (for those who see it), the tail. */
+static const struct row_field event_head_fields[] = {ROW_TEXT("id"),
+                                                     ROW_TEXT("centre_id"),
+                                                     ROW_TEXT("kind"),
+                                                     ROW_TEXT("title"),
+                                                     ROW_TEXT_OR_NULL("description"),
+                                                     ROW_TEXT("starts_at"),
+                                                     ROW_TEXT("ends_at"),
+                                                     ROW_TEXT_OR_NULL("address"),
+                                                     ROW_TEXT_OR_NULL("postal_code"),
+                                                     ROW_TEXT_OR_NULL("online_url"),
+                                                     ROW_TEXT_OR_NULL("accessibility"),
+                                                     ROW_END};
+static const struct row_field event_middle_fields[] = {
+    ROW_TEXT_OR_NULL("association_id"), ROW_TEXT_OR_NULL("association_name"),
+    ROW_INTEGER_OR_NULL("capacity"), ROW_FIELD("signups", "signup_count", ROW_KIND_INTEGER),
+    ROW_END};
+static const struct row_field event_state_fields[] = {ROW_BOOLEAN("cancelled"),
+                                                      ROW_TEXT_OR_NULL("series_id"), ROW_END};
+static const struct row_field event_note_fields[] = {ROW_TEXT_OR_NULL("internal_note"), ROW_END};
+static const struct row_field event_tail_fields[] = {
+    ROW_TEXT_OR_NULL("my_signup_id"), ROW_TEXT("created_at"), ROW_TEXT("updated_at"), ROW_END};
+
 json_t *
 event_json(const PGresult *res, int row)
 {
-	json_t *j = json_object();
-	json_t *cap = int_or_null(res, row, EC_CAPACITY);
-	long long signups = atoll(PQgetvalue(res, row, EC_SIGNUPS));
+	json_t *j = row_json(res, row, event_head_fields), *cap;
+	long long signups;
 
-	json_object_set_new(j, "id", json_string(PQgetvalue(res, row, EC_ID)));
-	json_object_set_new(j, "centre_id", json_string(PQgetvalue(res, row, EC_CENTRE)));
-	json_object_set_new(j, "kind", json_string(PQgetvalue(res, row, EC_KIND)));
-	json_object_set_new(j, "title", json_string(PQgetvalue(res, row, EC_TITLE)));
-	json_object_set_new(j, "description", db_json_text(res, row, EC_DESCRIPTION));
-	json_object_set_new(j, "starts_at", json_string(PQgetvalue(res, row, EC_STARTS)));
-	json_object_set_new(j, "ends_at", json_string(PQgetvalue(res, row, EC_ENDS)));
-	json_object_set_new(j, "address", db_json_text(res, row, EC_ADDRESS));
-	json_object_set_new(j, "postal_code", db_json_text(res, row, EC_POSTAL));
-	json_object_set_new(j, "online_url", db_json_text(res, row, EC_URL));
-	json_object_set_new(j, "accessibility", db_json_text(res, row, EC_ACCESS));
-	json_object_set_new(j, "categories", json_column(res, row, EC_CATEGORIES));
-	json_object_set_new(j, "association_id", db_json_text(res, row, EC_ASSOC));
-	json_object_set_new(j, "association_name", db_json_text(res, row, EC_ASSOC_NAME));
-	json_object_set_new(j, "capacity", cap);
-	json_object_set_new(j, "signups", json_integer(signups));
+	json_object_set_new(j, "categories", json_column(res, row, row_col(res, "categories")));
+	row_json_add(j, res, row, event_middle_fields);
+	cap = json_object_get(j, "capacity");
+	signups = json_integer_value(json_object_get(j, "signups"));
 	json_object_set_new(j, "places_left",
 	                    json_is_null(cap) ? json_null()
 	                                      : json_integer(json_integer_value(cap) - signups));
-	json_object_set_new(j, "cancelled", db_json_bool(res, row, EC_CANCELLED));
-	json_object_set_new(j, "series_id", db_json_text(res, row, EC_SERIES));
-	if (PQgetvalue(res, row, EC_SEES_NOTE)[0] == 't')
-		json_object_set_new(j, "internal_note", db_json_text(res, row, EC_NOTE));
-	json_object_set_new(j, "my_signup_id", db_json_text(res, row, EC_MY_SIGNUP));
-	json_object_set_new(j, "created_at", json_string(PQgetvalue(res, row, EC_CREATED)));
-	json_object_set_new(j, "updated_at", json_string(PQgetvalue(res, row, EC_UPDATED)));
-	return j;
+	row_json_add(j, res, row, event_state_fields);
+	if (row_value(res, row, "sees_note")[0] == 't')
+		row_json_add(j, res, row, event_note_fields);
+	return row_json_add(j, res, row, event_tail_fields);
 }
 
 static struct db_stmt stmt_get =
@@ -279,7 +288,7 @@ reply_event(struct http_request *rq, unsigned status, const char *id)
 		return;
 	}
 	http_reply_json(rq, status, event_json(res, 0));
-	http_set_etag(rq, PQgetvalue(res, 0, EC_VERSION));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	if (status == 201) {
 		snprintf(location, sizeof(location), "/v1/events/%s", id);
 		http_set_header(rq, "Location", location);

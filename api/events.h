@@ -38,46 +38,24 @@
 	" AND (ms.account_id = kompas_account() OR ms.volunteer_id IN"                             \
 	"   (SELECT mv.id FROM volunteer mv WHERE mv.account_id = kompas_account())) LIMIT 1)"
 
-/* The full event, for the centre's own callers. */
+/* The full event, for the centre's own callers, each column named for
+ * event_json's result specs and for row_value: starts_at, ends_at,
+ * association_name, sees_note (may the caller read internal_note),
+ * created_at, updated_at, version, categories (json text), my_signup_id
+ * and cursor_time (the keyset's time). Statements that use them order by
+ * e.starts_at (qualified: starts_at is the formatted text). */
+/* clang-format off */
 #define EVENT_COLUMNS                                                                              \
-	"e.id, e.centre_id, e.kind, e.title, e.description, " TS("e.starts_at") ", " TS(           \
-	    "e.ends_at") ", e.address, e.postal_code, e.online_url, e.accessibility, e.capacity,"  \
-	                 " e.signup_count, e.cancelled, e.association_id, s.name, e.series_id,"    \
-	                 " (kompas_role() IN ('admin', 'coordinator') OR (kompas_role() = "        \
-	                 "'association'"                                                           \
-	                 " AND e.association_id = (SELECT kompas_association()))),"                \
-	                 " e.internal_note, " TS("e.created_at") ", " TS(                          \
-	                     "e.updated_at") ", e.version, " CATEGORIES_JSON ", " MY_SIGNUP        \
-	                                     ", " TSUS("e.starts_at")
+	"e.id, e.centre_id, e.kind, e.title, e.description, " TS("e.starts_at") " AS starts_at,"   \
+	" " TS("e.ends_at") " AS ends_at, e.address, e.postal_code, e.online_url, e.accessibility," \
+	" e.capacity, e.signup_count, e.cancelled, e.association_id, s.name AS association_name,"  \
+	" e.series_id, (kompas_role() IN ('admin', 'coordinator') OR (kompas_role() = 'association'" \
+	" AND e.association_id = (SELECT kompas_association()))) AS sees_note,"                    \
+	" e.internal_note, " TS("e.created_at") " AS created_at, " TS("e.updated_at")              \
+	" AS updated_at, e.version, " CATEGORIES_JSON " AS categories, " MY_SIGNUP                 \
+	" AS my_signup_id, " TSUS("e.starts_at") " AS cursor_time"
+/* clang-format on */
 #define EVENT_FROM " FROM event e LEFT JOIN association s ON s.id = e.association_id"
-enum {
-	EC_ID,
-	EC_CENTRE,
-	EC_KIND,
-	EC_TITLE,
-	EC_DESCRIPTION,
-	EC_STARTS,
-	EC_ENDS,
-	EC_ADDRESS,
-	EC_POSTAL,
-	EC_URL,
-	EC_ACCESS,
-	EC_CAPACITY,
-	EC_SIGNUPS,
-	EC_CANCELLED,
-	EC_ASSOC,
-	EC_ASSOC_NAME,
-	EC_SERIES,
-	EC_SEES_NOTE,
-	EC_NOTE,
-	EC_CREATED,
-	EC_UPDATED,
-	EC_VERSION,
-	EC_CATEGORIES,
-	EC_MY_SIGNUP,
-	EC_CURSOR,
-	EC_RANK_AT = EC_CURSOR + 3 /* ranked lists: after k_at, k_id */
-};
 
 /* The kinds of event (NULL-terminated): activity, guide_training,
  * welcome_workshop, info_meeting. */
@@ -178,7 +156,7 @@ json_column(const PGresult *res, int row, int col)
 /* --- shared by the event files (api/events.c) --------------------------------- */
 
 /* The event in row of a result of EVENT_COLUMNS as the API answers it
- * (internal_note only when EC_SEES_NOTE). The caller owns the result. */
+ * (internal_note only when sees_note). The caller owns the result. */
 json_t *event_json(const PGresult *res, int row);
 
 /* Answer 404 not_found: "No event has this id.". */
