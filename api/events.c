@@ -143,7 +143,7 @@ event_uuid_array(const json_t *arr)
 }
 
 static struct db_stmt stmt_my_association =
-    DB_STMT("events_my_association", "SELECT kompas_association()", 0);
+    DB_STMT("events_my_association", "SELECT kompas_association() AS association_id", 0);
 
 /* The caller's association (an association contact's), into out (37
  * bytes); false with 403 answered when there is none. */
@@ -157,14 +157,14 @@ my_association(struct http_request *rq, char *out)
 		http_reply_db_error(rq, qs);
 		return false;
 	}
-	if (qs == DB_NO_RESULTS || PQgetisnull(res, 0, 0)) {
+	if (qs == DB_NO_RESULTS || row_is_null(res, 0, "association_id")) {
 		PQclear(res);
 		http_reply_problem(rq, ERR_FORBIDDEN,
 		                   "Your account is not the contact of an association: ask a "
 		                   "coordinator to link it.");
 		return false;
 	}
-	snprintf(out, 37, "%s", PQgetvalue(res, 0, 0));
+	snprintf(out, 37, "%s", row_value(res, 0, "association_id"));
 	PQclear(res);
 	return true;
 }
@@ -175,7 +175,7 @@ static struct db_stmt stmt_association_ok =
 
 static struct db_stmt stmt_unknown_categories =
     DB_STMT("events_unknown_categories",
-            "SELECT u.i - 1 FROM unnest($1::uuid[]) WITH ORDINALITY u (x, i)"
+            "SELECT u.i - 1 AS position FROM unnest($1::uuid[]) WITH ORDINALITY u (x, i)"
             " WHERE NOT EXISTS (SELECT 1 FROM category c WHERE c.id = u.x"
             "   AND (c.centre_id IS NULL OR c.centre_id = kompas_centre())) ORDER BY u.i",
             1);
@@ -212,7 +212,8 @@ event_check_references(struct http_request *rq, json_t *p, const char *associati
 		for (int i = 0; i < PQntuples(res); i++) {
 			char field[40];
 
-			snprintf(field, sizeof(field), "category_ids[%s]", PQgetvalue(res, i, 0));
+			snprintf(field, sizeof(field), "category_ids[%s]",
+			         row_value(res, i, "position"));
 			problem_add_field_error(p, field, ERR_FIELD_NOT_IN_ENUM,
 			                        "no category shared or of your centre has this id");
 		}
@@ -435,7 +436,7 @@ events_create(struct http_request *rq)
 		http_reply_db_error(rq, qs);
 		goto out;
 	}
-	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(id, sizeof(id), "%s", row_value(res, 0, "id"));
 	PQclear(res);
 	if (event_set_categories(rq, id, categories) < 0)
 		goto out;
@@ -448,8 +449,8 @@ out:
 
 static struct db_stmt stmt_current =
     DB_STMT("events_current",
-            "SELECT e.version, extract(epoch FROM e.starts_at)::bigint,"
-            " extract(epoch FROM e.ends_at)::bigint, e.signup_count"
+            "SELECT e.version, extract(epoch FROM e.starts_at)::bigint AS starts_epoch,"
+            " extract(epoch FROM e.ends_at)::bigint AS ends_epoch, e.signup_count"
             " FROM event e WHERE e.id = $1 FOR NO KEY UPDATE",
             1);
 
@@ -524,15 +525,16 @@ check_event_patch(struct http_request *rq, const PGresult *cur, const char *cate
 		                  "only coordinators move an event to another association");
 		return false;
 	}
-	if (json_is_integer(jcap) && json_integer_value(jcap) < atoll(PQgetvalue(cur, 0, 3))) {
+	if (json_is_integer(jcap) &&
+	    json_integer_value(jcap) < atoll(row_value(cur, 0, "signup_count"))) {
 		event_reply_field(rq, ERR_CONFLICT,
 		                  "More people are signed up than the new capacity.", "capacity",
 		                  ERR_FIELD_TOO_SMALL, "is below the number of active sign-ups");
 		return false;
 	}
 	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
-	start = s_at ? rfc3339_seconds(s_at) : atoll(PQgetvalue(cur, 0, 1));
-	end = e_at ? rfc3339_seconds(e_at) : atoll(PQgetvalue(cur, 0, 2));
+	start = s_at ? rfc3339_seconds(s_at) : atoll(row_value(cur, 0, "starts_epoch"));
+	end = e_at ? rfc3339_seconds(e_at) : atoll(row_value(cur, 0, "ends_epoch"));
 	if (s_at != NULL || e_at != NULL)
 		check_times(p, start, end, s_at != NULL);
 	if (event_check_references(rq, p, str_of(b, "association_id"), categories) < 0) {
@@ -639,7 +641,7 @@ events_update(struct http_request *rq)
 		reply_cannot_change(rq, id);
 		goto out;
 	}
-	if (m == 1 && want != atoll(PQgetvalue(cur, 0, 0))) {
+	if (m == 1 && want != atoll(row_value(cur, 0, "version"))) {
 		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
 		                   "The event has changed since you read it; read it again.");
 		goto out;

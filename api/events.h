@@ -67,12 +67,8 @@ extern const struct spec_field event_uuid_item;
 /* The fields of an event (and of a series' template) on creation. */
 #define EVENT_CREATE_FIELDS                                                                        \
 	{.name = "kind", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = event_kinds}, \
-	    {.name = "title", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 200},  \
-	    {.name = "description",                                                                \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE | SPEC_MULTILINE,                                              \
-	     .min = 1,                                                                             \
-	     .max = 4000},                                                                         \
+	    SPEC_TEXT("title", SPEC_REQUIRED, 2, 200),                                             \
+	    SPEC_MULTILINE_TEXT("description", SPEC_NULLABLE, 1, 4000),                            \
 	    {.name = "starts_at",                                                                  \
 	     .type = SPEC_STRING,                                                                  \
 	     .flags = SPEC_REQUIRED,                                                               \
@@ -81,34 +77,20 @@ extern const struct spec_field event_uuid_item;
 	     .type = SPEC_STRING,                                                                  \
 	     .flags = SPEC_REQUIRED,                                                               \
 	     .format = SPEC_FMT_DATETIME},                                                         \
-	    {.name = "address",                                                                    \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .min = 1,                                                                             \
-	     .max = 300},                                                                          \
-	    {.name = "postal_code",                                                                \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .format = SPEC_FMT_POSTAL_CODE_DK},                                                   \
+	    SPEC_TEXT("address", SPEC_NULLABLE, 1, 300),                                           \
+	    SPEC_POSTAL_CODE("postal_code", SPEC_NULLABLE),                                        \
 	    {.name = "online_url",                                                                 \
 	     .type = SPEC_STRING,                                                                  \
 	     .flags = SPEC_NULLABLE,                                                               \
 	     .max = 500,                                                                           \
 	     .format = SPEC_FMT_URL},                                                              \
-	    {.name = "accessibility",                                                              \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE | SPEC_MULTILINE,                                              \
-	     .min = 1,                                                                             \
-	     .max = 1000},                                                                         \
+	    SPEC_MULTILINE_TEXT("accessibility", SPEC_NULLABLE, 1, 1000),                          \
 	    {.name = "capacity",                                                                   \
 	     .type = SPEC_INTEGER,                                                                 \
 	     .flags = SPEC_NULLABLE,                                                               \
 	     .min = 1,                                                                             \
 	     .max = 10000},                                                                        \
-	    {.name = "association_id",                                                             \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .format = SPEC_FMT_UUID},                                                             \
+	    SPEC_UUID("association_id", SPEC_NULLABLE),                                            \
 	    {.name = "category_ids",                                                               \
 	     .type = SPEC_ARRAY,                                                                   \
 	     .flags = SPEC_UNIQUE,                                                                 \
