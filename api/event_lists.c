@@ -26,39 +26,38 @@
 	" ELSE plainto_tsquery('danish', $2) END"
 
 /* What the portals publish (the view event_public). */
+/* clang-format off */
 #define PUBLIC_COLUMNS                                                                             \
-	"e.id, e.kind, e.title, e.description, " TS("e.starts_at") ", " TS(                        \
-	    "e.ends_at") ", e.address, e.postal_code, e.online_url, e.accessibility,"              \
-	                 " e.cancelled, e.association_id, e.association_name, "                    \
-	                 "e.categories, " TSUS("e.starts_at")
+	"e.id, e.kind, e.title, e.description, " TS("e.starts_at") " AS starts_at,"                \
+	" " TS("e.ends_at") " AS ends_at, e.address, e.postal_code, e.online_url, e.accessibility," \
+	" e.cancelled, e.association_id, e.association_name, e.categories,"                        \
+	" " TSUS("e.starts_at") " AS cursor_time"
+/* clang-format on */
 #define PUBLIC_FROM " FROM event_public e"
-enum {
-	PC_ID,
-	PC_KIND,
-	PC_TITLE,
-	PC_DESCRIPTION,
-	PC_STARTS,
-	PC_ENDS,
-	PC_ADDRESS,
-	PC_POSTAL,
-	PC_URL,
-	PC_ACCESS,
-	PC_CANCELLED,
-	PC_ASSOC,
-	PC_ASSOC_NAME,
-	PC_CATEGORIES,
-	PC_CURSOR,
-	PC_RANK_AT = PC_CURSOR + 3
-};
+
+/* An event as the portals get it (PUBLIC_COLUMNS), in answer order:
+ * categories (json_column) between the head and the tail. */
+static const struct row_field public_head_fields[] = {ROW_TEXT("id"),
+                                                      ROW_TEXT("kind"),
+                                                      ROW_TEXT("title"),
+                                                      ROW_TEXT_OR_NULL("description"),
+                                                      ROW_TEXT("starts_at"),
+                                                      ROW_TEXT("ends_at"),
+                                                      ROW_TEXT_OR_NULL("address"),
+                                                      ROW_TEXT_OR_NULL("postal_code"),
+                                                      ROW_TEXT_OR_NULL("online_url"),
+                                                      ROW_TEXT_OR_NULL("accessibility"),
+                                                      ROW_END};
+static const struct row_field public_tail_fields[] = {ROW_TEXT_OR_NULL("association_id"),
+                                                      ROW_TEXT_OR_NULL("association_name"),
+                                                      ROW_BOOLEAN("cancelled"), ROW_END};
 
 /* The filters both listings share. */
 #define LIST_FILTER_FIELDS                                                                         \
 	{.name = "q", .type = SPEC_STRING, .min = 1, .max = 200},                                  \
 	    {.name = "from", .type = SPEC_STRING, .min = 10, .max = 40},                           \
-	    {.name = "to", .type = SPEC_STRING, .min = 10, .max = 40},                             \
-	    {.name = "category", .type = SPEC_STRING, .format = SPEC_FMT_UUID},                    \
-	    {.name = "association", .type = SPEC_STRING, .format = SPEC_FMT_UUID},                 \
-	    {.name = "postal_code", .type = SPEC_STRING, .format = SPEC_FMT_POSTAL_CODE_DK},       \
+	    {.name = "to", .type = SPEC_STRING, .min = 10, .max = 40}, SPEC_UUID("category", 0),   \
+	    SPEC_UUID("association", 0), SPEC_POSTAL_CODE("postal_code", 0),                       \
 	    {.name = "kind", .type = SPEC_STRING, .enum_values = event_kinds},                     \
 	    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},                         \
 	{                                                                                          \
@@ -68,7 +67,7 @@ enum {
 static const struct spec_field events_list_query[] = {
     LIST_FILTER_FIELDS,
     {.name = "include_cancelled", .type = SPEC_BOOLEAN},
-    {.name = "series_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
+    SPEC_UUID("series_id", 0),
     SPEC_END};
 
 static const struct spec_field events_public_query[] = {
@@ -80,22 +79,10 @@ static const struct spec_field events_public_query[] = {
 static json_t *
 public_event_json(const PGresult *res, int row)
 {
-	json_t *j = json_object();
+	json_t *j = row_json(res, row, public_head_fields);
 
-	json_object_set_new(j, "id", json_string(PQgetvalue(res, row, PC_ID)));
-	json_object_set_new(j, "kind", json_string(PQgetvalue(res, row, PC_KIND)));
-	json_object_set_new(j, "title", json_string(PQgetvalue(res, row, PC_TITLE)));
-	json_object_set_new(j, "description", db_json_text(res, row, PC_DESCRIPTION));
-	json_object_set_new(j, "starts_at", json_string(PQgetvalue(res, row, PC_STARTS)));
-	json_object_set_new(j, "ends_at", json_string(PQgetvalue(res, row, PC_ENDS)));
-	json_object_set_new(j, "address", db_json_text(res, row, PC_ADDRESS));
-	json_object_set_new(j, "postal_code", db_json_text(res, row, PC_POSTAL));
-	json_object_set_new(j, "online_url", db_json_text(res, row, PC_URL));
-	json_object_set_new(j, "accessibility", db_json_text(res, row, PC_ACCESS));
-	json_object_set_new(j, "categories", json_column(res, row, PC_CATEGORIES));
-	json_object_set_new(j, "association_id", db_json_text(res, row, PC_ASSOC));
-	json_object_set_new(j, "association_name", db_json_text(res, row, PC_ASSOC_NAME));
-	json_object_set_new(j, "cancelled", db_json_bool(res, row, PC_CANCELLED));
+	json_object_set_new(j, "categories", json_column(res, row, row_col(res, "categories")));
+	row_json_add(j, res, row, public_tail_fields);
 	return j;
 }
 
@@ -213,7 +200,7 @@ list_events(struct http_request *rq, bool public, const char *centre)
 	json_t *p, *items;
 	enum db_qs qs;
 	PGresult *res;
-	int n, ccol, rcol;
+	int n;
 
 	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
 	if (str_of(qy, "from") != NULL && !date_or_datetime(str_of(qy, "from")))
@@ -258,8 +245,6 @@ list_events(struct http_request *rq, bool public, const char *centre)
 		http_reply_db_error(rq, qs);
 		return;
 	}
-	ccol = public ? PC_CURSOR : row_col(res, "cursor_time");
-	rcol = public ? PC_RANK_AT : ranked ? row_col(res, "k_rank") : -1; /* -1: not read */
 	n = PQntuples(res);
 	items = json_array();
 	for (int i = 0; i < n && i < limit; i++)
@@ -269,11 +254,11 @@ list_events(struct http_request *rq, bool public, const char *centre)
 		int last = (int)limit - 1;
 
 		if (ranked)
-			snprintf(next, sizeof(next), "%s_%s_%s", PQgetvalue(res, last, rcol),
-			         PQgetvalue(res, last, ccol), PQgetvalue(res, last, 0));
+			snprintf(next, sizeof(next), "%s_%s_%s", row_value(res, last, "k_rank"),
+			         row_value(res, last, "cursor_time"), row_value(res, last, "id"));
 		else
-			snprintf(next, sizeof(next), "%s_%s", PQgetvalue(res, last, ccol),
-			         PQgetvalue(res, last, 0));
+			snprintf(next, sizeof(next), "%s_%s", row_value(res, last, "cursor_time"),
+			         row_value(res, last, "id"));
 	}
 	http_reply_json(
 	    rq, 200,
@@ -314,7 +299,7 @@ events_public_list(struct http_request *rq)
 		http_reply_problem(rq, ERR_NOT_FOUND, "No centre has this slug or id.");
 		return;
 	}
-	snprintf(centre, sizeof(centre), "%s", PQgetvalue(res, 0, 0));
+	snprintf(centre, sizeof(centre), "%s", row_value(res, 0, "id"));
 	PQclear(res);
 	list_events(rq, true, centre);
 }

@@ -11,6 +11,7 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "auth.h"
 #include "events.h"
@@ -23,7 +24,7 @@ static const struct spec_field event_series_create_spec[] = {
     {.name = "frequency", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = frequencies},
     {.name = "interval", .type = SPEC_INTEGER, .min = 1, .max = 4},
     {.name = "count", .type = SPEC_INTEGER, .min = 1, .max = 104},
-    {.name = "until", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
+    SPEC_DATE("until", 0),
     SPEC_END};
 
 /* PATCH /v1/event-series/{id}: the template's members (no times: those
@@ -54,20 +55,51 @@ static const struct spec_field event_series_update_spec[] = {EVENT_UPDATE_TEXT_F
 
 static struct db_stmt stmt_series_plan = DB_STMT(
     "event_series_plan",
-    "SELECT count(*), coalesce(bool_and(o.within), true),"
+    "SELECT count(*) AS occurrences, coalesce(bool_and(o.within), true) AS within,"
     " $6::date IS NULL OR $6::date >= (date_trunc('second', $1::timestamptz) AT TIME ZONE " LOCAL_TZ
-    ")::date,"
+    ")::date AS until_not_before,"
     " $6::date IS NULL OR $6::date <= ((date_trunc('second', $1::timestamptz) AT TIME "
-    "ZONE " LOCAL_TZ ")::date + interval '2 years')::date"
+    "ZONE " LOCAL_TZ ")::date + interval '2 years')::date AS until_within"
     " FROM " OCCURRENCES " o",
     6);
 
 #define SERIES_COLUMNS                                                                             \
 	"id, kind, title, description, address, postal_code, online_url, accessibility, capacity," \
 	" association_id, internal_note, frequency, repeat_interval, occurrence_count,"            \
-	" until_date::text, " TS("first_starts_at") ", " TS("first_ends_at") ", time_zone, " TS(   \
-	    "created_at") ", version, array_to_json(category_ids)"
-enum { SC_VERSION = 19, SC_CATEGORIES = 20 };
+	" until_date::text AS until_date, " TS(                                                    \
+	    "first_starts_at") " AS first_starts_at,"                                              \
+	                       " " TS("first_ends_at") " AS first_ends_at, time_zone, " TS(        \
+	                           "created_at") " AS created_at,"                                 \
+	                                         " version, array_to_json(category_ids) AS "       \
+	                                         "category_ids"
+
+/* A series' answer (SERIES_COLUMNS) in order; category_ids (json_column)
+ * follows. */
+static const struct row_field series_fields[] = {
+    ROW_TEXT_OR_NULL("id"),
+    ROW_TEXT_OR_NULL("kind"),
+    ROW_TEXT_OR_NULL("title"),
+    ROW_TEXT_OR_NULL("description"),
+    ROW_TEXT_OR_NULL("address"),
+    ROW_TEXT_OR_NULL("postal_code"),
+    ROW_TEXT_OR_NULL("online_url"),
+    ROW_TEXT_OR_NULL("accessibility"),
+    ROW_TEXT_OR_NULL("association_id"),
+    ROW_TEXT_OR_NULL("internal_note"),
+    ROW_TEXT_OR_NULL("frequency"),
+    ROW_INTEGER_OR_NULL("capacity"),
+    ROW_FIELD("interval", "repeat_interval", ROW_KIND_INTEGER_OR_NULL),
+    ROW_FIELD("count", "occurrence_count", ROW_KIND_INTEGER_OR_NULL),
+    ROW_FIELD("until", "until_date", ROW_KIND_TEXT_OR_NULL),
+    ROW_FIELD("starts_at", "first_starts_at", ROW_KIND_TEXT_OR_NULL),
+    ROW_FIELD("ends_at", "first_ends_at", ROW_KIND_TEXT_OR_NULL),
+    ROW_TEXT_OR_NULL("time_zone"),
+    ROW_TEXT_OR_NULL("created_at"),
+    ROW_END};
+
+/* An occurrence as answered. */
+static const struct row_field occurrence_fields[] = {
+    ROW_TEXT("id"), ROW_TEXT("starts_at"), ROW_TEXT("ends_at"), ROW_BOOLEAN("cancelled"), ROW_END};
 
 static struct db_stmt stmt_series_insert = DB_STMT(
     "event_series_insert",
@@ -89,35 +121,17 @@ static struct db_stmt stmt_series_expand =
             " o.ends_at, s.address, s.postal_code, s.online_url, s.accessibility, s.capacity,"
             " s.internal_note, s.created_by, s.id FROM event_series s, " OCCURRENCES " o"
             " WHERE s.id = $7 RETURNING id, starts_at, ends_at, cancelled)"
-            " SELECT id, " TS("starts_at") ", " TS("ends_at") ", cancelled FROM ins"
-                                                              " ORDER BY starts_at, id",
+            " SELECT id, " TS("starts_at") " AS starts_at, " TS(
+                "ends_at") " AS ends_at, cancelled"
+                           " FROM ins ORDER BY ins.starts_at, ins.id",
             7);
 
 static json_t *
 series_json(const PGresult *res)
 {
-	json_t *j = json_object();
+	json_t *j = row_json(res, 0, series_fields);
 
-	json_object_set_new(j, "id", db_json_text(res, 0, 0));
-	json_object_set_new(j, "kind", db_json_text(res, 0, 1));
-	json_object_set_new(j, "title", db_json_text(res, 0, 2));
-	json_object_set_new(j, "description", db_json_text(res, 0, 3));
-	json_object_set_new(j, "address", db_json_text(res, 0, 4));
-	json_object_set_new(j, "postal_code", db_json_text(res, 0, 5));
-	json_object_set_new(j, "online_url", db_json_text(res, 0, 6));
-	json_object_set_new(j, "accessibility", db_json_text(res, 0, 7));
-	json_object_set_new(j, "association_id", db_json_text(res, 0, 9));
-	json_object_set_new(j, "internal_note", db_json_text(res, 0, 10));
-	json_object_set_new(j, "frequency", db_json_text(res, 0, 11));
-	json_object_set_new(j, "capacity", int_or_null(res, 0, 8));
-	json_object_set_new(j, "interval", int_or_null(res, 0, 12));
-	json_object_set_new(j, "count", int_or_null(res, 0, 13));
-	json_object_set_new(j, "until", db_json_text(res, 0, 14));
-	json_object_set_new(j, "starts_at", db_json_text(res, 0, 15));
-	json_object_set_new(j, "ends_at", db_json_text(res, 0, 16));
-	json_object_set_new(j, "time_zone", db_json_text(res, 0, 17));
-	json_object_set_new(j, "created_at", db_json_text(res, 0, 18));
-	json_object_set_new(j, "category_ids", json_column(res, 0, SC_CATEGORIES));
+	json_object_set_new(j, "category_ids", json_column(res, 0, row_col(res, "category_ids")));
 	return j;
 }
 
@@ -129,10 +143,7 @@ occurrences_json(const PGresult *res)
 	json_t *occ = json_array();
 
 	for (int i = 0; i < PQntuples(res); i++)
-		json_array_append_new(
-		    occ, json_pack("{s:s, s:s, s:s, s:o}", "id", PQgetvalue(res, i, 0), "starts_at",
-		                   PQgetvalue(res, i, 1), "ends_at", PQgetvalue(res, i, 2),
-		                   "cancelled", db_json_bool(res, i, 3)));
+		json_array_append_new(occ, row_json(res, i, occurrence_fields));
 	return occ;
 }
 
@@ -161,16 +172,16 @@ check_series(struct http_request *rq, json_t *p, const char *const *plan)
 		http_reply_db_error(rq, qs);
 		return qs;
 	}
-	if (PQgetvalue(res, 0, 2)[0] != 't')
+	if (row_value(res, 0, "until_not_before")[0] != 't')
 		problem_add_field_error(p, "until", ERR_FIELD_TOO_SMALL,
 		                        "must not be before the first occurrence");
-	else if (PQgetvalue(res, 0, 3)[0] != 't')
+	else if (row_value(res, 0, "until_within")[0] != 't')
 		problem_add_field_error(p, "until", ERR_FIELD_TOO_LARGE,
 		                        "a series lasts at most 2 years");
-	else if (atoi(PQgetvalue(res, 0, 0)) > 104)
+	else if (atoi(row_value(res, 0, "occurrences")) > 104)
 		problem_add_field_error(p, "until", ERR_FIELD_TOO_LARGE,
 		                        "a series has at most 104 occurrences");
-	else if (PQgetvalue(res, 0, 1)[0] != 't')
+	else if (row_value(res, 0, "within")[0] != 't')
 		problem_add_field_error(p, "count", ERR_FIELD_TOO_LARGE,
 		                        "a series lasts at most 2 years");
 	PQclear(res);
@@ -230,8 +241,8 @@ event_series_create(struct http_request *rq)
 		goto out;
 	}
 	body = series_json(res);
-	snprintf(sid, sizeof(sid), "%s", PQgetvalue(res, 0, 0));
-	snprintf(version, sizeof(version), "%s", PQgetvalue(res, 0, SC_VERSION));
+	snprintf(sid, sizeof(sid), "%s", row_value(res, 0, "id"));
+	snprintf(version, sizeof(version), "%s", row_value(res, 0, "version"));
 	PQclear(res);
 	plan[6] = sid;
 	res = db_exec(rq->db, &stmt_series_expand, plan, &qs);
@@ -257,11 +268,12 @@ out:
 static struct db_stmt stmt_series_get =
     DB_STMT("event_series_get", "SELECT " SERIES_COLUMNS " FROM event_series WHERE id = $1", 1);
 
-static struct db_stmt stmt_series_occurrences = DB_STMT(
-    "event_series_occurrences",
-    "SELECT id, " TS("starts_at") ", " TS("ends_at") ", cancelled FROM event"
-                                                     " WHERE series_id = $1 ORDER BY starts_at, id",
-    1);
+static struct db_stmt stmt_series_occurrences =
+    DB_STMT("event_series_occurrences",
+            "SELECT id, " TS("starts_at") " AS starts_at, " TS(
+                "ends_at") " AS ends_at, cancelled"
+                           " FROM event WHERE series_id = $1 ORDER BY event.starts_at, event.id",
+            1);
 
 /* Answer status with series id and every occurrence (re-read), and its
  * ETag; 404 when the caller does not see it. */
@@ -291,7 +303,7 @@ reply_series(struct http_request *rq, unsigned status, const char *id)
 	body = series_json(res);
 	json_object_set_new(body, "occurrences", occurrences_json(occ));
 	http_reply_json(rq, status, body);
-	http_set_etag(rq, PQgetvalue(res, 0, SC_VERSION));
+	http_set_etag(rq, row_value(res, 0, "version"));
 	PQclear(occ);
 	PQclear(res);
 }
@@ -315,7 +327,7 @@ static const char *const series_members[] = {
 static struct db_stmt stmt_series_lock =
     DB_STMT("event_series_lock",
             "SELECT s.version, (SELECT coalesce(max(e.signup_count), 0) FROM event e"
-            " WHERE e.series_id = s.id AND e.starts_at > now())"
+            " WHERE e.series_id = s.id AND e.starts_at > now()) AS most_signups"
             " FROM event_series s WHERE s.id = $1 FOR NO KEY UPDATE OF s",
             1);
 
@@ -387,7 +399,8 @@ check_series_patch(struct http_request *rq, const PGresult *cur, const char *cat
 	json_t *jcap = json_object_get(b, "capacity");
 	json_t *p;
 
-	if (json_is_integer(jcap) && json_integer_value(jcap) < atoll(PQgetvalue(cur, 0, 1))) {
+	if (json_is_integer(jcap) &&
+	    json_integer_value(jcap) < atoll(row_value(cur, 0, "most_signups"))) {
 		event_reply_field(
 		    rq, ERR_CONFLICT,
 		    "More people are signed up for an upcoming occurrence than the new "
@@ -441,7 +454,7 @@ event_series_update(struct http_request *rq)
 		http_reply_problem(rq, ERR_NOT_FOUND, "No event series has this id.");
 		goto out;
 	}
-	if (m == 1 && want != atoll(PQgetvalue(cur, 0, 0))) {
+	if (m == 1 && want != atoll(row_value(cur, 0, "version"))) {
 		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
 		                   "The series has changed since you read it; read it again.");
 		goto out;

@@ -13,15 +13,14 @@
 #include "../lib/db.h"
 #include "../lib/http.h"
 #include "../lib/problem.h"
+#include "../lib/row.h"
 #include "../lib/spec.h"
 #include "auth.h"
 #include "events.h"
 #include "routes.h"
 
-static const struct spec_field event_signups_create_spec[] = {
-    {.name = "volunteer_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
-    {.name = "account_id", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
-    SPEC_END};
+static const struct spec_field event_signups_create_spec[] = {SPEC_UUID("volunteer_id", 0),
+                                                              SPEC_UUID("account_id", 0), SPEC_END};
 
 static const struct spec_field event_signups_list_query[] = {
     {.name = "include_cancelled", .type = SPEC_BOOLEAN},
@@ -32,26 +31,36 @@ static const struct spec_field event_signups_list_query[] = {
 /* --- sign-ups ---------------------------------------------------------------------- */
 
 #define SIGNUP_COLUMNS                                                                             \
-	"s.id, s.event_id, s.volunteer_id, s.account_id, coalesce(v.name, a.display_name),"        \
-	" " TS("s.created_at") ", " TS("s.cancelled_at") ", " TSUS("s.created_at")
+	"s.id, s.event_id, s.volunteer_id, s.account_id, coalesce(v.name, a.display_name) AS "     \
+	"name,"                                                                                    \
+	" " TS("s.created_at") " AS created_at, " TS(                                              \
+	    "s.cancelled_at") " AS cancelled_at,"                                                  \
+	                      " " TSUS("s.created_at") " AS cursor_time"
 #define SIGNUP_JOINS                                                                               \
 	" LEFT JOIN volunteer v ON v.id = s.volunteer_id LEFT JOIN account a ON a.id = "           \
 	"s.account_id"
 
+/* A sign-up's answer (SIGNUP_COLUMNS) in order. */
+static const struct row_field signup_fields[] = {ROW_TEXT("id"),
+                                                 ROW_TEXT("event_id"),
+                                                 ROW_TEXT_OR_NULL("volunteer_id"),
+                                                 ROW_TEXT_OR_NULL("account_id"),
+                                                 ROW_TEXT_OR_NULL("name"),
+                                                 ROW_TEXT("created_at"),
+                                                 ROW_TEXT_OR_NULL("cancelled_at"),
+                                                 ROW_END};
+
 static json_t *
 signup_json(const PGresult *res, int row)
 {
-	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:o}", "id", PQgetvalue(res, row, 0),
-	                 "event_id", PQgetvalue(res, row, 1), "volunteer_id",
-	                 db_json_text(res, row, 2), "account_id", db_json_text(res, row, 3), "name",
-	                 db_json_text(res, row, 4), "created_at", PQgetvalue(res, row, 5),
-	                 "cancelled_at", db_json_text(res, row, 6));
+	return row_json(res, row, signup_fields);
 }
 
-static struct db_stmt stmt_lock = DB_STMT(
-    "event_signups_lock",
-    "SELECT kind, starts_at > now(), cancelled, capacity, signup_count FROM kompas_event_lock($1)",
-    1);
+static struct db_stmt stmt_lock =
+    DB_STMT("event_signups_lock",
+            "SELECT kind, starts_at > now() AS upcoming, cancelled, capacity, signup_count"
+            " FROM kompas_event_lock($1)",
+            1);
 
 static struct db_stmt stmt_own_volunteer = DB_STMT(
     "event_signups_own_volunteer",
@@ -80,7 +89,7 @@ static struct db_stmt stmt_signup_insert = DB_STMT(
     " SELECT " SIGNUP_COLUMNS " FROM s" SIGNUP_JOINS,
     4);
 
-/* Run a check statement: 1 when it finds a row (its first column copied to
+/* Run a check statement: 1 when it finds a row (its column id copied to
  * out, 37 bytes, when out is given), 0 when not, -1 after answering a
  * database error. */
 static int
@@ -94,7 +103,7 @@ exists(struct http_request *rq, struct db_stmt *stmt, const char *const *params,
 		return -1;
 	}
 	if (out != NULL && qs > 0)
-		snprintf(out, 37, "%s", PQgetvalue(res, 0, 0));
+		snprintf(out, 37, "%s", row_value(res, 0, "id"));
 	PQclear(res);
 	return qs > 0 ? 1 : 0;
 }
@@ -169,7 +178,7 @@ event_signups_create(struct http_request *rq)
 		event_reply_not_found(rq);
 		return;
 	}
-	kind = PQgetvalue(ev, 0, 0);
+	kind = row_value(ev, 0, "kind");
 	if (strcmp(kind, "activity") == 0) {
 		event_reply_field(
 		    rq, ERR_VALIDATION_FAILED,
@@ -194,11 +203,11 @@ event_signups_create(struct http_request *rq)
 		                        "information meetings");
 		goto out;
 	}
-	if (PQgetvalue(ev, 0, 2)[0] == 't') {
+	if (row_value(ev, 0, "cancelled")[0] == 't') {
 		http_reply_problem(rq, ERR_CONFLICT, "The event is cancelled.");
 		goto out;
 	}
-	if (PQgetvalue(ev, 0, 1)[0] != 't') {
+	if (row_value(ev, 0, "upcoming")[0] != 't') {
 		http_reply_problem(rq, ERR_CONFLICT, "The event has already started.");
 		goto out;
 	}
@@ -216,7 +225,8 @@ event_signups_create(struct http_request *rq)
 	default:
 		break;
 	}
-	if (!PQgetisnull(ev, 0, 3) && atoll(PQgetvalue(ev, 0, 4)) >= atoll(PQgetvalue(ev, 0, 3))) {
+	if (!row_is_null(ev, 0, "capacity") &&
+	    atoll(row_value(ev, 0, "signup_count")) >= atoll(row_value(ev, 0, "capacity"))) {
 		event_reply_field(rq, ERR_CONFLICT, "The event is full.", "capacity",
 		                  ERR_FIELD_TAKEN, "every place is taken");
 		goto out;
@@ -236,7 +246,8 @@ event_signups_create(struct http_request *rq)
 		                  "is signed up already");
 		goto out;
 	}
-	snprintf(location, sizeof(location), "/v1/events/%s/signups/%s", id, PQgetvalue(res, 0, 0));
+	snprintf(location, sizeof(location), "/v1/events/%s/signups/%s", id,
+	         row_value(res, 0, "id"));
 	http_reply_json(rq, 201, signup_json(res, 0));
 	http_set_header(rq, "Location", location);
 	PQclear(res);
@@ -317,8 +328,9 @@ event_signups_list(struct http_request *rq)
 	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(items, signup_json(res, i));
 	if (n > limit)
-		snprintf(cursor, sizeof(cursor), "%s_%s", PQgetvalue(res, (int)limit - 1, 7),
-		         PQgetvalue(res, (int)limit - 1, 0));
+		snprintf(cursor, sizeof(cursor), "%s_%s",
+		         row_value(res, (int)limit - 1, "cursor_time"),
+		         row_value(res, (int)limit - 1, "id"));
 	snprintf(path, sizeof(path), "/v1/events/%s/signups", id);
 	http_reply_json(rq, 200,
 	                json_pack("{s:o, s:o}", "items", items, "next",
