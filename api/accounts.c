@@ -9,6 +9,7 @@
 #include "../lib/crypto.h"
 #include "../lib/db.h"
 #include "../lib/http.h"
+#include "../lib/list.h"
 #include "../lib/problem.h"
 #include "../lib/row.h"
 #include "../lib/spec.h"
@@ -246,39 +247,21 @@ static struct db_stmt stmt_list =
             " AND ($3::text IS NULL OR email > $3) ORDER BY email LIMIT $4",
             4);
 
+static const struct list_param accounts_list_params[] = {
+    LIST_QUERY("role"), LIST_QUERY("centre_id"), LIST_QUERY("cursor"), LIST_FETCH, LIST_END};
+
+static const struct keyset_list accounts_list_decl = {.stmt = &stmt_list,
+                                                      .query = accounts_list_query,
+                                                      .params = accounts_list_params,
+                                                      .fields = account_fields,
+                                                      .cursor_column = "email",
+                                                      .path = "/v1/accounts"};
+
 /* GET /v1/accounts?role=&centre_id=&limit=&cursor= (ordered by e-mail) */
 static void
 accounts_list(struct http_request *rq)
 {
-	json_t *jl = json_object_get(rq->query, "limit");
-	long long limit = jl ? json_integer_value(jl) : 50;
-	const char *params[4];
-	char fetch[24];
-	json_t *items, *body;
-	enum db_qs qs;
-	PGresult *res;
-	int n;
-
-	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
-	params[0] = json_string_value(json_object_get(rq->query, "role"));
-	params[1] = json_string_value(json_object_get(rq->query, "centre_id"));
-	params[2] = json_string_value(json_object_get(rq->query, "cursor"));
-	params[3] = fetch;
-	res = db_exec(rq->db, &stmt_list, params, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return;
-	}
-	n = PQntuples(res);
-	items = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, row_json(res, i, account_fields));
-	body = json_pack(
-	    "{s:o, s:o}", "items", items, "next",
-	    n > limit ? http_next_link(rq, "/v1/accounts", row_value(res, (int)limit - 1, "email"))
-	              : json_null());
-	PQclear(res);
-	http_reply_json(rq, 200, body);
+	keyset_list_run(rq, &accounts_list_decl);
 }
 
 static struct db_stmt stmt_get =

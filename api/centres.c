@@ -9,6 +9,7 @@
 
 #include "../lib/db.h"
 #include "../lib/http.h"
+#include "../lib/list.h"
 #include "../lib/problem.h"
 #include "../lib/row.h"
 #include "../lib/spec.h"
@@ -76,38 +77,20 @@ static struct db_stmt stmt_list =
             " ORDER BY slug LIMIT $2",
             2);
 
+static const struct list_param centres_list_params[] = {LIST_QUERY("cursor"), LIST_FETCH, LIST_END};
+
+static const struct keyset_list centres_list_decl = {.stmt = &stmt_list,
+                                                     .query = centres_list_query,
+                                                     .params = centres_list_params,
+                                                     .row_json = centre_json,
+                                                     .cursor_column = "slug",
+                                                     .path = "/v1/centres"};
+
 /* GET /v1/centres?limit=&cursor=: centres ordered by slug, keyset paged. */
 static void
 centres_list(struct http_request *rq)
 {
-	json_t *jl = json_object_get(rq->query, "limit");
-	json_t *jc = json_object_get(rq->query, "cursor");
-	long long limit = jl ? json_integer_value(jl) : 50;
-	char fetch[24];
-	const char *params[2];
-	json_t *items, *body;
-	enum db_qs qs;
-	PGresult *res;
-	int n;
-
-	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
-	params[0] = jc ? json_string_value(jc) : NULL;
-	params[1] = fetch;
-	res = db_exec(rq->db, &stmt_list, params, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return;
-	}
-	n = PQntuples(res);
-	items = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, centre_json(res, i));
-	body = json_pack(
-	    "{s:o, s:o}", "items", items, "next",
-	    n > limit ? http_next_link(rq, "/v1/centres", row_value(res, (int)limit - 1, "slug"))
-	              : json_null());
-	PQclear(res);
-	http_reply_json(rq, 200, body);
+	keyset_list_run(rq, &centres_list_decl);
 }
 
 static struct db_stmt stmt_get =

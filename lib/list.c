@@ -107,7 +107,11 @@ list_reply(struct http_request *rq, const struct keyset_list *list, PGresult *re
 	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(items, list->row_json ? list->row_json(res, i)
 		                                            : row_json(res, i, list->fields));
-	if (n > limit) {
+	if (n > limit && list->cursor_column != NULL) {
+		json_decref(next);
+		next = http_next_link(rq, list->path,
+		                      row_value(res, (int)limit - 1, list->cursor_column));
+	} else if (n > limit) {
 		int last = (int)limit - 1;
 		int tc = row_col(res, list->time_column ? list->time_column : "cursor_time");
 		int ic = row_col(res, list->id_column ? list->id_column : "id");

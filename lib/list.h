@@ -94,6 +94,9 @@ struct keyset_list {
 	const struct row_field *fields;
 	const char *time_column; /* the cursor's time column; NULL: "cursor_time" */
 	const char *id_column;   /* the cursor's id column; NULL: "id" */
+	/* a cursor of one unique column (a slug, an e-mail) instead of
+	 * "<time>_<id>": the next cursor is its value in the last item shown */
+	const char *cursor_column;
 	const char *path;        /* the next link's path */
 	long long default_limit; /* when the query has no limit; 0: 50 */
 };
