@@ -22,8 +22,10 @@
 CREATE TABLE request_funnel_month (
     month date NOT NULL,
     centre_id uuid NOT NULL,
-    source text NOT NULL,
-    heard_from text,
+    source text NOT NULL
+        CHECK (source IN ('portal', 'phone', 'walk_in', 'municipal_referral', 'relative_referral')),
+    heard_from text CHECK (heard_from IN ('socialkompas', 'municipal_staff', 'relative',
+                                          'local_paper', 'association', 'other')),
     received integer NOT NULL,
     accepted integer NOT NULL,
     contacted integer NOT NULL,
