@@ -16,8 +16,7 @@
 #include "app.h"
 #include "routes.h"
 #include "auth.h"
-
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#include "sql_format.h"
 
 /* The columns of an account, named for account_fields (lib/row.h). */
 /* clang-format off */

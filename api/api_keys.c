@@ -14,9 +14,7 @@
 #include "app.h"
 #include "routes.h"
 #include "auth.h"
-
-#define TS(col)   "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define TSUS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#include "sql_format.h"
 
 /* The columns of a key, named for key_fields (lib/row.h). A statement that
  * orders by a column also named here qualifies it (api_key.created_at), or

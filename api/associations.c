@@ -29,8 +29,7 @@
 #include "routes.h"
 #include "auth.h"
 #include "text_cursor.h"
-
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#include "sql_format.h"
 
 /* The columns of an association, named for association_fields
  * (lib/row.h), and own: is it the caller's own association. */

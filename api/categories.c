@@ -17,8 +17,8 @@
 #include "routes.h"
 #include "auth.h"
 #include "text_cursor.h"
+#include "sql_format.h"
 
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 /* The columns of a category, named for category_fields (lib/row.h). */
 /* clang-format off */
 #define CATEGORY_COLUMNS                                                                           \

@@ -15,8 +15,7 @@
 #include "../lib/spec.h"
 #include "app.h"
 #include "routes.h"
-
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#include "sql_format.h"
 
 /* The columns of a centre, named for centre_fields (lib/row.h). */
 /* clang-format off */

@@ -37,10 +37,7 @@
 #include "request_states.h"
 #include "requests.h"
 #include "sealed.h"
-
-#define TS(col)   "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define DAY(col)  "to_char(" col ", 'YYYY-MM-DD')"
-#define TSUS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#include "sql_format.h"
 
 /* The columns of a course, named for course_fields (lib/row.h). A statement
  * that orders by a column also named here qualifies it (course.created_at),

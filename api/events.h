@@ -18,10 +18,9 @@
 #include "../lib/errors.h"
 #include "../lib/http.h"
 #include "../lib/spec.h"
+#include "sql_format.h"
 
-#define TS(col)   "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define TSUS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-#define LOCAL_TZ  "'Europe/Copenhagen'"
+#define LOCAL_TZ "'Europe/Copenhagen'"
 
 /* The categories of event e as a JSON array. */
 #define CATEGORIES_JSON                                                                            \
@@ -115,14 +114,6 @@ static inline bool
 is_role(const struct http_request *rq, unsigned role)
 {
 	return rq->caller.role == role;
-}
-
-/* The integer in column col of row, or JSON null when it is NULL. */
-static inline json_t *
-int_or_null(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? json_null()
-	                                  : json_integer(atoll(PQgetvalue(res, row, col)));
 }
 
 /* The JSON text in column col of row, decoded (an empty array when it does

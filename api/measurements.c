@@ -25,9 +25,7 @@
 #include "routes.h"
 #include "auth.h"
 #include "requests.h"
-
-#define TS(col)  "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define DAY(col) "to_char(" col ", 'YYYY-MM-DD')"
+#include "sql_format.h"
 
 /* The columns of a measurement, named for measurement_fields
  * (lib/row.h). A statement that orders by a column also named here

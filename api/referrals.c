@@ -34,9 +34,7 @@
 #include "auth.h"
 #include "requests.h"
 #include "sealed.h"
-
-#define TS(col)   "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define TSUS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#include "sql_format.h"
 
 /* The columns of a referral, named for referral_fields (lib/row.h). */
 /* clang-format off */

@@ -13,8 +13,8 @@
 
 #include "../lib/db.h"
 #include "../lib/http.h"
+#include "sql_format.h"
 
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 /* The day in Denmark: expiry dates are Danish calendar days. */
 #define TODAY "((now() AT TIME ZONE 'Europe/Copenhagen')::date)"
 

@@ -25,8 +25,8 @@
 #include "auth.h"
 #include "requests.h"
 #include "sealed.h"
+#include "sql_format.h"
 
-#define TS(col)               "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define WEBHOOK_SECRET_PREFIX "whsec_"
 
 static const char *const event_types[] = {"request.status_changed", NULL};

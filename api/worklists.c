@@ -10,8 +10,7 @@
 #include "../lib/http.h"
 #include "app.h"
 #include "routes.h"
-
-#define WL_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#include "sql_format.h"
 
 static const struct spec_field worklists_query[] = {
     {.name = "expiring_within_days", .type = SPEC_INTEGER, .min = 1, .max = 365},
@@ -24,7 +23,7 @@ static struct db_stmt stmt_worklists = DB_STMT(
     " 'first_contact_target_days', (SELECT first_contact_target_days FROM centre"
     "   WHERE id = kompas_centre()),"
     " 'awaiting_first_contact', (SELECT coalesce(json_agg(json_build_object("
-    "   'request_id', r.id, 'state', r.state, 'created_at', " WL_TS(
+    "   'request_id', r.id, 'state', r.state, 'created_at', " TS(
         "r.created_at") ","
                         "   'days_waiting', floor(extract(epoch FROM now() - r.created_at) / "
                         "86400)::int,"
@@ -87,7 +86,7 @@ static struct db_stmt stmt_worklists = DB_STMT(
                         "coalesce(json_agg(json_build_object("
                         "   'association_id', a.id, 'name', a.name, 'newcomer_places', "
                         "a.newcomer_places,"
-                        "   'updated_at', " WL_TS(
+                        "   'updated_at', " TS(
                             "a.newcomer_places_updated_at") ")"
                                                             "   ORDER BY "
                                                             "a.newcomer_places_updated_at NULLS "
