@@ -37,16 +37,7 @@
 
 /* An event as the portals get it (PUBLIC_COLUMNS), in answer order:
  * categories (json_column) between the head and the tail. */
-static const struct row_field public_head_fields[] = {ROW_TEXT("id"),
-                                                      ROW_TEXT("kind"),
-                                                      ROW_TEXT("title"),
-                                                      ROW_TEXT_OR_NULL("description"),
-                                                      ROW_TEXT("starts_at"),
-                                                      ROW_TEXT("ends_at"),
-                                                      ROW_TEXT_OR_NULL("address"),
-                                                      ROW_TEXT_OR_NULL("postal_code"),
-                                                      ROW_TEXT_OR_NULL("online_url"),
-                                                      ROW_TEXT_OR_NULL("accessibility"),
+static const struct row_field public_head_fields[] = {ROW_TEXT("id"), EVENT_WHAT_WHEN_WHERE_FIELDS,
                                                       ROW_END};
 static const struct row_field public_tail_fields[] = {ROW_TEXT_OR_NULL("association_id"),
                                                       ROW_TEXT_OR_NULL("association_name"),

@@ -227,18 +227,8 @@ event_check_references(struct http_request *rq, json_t *p, const char *associati
 /* An event's answer (EVENT_COLUMNS) in order: the head, categories
  * (json_column), the association and capacity, signups and places_left
  * (computed), the state, internal_note (for those who see it), the tail. */
-static const struct row_field event_head_fields[] = {ROW_TEXT("id"),
-                                                     ROW_TEXT("centre_id"),
-                                                     ROW_TEXT("kind"),
-                                                     ROW_TEXT("title"),
-                                                     ROW_TEXT_OR_NULL("description"),
-                                                     ROW_TEXT("starts_at"),
-                                                     ROW_TEXT("ends_at"),
-                                                     ROW_TEXT_OR_NULL("address"),
-                                                     ROW_TEXT_OR_NULL("postal_code"),
-                                                     ROW_TEXT_OR_NULL("online_url"),
-                                                     ROW_TEXT_OR_NULL("accessibility"),
-                                                     ROW_END};
+static const struct row_field event_head_fields[] = {ROW_TEXT("id"), ROW_TEXT("centre_id"),
+                                                     EVENT_WHAT_WHEN_WHERE_FIELDS, ROW_END};
 static const struct row_field event_middle_fields[] = {
     ROW_TEXT_OR_NULL("association_id"), ROW_TEXT_OR_NULL("association_name"),
     ROW_INTEGER_OR_NULL("capacity"), ROW_FIELD("signups", "signup_count", ROW_KIND_INTEGER),

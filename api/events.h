@@ -109,6 +109,14 @@ str_of(const json_t *obj, const char *key)
 	return json_string_value(json_object_get(obj, key));
 }
 
+/* The result-spec fields (lib/row.h) an event's answer and the portals'
+ * share, in answer order: what it is, when and where. */
+#define EVENT_WHAT_WHEN_WHERE_FIELDS                                                               \
+	ROW_TEXT("kind"), ROW_TEXT("title"), ROW_TEXT_OR_NULL("description"),                      \
+	    ROW_TEXT("starts_at"), ROW_TEXT("ends_at"), ROW_TEXT_OR_NULL("address"),               \
+	    ROW_TEXT_OR_NULL("postal_code"), ROW_TEXT_OR_NULL("online_url"),                       \
+	    ROW_TEXT_OR_NULL("accessibility")
+
 /* Whether the caller's role is role (one ROLE_* of api/auth.h). */
 static inline bool
 is_role(const struct http_request *rq, unsigned role)
