@@ -13,8 +13,6 @@
 #include "../lib/spec.h"
 #include "sql_format.h"
 
-/* A timestamp column as RFC 3339 UTC text (in REQUEST_COLUMNS). */
-
 /* The columns of a request row, FROM request (request_fetch, the list and
  * the search), each named for the result specs (lib/row.h) and for
  * row_value: id, state, version, anonymised ('t' once anonymised), the
