@@ -141,8 +141,9 @@ volunteers_list(struct http_request *rq)
 	char fetch[24], days[24], cid[37], next[1400];
 	char *status = NULL, *cname = NULL;
 	const char *params[10];
-	json_t *items;
+	json_t *items, *p;
 	PGresult *res;
+	enum db_qs qs;
 	int n;
 
 	if (str_of(q, "language") != NULL && !volunteer_is_language(str_of(q, "language"))) {
@@ -168,11 +169,13 @@ volunteers_list(struct http_request *rq)
 	params[7] = cname;
 	params[8] = cname ? cid : NULL;
 	params[9] = fetch;
-	res = volunteer_run(rq, &stmt_list, params);
+	qs = volunteer_run(rq, &stmt_list, params, &res, &p);
 	free(status);
 	free(cname);
-	if (res == NULL)
+	if (res == NULL) {
+		volunteer_reply_failure(rq, qs, p);
 		return;
+	}
 	n = PQntuples(res);
 	items = json_array();
 	for (int i = 0; i < n && i < limit; i++)

@@ -67,13 +67,16 @@ volunteers_history(struct http_request *rq)
 	       *jc = json_object_get(rq->query, "cursor");
 	long long limit = jl ? json_integer_value(jl) : 50;
 	char fetch[24], after[24];
-	json_t *items;
+	json_t *items, *p;
 	PGresult *res;
+	enum db_qs qs;
 	int n;
 
-	res = volunteer_run(rq, &stmt_exists, (const char *const[]){id});
-	if (res == NULL)
+	qs = volunteer_run(rq, &stmt_exists, (const char *const[]){id}, &res, &p);
+	if (res == NULL) {
+		volunteer_reply_failure(rq, qs, p);
 		return;
+	}
 	n = PQntuples(res);
 	PQclear(res);
 	if (n == 0) {
@@ -82,9 +85,12 @@ volunteers_history(struct http_request *rq)
 	}
 	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
 	snprintf(after, sizeof(after), "%lld", jc ? json_integer_value(jc) : 0);
-	res = volunteer_run(rq, &stmt_history, (const char *const[]){id, jc ? after : NULL, fetch});
-	if (res == NULL)
+	qs = volunteer_run(rq, &stmt_history, (const char *const[]){id, jc ? after : NULL, fetch},
+	                   &res, &p);
+	if (res == NULL) {
+		volunteer_reply_failure(rq, qs, p);
 		return;
+	}
 	n = PQntuples(res);
 	items = json_array();
 	for (int i = 0; i < n && i < limit; i++)
@@ -136,10 +142,11 @@ static const struct row_field check_fields[] = {ROW_TEXT("id"),          ROW_TEX
                                                 ROW_TEXT("valid_until"), ROW_END};
 
 /* A dated fact's two dates: first not after today, second after first
- * (dates compare as text in YYYY-MM-DD). False after answering 422. */
-static bool
-check_dates(struct http_request *rq, const char *today, const char *first_name, const char *first,
-            const char *second_name, const char *second)
+ * (dates compare as text in YYYY-MM-DD). Answers nothing: returns the 422
+ * problem (the handler answers it), or NULL when they are right. */
+static json_t *
+check_dates(const struct http_request *rq, const char *today, const char *first_name,
+            const char *first, const char *second_name, const char *second)
 {
 	json_t *p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
 	char message[80];
@@ -151,12 +158,10 @@ check_dates(struct http_request *rq, const char *today, const char *first_name, 
 		snprintf(message, sizeof(message), "must be after %s", first_name);
 		problem_add_field_error(p, second_name, ERR_FIELD_TOO_SMALL, message);
 	}
-	if (problem_field_error_count(p) > 0) {
-		http_reply_problem_json(rq, p);
-		return false;
-	}
+	if (problem_field_error_count(p) > 0)
+		return p;
 	json_decref(p);
-	return true;
+	return NULL;
 }
 
 static void
@@ -175,26 +180,34 @@ static void
 volunteers_add_training(struct http_request *rq)
 {
 	const json_t *b = rq->body;
-	PGresult *lock = volunteer_lock(rq), *res;
+	PGresult *lock, *res = NULL;
 	struct current cur;
+	json_t *p;
+	enum db_qs qs = volunteer_lock(rq, &lock, &p);
 
 	if (lock == NULL)
-		return;
+		goto fail;
 	volunteer_current_of(lock, &cur);
-	if (!check_dates(rq, cur.today, "completed_on", str_of(b, "completed_on"), "expires_on",
-	                 str_of(b, "expires_on")))
-		goto out;
-	res = volunteer_run(rq, &stmt_training_add,
-	                    (const char *const[]){cur.id, cur.centre, str_of(b, "module"),
-	                                          str_of(b, "completed_on"),
-	                                          str_of(b, "expires_on")});
-	if (res == NULL)
-		goto out;
-	if (volunteer_run_ok(rq, &stmt_touch, (const char *const[]){cur.id}))
-		reply_created(rq, row_json(res, 0, training_fields), cur.id, "trainings",
-		              row_value(res, 0, "id"));
-	PQclear(res);
+	p = check_dates(rq, cur.today, "completed_on", str_of(b, "completed_on"), "expires_on",
+	                str_of(b, "expires_on"));
+	if (p != NULL)
+		goto fail;
+	qs =
+	    volunteer_run(rq, &stmt_training_add,
+	                  (const char *const[]){cur.id, cur.centre, str_of(b, "module"),
+	                                        str_of(b, "completed_on"), str_of(b, "expires_on")},
+	                  &res, &p);
+	if (qs >= 0)
+		qs = volunteer_run_ok(rq, &stmt_touch, (const char *const[]){cur.id}, &p);
+	if (qs < 0)
+		goto fail;
+	reply_created(rq, row_json(res, 0, training_fields), cur.id, "trainings",
+	              row_value(res, 0, "id"));
+	goto out;
+fail:
+	volunteer_reply_failure(rq, qs, p);
 out:
+	PQclear(res);
 	PQclear(lock);
 }
 
@@ -204,26 +217,34 @@ static void
 volunteers_add_record_check(struct http_request *rq)
 {
 	const json_t *b = rq->body;
-	PGresult *lock = volunteer_lock(rq), *res;
+	PGresult *lock, *res = NULL;
 	struct current cur;
+	json_t *p;
+	enum db_qs qs = volunteer_lock(rq, &lock, &p);
 
 	if (lock == NULL)
-		return;
+		goto fail;
 	volunteer_current_of(lock, &cur);
-	if (!check_dates(rq, cur.today, "checked_on", str_of(b, "checked_on"), "valid_until",
-	                 str_of(b, "valid_until")))
-		goto out;
-	res = volunteer_run(rq, &stmt_check_add,
-	                    (const char *const[]){cur.id, cur.centre, str_of(b, "kind"),
-	                                          str_of(b, "checked_on"), str_of(b, "outcome"),
-	                                          str_of(b, "valid_until")});
-	if (res == NULL)
-		goto out;
-	if (volunteer_run_ok(rq, &stmt_touch, (const char *const[]){cur.id}))
-		reply_created(rq, row_json(res, 0, check_fields), cur.id, "record-checks",
-		              row_value(res, 0, "id"));
-	PQclear(res);
+	p = check_dates(rq, cur.today, "checked_on", str_of(b, "checked_on"), "valid_until",
+	                str_of(b, "valid_until"));
+	if (p != NULL)
+		goto fail;
+	qs = volunteer_run(rq, &stmt_check_add,
+	                   (const char *const[]){cur.id, cur.centre, str_of(b, "kind"),
+	                                         str_of(b, "checked_on"), str_of(b, "outcome"),
+	                                         str_of(b, "valid_until")},
+	                   &res, &p);
+	if (qs >= 0)
+		qs = volunteer_run_ok(rq, &stmt_touch, (const char *const[]){cur.id}, &p);
+	if (qs < 0)
+		goto fail;
+	reply_created(rq, row_json(res, 0, check_fields), cur.id, "record-checks",
+	              row_value(res, 0, "id"));
+	goto out;
+fail:
+	volunteer_reply_failure(rq, qs, p);
 out:
+	PQclear(res);
 	PQclear(lock);
 }
 
@@ -242,24 +263,36 @@ delete_child(struct http_request *rq, struct db_stmt *stmt, const char *param, c
 	const char *child = http_param(rq, param);
 	PGresult *lock, *res;
 	char detail[80];
+	json_t *p;
+	enum db_qs qs;
 	int n;
 
 	snprintf(detail, sizeof(detail), "The volunteer has no %s with this id.", what);
-	lock = volunteer_lock(rq);
-	if (lock == NULL)
+	qs = volunteer_lock(rq, &lock, &p);
+	if (lock == NULL) {
+		volunteer_reply_failure(rq, qs, p);
 		return;
+	}
 	if (!spec_format_ok(SPEC_FMT_UUID, child)) {
 		http_reply_problem(rq, ERR_NOT_FOUND, detail);
 		goto out;
 	}
-	res = volunteer_run(rq, stmt, (const char *const[]){row_value(lock, 0, "id"), child});
-	if (res == NULL)
+	qs = volunteer_run(rq, stmt, (const char *const[]){row_value(lock, 0, "id"), child}, &res,
+	                   &p);
+	if (res == NULL) {
+		volunteer_reply_failure(rq, qs, p);
 		goto out;
+	}
 	n = PQntuples(res);
 	PQclear(res);
-	if (n == 0)
+	if (n == 0) {
 		http_reply_problem(rq, ERR_NOT_FOUND, detail);
-	else if (volunteer_run_ok(rq, &stmt_touch, (const char *const[]){row_value(lock, 0, "id")}))
+		goto out;
+	}
+	qs = volunteer_run_ok(rq, &stmt_touch, (const char *const[]){row_value(lock, 0, "id")}, &p);
+	if (qs < 0)
+		volunteer_reply_failure(rq, qs, p);
+	else
 		http_reply_data(rq, 204, NULL, "", 0, false);
 out:
 	PQclear(lock);

@@ -60,9 +60,10 @@ transition_allowed(const char *from, const char *to)
 	return false;
 }
 
-/* 409 for an illegal change, with the allowed statuses in "allowed". */
-static void
-reply_illegal_transition(struct http_request *rq, const char *from, const char *to)
+/* The problem (409) of an illegal change, with the allowed statuses in
+ * "allowed". */
+static json_t *
+illegal_transition(const struct http_request *rq, const char *from, const char *to)
 {
 	const struct transition *t = transition_from(from);
 	json_t *allowed = json_array();
@@ -85,7 +86,7 @@ reply_illegal_transition(struct http_request *rq, const char *from, const char *
 	                                                     : "this status is final: no change");
 	json_object_set_new(p, "current_status", json_string(from));
 	json_object_set_new(p, "allowed", allowed);
-	http_reply_problem_json(rq, p);
+	return p;
 }
 
 /* --- vocabularies ------------------------------------------------------------- */
@@ -248,48 +249,70 @@ volunteer_reply_not_found(struct http_request *rq)
 	http_reply_problem(rq, ERR_NOT_FOUND, "No volunteer has this id.");
 }
 
-/* Run a statement; on failure answer (a constraint the checks here missed
- * is a 409 or 422, never a 500) and return NULL. */
-PGresult *
-volunteer_run(struct http_request *rq, struct db_stmt *stmt, const char *const *params)
+void
+volunteer_reply_failure(struct http_request *rq, enum db_qs qs, json_t *problem)
 {
-	enum db_qs qs;
-	PGresult *res = db_exec(rq->db, stmt, params, &qs);
-	const char *state;
-
-	if (res != NULL)
-		return res;
-	state = rq->db != NULL && !db_conn_lost(rq->db) && qs == DB_HARD_ERROR
-	            ? db_last_sqlstate(rq->db)
-	            : NULL;
-	if (state != NULL && strcmp(state, "23505") == 0) {
-		http_reply_problem(rq, ERR_CONFLICT,
-		                   "The change conflicts with another record (a guide account "
-		                   "linked twice, or a repeated slot).");
-		rq->db_error = DB_ROLLBACK;
-	} else if (state != NULL && (strcmp(state, "23514") == 0 || strcmp(state, "23503") == 0)) {
-		http_reply_problem(rq, ERR_VALIDATION_FAILED,
-		                   "The change breaks a rule of the volunteer record.");
-		rq->db_error = DB_ROLLBACK;
-	} else if (state != NULL && strcmp(state, "42501") == 0) {
-		http_reply_problem(rq, ERR_FORBIDDEN, "You may not change this.");
-		rq->db_error = DB_ROLLBACK;
-	} else {
+	if (problem != NULL) {
+		http_reply_problem_json(rq, problem);
+		if (qs == DB_ROLLBACK)
+			rq->db_error = DB_ROLLBACK;
+	} else if (qs < 0) {
 		http_reply_db_error(rq, qs);
+	} else {
+		volunteer_reply_not_found(rq);
 	}
+}
+
+/* The problem of a statement that failed on a constraint the checks here
+ * missed (409 or 422, never a 500) or a refused privilege (403); NULL for
+ * any other failure (the database error). */
+static json_t *
+constraint_problem(const struct http_request *rq, enum db_qs qs)
+{
+	const char *state = rq->db != NULL && !db_conn_lost(rq->db) && qs == DB_HARD_ERROR
+	                        ? db_last_sqlstate(rq->db)
+	                        : NULL;
+
+	if (state != NULL && strcmp(state, "23505") == 0)
+		return problem_new(ERR_CONFLICT,
+		                   "The change conflicts with another record (a guide account "
+		                   "linked twice, or a repeated slot).",
+		                   rq->request_id);
+	if (state != NULL && (strcmp(state, "23514") == 0 || strcmp(state, "23503") == 0))
+		return problem_new(ERR_VALIDATION_FAILED,
+		                   "The change breaks a rule of the volunteer record.",
+		                   rq->request_id);
+	if (state != NULL && strcmp(state, "42501") == 0)
+		return problem_new(ERR_FORBIDDEN, "You may not change this.", rq->request_id);
 	return NULL;
 }
 
-/* Run a statement whose result is not needed. */
-bool
-volunteer_run_ok(struct http_request *rq, struct db_stmt *stmt, const char *const *params)
+/* Run a statement; answers nothing (volunteers.h). */
+enum db_qs
+volunteer_run(const struct http_request *rq, struct db_stmt *stmt, const char *const *params,
+              PGresult **res, json_t **problem)
 {
-	PGresult *res = volunteer_run(rq, stmt, params);
+	enum db_qs qs;
 
-	if (res == NULL)
-		return false;
-	PQclear(res);
-	return true;
+	*problem = NULL;
+	*res = db_exec(rq->db, stmt, params, &qs);
+	if (*res != NULL)
+		return qs;
+	*problem = constraint_problem(rq, qs);
+	return *problem != NULL ? DB_ROLLBACK : qs;
+}
+
+/* Run a statement whose result is not needed. */
+enum db_qs
+volunteer_run_ok(const struct http_request *rq, struct db_stmt *stmt, const char *const *params,
+                 json_t **problem)
+{
+	PGresult *res;
+	enum db_qs qs = volunteer_run(rq, stmt, params, &res, problem);
+
+	if (res != NULL)
+		PQclear(res);
+	return qs;
 }
 
 /* "HH:MM" (00:00 to 23:59) into minutes; -1 when malformed. */
@@ -398,22 +421,25 @@ static struct db_stmt stmt_categories =
             " AND id IN (SELECT (json_array_elements_text($1::json))::uuid)",
             1);
 
-/* Each interest names a visible interest or activity category. */
-static bool
-check_interests(struct http_request *rq, const json_t *ids, json_t *p)
+/* Each interest names a visible interest or activity category (field
+ * errors added to p). Returns the query status: below 0 a failure of
+ * volunteer_run, *failure as there. */
+static enum db_qs
+check_interests(const struct http_request *rq, const json_t *ids, json_t *p, json_t **failure)
 {
 	char *text;
 	PGresult *res;
+	enum db_qs qs;
 	size_t i;
 	json_t *v;
 
 	if (json_array_size(ids) == 0)
-		return true;
+		return DB_ONE_RESULT;
 	text = json_dumps(ids, JSON_COMPACT);
-	res = volunteer_run(rq, &stmt_categories, (const char *const[]){text});
+	qs = volunteer_run(rq, &stmt_categories, (const char *const[]){text}, &res, failure);
 	free(text);
 	if (res == NULL)
-		return false;
+		return qs;
 	json_array_foreach(ids, i, v)
 	{
 		bool found = false;
@@ -428,7 +454,7 @@ check_interests(struct http_request *rq, const json_t *ids, json_t *p)
 		                        "no interest or activity category has this id");
 	}
 	PQclear(res);
-	return true;
+	return qs;
 }
 
 static struct db_stmt stmt_association = DB_STMT(
@@ -443,10 +469,11 @@ static struct db_stmt stmt_account =
 
 /* The recruiting association: one of the centre, and only for volunteers
  * recruited through an association (the stored value counts when the body
- * leaves it out). */
-static bool
-check_recruitment(struct http_request *rq, const json_t *b, const struct current *cur,
-                  const char *centre, json_t *p)
+ * leaves it out). Field errors go to p; returns the query status as
+ * check_interests. */
+static enum db_qs
+check_recruitment(const struct http_request *rq, const json_t *b, const struct current *cur,
+                  const char *centre, json_t *p, json_t **failure)
 {
 	const char *via =
 	    json_object_get(b, "recruited_via") ? str_of(b, "recruited_via") : cur->via;
@@ -455,36 +482,41 @@ check_recruitment(struct http_request *rq, const json_t *b, const struct current
 	                        : cur->association;
 	const char *given = str_of(b, "recruited_association_id");
 	PGresult *res;
+	enum db_qs qs;
 
 	if (assoc != NULL && (via == NULL || strcmp(via, "association") != 0))
 		problem_add_field_error(p, "recruited_association_id", ERR_FIELD_NOT_IN_ENUM,
 		                        "is given only when recruited_via is association");
 	if (given == NULL)
-		return true;
-	res = volunteer_run(rq, &stmt_association, (const char *const[]){given, centre});
+		return DB_ONE_RESULT;
+	qs = volunteer_run(rq, &stmt_association, (const char *const[]){given, centre}, &res,
+	                   failure);
 	if (res == NULL)
-		return false;
+		return qs;
 	if (PQntuples(res) == 0)
 		problem_add_field_error(p, "recruited_association_id", ERR_FIELD_NOT_IN_ENUM,
 		                        "no association of the centre has this id");
 	PQclear(res);
-	return true;
+	return qs;
 }
 
 /* The linked account: a guide account of the centre, linked to no other
- * volunteer (*taken when it is). */
-static bool
-check_account(struct http_request *rq, const json_t *b, const struct current *cur,
-              const char *centre, json_t *p, bool *taken)
+ * volunteer (*taken when it is). Field errors go to p; returns the query
+ * status as check_interests. */
+static enum db_qs
+check_account(const struct http_request *rq, const json_t *b, const struct current *cur,
+              const char *centre, json_t *p, bool *taken, json_t **failure)
 {
 	const char *account = str_of(b, "account_id");
 	PGresult *res;
+	enum db_qs qs;
 
 	if (account == NULL)
-		return true;
-	res = volunteer_run(rq, &stmt_account, (const char *const[]){account, centre});
+		return DB_ONE_RESULT;
+	qs =
+	    volunteer_run(rq, &stmt_account, (const char *const[]){account, centre}, &res, failure);
 	if (res == NULL)
-		return false;
+		return qs;
 	if (PQntuples(res) == 0)
 		problem_add_field_error(p, "account_id", ERR_FIELD_NOT_IN_ENUM,
 		                        "no account of the centre has this id");
@@ -495,19 +527,24 @@ check_account(struct http_request *rq, const json_t *b, const struct current *cu
 	         (cur->id == NULL || strcmp(row_value(res, 0, "volunteer_id"), cur->id) != 0))
 		*taken = true;
 	PQclear(res);
-	return true;
+	return qs;
 }
 
 /* Check a POST or PATCH body beyond its spec. Every failing field is
  * reported at once (422); an account linked to another volunteer is 409.
- * phone gets the normalised number. Returns false after answering. */
-static bool
-check_body(struct http_request *rq, const json_t *b, const struct current *cur, const char *centre,
-           char *phone, size_t phonelen)
+ * phone gets the normalised number. Answers nothing: returns the query
+ * status with *problem set when the body is refused (or a failure of
+ * volunteer_run, as there); the handler answers with
+ * volunteer_reply_failure. */
+static enum db_qs
+check_body(const struct http_request *rq, const json_t *b, const struct current *cur,
+           const char *centre, char *phone, size_t phonelen, json_t **problem)
 {
 	json_t *p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
 	bool taken = false;
+	enum db_qs qs;
 
+	*problem = NULL;
 	phone[0] = '\0';
 	if (str_of(b, "phone") != NULL &&
 	    crypto_normalise_phone(str_of(b, "phone"), phone, phonelen) != 0)
@@ -515,11 +552,14 @@ check_body(struct http_request *rq, const json_t *b, const struct current *cur, 
 		                        "must be a phone number with at least 8 digits");
 	check_languages(json_object_get(b, "languages"), p);
 	check_availability(json_object_get(b, "availability"), p);
-	if (!check_interests(rq, json_object_get(b, "interests"), p) ||
-	    !check_recruitment(rq, b, cur, centre, p) ||
-	    !check_account(rq, b, cur, centre, p, &taken)) {
+	qs = check_interests(rq, json_object_get(b, "interests"), p, problem);
+	if (qs >= 0)
+		qs = check_recruitment(rq, b, cur, centre, p, problem);
+	if (qs >= 0)
+		qs = check_account(rq, b, cur, centre, p, &taken, problem);
+	if (qs < 0) {
 		json_decref(p);
-		return false;
+		return qs;
 	}
 	if (json_object_get(b, "status_reason") != NULL &&
 	    json_is_string(json_object_get(b, "status_reason")) &&
@@ -528,19 +568,17 @@ check_body(struct http_request *rq, const json_t *b, const struct current *cur, 
 		problem_add_field_error(p, "status_reason", ERR_FIELD_NOT_IN_ENUM,
 		                        "is given only with a change of status");
 	if (problem_field_error_count(p) > 0) {
-		http_reply_problem_json(rq, p);
-		return false;
+		*problem = p;
+		return DB_ONE_RESULT;
 	}
 	json_decref(p);
 	if (taken) {
-		p = problem_new(ERR_CONFLICT, "The account is linked to another volunteer.",
-		                rq->request_id);
-		problem_add_field_error(p, "account_id", ERR_FIELD_TAKEN,
+		*problem = problem_new(ERR_CONFLICT, "The account is linked to another volunteer.",
+		                       rq->request_id);
+		problem_add_field_error(*problem, "account_id", ERR_FIELD_TAKEN,
 		                        "is linked to another volunteer");
-		http_reply_problem_json(rq, p);
-		return false;
 	}
-	return true;
+	return DB_ONE_RESULT;
 }
 
 /* --- writes of the lists ---------------------------------------------------------- */
@@ -565,28 +603,41 @@ static struct db_stmt stmt_add_slots =
             3);
 
 /* Replace the list named key (interests or availability) when the body
- * has it. */
-static bool
-replace_list(struct http_request *rq, const json_t *b, const char *key, const char *id,
-             const char *centre)
+ * has it. Answers nothing: returns the query status, below 0 a failure of
+ * volunteer_run (*problem as there). */
+static enum db_qs
+replace_list(const struct http_request *rq, const json_t *b, const char *key, const char *id,
+             const char *centre, json_t **problem)
 {
 	bool interests = strcmp(key, "interests") == 0;
 	const json_t *list = json_object_get(b, key);
 	char *text;
-	bool ok;
+	enum db_qs qs;
 
+	*problem = NULL;
 	if (list == NULL)
-		return true;
-	if (!volunteer_run_ok(rq, interests ? &stmt_clear_interests : &stmt_clear_slots,
-	                      (const char *const[]){id}))
-		return false;
-	if (json_array_size(list) == 0)
-		return true;
+		return DB_ONE_RESULT;
+	qs = volunteer_run_ok(rq, interests ? &stmt_clear_interests : &stmt_clear_slots,
+	                      (const char *const[]){id}, problem);
+	if (qs < 0 || json_array_size(list) == 0)
+		return qs;
 	text = json_dumps(list, JSON_COMPACT);
-	ok = volunteer_run_ok(rq, interests ? &stmt_add_interests : &stmt_add_slots,
-	                      (const char *const[]){id, centre, text});
+	qs = volunteer_run_ok(rq, interests ? &stmt_add_interests : &stmt_add_slots,
+	                      (const char *const[]){id, centre, text}, problem);
 	free(text);
-	return ok;
+	return qs;
+}
+
+/* Replace both lists (interests, then availability) as the body says. */
+static enum db_qs
+replace_lists(const struct http_request *rq, const json_t *b, const char *id, const char *centre,
+              json_t **problem)
+{
+	enum db_qs qs = replace_list(rq, b, "interests", id, centre, problem);
+
+	if (qs >= 0)
+		qs = replace_list(rq, b, "availability", id, centre, problem);
+	return qs;
 }
 
 static struct db_stmt stmt_history_add =
@@ -609,13 +660,17 @@ static void
 reply_volunteer(struct http_request *rq, unsigned status, const char *id)
 {
 	char location[64];
-	PGresult *res = volunteer_run(rq, &stmt_get, (const char *const[]){id});
+	PGresult *res;
+	json_t *p;
+	enum db_qs qs = volunteer_run(rq, &stmt_get, (const char *const[]){id}, &res, &p);
 
-	if (res == NULL)
-		return;
-	if (PQntuples(res) == 0) {
+	if (res != NULL && PQntuples(res) == 0) {
 		PQclear(res);
-		volunteer_reply_not_found(rq);
+		res = NULL;
+		qs = DB_NO_RESULTS;
+	}
+	if (res == NULL) {
+		volunteer_reply_failure(rq, qs, p);
 		return;
 	}
 	http_reply_json(rq, status, volunteer_json(res, 0));
@@ -640,10 +695,14 @@ volunteers_get(struct http_request *rq)
 static void
 me_volunteer_get(struct http_request *rq)
 {
-	PGresult *res = volunteer_run(rq, &stmt_get_own, NULL);
+	PGresult *res;
+	json_t *p;
+	enum db_qs qs = volunteer_run(rq, &stmt_get_own, NULL, &res, &p);
 
-	if (res == NULL)
+	if (res == NULL) {
+		volunteer_reply_failure(rq, qs, p);
 		return;
+	}
 	if (PQntuples(res) == 0) {
 		PQclear(res);
 		http_reply_problem(rq, ERR_NOT_FOUND,
@@ -689,9 +748,11 @@ volunteers_create(struct http_request *rq)
 	char *langs = dump_member(b, "languages"), *areas = dump_member(b, "postal_areas");
 	const char *params[11], *id, *centre;
 	PGresult *res = NULL;
+	json_t *p;
+	enum db_qs qs = check_body(rq, b, &cur, rq->caller.centre_id, phone, sizeof(phone), &p);
 
-	if (!check_body(rq, b, &cur, rq->caller.centre_id, phone, sizeof(phone)))
-		goto out;
+	if (qs < 0 || p != NULL)
+		goto fail;
 	snprintf(capacity, sizeof(capacity), "%lld",
 	         json_integer_value(json_object_get(b, "capacity")));
 	params[0] = str_of(b, "account_id");
@@ -705,18 +766,22 @@ volunteers_create(struct http_request *rq)
 	params[8] = str_of(b, "recruited_association_id");
 	params[9] = str_of(b, "notes");
 	params[10] = str_of(b, "status");
-	res = volunteer_run(rq, &stmt_insert, params);
+	qs = volunteer_run(rq, &stmt_insert, params, &res, &p);
 	if (res == NULL)
-		goto out;
+		goto fail;
 	id = row_value(res, 0, "id");
 	centre = row_value(res, 0, "centre_id");
-	if (!volunteer_run_ok(
-	        rq, &stmt_history_add,
-	        (const char *const[]){id, centre, NULL, row_value(res, 0, "status"), NULL}) ||
-	    !replace_list(rq, b, "interests", id, centre) ||
-	    !replace_list(rq, b, "availability", id, centre))
-		goto out;
+	qs = volunteer_run_ok(
+	    rq, &stmt_history_add,
+	    (const char *const[]){id, centre, NULL, row_value(res, 0, "status"), NULL}, &p);
+	if (qs >= 0)
+		qs = replace_lists(rq, b, id, centre, &p);
+	if (qs < 0)
+		goto fail;
 	reply_volunteer(rq, 201, id);
+	goto out;
+fail:
+	volunteer_reply_failure(rq, qs, p);
 out:
 	if (res != NULL)
 		PQclear(res);
@@ -756,21 +821,26 @@ static struct db_stmt stmt_update =
             " WHERE id = $1",
             18);
 
-/* Apply a checked patch to the locked volunteer cur and answer 200. */
-static void
-apply_patch(struct http_request *rq, const json_t *b, const struct current *cur)
+/* Check a patch and apply it to the locked volunteer cur. Answers
+ * nothing: returns the query status with *problem set when the patch is
+ * refused (or a failure of volunteer_run, as there); the handler answers
+ * the volunteer (200) or the failure. */
+static enum db_qs
+apply_patch(const struct http_request *rq, const json_t *b, const struct current *cur,
+            json_t **problem)
 {
 	const char *to = str_of(b, "status");
 	bool change = to != NULL && strcmp(to, cur->status) != 0;
 	char phone[64], capacity[24];
 	char *langs = NULL, *areas = NULL;
 	const char *params[18];
+	enum db_qs qs = check_body(rq, b, cur, cur->centre, phone, sizeof(phone), problem);
 
-	if (!check_body(rq, b, cur, cur->centre, phone, sizeof(phone)))
-		return;
+	if (qs < 0 || *problem != NULL)
+		return qs;
 	if (change && !transition_allowed(cur->status, to)) {
-		reply_illegal_transition(rq, cur->status, to);
-		return;
+		*problem = illegal_transition(rq, cur->status, to);
+		return DB_ONE_RESULT;
 	}
 	langs = dump_member(b, "languages");
 	areas = dump_member(b, "postal_areas");
@@ -794,33 +864,53 @@ apply_patch(struct http_request *rq, const json_t *b, const struct current *cur)
 	params[15] = str_of(b, "account_id");
 	params[16] = present(b, "account_id");
 	params[17] = change ? to : NULL;
-	if (!volunteer_run_ok(rq, &stmt_update, params) ||
-	    (change && !volunteer_run_ok(rq, &stmt_history_add,
-	                                 (const char *const[]){cur->id, cur->centre, cur->status,
-	                                                       to, str_of(b, "status_reason")})) ||
-	    !replace_list(rq, b, "interests", cur->id, cur->centre) ||
-	    !replace_list(rq, b, "availability", cur->id, cur->centre))
-		goto out;
-	reply_volunteer(rq, 200, cur->id);
-out:
+	qs = volunteer_run_ok(rq, &stmt_update, params, problem);
+	if (qs >= 0 && change)
+		qs = volunteer_run_ok(rq, &stmt_history_add,
+		                      (const char *const[]){cur->id, cur->centre, cur->status, to,
+		                                            str_of(b, "status_reason")},
+		                      problem);
+	if (qs >= 0)
+		qs = replace_lists(rq, b, cur->id, cur->centre, problem);
 	free(langs);
 	free(areas);
+	return qs;
 }
 
-/* Lock the volunteer named in the path (404 when not visible). */
-PGresult *
-volunteer_lock(struct http_request *rq)
+/* The locked volunteer res (its If-Match checked here) changed by the
+ * body's patch, and the answer: 200 with the volunteer, or the refusal. */
+static void
+patch_locked(struct http_request *rq, const PGresult *res)
+{
+	struct current cur;
+	json_t *p;
+	enum db_qs qs;
+
+	volunteer_current_of(res, &cur);
+	if (!http_version_ok(rq, cur.version)) {
+		http_reply_stale(rq, "volunteer");
+		return;
+	}
+	qs = apply_patch(rq, rq->body, &cur, &p);
+	if (qs < 0 || p != NULL)
+		volunteer_reply_failure(rq, qs, p);
+	else
+		reply_volunteer(rq, 200, cur.id);
+}
+
+/* Lock the volunteer named in the path; answers nothing (volunteers.h). */
+enum db_qs
+volunteer_lock(const struct http_request *rq, PGresult **res, json_t **problem)
 {
 	const char *id = http_param(rq, "id");
-	PGresult *res;
+	enum db_qs qs = volunteer_run(rq, &stmt_lock, (const char *const[]){id}, res, problem);
 
-	res = volunteer_run(rq, &stmt_lock, (const char *const[]){id});
-	if (res != NULL && PQntuples(res) == 0) {
-		PQclear(res);
-		volunteer_reply_not_found(rq);
-		return NULL;
+	if (*res != NULL && PQntuples(*res) == 0) {
+		PQclear(*res);
+		*res = NULL;
+		return DB_NO_RESULTS;
 	}
-	return res;
+	return qs;
 }
 
 /* PATCH /v1/volunteers/{id}: a coordinator changes a volunteer by a merge
@@ -829,14 +919,15 @@ volunteer_lock(struct http_request *rq)
 static void
 volunteers_update(struct http_request *rq)
 {
-	PGresult *res = volunteer_lock(rq);
-	struct current cur;
+	PGresult *res;
+	json_t *p;
+	enum db_qs qs = volunteer_lock(rq, &res, &p);
 
-	if (res == NULL)
+	if (res == NULL) {
+		volunteer_reply_failure(rq, qs, p);
 		return;
-	volunteer_current_of(res, &cur);
-	if (http_version_matches(rq, cur.version, "volunteer"))
-		apply_patch(rq, rq->body, &cur);
+	}
+	patch_locked(rq, res);
 	PQclear(res);
 }
 
@@ -845,20 +936,21 @@ volunteers_update(struct http_request *rq)
 static void
 me_volunteer_update(struct http_request *rq)
 {
-	PGresult *res = volunteer_run(rq, &stmt_lock_own, NULL);
-	struct current cur;
+	PGresult *res;
+	json_t *p;
+	enum db_qs qs = volunteer_run(rq, &stmt_lock_own, NULL, &res, &p);
 
-	if (res == NULL)
+	if (res == NULL) {
+		volunteer_reply_failure(rq, qs, p);
 		return;
+	}
 	if (PQntuples(res) == 0) {
 		PQclear(res);
 		http_reply_problem(rq, ERR_NOT_FOUND,
 		                   "Your account has no volunteer record; ask your coordinator.");
 		return;
 	}
-	volunteer_current_of(res, &cur);
-	if (http_version_matches(rq, cur.version, "volunteer"))
-		apply_patch(rq, rq->body, &cur);
+	patch_locked(rq, res);
 	PQclear(res);
 }
 

@@ -74,14 +74,28 @@ json_t *volunteer_json(const PGresult *res, int row);
 /* Answer 404 not_found: "No volunteer has this id.". */
 void volunteer_reply_not_found(struct http_request *rq);
 
-/* Run a statement on rq's connection. On failure answer (a constraint the
- * checks missed is a 409 or 422, never a 500; a refused privilege 403) and
- * return NULL; otherwise the result, which the caller frees. */
-PGresult *volunteer_run(struct http_request *rq, struct db_stmt *stmt, const char *const *params);
+/* Answer the failure a volunteer helper reported (volunteer_run,
+ * volunteer_lock, ...): the problem when it is not NULL (taken; when qs is
+ * DB_ROLLBACK the transaction is also marked to roll back), else the
+ * database error when qs is below 0, else 404 as volunteer_reply_not_found.
+ * The one place the volunteer handlers turn a helper's status into a
+ * reply. */
+void volunteer_reply_failure(struct http_request *rq, enum db_qs qs, json_t *problem);
 
-/* volunteer_run for a statement whose result is not needed: false after
- * answering. */
-bool volunteer_run_ok(struct http_request *rq, struct db_stmt *stmt, const char *const *params);
+/* Run a statement on rq's connection. Answers nothing: returns the query
+ * status and sets *res to the result (the caller frees it) and *problem to
+ * NULL. On failure *res is NULL and the status is below 0: DB_ROLLBACK
+ * with *problem set when a constraint the checks missed failed (409 or
+ * 422, never a 500) or a privilege was refused (403), else the database
+ * error with *problem NULL. The handler answers with
+ * volunteer_reply_failure. */
+enum db_qs volunteer_run(const struct http_request *rq, struct db_stmt *stmt,
+                         const char *const *params, PGresult **res, json_t **problem);
+
+/* volunteer_run for a statement whose result is not needed: the same
+ * status and *problem, the result freed. */
+enum db_qs volunteer_run_ok(const struct http_request *rq, struct db_stmt *stmt,
+                            const char *const *params, json_t **problem);
 
 /* The stored values a patch is checked against (NULL members on POST). */
 struct current {
@@ -97,9 +111,12 @@ struct current {
 
 /* Lock the volunteer named in the path parameter id (FOR UPDATE), with the
  * columns of struct current (id, centre_id, status, version, recruited_via,
- * recruited_association_id, account_id, today). NULL after answering 404 (not a UUID or not
- * visible) or the database error; the caller frees the result. */
-PGresult *volunteer_lock(struct http_request *rq);
+ * recruited_association_id, account_id, today). Answers nothing: returns
+ * the query status with *res the row (the caller frees it), or *res NULL:
+ * DB_NO_RESULTS when no volunteer is visible, else a failure of
+ * volunteer_run (*problem as there). The handler answers a NULL *res with
+ * volunteer_reply_failure. */
+enum db_qs volunteer_lock(const struct http_request *rq, PGresult **res, json_t **problem);
 
 /* Point cur's members into row 0 of a volunteer_lock result (valid while
  * the result is). */
