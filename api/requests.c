@@ -237,10 +237,11 @@ request_blind_param(const char *kind, const char *normalised)
 	return db_bytea_param(h, sizeof(h));
 }
 
-/* Seal the citizen object for row id. Returns false with a 422 set when
- * the phone number cannot be normalised. */
-static bool
-seal_citizen(struct http_request *rq, const json_t *citizen, const char *id,
+/* Seal the citizen object for row id. Answers nothing: returns the 422
+ * problem when the phone number cannot be normalised (sp then holds
+ * nothing), else NULL. */
+static json_t *
+seal_citizen(const struct http_request *rq, const json_t *citizen, const char *id,
              struct sealed_params *sp)
 {
 	char norm[300], place[96];
@@ -265,9 +266,8 @@ seal_citizen(struct http_request *rq, const json_t *citizen, const char *id,
 
 			problem_add_field_error(p, "citizen.phone", ERR_FIELD_FORMAT,
 			                        "must be a phone number with at least 8 digits");
-			http_reply_problem_json(rq, p);
 			sealed_params_cleanup(sp);
-			return false;
+			return p;
 		}
 		sp->phone_bidx = request_blind_param("phone", norm);
 	}
@@ -275,7 +275,7 @@ seal_citizen(struct http_request *rq, const json_t *citizen, const char *id,
 	    crypto_normalise_email(json_string_value(json_object_get(citizen, "email")), norm,
 	                           sizeof(norm)) == 0)
 		sp->email_bidx = request_blind_param("email", norm);
-	return true;
+	return NULL;
 }
 
 static struct db_stmt stmt_insert = DB_STMT(
@@ -302,40 +302,69 @@ static struct db_stmt stmt_duplicates =
             3);
 
 /* Requests of the same centre with the same phone or e-mail: a warning for
- * the coordinator, never a refusal. */
-static json_t *
-possible_duplicates(struct http_request *rq, const char *id, const struct sealed_params *sp)
+ * the coordinator, never a refusal. Answers nothing: returns the query
+ * status with *ids a new JSON array of their ids, or *ids NULL on a
+ * database error (the caller answers qs). */
+static enum db_qs
+possible_duplicates(const struct http_request *rq, const char *id, const struct sealed_params *sp,
+                    json_t **ids)
 {
-	json_t *ids = json_array();
 	enum db_qs qs;
 	PGresult *res;
 
-	if (sp->phone_bidx == NULL && sp->email_bidx == NULL)
-		return ids;
+	*ids = NULL;
+	if (sp->phone_bidx == NULL && sp->email_bidx == NULL) {
+		*ids = json_array();
+		return DB_NO_RESULTS;
+	}
 	res = db_exec(rq->db, &stmt_duplicates,
 	              (const char *const[]){id, sp->phone_bidx, sp->email_bidx}, &qs);
-	if (res == NULL) {
-		json_decref(ids);
-		http_reply_db_error(rq, qs);
-		return NULL;
-	}
+	if (res == NULL)
+		return qs;
+	*ids = json_array();
 	for (int i = 0; i < PQntuples(res); i++)
-		json_array_append_new(ids, json_string(row_value(res, i, "id")));
+		json_array_append_new(*ids, json_string(row_value(res, i, "id")));
 	PQclear(res);
-	return ids;
+	return qs;
 }
 
-/* A repeated portal submission: answer 200 with the request it made first. */
-static void
-reply_existing(struct http_request *rq, const char *reference)
+/* The request a repeated portal submission made first (its portal
+ * reference). Answers nothing: returns the query status with *res its row
+ * (the caller frees it), or *res NULL: below 0 a database error,
+ * DB_NO_RESULTS when no request has the reference (the insert has just
+ * found one: a concurrent change, answered as a database error to retry). */
+static enum db_qs
+existing_request(const struct http_request *rq, const char *reference, PGresult **res)
 {
 	enum db_qs qs;
-	PGresult *res = db_exec(rq->db, &stmt_by_reference, (const char *const[]){reference}, &qs);
 
-	if (res == NULL || qs == DB_NO_RESULTS) {
-		if (res != NULL)
-			PQclear(res);
-		http_reply_db_error(rq, res ? DB_SOFT_ERROR : qs);
+	*res = db_exec(rq->db, &stmt_by_reference, (const char *const[]){reference}, &qs);
+	if (*res != NULL && qs == DB_NO_RESULTS) {
+		PQclear(*res);
+		*res = NULL;
+	}
+	return qs;
+}
+
+/* Answer a new request whose portal reference is taken: a portal's repeat
+ * 200 with the request it made first, a coordinator's 409. */
+static void
+reply_reference_taken(struct http_request *rq, bool portal, const char *reference)
+{
+	PGresult *res;
+	json_t *c;
+	enum db_qs qs;
+
+	if (!portal) {
+		c = problem_new(ERR_CONFLICT, NULL, rq->request_id);
+		problem_add_field_error(c, "portal_reference", ERR_FIELD_TAKEN,
+		                        "another request of the centre has this reference");
+		http_reply_problem_json(rq, c);
+		return;
+	}
+	qs = existing_request(rq, reference, &res);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs < 0 ? qs : DB_SOFT_ERROR);
 		return;
 	}
 	http_reply_json(rq, 200, request_status_json(res, 0));
@@ -353,10 +382,11 @@ has_contact(const json_t *citizen)
 
 /* The rules of a new request beyond its spec: a portal sends its own
  * reference and source portal, a coordinator says how it came, and there
- * is a way to contact the citizen. Returns false after answering 422. */
-static bool
-check_new_request(struct http_request *rq, bool portal, const char *source, const char *reference,
-                  const json_t *citizen)
+ * is a way to contact the citizen. Answers nothing: returns the 422
+ * problem (every failing field), or NULL when the request keeps them. */
+static json_t *
+check_new_request(const struct http_request *rq, bool portal, const char *source,
+                  const char *reference, const json_t *citizen)
 {
 	json_t *p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
 
@@ -372,20 +402,18 @@ check_new_request(struct http_request *rq, bool portal, const char *source, cons
 	if (!has_contact(citizen))
 		problem_add_field_error(p, "citizen", ERR_FIELD_REQUIRED,
 		                        "give a phone number, an e-mail or an address");
-	if (problem_field_error_count(p) > 0) {
-		http_reply_problem_json(rq, p);
-		return false;
-	}
+	if (problem_field_error_count(p) > 0)
+		return p;
 	json_decref(p);
-	return true;
+	return NULL;
 }
 
-/* Insert request id from the body with the sealed citizen sp. Returns 1
- * when inserted; 0 when its portal reference is taken, answered (a
- * portal's repeat: 200 with the first; a coordinator's: 409); -1 after
- * answering the database error. */
-static int
-insert_request(struct http_request *rq, const char *id, bool portal, const char *source,
+/* Insert request id from the body with the sealed citizen sp. Answers
+ * nothing: returns DB_ONE_RESULT when inserted, DB_NO_RESULTS when its
+ * portal reference is taken (the handler answers reply_reference_taken),
+ * below 0 the database error. */
+static enum db_qs
+insert_request(const struct http_request *rq, const char *id, bool portal, const char *source,
                const char *reference, const struct sealed_params *sp)
 {
 	const json_t *b = rq->body;
@@ -406,41 +434,27 @@ insert_request(struct http_request *rq, const char *id, bool portal, const char 
 	params[13] = json_string_value(json_object_get(b, "contact_preference"));
 	params[14] = json_string_value(json_object_get(b, "heard_from"));
 	res = db_exec(rq->db, &stmt_insert, params, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return -1;
-	}
+	if (res == NULL)
+		return qs;
 	PQclear(res);
-	if (qs != DB_NO_RESULTS)
-		return 1;
-	if (portal) {
-		reply_existing(rq, reference);
-	} else {
-		json_t *c = problem_new(ERR_CONFLICT, NULL, rq->request_id);
-
-		problem_add_field_error(c, "portal_reference", ERR_FIELD_TAKEN,
-		                        "another request of the centre has this reference");
-		http_reply_problem_json(rq, c);
-	}
-	return 0;
+	return qs == DB_NO_RESULTS ? DB_NO_RESULTS : DB_ONE_RESULT;
 }
 
 /* What goes with a new request: its categories and consents, the access-log
  * entry, the first history entry and, for a portal's, the coordinators'
- * e-mail. Returns false after answering. */
-static bool
-record_new_request(struct http_request *rq, const char *id, bool portal)
+ * e-mail. Answers nothing: returns the query status, with *problem set
+ * (422) when a category is unknown; the handler answers with
+ * http_reply_failure. */
+static enum db_qs
+record_new_request(struct http_request *rq, const char *id, bool portal, json_t **problem)
 {
 	const json_t *b = rq->body;
-	json_t *p = NULL;
-	enum db_qs qs = request_set_categories(rq, id, json_object_get(b, "categories"), &p);
+	enum db_qs qs = request_set_categories(rq, id, json_object_get(b, "categories"), problem);
 
-	if (qs >= 0 && p == NULL)
+	if (qs >= 0 && *problem == NULL)
 		qs = request_add_consents(rq, id, json_object_get(b, "consents"));
-	if (qs < 0 || p != NULL) {
-		http_reply_failure(rq, qs, p);
-		return false;
-	}
+	if (qs < 0 || *problem != NULL)
+		return qs;
 	qs = access_log_write(rq, "create", id, NULL,
 	                      portal ? "the request was received from the portal"
 	                             : "a coordinator recorded the request");
@@ -450,11 +464,7 @@ record_new_request(struct http_request *rq, const char *id, bool portal)
 	/* the coordinators hear of a portal's request at once */
 	if (qs >= 0 && portal)
 		qs = mail_enqueue(rq, "new_request", id);
-	if (qs < 0) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
-	return true;
+	return qs;
 }
 
 /* Answer 201 with new request id: the portal reads back the status,
@@ -476,12 +486,14 @@ reply_new_request(struct http_request *rq, const char *id, bool portal,
 		body = request_status_json(res, 0);
 	} else {
 		body = request_full_json(res, 0);
-		dups = body ? possible_duplicates(rq, id, sp) : NULL;
-		if (dups == NULL) {
+		qs = body ? possible_duplicates(rq, id, sp, &dups) : DB_NO_RESULTS;
+		if (body == NULL || dups == NULL) {
 			json_decref(body);
 			PQclear(res);
-			if (rq->response == NULL)
+			if (body == NULL)
 				http_reply_problem(rq, ERR_INTERNAL, NULL);
+			else
+				http_reply_db_error(rq, qs);
 			return;
 		}
 		json_object_set_new(body, "possible_duplicates", dups);
@@ -504,15 +516,29 @@ requests_create(struct http_request *rq)
 	const char *reference = json_string_value(json_object_get(b, "portal_reference"));
 	struct sealed_params sp;
 	char id[37];
+	json_t *p = check_new_request(rq, portal, source, reference, citizen);
+	enum db_qs qs;
 
-	if (!check_new_request(rq, portal, source, reference, citizen))
+	if (p == NULL) {
+		crypto_uuid_v4(id);
+		p = seal_citizen(rq, citizen, id, &sp);
+	}
+	if (p != NULL) {
+		http_reply_problem_json(rq, p);
 		return;
-	crypto_uuid_v4(id);
-	if (!seal_citizen(rq, citizen, id, &sp))
-		return;
-	if (insert_request(rq, id, portal, source, reference, &sp) == 1 &&
-	    record_new_request(rq, id, portal))
+	}
+	qs = insert_request(rq, id, portal, source, reference, &sp);
+	if (qs == DB_NO_RESULTS) {
+		reply_reference_taken(rq, portal, reference);
+		goto out;
+	}
+	if (qs >= 0)
+		qs = record_new_request(rq, id, portal, &p);
+	if (qs < 0 || p != NULL)
+		http_reply_failure(rq, qs, p);
+	else
 		reply_new_request(rq, id, portal, &sp);
+out:
 	sealed_params_cleanup(&sp);
 }
 
@@ -744,8 +770,11 @@ requests_update(struct http_request *rq)
 		                   "The request is anonymised; nothing can change.");
 		goto out;
 	}
-	if (citizen != NULL && !seal_citizen(rq, citizen, id, &sp))
+	p = citizen != NULL ? seal_citizen(rq, citizen, id, &sp) : NULL;
+	if (p != NULL) {
+		http_reply_problem_json(rq, p);
 		goto out;
+	}
 	params[0] = id;
 	for (int i = 0; i < NSEALED; i++) {
 		bool present = json_object_get(citizen, sealed_fields[i]) != NULL;
