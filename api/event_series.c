@@ -148,9 +148,10 @@ occurrences_json(const PGresult *res)
 }
 
 /* Check the expansion of a series before making it: count or until,
- * at most 104 occurrences within 2 years. Adds field errors to p. */
+ * at most 104 occurrences within 2 years. Adds field errors to p. Answers
+ * nothing: returns the query status, below 0 a database error. */
 static enum db_qs
-check_series(struct http_request *rq, json_t *p, const char *const *plan)
+check_series(const struct http_request *rq, json_t *p, const char *const *plan)
 {
 	const json_t *b = rq->body;
 	bool has_count = json_object_get(b, "count") != NULL;
@@ -168,10 +169,8 @@ check_series(struct http_request *rq, json_t *p, const char *const *plan)
 	    !spec_format_ok(SPEC_FMT_DATETIME, plan[1]))
 		return DB_NO_RESULTS;
 	res = db_exec(rq->db, &stmt_series_plan, plan, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
+	if (res == NULL)
 		return qs;
-	}
 	if (row_value(res, 0, "until_not_before")[0] != 't')
 		problem_add_field_error(p, "until", ERR_FIELD_TOO_SMALL,
 		                        "must not be before the first occurrence");
@@ -197,7 +196,7 @@ event_series_create(struct http_request *rq)
 	char *categories = event_uuid_array(json_object_get(b, "category_ids"));
 	char own[37], capacity[24], interval[24], count[24], sid[37], version[24], location[64];
 	const char *association, *params[18], *plan[7];
-	json_t *p, *body;
+	json_t *p, *refusal, *body;
 	enum db_qs qs;
 	PGresult *res;
 
@@ -211,12 +210,17 @@ event_series_create(struct http_request *rq)
 	event_integer_param(b, "count", count, sizeof(count), &plan[4]);
 	plan[5] = str_of(b, "until");
 	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
-	if (check_series(rq, p, plan) < 0) {
+	qs = check_series(rq, p, plan);
+	if (qs < 0) {
 		json_decref(p);
+		http_reply_db_error(rq, qs);
 		goto out;
 	}
-	if (!event_check_new(rq, &association, own, categories, p))
+	qs = event_check_new(rq, &association, own, categories, p, &refusal);
+	if (qs < 0 || refusal != NULL) {
+		http_reply_failure(rq, qs, refusal);
 		goto out;
+	}
 	params[0] = association;
 	params[1] = str_of(b, "kind");
 	params[2] = str_of(b, "title");
@@ -253,8 +257,10 @@ event_series_create(struct http_request *rq)
 	}
 	json_object_set_new(body, "occurrences", occurrences_json(res));
 	PQclear(res);
-	if (event_set_categories(rq, sid, categories) < 0) {
+	qs = event_set_categories(rq, sid, categories);
+	if (qs < 0) {
 		json_decref(body);
+		http_reply_db_error(rq, qs);
 		goto out;
 	}
 	http_reply_json(rq, 201, body);
@@ -373,53 +379,51 @@ static struct db_stmt stmt_series_set_upcoming_categories =
             " WHERE e.series_id = $1 AND e.starts_at > now()",
             2);
 
-/* Run a statement whose rows are not needed; false after answering a
- * database error. */
-static bool
-run(struct http_request *rq, struct db_stmt *stmt, const char *const *params)
+/* Run a statement whose rows are not needed. Answers nothing: returns
+ * the query status, below 0 a database error (the caller answers it). */
+static enum db_qs
+run(const struct http_request *rq, struct db_stmt *stmt, const char *const *params)
 {
 	enum db_qs qs;
 	PGresult *res = db_exec(rq->db, stmt, params, &qs);
 
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
-	PQclear(res);
-	return true;
+	if (res != NULL)
+		PQclear(res);
+	return qs;
 }
 
 /* Checks of a series patch against the locked series (cur: version and
  * the most active sign-ups of an upcoming occurrence) and the centre's
- * associations and categories. Returns false when it has answered. */
-static bool
-check_series_patch(struct http_request *rq, const PGresult *cur, const char *categories)
+ * associations and categories. Answers nothing: returns the query status
+ * (below 0 a database error), with *problem set (409 or 422) when the
+ * patch is refused. */
+static enum db_qs
+check_series_patch(const struct http_request *rq, const PGresult *cur, const char *categories,
+                   json_t **problem)
 {
 	const json_t *b = rq->body;
 	json_t *jcap = json_object_get(b, "capacity");
+	enum db_qs qs;
 	json_t *p;
 
+	*problem = NULL;
 	if (json_is_integer(jcap) &&
 	    json_integer_value(jcap) < atoll(row_value(cur, 0, "most_signups"))) {
-		event_reply_field(
+		*problem = event_field_problem(
 		    rq, ERR_CONFLICT,
 		    "More people are signed up for an upcoming occurrence than the new "
 		    "capacity.",
 		    "capacity", ERR_FIELD_TOO_SMALL,
 		    "is below the active sign-ups of an upcoming occurrence");
-		return false;
+		return DB_ONE_RESULT;
 	}
 	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
-	if (event_check_references(rq, p, str_of(b, "association_id"), categories) < 0) {
+	qs = event_check_references(rq, p, str_of(b, "association_id"), categories);
+	if (qs >= 0 && problem_field_error_count(p) > 0)
+		*problem = p;
+	else
 		json_decref(p);
-		return false;
-	}
-	if (problem_field_error_count(p) > 0) {
-		http_reply_problem_json(rq, p);
-		return false;
-	}
-	json_decref(p);
-	return true;
+	return qs < 0 ? qs : DB_ONE_RESULT;
 }
 
 /* PATCH /v1/event-series/{id}: a merge patch of the template, applied to
@@ -439,6 +443,7 @@ event_series_update(struct http_request *rq)
 	int m = http_if_match(rq, &want);
 	enum db_qs qs;
 	PGresult *cur = NULL, *res;
+	json_t *p;
 
 	if (m < 0) {
 		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
@@ -459,8 +464,11 @@ event_series_update(struct http_request *rq)
 		                   "The series has changed since you read it; read it again.");
 		goto out;
 	}
-	if (!check_series_patch(rq, cur, categories))
+	qs = check_series_patch(rq, cur, categories, &p);
+	if (qs < 0 || p != NULL) {
+		http_reply_failure(rq, qs, p);
 		goto out;
+	}
 	params[0] = id;
 	for (int i = 0; series_members[i] != NULL; i++) {
 		const char *k = series_members[i];
@@ -481,12 +489,16 @@ event_series_update(struct http_request *rq)
 	}
 	PQclear(res);
 	params[19] = jcan ? (json_is_true(jcan) ? "true" : "false") : NULL;
-	if (!run(rq, &stmt_series_update_upcoming, params))
+	qs = run(rq, &stmt_series_update_upcoming, params);
+	if (qs >= 0 && categories != NULL)
+		qs = run(rq, &stmt_series_clear_upcoming_categories, (const char *const[]){id});
+	if (qs >= 0 && categories != NULL)
+		qs = run(rq, &stmt_series_set_upcoming_categories,
+		         (const char *const[]){id, categories});
+	if (qs < 0) {
+		http_reply_db_error(rq, qs);
 		goto out;
-	if (categories != NULL &&
-	    (!run(rq, &stmt_series_clear_upcoming_categories, (const char *const[]){id}) ||
-	     !run(rq, &stmt_series_set_upcoming_categories, (const char *const[]){id, categories})))
-		goto out;
+	}
 	reply_series(rq, 200, id);
 out:
 	if (cur != NULL)

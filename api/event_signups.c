@@ -89,71 +89,133 @@ static struct db_stmt stmt_signup_insert = DB_STMT(
     " SELECT " SIGNUP_COLUMNS " FROM s" SIGNUP_JOINS,
     4);
 
-/* Run a check statement: 1 when it finds a row (its column id copied to
- * out, 37 bytes, when out is given), 0 when not, -1 after answering a
- * database error. */
-static int
-exists(struct http_request *rq, struct db_stmt *stmt, const char *const *params, char *out)
+/* Run a check statement. Answers nothing: returns DB_ONE_RESULT when it
+ * finds a row (its column id copied to out, 37 bytes, when out is given),
+ * DB_NO_RESULTS when not, below 0 a database error. */
+static enum db_qs
+exists(const struct http_request *rq, struct db_stmt *stmt, const char *const *params, char *out)
 {
 	enum db_qs qs;
 	PGresult *res = db_exec(rq->db, stmt, params, &qs);
 
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return -1;
-	}
+	if (res == NULL)
+		return qs;
 	if (out != NULL && qs > 0)
 		snprintf(out, 37, "%s", row_value(res, 0, "id"));
 	PQclear(res);
-	return qs > 0 ? 1 : 0;
+	return qs > 0 ? DB_ONE_RESULT : DB_NO_RESULTS;
+}
+
+/* Who a coordinator signs up: the volunteer or the association contact
+ * the body names (into vol or acc). Answers nothing: as signup_person. */
+static enum db_qs
+named_person(const struct http_request *rq, char *vol, char *acc, json_t **problem)
+{
+	const char *v = str_of(rq->body, "volunteer_id"), *a = str_of(rq->body, "account_id");
+	enum db_qs qs;
+
+	if ((v == NULL) == (a == NULL)) {
+		*problem = event_field_problem(rq, ERR_VALIDATION_FAILED, NULL,
+		                               v ? "account_id" : "volunteer_id",
+		                               v ? ERR_FIELD_UNKNOWN : ERR_FIELD_REQUIRED,
+		                               "give either volunteer_id or account_id");
+		return DB_ONE_RESULT;
+	}
+	qs = exists(rq, v ? &stmt_volunteer_ok : &stmt_contact_ok, (const char *const[]){v ? v : a},
+	            NULL);
+	if (qs == DB_NO_RESULTS)
+		*problem =
+		    event_field_problem(rq, ERR_VALIDATION_FAILED, NULL,
+		                        v ? "volunteer_id" : "account_id", ERR_FIELD_NOT_IN_ENUM,
+		                        v ? "no volunteer of your centre has this id"
+		                          : "no association contact of your centre has this id");
+	else if (qs > 0)
+		snprintf(v ? vol : acc, 37, "%s", v ? v : a);
+	return qs;
 }
 
 /* Who is signed up: the volunteer (vol) or the association contact's
- * account (acc), 37 bytes each, one left empty. Returns false when it has
- * answered. */
-static bool
-signup_person(struct http_request *rq, char *vol, char *acc)
+ * account (acc), 37 bytes each, one left empty. Answers nothing: returns
+ * the query status (below 0 a database error), with *problem set (403 or
+ * 422) when the caller may not sign up whom the body names. */
+static enum db_qs
+signup_person(const struct http_request *rq, char *vol, char *acc, json_t **problem)
 {
 	const char *v = str_of(rq->body, "volunteer_id"), *a = str_of(rq->body, "account_id");
-	int r;
+	enum db_qs qs;
 
+	*problem = NULL;
 	vol[0] = acc[0] = '\0';
-	if (is_role(rq, ROLE_COORDINATOR)) {
-		if ((v == NULL) == (a == NULL)) {
-			event_reply_field(rq, ERR_VALIDATION_FAILED, NULL,
-			                  v ? "account_id" : "volunteer_id",
-			                  v ? ERR_FIELD_UNKNOWN : ERR_FIELD_REQUIRED,
-			                  "give either volunteer_id or account_id");
-			return false;
-		}
-		r = exists(rq, v ? &stmt_volunteer_ok : &stmt_contact_ok,
-		           (const char *const[]){v ? v : a}, NULL);
-		if (r < 0)
-			return false;
-		if (r == 0) {
-			event_reply_field(rq, ERR_VALIDATION_FAILED, NULL,
-			                  v ? "volunteer_id" : "account_id", ERR_FIELD_NOT_IN_ENUM,
-			                  v ? "no volunteer of your centre has this id"
-			                    : "no association contact of your centre has this id");
-			return false;
-		}
-		snprintf(v ? vol : acc, 37, "%s", v ? v : a);
-		return true;
-	}
+	if (is_role(rq, ROLE_COORDINATOR))
+		return named_person(rq, vol, acc, problem);
 	if (v != NULL || a != NULL) {
-		event_reply_field(rq, ERR_FORBIDDEN, NULL, v ? "volunteer_id" : "account_id",
-		                  ERR_FIELD_UNKNOWN, "you sign yourself up: send {}");
-		return false;
+		*problem =
+		    event_field_problem(rq, ERR_FORBIDDEN, NULL, v ? "volunteer_id" : "account_id",
+		                        ERR_FIELD_UNKNOWN, "you sign yourself up: send {}");
+		return DB_ONE_RESULT;
 	}
 	if (is_role(rq, ROLE_ASSOCIATION)) {
 		snprintf(acc, 37, "%s", rq->caller.account_id);
-		return true;
+		return DB_ONE_RESULT;
 	}
-	r = exists(rq, &stmt_own_volunteer, NULL, vol);
-	if (r == 0)
-		http_reply_problem(rq, ERR_FORBIDDEN,
-		                   "Your account has no volunteer record: ask a coordinator.");
-	return r > 0;
+	qs = exists(rq, &stmt_own_volunteer, NULL, vol);
+	if (qs == DB_NO_RESULTS)
+		*problem = problem_new(ERR_FORBIDDEN,
+		                       "Your account has no volunteer record: ask a coordinator.",
+		                       rq->request_id);
+	return qs;
+}
+
+/* The rules of a sign-up of the person (vol or acc, as signup_person set
+ * them) for the locked event ev (id): who each kind is for, not cancelled,
+ * not started, not signed up already, a place left. Answers nothing:
+ * returns the query status (below 0 a database error), with *problem set
+ * (409 or 422) when the sign-up is refused. */
+static enum db_qs
+signup_refusal(const struct http_request *rq, const PGresult *ev, const char *id, const char *vol,
+               const char *acc, json_t **problem)
+{
+	const char *kind = row_value(ev, 0, "kind");
+	bool for_volunteer = vol[0] != '\0';
+	enum db_qs qs;
+
+	*problem = NULL;
+	if ((for_volunteer && strcmp(kind, "welcome_workshop") == 0) ||
+	    (!for_volunteer && strcmp(kind, "guide_training") == 0)) {
+		*problem = event_field_problem(
+		    rq, ERR_VALIDATION_FAILED,
+		    for_volunteer ? "Welcome workshops are for association contacts."
+		                  : "Guide trainings are for volunteers.",
+		    "$", ERR_FIELD_NOT_IN_ENUM,
+		    for_volunteer ? "volunteers sign up for guide trainings and information "
+		                    "meetings"
+		                  : "association contacts sign up for welcome workshops and "
+		                    "information meetings");
+		return DB_ONE_RESULT;
+	}
+	if (row_value(ev, 0, "cancelled")[0] == 't') {
+		*problem = problem_new(ERR_CONFLICT, "The event is cancelled.", rq->request_id);
+		return DB_ONE_RESULT;
+	}
+	if (row_value(ev, 0, "upcoming")[0] != 't') {
+		*problem =
+		    problem_new(ERR_CONFLICT, "The event has already started.", rq->request_id);
+		return DB_ONE_RESULT;
+	}
+	qs = exists(
+	    rq, &stmt_active,
+	    (const char *const[]){id, for_volunteer ? vol : NULL, for_volunteer ? NULL : acc},
+	    NULL);
+	if (qs == DB_ONE_RESULT)
+		*problem =
+		    event_field_problem(rq, ERR_CONFLICT, "Already signed up for this event.",
+		                        for_volunteer ? "volunteer_id" : "account_id",
+		                        ERR_FIELD_TAKEN, "is signed up already");
+	else if (qs >= 0 && !row_is_null(ev, 0, "capacity") &&
+	         atoll(row_value(ev, 0, "signup_count")) >= atoll(row_value(ev, 0, "capacity")))
+		*problem = event_field_problem(rq, ERR_CONFLICT, "The event is full.", "capacity",
+		                               ERR_FIELD_TAKEN, "every place is taken");
+	return qs;
 }
 
 /* POST /v1/events/{id}/signups: capacity is enforced under the event
@@ -163,10 +225,10 @@ event_signups_create(struct http_request *rq)
 {
 	const char *id = http_param(rq, "id");
 	char vol[37], acc[37], location[120];
-	const char *kind;
 	enum db_qs qs;
 	PGresult *ev, *res;
 	bool for_volunteer;
+	json_t *p;
 
 	ev = db_exec(rq->db, &stmt_lock, (const char *const[]){id}, &qs);
 	if (ev == NULL) {
@@ -178,8 +240,7 @@ event_signups_create(struct http_request *rq)
 		event_reply_not_found(rq);
 		return;
 	}
-	kind = row_value(ev, 0, "kind");
-	if (strcmp(kind, "activity") == 0) {
+	if (strcmp(row_value(ev, 0, "kind"), "activity") == 0) {
 		event_reply_field(
 		    rq, ERR_VALIDATION_FAILED,
 		    "Sign-ups are for guide trainings, welcome workshops and information "
@@ -187,50 +248,14 @@ event_signups_create(struct http_request *rq)
 		    "$", ERR_FIELD_NOT_IN_ENUM, "this event takes no sign-ups");
 		goto out;
 	}
-	if (!signup_person(rq, vol, acc))
+	qs = signup_person(rq, vol, acc, &p);
+	if (qs >= 0 && p == NULL)
+		qs = signup_refusal(rq, ev, id, vol, acc, &p);
+	if (qs < 0 || p != NULL) {
+		http_reply_failure(rq, qs, p);
 		goto out;
+	}
 	for_volunteer = vol[0] != '\0';
-	if ((for_volunteer && strcmp(kind, "welcome_workshop") == 0) ||
-	    (!for_volunteer && strcmp(kind, "guide_training") == 0)) {
-		event_reply_field(rq, ERR_VALIDATION_FAILED,
-		                  for_volunteer ? "Welcome workshops are for association contacts."
-		                                : "Guide trainings are for volunteers.",
-		                  "$", ERR_FIELD_NOT_IN_ENUM,
-		                  for_volunteer
-		                      ? "volunteers sign up for guide trainings and information "
-		                        "meetings"
-		                      : "association contacts sign up for welcome workshops and "
-		                        "information meetings");
-		goto out;
-	}
-	if (row_value(ev, 0, "cancelled")[0] == 't') {
-		http_reply_problem(rq, ERR_CONFLICT, "The event is cancelled.");
-		goto out;
-	}
-	if (row_value(ev, 0, "upcoming")[0] != 't') {
-		http_reply_problem(rq, ERR_CONFLICT, "The event has already started.");
-		goto out;
-	}
-	switch (exists(
-	    rq, &stmt_active,
-	    (const char *const[]){id, for_volunteer ? vol : NULL, for_volunteer ? NULL : acc},
-	    NULL)) {
-	case -1:
-		goto out;
-	case 1:
-		event_reply_field(rq, ERR_CONFLICT, "Already signed up for this event.",
-		                  for_volunteer ? "volunteer_id" : "account_id", ERR_FIELD_TAKEN,
-		                  "is signed up already");
-		goto out;
-	default:
-		break;
-	}
-	if (!row_is_null(ev, 0, "capacity") &&
-	    atoll(row_value(ev, 0, "signup_count")) >= atoll(row_value(ev, 0, "capacity"))) {
-		event_reply_field(rq, ERR_CONFLICT, "The event is full.", "capacity",
-		                  ERR_FIELD_TAKEN, "every place is taken");
-		goto out;
-	}
 	res = db_exec(rq->db, &stmt_signup_insert,
 	              (const char *const[]){id, for_volunteer ? vol : NULL,
 	                                    for_volunteer ? NULL : acc, rq->caller.account_id},
@@ -306,10 +331,13 @@ event_signups_list(struct http_request *rq)
 	PGresult *res;
 	int n;
 
-	n = event_visible(rq, id);
-	if (n <= 0) {
-		if (n == 0)
-			event_reply_not_found(rq);
+	qs = event_visible(rq, id);
+	if (qs < 0) {
+		http_reply_db_error(rq, qs);
+		return;
+	}
+	if (qs == DB_NO_RESULTS) {
+		event_reply_not_found(rq);
 		return;
 	}
 	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);

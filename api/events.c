@@ -44,14 +44,22 @@ static const struct spec_field events_update_spec[] = {
 
 /* --- small helpers ---------------------------------------------------------- */
 
-void
-event_reply_field(struct http_request *rq, enum err_code code, const char *detail,
-                  const char *field, enum err_code field_code, const char *message)
+json_t *
+event_field_problem(const struct http_request *rq, enum err_code code, const char *detail,
+                    const char *field, enum err_code field_code, const char *message)
 {
 	json_t *p = problem_new(code, detail, rq->request_id);
 
 	problem_add_field_error(p, field, field_code, message);
-	http_reply_problem_json(rq, p);
+	return p;
+}
+
+void
+event_reply_field(struct http_request *rq, enum err_code code, const char *detail,
+                  const char *field, enum err_code field_code, const char *message)
+{
+	http_reply_problem_json(rq,
+	                        event_field_problem(rq, code, detail, field, field_code, message));
 }
 
 void
@@ -146,27 +154,28 @@ static struct db_stmt stmt_my_association =
     DB_STMT("events_my_association", "SELECT kompas_association() AS association_id", 0);
 
 /* The caller's association (an association contact's), into out (37
- * bytes); false with 403 answered when there is none. */
-static bool
-my_association(struct http_request *rq, char *out)
+ * bytes). Answers nothing: returns the query status (below 0 a database
+ * error), with *problem (403) when there is none. */
+static enum db_qs
+my_association(const struct http_request *rq, char *out, json_t **problem)
 {
 	enum db_qs qs;
 	PGresult *res = db_exec(rq->db, &stmt_my_association, NULL, &qs);
 
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
+	*problem = NULL;
+	if (res == NULL)
+		return qs;
 	if (qs == DB_NO_RESULTS || row_is_null(res, 0, "association_id")) {
 		PQclear(res);
-		http_reply_problem(rq, ERR_FORBIDDEN,
-		                   "Your account is not the contact of an association: ask a "
-		                   "coordinator to link it.");
-		return false;
+		*problem = problem_new(ERR_FORBIDDEN,
+		                       "Your account is not the contact of an association: ask a "
+		                       "coordinator to link it.",
+		                       rq->request_id);
+		return qs;
 	}
 	snprintf(out, 37, "%s", row_value(res, 0, "association_id"));
 	PQclear(res);
-	return true;
+	return qs;
 }
 
 static struct db_stmt stmt_association_ok =
@@ -182,9 +191,9 @@ static struct db_stmt stmt_unknown_categories =
 
 /* Check that the association (when given) is of the caller's centre and
  * every category is shared or the centre's; adds field errors to p.
- * Returns a query status (< 0: answered with the database error). */
+ * Returns a query status (< 0: a database error); answers nothing. */
 enum db_qs
-event_check_references(struct http_request *rq, json_t *p, const char *association,
+event_check_references(const struct http_request *rq, json_t *p, const char *association,
                        const char *categories)
 {
 	enum db_qs qs = DB_NO_RESULTS;
@@ -193,10 +202,8 @@ event_check_references(struct http_request *rq, json_t *p, const char *associati
 	if (association != NULL) {
 		res =
 		    db_exec(rq->db, &stmt_association_ok, (const char *const[]){association}, &qs);
-		if (res == NULL) {
-			http_reply_db_error(rq, qs);
+		if (res == NULL)
 			return qs;
-		}
 		PQclear(res);
 		if (qs == DB_NO_RESULTS)
 			problem_add_field_error(p, "association_id", ERR_FIELD_NOT_IN_ENUM,
@@ -205,10 +212,8 @@ event_check_references(struct http_request *rq, json_t *p, const char *associati
 	if (categories != NULL) {
 		res = db_exec(rq->db, &stmt_unknown_categories, (const char *const[]){categories},
 		              &qs);
-		if (res == NULL) {
-			http_reply_db_error(rq, qs);
+		if (res == NULL)
 			return qs;
-		}
 		for (int i = 0; i < PQntuples(res); i++) {
 			char field[40];
 
@@ -302,26 +307,29 @@ events_get(struct http_request *rq)
  * references and (for an association contact) its own association. p
  * holds the field errors found so far and is consumed. Sets *association
  * to the association of the new event(s) (an association contact's own,
- * written to own: 37 bytes). Returns false when it has answered. */
-bool
-event_check_new(struct http_request *rq, const char **association, char *own,
-                const char *categories, json_t *p)
+ * written to own: 37 bytes). Answers nothing (events.h). */
+enum db_qs
+event_check_new(const struct http_request *rq, const char **association, char *own,
+                const char *categories, json_t *p, json_t **problem)
 {
 	const json_t *b = rq->body;
 	const char *kind = str_of(b, "kind");
+	enum db_qs qs = DB_ONE_RESULT;
 
+	*problem = NULL;
 	*association = str_of(b, "association_id");
 	if (is_role(rq, ROLE_ASSOCIATION)) {
-		if (!my_association(rq, own))
+		qs = my_association(rq, own, problem);
+		if (qs < 0 || *problem != NULL)
 			goto refused;
 		if (strcmp(kind, "activity") != 0) {
-			event_reply_field(
+			*problem = event_field_problem(
 			    rq, ERR_FORBIDDEN, NULL, "kind", ERR_FIELD_NOT_IN_ENUM,
 			    "association contacts add activities of their association");
 			goto refused;
 		}
 		if (*association != NULL && strcmp(*association, own) != 0) {
-			event_reply_field(
+			*problem = event_field_problem(
 			    rq, ERR_FORBIDDEN, NULL, "association_id", ERR_FIELD_NOT_IN_ENUM,
 			    "association contacts add events of their own association");
 			goto refused;
@@ -330,18 +338,18 @@ event_check_new(struct http_request *rq, const char **association, char *own,
 	}
 	check_times(p, rfc3339_seconds(str_of(b, "starts_at")),
 	            rfc3339_seconds(str_of(b, "ends_at")), true);
-	if (event_check_references(rq, p, is_role(rq, ROLE_ASSOCIATION) ? NULL : *association,
-	                           categories) < 0)
+	qs = event_check_references(rq, p, is_role(rq, ROLE_ASSOCIATION) ? NULL : *association,
+	                            categories);
+	if (qs < 0)
 		goto refused;
-	if (problem_field_error_count(p) > 0) {
-		http_reply_problem_json(rq, p);
-		return false;
-	}
-	json_decref(p);
-	return true;
+	if (problem_field_error_count(p) > 0)
+		*problem = p;
+	else
+		json_decref(p);
+	return DB_ONE_RESULT;
 refused:
 	json_decref(p);
-	return false;
+	return qs;
 }
 
 static struct db_stmt stmt_insert = DB_STMT(
@@ -363,9 +371,9 @@ static struct db_stmt stmt_set_categories =
 static struct db_stmt stmt_clear_categories =
     DB_STMT("events_clear_categories", "DELETE FROM event_category WHERE event_id = $1", 1);
 
-/* Insert the categories of event (or series) id. */
+/* Insert the categories of event (or series) id; answers nothing. */
 enum db_qs
-event_set_categories(struct http_request *rq, const char *id, const char *categories)
+event_set_categories(const struct http_request *rq, const char *id, const char *categories)
 {
 	enum db_qs qs;
 	PGresult *res;
@@ -373,9 +381,7 @@ event_set_categories(struct http_request *rq, const char *id, const char *catego
 	if (categories == NULL || strcmp(categories, "{}") == 0)
 		return DB_NO_RESULTS;
 	res = db_exec(rq->db, &stmt_set_categories, (const char *const[]){id, categories}, &qs);
-	if (res == NULL)
-		http_reply_db_error(rq, qs);
-	else
+	if (res != NULL)
 		PQclear(res);
 	return qs;
 }
@@ -402,12 +408,16 @@ events_create(struct http_request *rq)
 	char *categories = event_uuid_array(json_object_get(b, "category_ids"));
 	char own[37], capacity[24], id[37];
 	const char *association, *params[13];
-	enum db_qs qs;
+	json_t *p;
 	PGresult *res;
+	enum db_qs qs =
+	    event_check_new(rq, &association, own, categories,
+	                    problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id), &p);
 
-	if (!event_check_new(rq, &association, own, categories,
-	                     problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id)))
+	if (qs < 0 || p != NULL) {
+		http_reply_failure(rq, qs, p);
 		goto out;
+	}
 	params[0] = association;
 	params[1] = str_of(b, "kind");
 	params[2] = str_of(b, "title");
@@ -428,8 +438,11 @@ events_create(struct http_request *rq)
 	}
 	snprintf(id, sizeof(id), "%s", row_value(res, 0, "id"));
 	PQclear(res);
-	if (event_set_categories(rq, id, categories) < 0)
+	qs = event_set_categories(rq, id, categories);
+	if (qs < 0) {
+		http_reply_db_error(rq, qs);
 		goto out;
+	}
 	reply_event(rq, 201, id);
 out:
 	free(categories);
@@ -467,18 +480,16 @@ static struct db_stmt stmt_update =
             " WHERE id = $1 AND ($22::integer IS NULL OR version = $22) RETURNING id",
             22);
 
-int
-event_visible(struct http_request *rq, const char *id)
+enum db_qs
+event_visible(const struct http_request *rq, const char *id)
 {
 	enum db_qs qs;
 	PGresult *res = db_exec(rq->db, &stmt_visible, (const char *const[]){id}, &qs);
 
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return -1;
-	}
+	if (res == NULL)
+		return qs;
 	PQclear(res);
-	return qs > 0 ? 1 : 0;
+	return qs > 0 ? DB_ONE_RESULT : DB_NO_RESULTS;
 }
 
 /* stmt_current locks the row, which needs the update policy (coordinators;
@@ -487,11 +498,13 @@ event_visible(struct http_request *rq, const char *id)
 static void
 reply_cannot_change(struct http_request *rq, const char *id)
 {
-	int r = event_visible(rq, id);
+	enum db_qs qs = event_visible(rq, id);
 
-	if (r == 0)
+	if (qs < 0)
+		http_reply_db_error(rq, qs);
+	else if (qs == DB_NO_RESULTS)
 		event_reply_not_found(rq);
-	else if (r > 0)
+	else
 		http_reply_problem(rq, ERR_FORBIDDEN,
 		                   "Coordinators change events; an association contact only the "
 		                   "activities of its own association.");
@@ -499,44 +512,45 @@ reply_cannot_change(struct http_request *rq, const char *id)
 
 /* Checks of an event patch against the locked row cur (version, start and
  * end in epoch seconds, active sign-ups) and the centre's associations and
- * categories: who may move an event, the capacity, the times. Returns
- * false when it has answered. */
-static bool
-check_event_patch(struct http_request *rq, const PGresult *cur, const char *categories)
+ * categories: who may move an event, the capacity, the times. Answers
+ * nothing: returns the query status (below 0 a database error), with
+ * *problem set (403, 409 or 422) when the patch is refused. */
+static enum db_qs
+check_event_patch(const struct http_request *rq, const PGresult *cur, const char *categories,
+                  json_t **problem)
 {
 	const json_t *b = rq->body;
 	const char *s_at = str_of(b, "starts_at"), *e_at = str_of(b, "ends_at");
 	json_t *jcap = json_object_get(b, "capacity");
 	long long start, end;
+	enum db_qs qs;
 	json_t *p;
 
+	*problem = NULL;
 	if (is_role(rq, ROLE_ASSOCIATION) && json_object_get(b, "association_id") != NULL) {
-		event_reply_field(rq, ERR_FORBIDDEN, NULL, "association_id", ERR_FIELD_NOT_IN_ENUM,
-		                  "only coordinators move an event to another association");
-		return false;
+		*problem = event_field_problem(
+		    rq, ERR_FORBIDDEN, NULL, "association_id", ERR_FIELD_NOT_IN_ENUM,
+		    "only coordinators move an event to another association");
+		return DB_ONE_RESULT;
 	}
 	if (json_is_integer(jcap) &&
 	    json_integer_value(jcap) < atoll(row_value(cur, 0, "signup_count"))) {
-		event_reply_field(rq, ERR_CONFLICT,
-		                  "More people are signed up than the new capacity.", "capacity",
-		                  ERR_FIELD_TOO_SMALL, "is below the number of active sign-ups");
-		return false;
+		*problem = event_field_problem(
+		    rq, ERR_CONFLICT, "More people are signed up than the new capacity.",
+		    "capacity", ERR_FIELD_TOO_SMALL, "is below the number of active sign-ups");
+		return DB_ONE_RESULT;
 	}
 	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
 	start = s_at ? rfc3339_seconds(s_at) : atoll(row_value(cur, 0, "starts_epoch"));
 	end = e_at ? rfc3339_seconds(e_at) : atoll(row_value(cur, 0, "ends_epoch"));
 	if (s_at != NULL || e_at != NULL)
 		check_times(p, start, end, s_at != NULL);
-	if (event_check_references(rq, p, str_of(b, "association_id"), categories) < 0) {
+	qs = event_check_references(rq, p, str_of(b, "association_id"), categories);
+	if (qs >= 0 && problem_field_error_count(p) > 0)
+		*problem = p;
+	else
 		json_decref(p);
-		return false;
-	}
-	if (problem_field_error_count(p) > 0) {
-		http_reply_problem_json(rq, p);
-		return false;
-	}
-	json_decref(p);
-	return true;
+	return qs < 0 ? qs : DB_ONE_RESULT;
 }
 
 /* Whether member key is in the body, as a statement parameter. */
@@ -548,10 +562,11 @@ present(const json_t *b, const char *key)
 
 /* Apply the checked merge patch of rq->body to event id (stmt_update; the
  * version named in If-Match when m is 1), and replace its categories when
- * given. Returns false when it has answered (412 when the row changed). */
-static bool
-apply_event_patch(struct http_request *rq, const char *id, int m, long long want,
-                  const char *categories)
+ * given. Answers nothing: returns the query status (below 0 a database
+ * error), with *problem (412) when the row has changed. */
+static enum db_qs
+apply_event_patch(const struct http_request *rq, const char *id, int m, long long want,
+                  const char *categories, json_t **problem)
 {
 	const json_t *b = rq->body;
 	json_t *jcan = json_object_get(b, "cancelled");
@@ -583,26 +598,24 @@ apply_event_patch(struct http_request *rq, const char *id, int m, long long want
 	params[20] = jcan ? (json_is_true(jcan) ? "true" : "false") : NULL;
 	snprintf(version, sizeof(version), "%lld", want);
 	params[21] = m == 1 ? version : NULL;
+	*problem = NULL;
 	res = db_exec(rq->db, &stmt_update, params, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
+	if (res == NULL)
+		return qs;
 	PQclear(res);
 	if (qs == DB_NO_RESULTS) {
-		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
-		                   "The event has changed since you read it; read it again.");
-		return false;
+		*problem = problem_new(ERR_PRECONDITION_FAILED,
+		                       "The event has changed since you read it; read it again.",
+		                       rq->request_id);
+		return qs;
 	}
 	if (categories == NULL)
-		return true;
+		return qs;
 	res = db_exec(rq->db, &stmt_clear_categories, (const char *const[]){id}, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return false;
-	}
+	if (res == NULL)
+		return qs;
 	PQclear(res);
-	return event_set_categories(rq, id, categories) >= 0;
+	return event_set_categories(rq, id, categories);
 }
 
 /* PATCH /v1/events/{id}: a merge patch honouring If-Match; cancelled: true
@@ -616,6 +629,7 @@ events_update(struct http_request *rq)
 	int m = http_if_match(rq, &want);
 	enum db_qs qs;
 	PGresult *cur = NULL;
+	json_t *p;
 
 	if (m < 0) {
 		http_reply_problem(rq, ERR_PRECONDITION_FAILED,
@@ -636,8 +650,12 @@ events_update(struct http_request *rq)
 		                   "The event has changed since you read it; read it again.");
 		goto out;
 	}
-	if (check_event_patch(rq, cur, categories) &&
-	    apply_event_patch(rq, id, m, want, categories))
+	qs = check_event_patch(rq, cur, categories, &p);
+	if (qs >= 0 && p == NULL)
+		qs = apply_event_patch(rq, id, m, want, categories, &p);
+	if (qs < 0 || p != NULL)
+		http_reply_failure(rq, qs, p);
+	else
 		reply_event(rq, 200, id);
 out:
 	if (cur != NULL)

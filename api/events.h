@@ -143,8 +143,14 @@ json_t *event_json(const PGresult *res, int row);
 /* Answer 404 not_found: "No event has this id.". */
 void event_reply_not_found(struct http_request *rq);
 
-/* Answer a problem of code with detail (NULL: the code's own) and one
- * field error (field, field_code, message). */
+/* A problem of code with detail (NULL: the code's own) and one field
+ * error (field, field_code, message), for a helper to return. The caller
+ * owns the result. */
+json_t *event_field_problem(const struct http_request *rq, enum err_code code, const char *detail,
+                            const char *field, enum err_code field_code, const char *message);
+
+/* Answer event_field_problem(rq, code, detail, field, field_code,
+ * message). */
 void event_reply_field(struct http_request *rq, enum err_code code, const char *detail,
                        const char *field, enum err_code field_code, const char *message);
 
@@ -160,27 +166,32 @@ void event_integer_param(const json_t *obj, const char *key, char *out, size_t o
 
 /* Check that the association (when not NULL) is of the caller's centre and
  * every category of the uuid[] literal categories (when not NULL) is shared
- * or the centre's; adds field errors to p. Returns a query status: below 0
- * after answering the database error (p is the caller's still). */
-enum db_qs event_check_references(struct http_request *rq, json_t *p, const char *association,
+ * or the centre's; adds field errors to p. Answers nothing: returns a
+ * query status, below 0 a database error (p is the caller's still; the
+ * caller answers qs). */
+enum db_qs event_check_references(const struct http_request *rq, json_t *p, const char *association,
                                   const char *categories);
 
 /* Checks shared by POST /v1/events and POST /v1/event-series on rq->body:
  * times, references and (for an association contact) its own association.
  * p holds the field errors found so far and is consumed. Sets *association
  * to the association of the new event(s) (an association contact's own,
- * written to own: 37 bytes). Returns false when it has answered. */
-bool event_check_new(struct http_request *rq, const char **association, char *own,
-                     const char *categories, json_t *p);
+ * written to own: 37 bytes). Answers nothing: returns the query status,
+ * with *problem set (403 or 422) when the event is refused; the handler
+ * answers with http_reply_failure when qs is below 0 or *problem is set. */
+enum db_qs event_check_new(const struct http_request *rq, const char **association, char *own,
+                           const char *categories, json_t *p, json_t **problem);
 
 /* Insert the categories (a uuid[] literal; NULL or "{}": none) of event id,
- * or of every occurrence of series id. Returns a query status: below 0
- * after answering the database error. */
-enum db_qs event_set_categories(struct http_request *rq, const char *id, const char *categories);
+ * or of every occurrence of series id. Answers nothing: returns a query
+ * status, below 0 a database error (the caller answers it). */
+enum db_qs event_set_categories(const struct http_request *rq, const char *id,
+                                const char *categories);
 
-/* Whether the caller sees event id: 1 yes, 0 no, -1 after answering the
- * database error. */
-int event_visible(struct http_request *rq, const char *id);
+/* Whether the caller sees event id. Answers nothing: returns
+ * DB_ONE_RESULT when it does, DB_NO_RESULTS when not (answer
+ * event_reply_not_found), below 0 a database error. */
+enum db_qs event_visible(const struct http_request *rq, const char *id);
 
 /* The fields a change of an event or of a series may set: its title and
  * description (EVENT_UPDATE_TEXT_FIELDS), then, after an event's own
