@@ -22,6 +22,7 @@
 
 #include "../lib/db.h"
 #include "../lib/http.h"
+#include "../lib/list.h"
 #include "../lib/problem.h"
 #include "../lib/row.h"
 #include "../lib/spec.h"
@@ -205,13 +206,26 @@ static struct db_stmt stmt_list =
             " ORDER BY a.name COLLATE kompas_da, a.id LIMIT $10",
             10);
 
-static const char *
-bool_param(const json_t *query, const char *name)
-{
-	json_t *v = json_object_get(query, name);
+static const struct list_param associations_list_params[] = {LIST_QUERY("category"),
+                                                             LIST_QUERY("postal_code"),
+                                                             LIST_QUERY("is_member"),
+                                                             LIST_QUERY("scheme_offered"),
+                                                             LIST_QUERY("welcome_trained"),
+                                                             LIST_QUERY("q"),
+                                                             LIST_QUERY("centre_id"),
+                                                             LIST_CURSOR(0),
+                                                             LIST_CURSOR(1),
+                                                             LIST_FETCH,
+                                                             LIST_END};
 
-	return v == NULL ? NULL : json_is_true(v) ? "true" : "false";
-}
+static const struct list_cursor associations_cursor = TEXT_CURSOR("name", "id");
+
+static const struct keyset_list associations_list_decl = {.stmt = &stmt_list,
+                                                          .query = associations_list_query,
+                                                          .params = associations_list_params,
+                                                          .item_json = association_json,
+                                                          .cursor = &associations_cursor,
+                                                          .path = "/v1/associations"};
 
 /* GET /v1/associations: the centre's associations (an admin's: every
  * centre's, or one centre's with centre_id) by name in Danish order, keyset
@@ -222,15 +236,7 @@ static void
 associations_list(struct http_request *rq)
 {
 	const json_t *qy = rq->query;
-	json_t *jl = json_object_get(qy, "limit");
-	const char *cursor = json_string_value(json_object_get(qy, "cursor"));
-	long long limit = jl ? json_integer_value(jl) : 50;
-	char *name = NULL, id[37], fetch[24], next[TEXT_CURSOR_MAX];
-	const char *params[10];
-	json_t *items, *p;
-	enum db_qs qs;
-	PGresult *res;
-	int n;
+	json_t *p;
 
 	if (rq->caller.role == ROLE_PORTAL) {
 		p = problem_new(ERR_FORBIDDEN,
@@ -248,39 +254,7 @@ associations_list(struct http_request *rq)
 		}
 		json_decref(p);
 	}
-	if (cursor != NULL && (name = text_cursor_decode(cursor, id)) == NULL) {
-		text_cursor_reply_invalid(rq);
-		return;
-	}
-	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
-	params[0] = json_string_value(json_object_get(qy, "category"));
-	params[1] = json_string_value(json_object_get(qy, "postal_code"));
-	params[2] = bool_param(qy, "is_member");
-	params[3] = bool_param(qy, "scheme_offered");
-	params[4] = bool_param(qy, "welcome_trained");
-	params[5] = json_string_value(json_object_get(qy, "q"));
-	params[6] = json_string_value(json_object_get(qy, "centre_id"));
-	params[7] = name;
-	params[8] = name ? id : NULL;
-	params[9] = fetch;
-	res = db_exec(rq->db, &stmt_list, params, &qs);
-	free(name);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return;
-	}
-	n = PQntuples(res);
-	items = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, association_json(rq, res, i));
-	if (n > limit)
-		text_cursor_encode(row_value(res, (int)limit - 1, "name"),
-		                   row_value(res, (int)limit - 1, "id"), next, sizeof(next));
-	http_reply_json(
-	    rq, 200,
-	    json_pack("{s:o, s:o}", "items", items, "next",
-	              n > limit ? http_next_link(rq, "/v1/associations", next) : json_null()));
-	PQclear(res);
+	keyset_list_run(rq, &associations_list_decl);
 }
 
 static struct db_stmt stmt_get =

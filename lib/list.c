@@ -7,6 +7,7 @@
 #include "list.h"
 #include "log.h"
 #include "mem.h"
+#include "problem.h"
 #include "row.h"
 
 /* The texts a list's parameters need, owned until the statement ran. */
@@ -59,10 +60,23 @@ query_text(const struct http_request *rq, const struct keyset_list *list,
 	}
 }
 
-/* Fill t with the texts of list's parameters; returns their number. */
+/* Part i of the decoded cursor (NULL when there is none). */
+static const char *
+cursor_part(const struct keyset_list *list, const struct list_cursor_parts *cp, int i)
+{
+	if (list->cursor == NULL || i < 0 || i >= LIST_CURSOR_PARTS) {
+		log_msg(LOG_ERROR, "list %s: cursor part %d of no cursor kind", list->stmt->name,
+		        i);
+		abort();
+	}
+	return cp->part[i];
+}
+
+/* Fill t with the texts of list's parameters (cp: the decoded cursor);
+ * returns their number. */
 static int
 list_texts(const struct http_request *rq, const struct keyset_list *list, long long limit,
-           struct list_texts *t)
+           const struct list_cursor_parts *cp, struct list_texts *t)
 {
 	int n = 0;
 
@@ -90,9 +104,59 @@ list_texts(const struct http_request *rq, const struct keyset_list *list, long l
 		case LIST_SRC_NULL:
 			t->params[n] = NULL;
 			break;
+		case LIST_SRC_CURSOR:
+			t->params[n] = cursor_part(list, cp, p->index);
+			break;
 		}
 	}
 	return n;
+}
+
+/* list->path with each "{name}" replaced by the path parameter name,
+ * into out (outlen bytes, truncated when longer). */
+static void
+list_path(const struct http_request *rq, const struct keyset_list *list, char *out, size_t outlen)
+{
+	const char *s = list->path, *open, *close, *value;
+	char name[64];
+	size_t w = 0;
+
+	while ((open = strchr(s, '{')) != NULL && (close = strchr(open, '}')) != NULL &&
+	       (size_t)(close - open) <= sizeof(name) && w < outlen) {
+		snprintf(name, sizeof(name), "%.*s", (int)(close - open - 1), open + 1);
+		value = http_param(rq, name);
+		w += (size_t)snprintf(out + w, outlen - w, "%.*s%s", (int)(open - s), s,
+		                      value ? value : "");
+		s = close + 1;
+	}
+	if (w < outlen)
+		snprintf(out + w, outlen - w, "%s", s);
+}
+
+/* The next link for row last of res (the last item shown), or JSON null
+ * when its cursor does not fit (logged). */
+static json_t *
+next_link(const struct http_request *rq, const struct keyset_list *list, const PGresult *res,
+          int last)
+{
+	char cursor[LIST_CURSOR_MAX], path[256];
+
+	if (list->cursor != NULL) {
+		if (!list->cursor->encode(list->cursor, res, last, cursor, sizeof(cursor))) {
+			log_msg(LOG_ERROR, "list %s: the next cursor does not fit",
+			        list->stmt->name);
+			return json_null();
+		}
+	} else if (list->cursor_column != NULL) {
+		snprintf(cursor, sizeof(cursor), "%s", row_value(res, last, list->cursor_column));
+	} else {
+		snprintf(
+		    cursor, sizeof(cursor), "%s_%s",
+		    row_value(res, last, list->time_column ? list->time_column : "cursor_time"),
+		    row_value(res, last, list->id_column ? list->id_column : "id"));
+	}
+	list_path(rq, list, path, sizeof(path));
+	return http_next_link(rq, path, cursor);
 }
 
 /* Answer {items, next} from res (up to limit + 1 rows; the extra one only
@@ -101,41 +165,60 @@ static void
 list_reply(struct http_request *rq, const struct keyset_list *list, PGresult *res, long long limit)
 {
 	int n = PQntuples(res);
-	json_t *items = json_array(), *next = json_null();
-	char cursor[96];
+	json_t *items = json_array(), *item;
 
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, list->row_json ? list->row_json(res, i)
-		                                            : row_json(res, i, list->fields));
-	if (n > limit && list->cursor_column != NULL) {
-		json_decref(next);
-		next = http_next_link(rq, list->path,
-		                      row_value(res, (int)limit - 1, list->cursor_column));
-	} else if (n > limit) {
-		int last = (int)limit - 1;
-		int tc = row_col(res, list->time_column ? list->time_column : "cursor_time");
-		int ic = row_col(res, list->id_column ? list->id_column : "id");
-
-		snprintf(cursor, sizeof(cursor), "%s_%s", PQgetvalue(res, last, tc),
-		         PQgetvalue(res, last, ic));
-		json_decref(next);
-		next = http_next_link(rq, list->path, cursor);
+	for (int i = 0; i < n && i < limit; i++) {
+		if (list->row_json != NULL)
+			item = list->row_json(res, i);
+		else if (list->item_json != NULL)
+			item = list->item_json(rq, res, i);
+		else
+			item = row_json(res, i, list->fields);
+		json_array_append_new(items, item);
 	}
+	http_reply_json(
+	    rq, 200,
+	    json_pack("{s:o, s:o}", "items", items, "next",
+	              n > limit ? next_link(rq, list, res, (int)limit - 1) : json_null()));
 	PQclear(res);
-	http_reply_json(rq, 200, json_pack("{s:o, s:o}", "items", items, "next", next));
+}
+
+/* Decode the query's cursor into cp when list has a cursor kind; false
+ * after answering 422 for one it refuses. */
+static bool
+decode_cursor(struct http_request *rq, const struct keyset_list *list, struct list_cursor_parts *cp)
+{
+	const char *cursor = json_string_value(json_object_get(rq->query, "cursor"));
+	json_t *p;
+
+	memset(cp, 0, sizeof(*cp));
+	if (list->cursor == NULL || cursor == NULL ||
+	    list->cursor->decode(list->cursor, cursor, cp))
+		return true;
+	p = problem_new(ERR_VALIDATION_FAILED, list->cursor->detail, rq->request_id);
+	problem_add_field_error(p, "cursor", ERR_FIELD_FORMAT, list->cursor->message);
+	http_reply_problem_json(rq, p);
+	return false;
 }
 
 void
 keyset_list_run(struct http_request *rq, const struct keyset_list *list)
 {
 	long long limit = http_query_limit(rq, list->default_limit ? list->default_limit : 50);
+	struct list_cursor_parts cp;
 	struct list_texts t;
-	int n = list_texts(rq, list, limit, &t);
 	enum db_qs qs;
-	PGresult *res = db_exec(rq->db, list->stmt, t.params, &qs);
+	PGresult *res;
+	int n;
 
+	if (!decode_cursor(rq, list, &cp))
+		return;
+	n = list_texts(rq, list, limit, &cp, &t);
+	res = db_exec(rq->db, list->stmt, t.params, &qs);
 	for (int i = 0; i < n; i++)
 		free(t.owned[i]);
+	for (int i = 0; i < LIST_CURSOR_PARTS; i++)
+		free(cp.part[i]);
 	if (res == NULL) {
 		http_reply_db_error(rq, qs);
 		return;

@@ -30,6 +30,9 @@
 #ifndef KOMPAS_LIST_H
 #define KOMPAS_LIST_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <jansson.h>
 #include <libpq-fe.h>
 
@@ -45,67 +48,110 @@ enum list_source {
 	LIST_SRC_CENTRE,    /* the caller's centre (SQL NULL for national roles) */
 	LIST_SRC_FETCH,     /* limit + 1 */
 	LIST_SRC_NULL,      /* SQL NULL (a parameter the statement's other callers set) */
+	LIST_SRC_CURSOR,    /* part `index` of the decoded cursor (struct list_cursor) */
 };
 
 struct list_param {
 	enum list_source source; /* 0 ends the list */
 	const char *name;
 	const char *dflt; /* LIST_SRC_QUERY: the text when the field is absent */
+	int index;        /* LIST_SRC_CURSOR: which part */
 };
 
 #define LIST_QUERY(name)                                                                           \
 	{                                                                                          \
-		LIST_SRC_QUERY, name, NULL                                                         \
+		LIST_SRC_QUERY, name, NULL, 0                                                      \
 	}
 #define LIST_QUERY_OR(name, dflt)                                                                  \
 	{                                                                                          \
-		LIST_SRC_QUERY, name, dflt                                                         \
+		LIST_SRC_QUERY, name, dflt, 0                                                      \
 	}
 #define LIST_PATH(name)                                                                            \
 	{                                                                                          \
-		LIST_SRC_PATH, name, NULL                                                          \
+		LIST_SRC_PATH, name, NULL, 0                                                       \
 	}
 #define LIST_CENTRE                                                                                \
 	{                                                                                          \
-		LIST_SRC_CENTRE, NULL, NULL                                                        \
+		LIST_SRC_CENTRE, NULL, NULL, 0                                                     \
 	}
 #define LIST_FETCH                                                                                 \
 	{                                                                                          \
-		LIST_SRC_FETCH, NULL, NULL                                                         \
+		LIST_SRC_FETCH, NULL, NULL, 0                                                      \
 	}
 #define LIST_NULL                                                                                  \
 	{                                                                                          \
-		LIST_SRC_NULL, NULL, NULL                                                          \
+		LIST_SRC_NULL, NULL, NULL, 0                                                       \
+	}
+#define LIST_CURSOR(i)                                                                             \
+	{                                                                                          \
+		LIST_SRC_CURSOR, NULL, NULL, i                                                     \
 	}
 #define LIST_END                                                                                   \
 	{                                                                                          \
-		0, NULL, NULL                                                                      \
+		0, NULL, NULL, 0                                                                   \
 	}
 
 /* Most parameters a list statement may take. */
 #define LIST_MAX_PARAMS 16
 
+/* Most parts a decoded cursor has, and the longest cursor made. */
+#define LIST_CURSOR_PARTS 4
+#define LIST_CURSOR_MAX   1400
+
+/* A decoded cursor: the texts its LIST_CURSOR(i) parameters take (new
+ * strings, freed by the runner; NULL when there is no cursor). */
+struct list_cursor_parts {
+	char *part[LIST_CURSOR_PARTS];
+};
+
+/* A cursor the resource makes and reads (a text cursor: api/text_cursor.h)
+ * instead of "<time>_<id>" or one column's value. The query field "cursor"
+ * is decoded into parts before the statement runs; one decode refuses is
+ * answered 422 validation_failed with detail and a field error (cursor,
+ * invalid_format, message). */
+struct list_cursor {
+	/* Write the cursor of row (the last item shown) of res into out
+	 * (outlen bytes); false when it does not fit. */
+	bool (*encode)(const struct list_cursor *c, const PGresult *res, int row, char *out,
+	               size_t outlen);
+	/* Split cursor into parts; false when it is not a cursor of this
+	 * list (parts then hold nothing). */
+	bool (*decode)(const struct list_cursor *c, const char *cursor,
+	               struct list_cursor_parts *parts);
+	const char *columns[LIST_CURSOR_PARTS]; /* the columns encode reads, for the hooks */
+	unsigned flags;                         /* the hooks' own */
+	const char *detail;                     /* the 422's detail; NULL: its title */
+	const char *message;                    /* the cursor field error's message */
+};
+
 struct keyset_list {
 	struct db_stmt *stmt;            /* its parameters are params, in order */
 	const struct spec_field *query;  /* the route's query spec */
 	const struct list_param *params; /* ended by LIST_END */
-	/* each item: row_json(res, row) when set, else the result spec fields */
+	/* each item: row_json(res, row) when set, item_json(rq, res, row) when
+	 * that is set (an answer that depends on the caller), else the result
+	 * spec fields */
 	json_t *(*row_json)(const PGresult *res, int row);
+	json_t *(*item_json)(const struct http_request *rq, const PGresult *res, int row);
 	const struct row_field *fields;
 	const char *time_column; /* the cursor's time column; NULL: "cursor_time" */
 	const char *id_column;   /* the cursor's id column; NULL: "id" */
 	/* a cursor of one unique column (a slug, an e-mail) instead of
 	 * "<time>_<id>": the next cursor is its value in the last item shown */
 	const char *cursor_column;
-	const char *path;        /* the next link's path */
+	/* a cursor the resource makes and reads, its parts LIST_CURSOR(i) */
+	const struct list_cursor *cursor;
+	/* the next link's path; "{name}" in it is the path parameter name */
+	const char *path;
 	long long default_limit; /* when the query has no limit; 0: 50 */
 };
 
 /* Answer the list declared by list for rq: run list->stmt with the
  * declared parameters and answer {items, next} (next: http_next_link),
- * or the database error. A LIST_SRC_QUERY name that is not in list->query,
- * or more than LIST_MAX_PARAMS parameters, is a programming error (logged,
- * aborts). */
+ * the 422 of a cursor list->cursor does not decode, or the database error.
+ * A LIST_SRC_QUERY name that is not in list->query, more than
+ * LIST_MAX_PARAMS parameters or a LIST_CURSOR part out of range is a
+ * programming error (logged, aborts). */
 void keyset_list_run(struct http_request *rq, const struct keyset_list *list);
 
 #endif
