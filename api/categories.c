@@ -10,6 +10,7 @@
 
 #include "../lib/db.h"
 #include "../lib/http.h"
+#include "../lib/list.h"
 #include "../lib/problem.h"
 #include "../lib/row.h"
 #include "../lib/spec.h"
@@ -82,61 +83,31 @@ static struct db_stmt stmt_list =
             " ORDER BY kind, name_da COLLATE kompas_da, id LIMIT $6",
             6);
 
+static const struct list_param categories_list_params[] = {LIST_QUERY("kind"),
+                                                           LIST_QUERY("centre_id"),
+                                                           LIST_CURSOR(0),
+                                                           LIST_CURSOR(1),
+                                                           LIST_CURSOR(2),
+                                                           LIST_FETCH,
+                                                           LIST_END};
+
+/* The cursor's text is "<kind>/<name_da>". */
+static const struct list_cursor categories_cursor = TEXT_CURSOR("kind", "name_da", "id");
+
+static const struct keyset_list categories_list_decl = {.stmt = &stmt_list,
+                                                        .query = categories_list_query,
+                                                        .params = categories_list_params,
+                                                        .fields = category_fields,
+                                                        .cursor = &categories_cursor,
+                                                        .path = "/v1/categories"};
+
 /* GET /v1/categories?kind=&centre_id=&limit=&cursor=: the shared vocabulary
  * and the caller's centre's additions (for admins and analysts, every
  * centre's, or one centre's with centre_id), by kind and Danish name. */
 static void
 categories_list(struct http_request *rq)
 {
-	json_t *jl = json_object_get(rq->query, "limit");
-	const char *cursor = json_string_value(json_object_get(rq->query, "cursor"));
-	long long limit = jl ? json_integer_value(jl) : 50;
-	char *key = NULL, *slash = NULL, id[37], fetch[24], next[TEXT_CURSOR_MAX], last[400];
-	const char *params[6];
-	json_t *items;
-	enum db_qs qs;
-	PGresult *res;
-	int n;
-
-	if (cursor != NULL) {
-		key = text_cursor_decode(cursor, id);
-		slash = key ? strchr(key, '/') : NULL;
-		if (slash == NULL) {
-			free(key);
-			text_cursor_reply_invalid(rq);
-			return;
-		}
-		*slash = '\0';
-	}
-	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
-	params[0] = json_string_value(json_object_get(rq->query, "kind"));
-	params[1] = json_string_value(json_object_get(rq->query, "centre_id"));
-	params[2] = key;
-	params[3] = slash ? slash + 1 : NULL;
-	params[4] = key ? id : NULL;
-	params[5] = fetch;
-	res = db_exec(rq->db, &stmt_list, params, &qs);
-	free(key);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return;
-	}
-	n = PQntuples(res);
-	items = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, row_json(res, i, category_fields));
-	if (n > limit) {
-		int r = (int)limit - 1;
-
-		snprintf(last, sizeof(last), "%s/%s", row_value(res, r, "kind"),
-		         row_value(res, r, "name_da"));
-		text_cursor_encode(last, row_value(res, r, "id"), next, sizeof(next));
-	}
-	http_reply_json(
-	    rq, 200,
-	    json_pack("{s:o, s:o}", "items", items, "next",
-	              n > limit ? http_next_link(rq, "/v1/categories", next) : json_null()));
-	PQclear(res);
+	keyset_list_run(rq, &categories_list_decl);
 }
 
 static struct db_stmt stmt_get =

@@ -113,36 +113,3 @@ text_cursor_decode_parts(const struct list_cursor *c, const char *cursor,
 	free(text);
 	return true;
 }
-
-/* Until categories is a declaration too. */
-#include "../lib/http.h"
-#include "../lib/problem.h"
-
-bool
-text_cursor_encode(const char *text, const char *id, char *out, size_t outlen)
-{
-	size_t n = strlen(text), b64 = sodium_base64_ENCODED_LEN(n, B64);
-
-	if (strlen(id) != 36 || b64 + 37 > outlen)
-		return false;
-	sodium_bin2base64(out, b64, (const unsigned char *)text, n, B64);
-	strcat(out, ".");
-	strcat(out, id);
-	return true;
-}
-
-char *
-text_cursor_decode(const char *cursor, char id[37])
-{
-	return decode_text(cursor, false, id);
-}
-
-void
-text_cursor_reply_invalid(struct http_request *rq)
-{
-	json_t *p =
-	    problem_new(ERR_VALIDATION_FAILED, "The query parameters are invalid.", rq->request_id);
-
-	problem_add_field_error(p, "cursor", ERR_FIELD_FORMAT, "must be a cursor from a next link");
-	http_reply_problem_json(rq, p);
-}

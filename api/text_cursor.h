@@ -45,13 +45,4 @@ bool text_cursor_decode_parts(const struct list_cursor *c, const char *cursor,
 		.message = "must be a cursor from a next link"                                     \
 	}
 
-struct http_request;
-/* The former interface, until categories is a declaration too: the cursor
- * for (text, id) into out (false when it does not fit); the text of a
- * cursor (a new string) and its id, NULL when it is not one of ours; the
- * 422 for a malformed cursor. */
-bool text_cursor_encode(const char *text, const char *id, char *out, size_t outlen);
-char *text_cursor_decode(const char *cursor, char id[37]);
-void text_cursor_reply_invalid(struct http_request *rq);
-
 #endif
