@@ -12,6 +12,7 @@
 
 #include "../lib/db.h"
 #include "../lib/http.h"
+#include "../lib/list.h"
 #include "../lib/problem.h"
 #include "../lib/row.h"
 #include "../lib/spec.h"
@@ -317,21 +318,23 @@ static struct db_stmt stmt_signups_list =
             " ORDER BY s.created_at, s.id LIMIT $4",
             4);
 
-/* GET /v1/events/{id}/signups: who is signed up, first come first. */
+static const struct list_param signups_list_params[] = {LIST_PATH("id"),
+                                                        LIST_QUERY_OR("include_cancelled", "false"),
+                                                        LIST_QUERY("cursor"), LIST_FETCH, LIST_END};
+
+static const struct keyset_list signups_list_decl = {.stmt = &stmt_signups_list,
+                                                     .query = event_signups_list_query,
+                                                     .params = signups_list_params,
+                                                     .fields = signup_fields,
+                                                     .path = "/v1/events/{id}/signups"};
+
+/* GET /v1/events/{id}/signups: who is signed up, first come first; 404
+ * when the caller does not see the event. */
 static void
 event_signups_list(struct http_request *rq)
 {
-	const char *id = http_param(rq, "id");
-	json_t *jl = json_object_get(rq->query, "limit");
-	long long limit = jl ? json_integer_value(jl) : 50;
-	char fetch[24], cursor[100], path[80];
-	const char *params[4];
-	json_t *items;
-	enum db_qs qs;
-	PGresult *res;
-	int n;
+	enum db_qs qs = event_visible(rq, http_param(rq, "id"));
 
-	qs = event_visible(rq, id);
 	if (qs < 0) {
 		http_reply_db_error(rq, qs);
 		return;
@@ -340,30 +343,7 @@ event_signups_list(struct http_request *rq)
 		event_reply_not_found(rq);
 		return;
 	}
-	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
-	params[0] = id;
-	params[1] =
-	    json_is_true(json_object_get(rq->query, "include_cancelled")) ? "true" : "false";
-	params[2] = str_of(rq->query, "cursor");
-	params[3] = fetch;
-	res = db_exec(rq->db, &stmt_signups_list, params, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return;
-	}
-	n = PQntuples(res);
-	items = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, signup_json(res, i));
-	if (n > limit)
-		snprintf(cursor, sizeof(cursor), "%s_%s",
-		         row_value(res, (int)limit - 1, "cursor_time"),
-		         row_value(res, (int)limit - 1, "id"));
-	snprintf(path, sizeof(path), "/v1/events/%s/signups", id);
-	http_reply_json(rq, 200,
-	                json_pack("{s:o, s:o}", "items", items, "next",
-	                          n > limit ? http_next_link(rq, path, cursor) : json_null()));
-	PQclear(res);
+	keyset_list_run(rq, &signups_list_decl);
 }
 
 /* The routes of sign-ups, joined into the one table by api/routes.c. */
