@@ -9,6 +9,7 @@
 
 #include "../lib/db.h"
 #include "../lib/http.h"
+#include "../lib/list.h"
 #include "../lib/problem.h"
 #include "../lib/row.h"
 #include "../lib/spec.h"
@@ -57,22 +58,28 @@ static const struct row_field change_fields[] = {
     ROW_TEXT_OR_NULL("from_status"), ROW_TEXT("to_status"),          ROW_TEXT_OR_NULL("reason"),
     ROW_TEXT("changed_at"),          ROW_TEXT_OR_NULL("changed_by"), ROW_END};
 
+static const struct list_param history_params[] = {LIST_PATH("id"), LIST_QUERY("cursor"),
+                                                   LIST_FETCH, LIST_END};
+
+/* The cursor is the last change's id. */
+static const struct keyset_list history_decl = {.stmt = &stmt_history,
+                                                .query = volunteers_history_query,
+                                                .params = history_params,
+                                                .fields = change_fields,
+                                                .cursor_column = "id",
+                                                .path = "/v1/volunteers/{id}/history"};
+
 /* GET /v1/volunteers/{id}/history: every status with its time, oldest
- * first, keyset paged. */
+ * first, keyset paged; 404 for a volunteer the caller does not see. */
 static void
 volunteers_history(struct http_request *rq)
 {
-	const char *id = http_param(rq, "id");
-	json_t *jl = json_object_get(rq->query, "limit"),
-	       *jc = json_object_get(rq->query, "cursor");
-	long long limit = jl ? json_integer_value(jl) : 50;
-	char fetch[24], after[24];
-	json_t *items, *p;
 	PGresult *res;
-	enum db_qs qs;
+	json_t *p;
+	enum db_qs qs =
+	    volunteer_run(rq, &stmt_exists, (const char *const[]){http_param(rq, "id")}, &res, &p);
 	int n;
 
-	qs = volunteer_run(rq, &stmt_exists, (const char *const[]){id}, &res, &p);
 	if (res == NULL) {
 		volunteer_reply_failure(rq, qs, p);
 		return;
@@ -83,30 +90,7 @@ volunteers_history(struct http_request *rq)
 		volunteer_reply_not_found(rq);
 		return;
 	}
-	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
-	snprintf(after, sizeof(after), "%lld", jc ? json_integer_value(jc) : 0);
-	qs = volunteer_run(rq, &stmt_history, (const char *const[]){id, jc ? after : NULL, fetch},
-	                   &res, &p);
-	if (res == NULL) {
-		volunteer_reply_failure(rq, qs, p);
-		return;
-	}
-	n = PQntuples(res);
-	items = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, row_json(res, i, change_fields));
-	if (n > limit) {
-		char path[80];
-
-		snprintf(path, sizeof(path), "/v1/volunteers/%s/history", id);
-		http_reply_json(
-		    rq, 200,
-		    json_pack("{s:o, s:o}", "items", items, "next",
-		              http_next_link(rq, path, row_value(res, (int)limit - 1, "id"))));
-	} else {
-		http_reply_json(rq, 200, json_pack("{s:o, s:n}", "items", items, "next"));
-	}
-	PQclear(res);
+	keyset_list_run(rq, &history_decl);
 }
 
 /* --- trainings and record checks ---------------------------------------------------------- */
