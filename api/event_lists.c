@@ -11,6 +11,8 @@
 
 #include "../lib/db.h"
 #include "../lib/http.h"
+#include "../lib/list.h"
+#include "../lib/mem.h"
 #include "../lib/problem.h"
 #include "../lib/row.h"
 #include "../lib/spec.h"
@@ -131,30 +133,39 @@ static struct db_stmt stmt_public_time = DB_STMT(
 static struct db_stmt stmt_public_rank = DB_STMT(
     "events_public_rank", LIST_BY_RANK(PUBLIC_COLUMNS, PUBLIC_FROM, PUBLIC_CATEGORY_COND), 15);
 
-struct list_cursor {
-	char rank[32];
-	char at[48];
-	char id[37];
-};
+/* EVENT_CURSOR_RANKED: "<rank>_<time>_<uuid>" (with q), else "<time>_<uuid>". */
+#define EVENT_CURSOR_RANKED 1u
 
-/* Split a cursor: "<time>_<uuid>", or "<rank>_<time>_<uuid>" with q.
- * Returns false when it is not one of ours. */
+/* list_cursor encode: the cursor of row (its k_rank with q, cursor_time, id). */
 static bool
-parse_cursor(const char *s, bool ranked, struct list_cursor *c)
+encode_cursor(const struct list_cursor *c, const PGresult *res, int row, char *out, size_t outlen)
 {
-	const char *rest = s;
-	const char *sep;
+	int n;
 
-	memset(c, 0, sizeof(*c));
-	if (ranked) {
-		char *end;
-		double d;
+	if (c->flags & EVENT_CURSOR_RANKED)
+		n = snprintf(out, outlen, "%s_%s_%s", row_value(res, row, "k_rank"),
+		             row_value(res, row, "cursor_time"), row_value(res, row, "id"));
+	else
+		n = snprintf(out, outlen, "%s_%s", row_value(res, row, "cursor_time"),
+		             row_value(res, row, "id"));
+	return n >= 0 && (size_t)n < outlen;
+}
 
+/* list_cursor decode: the parts time, id (and rank with q) of a cursor;
+ * false when it is not one of ours. */
+static bool
+decode_cursor(const struct list_cursor *c, const char *s, struct list_cursor_parts *parts)
+{
+	const char *rest = s, *sep;
+	char rank[32], *end;
+	double d;
+
+	if (c->flags & EVENT_CURSOR_RANKED) {
 		sep = strchr(s, '_');
-		if (sep == NULL || (size_t)(sep - s) >= sizeof(c->rank) || sep == s)
+		if (sep == NULL || (size_t)(sep - s) >= sizeof(rank) || sep == s)
 			return false;
-		memcpy(c->rank, s, (size_t)(sep - s));
-		d = strtod(c->rank, &end);
+		snprintf(rank, sizeof(rank), "%.*s", (int)(sep - s), s);
+		d = strtod(rank, &end);
 		if (*end != '\0' || !(d >= 0 && d <= 1e30))
 			return false;
 		rest = sep + 1;
@@ -162,12 +173,24 @@ parse_cursor(const char *s, bool ranked, struct list_cursor *c)
 	if (!spec_format_ok(SPEC_FMT_KEYSET, rest))
 		return false;
 	sep = strrchr(rest, '_');
-	if ((size_t)(sep - rest) >= sizeof(c->at))
+	if ((size_t)(sep - rest) >= 48)
 		return false;
-	memcpy(c->at, rest, (size_t)(sep - rest));
-	snprintf(c->id, sizeof(c->id), "%s", sep + 1);
+	parts->part[0] = xstrndup(rest, (size_t)(sep - rest));
+	parts->part[1] = xstrndup(sep + 1, 36);
+	if (c->flags & EVENT_CURSOR_RANKED)
+		parts->part[2] = xstrdup(rank);
 	return true;
 }
+
+static const struct list_cursor time_cursor = {
+    .encode = encode_cursor,
+    .decode = decode_cursor,
+    .message = "must be a cursor from a next link (of the same q)"};
+static const struct list_cursor rank_cursor = {
+    .encode = encode_cursor,
+    .decode = decode_cursor,
+    .flags = EVENT_CURSOR_RANKED,
+    .message = "must be a cursor from a next link (of the same q)"};
 
 static bool
 date_or_datetime(const char *s)
@@ -175,104 +198,72 @@ date_or_datetime(const char *s)
 	return spec_format_ok(SPEC_FMT_DATE, s) || spec_format_ok(SPEC_FMT_DATETIME, s);
 }
 
-/* The listing of GET /v1/events (public false) and GET /v1/public/events. */
+/* list check: from and to are dates or date-times. */
 static void
-list_events(struct http_request *rq, bool public, const char *centre)
+check_period(const struct http_request *rq, json_t *p)
 {
-	const json_t *qy = rq->query;
-	const char *q = str_of(qy, "q"), *cursor = str_of(qy, "cursor");
-	json_t *jl = json_object_get(qy, "limit");
-	long long limit = jl ? json_integer_value(jl) : 50;
-	bool ranked = q != NULL;
-	struct list_cursor cur;
-	char fetch[24], next[200];
-	const char *params[15];
-	struct db_stmt *stmt;
-	json_t *p, *items;
-	enum db_qs qs;
-	PGresult *res;
-	int n;
+	const char *from = str_of(rq->query, "from"), *to = str_of(rq->query, "to");
 
-	p = problem_new(ERR_VALIDATION_FAILED, NULL, rq->request_id);
-	if (str_of(qy, "from") != NULL && !date_or_datetime(str_of(qy, "from")))
+	if (from != NULL && !date_or_datetime(from))
 		problem_add_field_error(p, "from", ERR_FIELD_FORMAT,
 		                        "must be a date (YYYY-MM-DD) or an RFC 3339 date-time");
-	if (str_of(qy, "to") != NULL && !date_or_datetime(str_of(qy, "to")))
+	if (to != NULL && !date_or_datetime(to))
 		problem_add_field_error(p, "to", ERR_FIELD_FORMAT,
 		                        "must be a date (YYYY-MM-DD) or an RFC 3339 date-time");
-	if (cursor != NULL && !parse_cursor(cursor, ranked, &cur))
-		problem_add_field_error(p, "cursor", ERR_FIELD_FORMAT,
-		                        "must be a cursor from a next link (of the same q)");
-	if (problem_field_error_count(p) > 0) {
-		http_reply_problem_json(rq, p);
-		return;
-	}
-	json_decref(p);
-	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
-	params[0] = centre;
-	params[1] = q;
-	params[2] = str_of(qy, "from");
-	params[3] = str_of(qy, "to");
-	params[4] = str_of(qy, "category");
-	params[5] = str_of(qy, "association");
-	params[6] = str_of(qy, "postal_code");
-	params[7] = str_of(qy, "kind");
-	/* The portal shows cancelled occurrences as cancelled, and by default
-	 * only what has not ended yet. */
-	params[8] =
-	    (public || json_is_true(json_object_get(qy, "include_cancelled"))) ? "true" : "false";
-	params[9] = public && str_of(qy, "from") == NULL ? "true" : "false";
-	params[10] = str_of(qy, "series_id");
-	params[11] = cursor ? cur.at : NULL;
-	params[12] = cursor ? cur.id : NULL;
-	params[13] = fetch;
-	params[14] = cursor ? cur.rank : NULL;
-	if (public)
-		stmt = ranked ? &stmt_public_rank : &stmt_public_time;
-	else
-		stmt = ranked ? &stmt_list_rank : &stmt_list_time;
-	res = db_exec(rq->db, stmt, params, &qs);
-	if (res == NULL) {
-		http_reply_db_error(rq, qs);
-		return;
-	}
-	n = PQntuples(res);
-	items = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items,
-		                      public ? public_event_json(res, i) : event_json(res, i));
-	if (n > limit) {
-		int last = (int)limit - 1;
-
-		if (ranked)
-			snprintf(next, sizeof(next), "%s_%s_%s", row_value(res, last, "k_rank"),
-			         row_value(res, last, "cursor_time"), row_value(res, last, "id"));
-		else
-			snprintf(next, sizeof(next), "%s_%s", row_value(res, last, "cursor_time"),
-			         row_value(res, last, "id"));
-	}
-	http_reply_json(
-	    rq, 200,
-	    json_pack("{s:o, s:o}", "items", items, "next",
-	              n > limit
-	                  ? http_next_link(rq, public ? "/v1/public/events" : "/v1/events", next)
-	                  : json_null()));
-	PQclear(res);
 }
+
+/* The statements' parameters $1 to $14 (LIST_WHERE, LIST_BY_TIME). */
+#define EVENT_LIST_PARAMS(centre, cancelled, upcoming, series)                                     \
+	centre, LIST_QUERY("q"), LIST_QUERY("from"), LIST_QUERY("to"), LIST_QUERY("category"),     \
+	    LIST_QUERY("association"), LIST_QUERY("postal_code"), LIST_QUERY("kind"), cancelled,   \
+	    upcoming, series, LIST_CURSOR(0), LIST_CURSOR(1), LIST_FETCH
+
+/* The caller's centre; cancelled ones with include_cancelled. */
+#define STAFF_PARAMS                                                                               \
+	EVENT_LIST_PARAMS(LIST_CENTRE, LIST_QUERY_OR("include_cancelled", "false"),                \
+	                  LIST_CONST("false"), LIST_QUERY("series_id"))
+/* The portal shows cancelled occurrences as cancelled, and by default only
+ * what has not ended yet: the centre looked up and that default are the
+ * handler's (LIST_ARG 0 and 1). */
+#define PUBLIC_PARAMS EVENT_LIST_PARAMS(LIST_ARG(0), LIST_CONST("true"), LIST_ARG(1), LIST_NULL)
+
+static const struct list_param staff_time_params[] = {STAFF_PARAMS, LIST_END};
+static const struct list_param staff_rank_params[] = {STAFF_PARAMS, LIST_CURSOR(2), LIST_END};
+static const struct list_param public_time_params[] = {PUBLIC_PARAMS, LIST_END};
+static const struct list_param public_rank_params[] = {PUBLIC_PARAMS, LIST_CURSOR(2), LIST_END};
+
+#define EVENT_LIST(stmt_, query_, params_, json_, cursor_, path_)                                  \
+	{                                                                                          \
+		.stmt = stmt_, .query = query_, .params = params_, .row_json = json_,              \
+		.cursor = cursor_, .check = check_period, .path = path_                            \
+	}
+
+static const struct keyset_list staff_lists[] = {
+    EVENT_LIST(&stmt_list_time, events_list_query, staff_time_params, event_json, &time_cursor,
+               "/v1/events"),
+    EVENT_LIST(&stmt_list_rank, events_list_query, staff_rank_params, event_json, &rank_cursor,
+               "/v1/events"),
+};
+static const struct keyset_list public_lists[] = {
+    EVENT_LIST(&stmt_public_time, events_public_query, public_time_params, public_event_json,
+               &time_cursor, "/v1/public/events"),
+    EVENT_LIST(&stmt_public_rank, events_public_query, public_rank_params, public_event_json,
+               &rank_cursor, "/v1/public/events"),
+};
 
 /* GET /v1/events: the events of the caller's centre (an admin's: of every
  * centre), filtered; by time, or by relevance with q. */
 static void
 events_list(struct http_request *rq)
 {
-	list_events(rq, false, rq->caller.centre_id[0] ? rq->caller.centre_id : NULL);
+	keyset_list_run(rq, &staff_lists[str_of(rq->query, "q") != NULL]);
 }
 
 static struct db_stmt stmt_centre_of = DB_STMT(
     "events_public_centre", "SELECT id FROM centre WHERE slug = $1 OR id::text = lower($1)", 1);
 
 /* GET /v1/public/events?centre=: what a centre's portal shows, without a
- * credential: public fields only. */
+ * credential: public fields only; 404 for an unknown centre. */
 static void
 events_public_list(struct http_request *rq)
 {
@@ -292,7 +283,9 @@ events_public_list(struct http_request *rq)
 	}
 	snprintf(centre, sizeof(centre), "%s", row_value(res, 0, "id"));
 	PQclear(res);
-	list_events(rq, true, centre);
+	keyset_list_run_args(
+	    rq, &public_lists[str_of(rq->query, "q") != NULL],
+	    (const char *const[]){centre, str_of(rq->query, "from") == NULL ? "true" : "false"});
 }
 
 /* The routes of the listings, joined into the one table by api/routes.c. */

@@ -72,11 +72,22 @@ cursor_part(const struct keyset_list *list, const struct list_cursor_parts *cp, 
 	return cp->part[i];
 }
 
-/* Fill t with the texts of list's parameters (cp: the decoded cursor);
- * returns their number. */
+/* The handler's value i. */
+static const char *
+arg_text(const struct keyset_list *list, const char *const *args, int i)
+{
+	if (args == NULL || i < 0) {
+		log_msg(LOG_ERROR, "list %s: argument %d not given", list->stmt->name, i);
+		abort();
+	}
+	return args[i];
+}
+
+/* Fill t with the texts of list's parameters (cp: the decoded cursor,
+ * args: the handler's values); returns their number. */
 static int
 list_texts(const struct http_request *rq, const struct keyset_list *list, long long limit,
-           const struct list_cursor_parts *cp, struct list_texts *t)
+           const struct list_cursor_parts *cp, const char *const *args, struct list_texts *t)
 {
 	int n = 0;
 
@@ -106,6 +117,12 @@ list_texts(const struct http_request *rq, const struct keyset_list *list, long l
 			break;
 		case LIST_SRC_CURSOR:
 			t->params[n] = cursor_part(list, cp, p->index);
+			break;
+		case LIST_SRC_CONST:
+			t->params[n] = p->dflt;
+			break;
+		case LIST_SRC_ARG:
+			t->params[n] = arg_text(list, args, p->index);
 			break;
 		}
 	}
@@ -183,26 +200,43 @@ list_reply(struct http_request *rq, const struct keyset_list *list, PGresult *re
 	PQclear(res);
 }
 
-/* Decode the query's cursor into cp when list has a cursor kind; false
- * after answering 422 for one it refuses. */
+/* Run list->check and decode the query's cursor into cp (when list has
+ * a cursor kind); false after answering 422 for what they refuse. */
 static bool
-decode_cursor(struct http_request *rq, const struct keyset_list *list, struct list_cursor_parts *cp)
+check_query(struct http_request *rq, const struct keyset_list *list, struct list_cursor_parts *cp)
 {
 	const char *cursor = json_string_value(json_object_get(rq->query, "cursor"));
+	bool decode = list->cursor != NULL && cursor != NULL;
 	json_t *p;
 
 	memset(cp, 0, sizeof(*cp));
-	if (list->cursor == NULL || cursor == NULL ||
-	    list->cursor->decode(list->cursor, cursor, cp))
+	if (list->check == NULL && !decode)
 		return true;
-	p = problem_new(ERR_VALIDATION_FAILED, list->cursor->detail, rq->request_id);
-	problem_add_field_error(p, "cursor", ERR_FIELD_FORMAT, list->cursor->message);
+	p = problem_new(ERR_VALIDATION_FAILED, list->cursor ? list->cursor->detail : NULL,
+	                rq->request_id);
+	if (list->check != NULL)
+		list->check(rq, p);
+	if (decode && !list->cursor->decode(list->cursor, cursor, cp))
+		problem_add_field_error(p, "cursor", ERR_FIELD_FORMAT, list->cursor->message);
+	if (problem_field_error_count(p) == 0) {
+		json_decref(p);
+		return true;
+	}
+	for (int i = 0; i < LIST_CURSOR_PARTS; i++)
+		free(cp->part[i]);
 	http_reply_problem_json(rq, p);
 	return false;
 }
 
 void
 keyset_list_run(struct http_request *rq, const struct keyset_list *list)
+{
+	keyset_list_run_args(rq, list, NULL);
+}
+
+void
+keyset_list_run_args(struct http_request *rq, const struct keyset_list *list,
+                     const char *const *args)
 {
 	long long limit = http_query_limit(rq, list->default_limit ? list->default_limit : 50);
 	struct list_cursor_parts cp;
@@ -211,9 +245,9 @@ keyset_list_run(struct http_request *rq, const struct keyset_list *list)
 	PGresult *res;
 	int n;
 
-	if (!decode_cursor(rq, list, &cp))
+	if (!check_query(rq, list, &cp))
 		return;
-	n = list_texts(rq, list, limit, &cp, &t);
+	n = list_texts(rq, list, limit, &cp, args, &t);
 	res = db_exec(rq->db, list->stmt, t.params, &qs);
 	for (int i = 0; i < n; i++)
 		free(t.owned[i]);

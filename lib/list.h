@@ -26,7 +26,11 @@
  * list_param has a default. The statement selects the cursor's columns
  * (cursor_time, formatted to the microsecond, and id unless named
  * otherwise) and orders by them; the next link carries "<time>_<id>" of the
- * last item shown (the query spec's cursor field is SPEC_FMT_KEYSET). */
+ * last item shown (the query spec's cursor field is SPEC_FMT_KEYSET).
+ * Other cursors: cursor_column (one unique column's value) or a struct
+ * list_cursor the resource provides (encode and decode hooks, its parts
+ * LIST_CURSOR(i) as parameters; api/text_cursor.h). "{id}" in path is the
+ * path parameter id; checks the spec cannot make are the check hook. */
 #ifndef KOMPAS_LIST_H
 #define KOMPAS_LIST_H
 
@@ -49,6 +53,8 @@ enum list_source {
 	LIST_SRC_FETCH,     /* limit + 1 */
 	LIST_SRC_NULL,      /* SQL NULL (a parameter the statement's other callers set) */
 	LIST_SRC_CURSOR,    /* part `index` of the decoded cursor (struct list_cursor) */
+	LIST_SRC_CONST,     /* the text dflt */
+	LIST_SRC_ARG,       /* the handler's value `index` (keyset_list_run_args) */
 };
 
 struct list_param {
@@ -85,6 +91,14 @@ struct list_param {
 #define LIST_CURSOR(i)                                                                             \
 	{                                                                                          \
 		LIST_SRC_CURSOR, NULL, NULL, i                                                     \
+	}
+#define LIST_CONST(text)                                                                           \
+	{                                                                                          \
+		LIST_SRC_CONST, NULL, text, 0                                                      \
+	}
+#define LIST_ARG(i)                                                                                \
+	{                                                                                          \
+		LIST_SRC_ARG, NULL, NULL, i                                                        \
 	}
 #define LIST_END                                                                                   \
 	{                                                                                          \
@@ -141,6 +155,10 @@ struct keyset_list {
 	const char *cursor_column;
 	/* a cursor the resource makes and reads, its parts LIST_CURSOR(i) */
 	const struct list_cursor *cursor;
+	/* query checks the spec cannot make: adds their field errors to
+	 * problem, answered with a refused cursor's in one 422 (the cursor's
+	 * detail) before the statement runs */
+	void (*check)(const struct http_request *rq, json_t *problem);
 	/* the next link's path; "{name}" in it is the path parameter name */
 	const char *path;
 	long long default_limit; /* when the query has no limit; 0: 50 */
@@ -153,5 +171,11 @@ struct keyset_list {
  * LIST_MAX_PARAMS parameters or a LIST_CURSOR part out of range is a
  * programming error (logged, aborts). */
 void keyset_list_run(struct http_request *rq, const struct keyset_list *list);
+
+/* keyset_list_run with the values the handler computed (a centre it looked
+ * up): args[i] is the parameter LIST_ARG(i); args may be NULL when list
+ * has none. */
+void keyset_list_run_args(struct http_request *rq, const struct keyset_list *list,
+                          const char *const *args);
 
 #endif
