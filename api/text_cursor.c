@@ -54,7 +54,7 @@ text_cursor_encode_row(const struct list_cursor *c, const PGresult *res, int row
 }
 
 /* The text of cursor (a new string) and its id (37 bytes); NULL when the
- * cursor is not one of ours. */
+ * cursor is not one of ours (its text not UTF-8, with strict empty). */
 static char *
 decode_text(const char *cursor, bool strict, char id[37])
 {
@@ -72,11 +72,9 @@ decode_text(const char *cursor, bool strict, char id[37])
 	    memchr(text, '\0', len) != NULL || (strict && len == 0))
 		goto bad;
 	text[len] = '\0';
-	if (strict) {
-		if ((utf8 = json_stringn(text, len)) == NULL) /* NULL unless valid UTF-8 */
-			goto bad;
-		json_decref(utf8);
-	}
+	if ((utf8 = json_stringn(text, len)) == NULL) /* NULL unless valid UTF-8 */
+		goto bad;
+	json_decref(utf8);
 	memcpy(id, dot + 1, 37);
 	return text;
 bad:

@@ -21,7 +21,8 @@
 /* Longest cursor made for a text of at most 1000 bytes. */
 #define TEXT_CURSOR_MAX LIST_CURSOR_MAX
 
-/* list_cursor flags: refuse a cursor whose text is empty or not UTF-8. */
+/* list_cursor flags: refuse a cursor whose text is empty (a text that is
+ * not UTF-8 is refused by every text cursor). */
 #define TEXT_CURSOR_STRICT 1u
 
 /* list_cursor encode hook: the cursor of row's columns (c->columns). */
@@ -30,8 +31,9 @@ bool text_cursor_encode_row(const struct list_cursor *c, const PGresult *res, in
 
 /* list_cursor decode hook: the parts of cursor, one per column of c
  * (the text split at its first '/'s, the id last); false when cursor is not
- * one of ours (no '.', a malformed uuid or base64, a NUL in the text, too
- * few '/', and with TEXT_CURSOR_STRICT an empty or non-UTF-8 text). */
+ * one of ours (no '.', a malformed uuid or base64, a text that is not
+ * UTF-8 or holds a NUL, too few '/', and with TEXT_CURSOR_STRICT an empty
+ * text). */
 bool text_cursor_decode_parts(const struct list_cursor *c, const char *cursor,
                               struct list_cursor_parts *parts);
 

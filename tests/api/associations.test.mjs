@@ -104,6 +104,39 @@ test('categories are ordered by kind, then by Danish name (æ, ø, å last)', as
   assert.deepEqual(all, [...all].sort(), 'kinds in order');
 });
 
+// The base64url text cursor "<text bytes>.<uuid>" of bytes that are not
+// UTF-8: 0xff 0xfe ("__4"), an overlong '/' (C0 AF), a UTF-16 surrogate
+// (ED A0 80), a cut-off 'æ' (C3).
+const b64url = (bytes) => Buffer.from(bytes).toString('base64url');
+const notUtf8Cursors = (prefix) => [[0xff, 0xfe], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xc3]]
+  .map((bytes) => `${b64url([...Buffer.from(prefix), ...bytes])}.${randomUUID()}`);
+
+// A cursor whose text is not UTF-8 is answered as any other malformed cursor
+// of list: the same 422 (code, detail, the one cursor field error), and the
+// list's first page is what it was.
+async function refusesNotUtf8(list, prefix, token) {
+  const before = await (await get(`${list}?limit=200`, token)).json();
+  const usual = await expectProblem(assert, await get(`${list}?cursor=garbage`, token), 422, 'validation_failed');
+  assert.equal(usual.errors.length, 1);
+  assert.equal(usual.errors[0].field, 'cursor');
+  assert.equal(usual.errors[0].code, 'invalid_format');
+  const cursors = notUtf8Cursors(prefix);
+  if (!prefix) assert.equal(cursors[0].split('.')[0], '__4', 'the cursor of the report');
+  for (const cursor of cursors) {
+    const res = await get(`${list}?cursor=${encodeURIComponent(cursor)}`, token);
+    const body = await expectProblem(assert, res, 422, 'validation_failed');
+    const { request_id: _a, ...rest } = body;
+    const { request_id: _b, ...expected } = usual;
+    assert.deepEqual(rest, expected, cursor);
+  }
+  assert.deepEqual(await (await get(`${list}?limit=200`, token)).json(), before);
+}
+
+test('a category cursor whose text is not UTF-8 is refused with the usual 422, not a 500', async () => {
+  await refusesNotUtf8('/v1/categories', 'interest/', coordA());
+  await refusesNotUtf8('/v1/categories', '', coordA());
+});
+
 test('category pages: limit=3 following next gives every category once, in order', async () => {
   const whole = (await (await get('/v1/categories?kind=interest&limit=200', coordA())).json()).items;
   const { items, pages } = await allPages('/v1/categories?kind=interest&limit=3', coordA());
@@ -430,6 +463,11 @@ test('keyset pages: limit=2 following next gives every association once, in Dani
   await expectProblem(assert, await get(`/v1/associations?cursor=${'%25'.repeat(3)}.${randomUUID()}`, coord), 422, 'validation_failed');
   await expectProblem(assert, await get('/v1/associations?limit=0', coord), 422, 'validation_failed');
   await expectProblem(assert, await get('/v1/associations?limit=201', coord), 422, 'validation_failed');
+});
+
+test('an association cursor whose text is not UTF-8 is refused with the usual 422, not a 500', async () => {
+  await refusesNotUtf8('/v1/associations', '', coordA());
+  await refusesNotUtf8('/v1/associations', 'Ældre', coordA());
 });
 
 test('list filters narrow the list and combine', async () => {
