@@ -47,7 +47,7 @@
 	" a.contact_phone, a.website, a.socialkompas_ref, a.is_member, a.scheme_offered,"          \
 	" a.scheme_for, a.scheme_how_to_refer, a.welcome_contact_name, a.welcome_contact_email,"   \
 	" a.welcome_contact_phone,"                                                                \
-	" to_char(a.welcome_training_on, 'YYYY-MM-DD') AS welcome_training_on, a.newcomer_places," \
+	" " DAY("a.welcome_training_on") " AS welcome_training_on, a.newcomer_places,"             \
 	" " TS("a.newcomer_places_updated_at") " AS newcomer_places_updated_at,"                   \
 	" " TS("a.created_at") " AS created_at, " TS("a.updated_at") " AS updated_at"
 /* clang-format on */

@@ -7,6 +7,7 @@
 
 #include "../lib/crypto.h"
 #include "app.h"
+#include "sql_format.h"
 
 static const struct {
 	unsigned bit;
@@ -88,12 +89,11 @@ unauthenticated(struct http_request *rq, const char *detail)
 	return DB_ROLLBACK;
 }
 
-static struct db_stmt stmt_authenticate =
-    DB_STMT("auth_authenticate",
-            "SELECT kind, credential_id, account_id, role, centre_id, display_name, email,"
-            " to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-            " FROM kompas_authenticate($1::bytea, make_interval(secs => $2::int))",
-            2);
+static struct db_stmt stmt_authenticate = DB_STMT(
+    "auth_authenticate",
+    "SELECT kind, credential_id, account_id, role, centre_id, display_name, email,"
+    " " TS("expires_at") " FROM kompas_authenticate($1::bytea, make_interval(secs => $2::int))",
+    2);
 
 static void
 copy_field(char *dst, size_t dstlen, PGresult *res, int col)

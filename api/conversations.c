@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "requests.h"
 #include "sealed.h"
+#include "sql_format.h"
 
 static const char *const next_steps[] = {
     "course", "referral", "signposting", "another_conversation", "none", NULL};
@@ -40,9 +41,9 @@ static const struct spec_field conversations_create_spec[] = {
  * formatted text's. */
 /* clang-format off */
 #define CONVERSATION_COLUMNS                                                                       \
-	"id, request_id, volunteer_id, to_char(held_on, 'YYYY-MM-DD') AS held_on, duration_minutes," \
+	"id, request_id, volunteer_id, " DAY("held_on") " AS held_on, duration_minutes,"           \
 	" summary_sealed, next_step,"                                                              \
-	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created_at"
+	" " TS("created_at") " AS created_at"
 /* clang-format on */
 
 /* A conversation's answer, in this order; the summary (opened) comes

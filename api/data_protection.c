@@ -17,15 +17,15 @@
 #include "auth.h"
 #include "request_states.h"
 #include "requests.h"
+#include "sql_format.h"
 
 static struct db_stmt stmt_anonymise =
     DB_STMT("dp_anonymise", "SELECT kompas_anonymise($1, $2, $3)", 3);
 
-static struct db_stmt stmt_state =
-    DB_STMT("dp_state",
-            "SELECT state, anonymised_at IS NOT NULL, to_char(anonymised_at AT TIME ZONE 'UTC',"
-            " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM request WHERE id = $1",
-            1);
+static struct db_stmt stmt_state = DB_STMT(
+    "dp_state",
+    "SELECT state, anonymised_at IS NOT NULL, " TS("anonymised_at") " FROM request WHERE id = $1",
+    1);
 
 /* POST /v1/requests/{id}/anonymise: erasure on the citizen's request. An
  * open request is withdrawn first; the personal data goes, the statistics
@@ -74,30 +74,36 @@ out:
 /* One query per part of the export; each returns one json column. */
 static bool add_part(struct http_request *rq, json_t *out, const char *name, struct db_stmt *stmt,
                      const char *id);
+/* clang-format off */
 static struct db_stmt stmt_consents = DB_STMT(
     "dp_consents",
     "SELECT coalesce(json_agg(json_build_object('purpose', purpose, 'given', given,"
-    " 'text_version', text_version, 'at', to_char(at AT TIME ZONE 'UTC',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'recorded_by', recorded_by_role) ORDER BY id), '[]')"
+    " 'text_version', text_version, 'at', " TS("at") ", 'recorded_by', recorded_by_role)"
+    " ORDER BY id), '[]')"
     " FROM request_consent WHERE request_id = $1",
     1);
+/* clang-format on */
 
+/* clang-format off */
 static struct db_stmt stmt_history = DB_STMT(
     "dp_history",
-    "SELECT coalesce(json_agg(json_build_object('at', to_char(at AT TIME ZONE 'UTC',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'kind', kind, 'from_state', from_state, 'to_state',"
+    "SELECT coalesce(json_agg(json_build_object('at', " TS("at") ", 'kind', kind,"
+    " 'from_state', from_state, 'to_state',"
     " to_state, 'reason', reason, 'fields', fields, 'note', note, 'by', actor_role)"
     " ORDER BY id), '[]') FROM request_event WHERE request_id = $1",
     1);
+/* clang-format on */
 
 /* The access-log extract for the citizen: dates, what and why, the role
  * that acted; not the identities of staff. */
+/* clang-format off */
 static struct db_stmt stmt_accesses = DB_STMT(
     "dp_accesses",
-    "SELECT coalesce(json_agg(json_build_object('at', to_char(at AT TIME ZONE 'UTC',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'action', action, 'purpose', purpose, 'by', actor_role)"
+    "SELECT coalesce(json_agg(json_build_object('at', " TS("at") ", 'action', action,"
+    " 'purpose', purpose, 'by', actor_role)"
     " ORDER BY id), '[]') FROM access_log WHERE subject_id = $1",
     1);
+/* clang-format on */
 
 static bool
 add_part(struct http_request *rq, json_t *out, const char *name, struct db_stmt *stmt,
@@ -127,16 +133,18 @@ static struct db_stmt stmt_courses = DB_STMT(
     " '[]') FROM course WHERE request_id = $1",
     1);
 
+/* clang-format off */
 static struct db_stmt stmt_referrals = DB_STMT(
     "dp_referrals",
     "SELECT coalesce(json_agg(json_build_object('id', r.id, 'association', a.name, 'state',"
     " r.state, 'scheme_note', r.scheme_note,"
-    " 'sent_at', to_char(r.sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    " 'answered_at', to_char(r.answered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    " 'completed_at', to_char(r.completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))"
+    " 'sent_at', " TS("r.sent_at") ","
+    " 'answered_at', " TS("r.answered_at") ","
+    " 'completed_at', " TS("r.completed_at") ")"
     " ORDER BY r.sent_at), '[]')"
     " FROM referral r JOIN association a ON a.id = r.association_id WHERE r.request_id = $1",
     1);
+/* clang-format on */
 
 static struct db_stmt stmt_measurements = DB_STMT(
     "dp_measurements",
@@ -146,13 +154,15 @@ static struct db_stmt stmt_measurements = DB_STMT(
     " '[]') FROM measurement WHERE request_id = $1",
     1);
 
+/* clang-format off */
 static struct db_stmt stmt_visits =
     DB_STMT("dp_visits",
-            "SELECT v.id, v.course_id, to_char(v.visited_on, 'YYYY-MM-DD'), v.event_id,"
+            "SELECT v.id, v.course_id, " DAY("v.visited_on") ", v.event_id,"
             " v.association_id, v.citizen_came, v.guide_went, v.minutes, v.note_sealed"
             " FROM visit v JOIN course c ON c.id = v.course_id WHERE c.request_id = $1"
             " ORDER BY v.visited_on, v.id",
             1);
+/* clang-format on */
 
 /* The visits of the request's courses, notes opened; false after answering. */
 static bool

@@ -23,6 +23,7 @@
 #include "app.h"
 #include "routes.h"
 #include "auth.h"
+#include "sql_format.h"
 
 #define LOCAL_TZ "'Europe/Copenhagen'"
 
@@ -118,8 +119,8 @@ reply_cacheable_calendar(struct http_request *rq, const char *body, size_t len)
 	http_set_header(rq, "Cache-Control", "public, max-age=300");
 }
 
-#define ICS_STARTS "to_char(e.starts_at AT TIME ZONE " LOCAL_TZ ", 'YYYYMMDD\"T\"HH24MISS')"
-#define ICS_ENDS   "to_char(e.ends_at AT TIME ZONE " LOCAL_TZ ", 'YYYYMMDD\"T\"HH24MISS')"
+#define ICS_STARTS ICS_LOCAL("e.starts_at AT TIME ZONE " LOCAL_TZ)
+#define ICS_ENDS   ICS_LOCAL("e.ends_at AT TIME ZONE " LOCAL_TZ)
 #define ICS_TODAY  "(now() AT TIME ZONE " LOCAL_TZ ")::date"
 /* The start of the day after today + 180 days, in Copenhagen. */
 #define ICS_DEFAULT_END                                                                            \
@@ -129,13 +130,14 @@ reply_cacheable_calendar(struct http_request *rq, const char *body, size_t len)
  * date-times; by default today and today + 180 days)  $5 category
  * $6 association  $7 postal code  $8 kind  $9 limit. Cancelled
  * occurrences are included. */
+/* clang-format off */
 static struct db_stmt stmt_ics = DB_STMT(
     "feeds_ics",
     "SELECT e.id, e.title, e.description, " ICS_STARTS ", " ICS_ENDS ","
     " e.address, e.postal_code, e.online_url, e.cancelled, e.association_name,"
     " (SELECT coalesce(json_agg(c->>'name_da'), '[]'::json)"
     "    FROM json_array_elements(e.categories) c),"
-    " to_char(e.updated_at AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')"
+    " " ICS_UTC("e.updated_at")
     " FROM event_public e"
     " WHERE e.centre_id = $1"
     " AND ($2::text IS NULL OR e.search @@ CASE WHEN to_tsvector('danish', $2) = ''::tsvector"
@@ -153,6 +155,7 @@ static struct db_stmt stmt_ics = DB_STMT(
     " AND ($8::text IS NULL OR e.kind = $8)"
     " ORDER BY e.starts_at, e.id LIMIT $9",
     9);
+/* clang-format on */
 enum {
 	IC_ID,
 	IC_TITLE,
@@ -322,12 +325,11 @@ static struct db_stmt stmt_feed_insert =
             3);
 
 /* $1 token hash: a row kind feed when the token is valid, then the entries. */
-static struct db_stmt stmt_feed =
-    DB_STMT("feeds_guide_feed",
-            "SELECT uid, kind, title, all_day, starts, ends, place, cancelled,"
-            " to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')"
-            " FROM kompas_guide_feed($1::bytea) ORDER BY kind <> 'feed', starts, uid",
-            1);
+static struct db_stmt stmt_feed = DB_STMT(
+    "feeds_guide_feed",
+    "SELECT uid, kind, title, all_day, starts, ends, place, cancelled,"
+    " " ICS_UTC("now()") " FROM kompas_guide_feed($1::bytea) ORDER BY kind <> 'feed', starts, uid",
+    1);
 enum {
 	GF_UID,
 	GF_KIND,
@@ -579,6 +581,7 @@ static struct db_stmt stmt_hsds_svc_count =
 
 /* A series s of service lk as an HSDS schedule (local Copenhagen times). */
 #define HSDS_FIRST "(s.first_starts_at AT TIME ZONE " LOCAL_TZ ")"
+/* clang-format off */
 #define HSDS_SCHEDULE                                                                              \
 	"json_build_object('id', s.id, 'service_id', lk.id, 'freq', upper(s.frequency),"           \
 	" 'interval', s.repeat_interval, 'wkst', 'MO',"                                            \
@@ -586,13 +589,14 @@ static struct db_stmt stmt_hsds_svc_count =
 	" 'FR', 'SA'])[extract(dow FROM " HSDS_FIRST ")::int + 1] END,"                            \
 	" 'bymonthday', CASE WHEN s.frequency = 'monthly'"                                         \
 	"   THEN extract(day FROM " HSDS_FIRST ")::int::text END,"                                 \
-	" 'dtstart', to_char(" HSDS_FIRST ", 'YYYY-MM-DD'),"                                       \
-	" 'valid_from', to_char(" HSDS_FIRST ", 'YYYY-MM-DD'),"                                    \
-	" 'until', to_char(s.until_date, 'YYYY-MM-DD'), 'count', s.occurrence_count,"              \
-	" 'opens_at', to_char(" HSDS_FIRST ", 'HH24:MI'),"                                         \
-	" 'closes_at', to_char(s.first_ends_at AT TIME ZONE " LOCAL_TZ ", 'HH24:MI'),"             \
+	" 'dtstart', " DAY(HSDS_FIRST) ","                                                         \
+	" 'valid_from', " DAY(HSDS_FIRST) ","                                                      \
+	" 'until', " DAY("s.until_date") ", 'count', s.occurrence_count,"                          \
+	" 'opens_at', " HM(HSDS_FIRST) ","                                                         \
+	" 'closes_at', " HM("s.first_ends_at AT TIME ZONE " LOCAL_TZ) ","                          \
 	" 'description', s.title, 'attending_type', CASE WHEN s.address IS NOT NULL"               \
 	"   THEN 'in_person' WHEN s.online_url IS NOT NULL THEN 'online' END)"
+/* clang-format on */
 
 /* The distinct places of the series of service lk, with location ids. */
 #define HSDS_PLACES                                                                                \

@@ -18,6 +18,7 @@
 #include "../lib/buf.h"
 #include "../lib/db.h"
 #include "../lib/http.h"
+#include "sql_format.h"
 
 /* Suggestions in one answer unless ?limit= asks for another number (at
  * most the query specs' max). */
@@ -47,6 +48,7 @@ static const struct spec_field matching_activities_query[] = {
  * requests), so the centre's volunteers are read once; only those that
  * pass every rule are scored, and only the best $3 of them are built as
  * JSON. No row when the request is not visible to the caller. */
+/* clang-format off */
 static struct db_stmt stmt_guides = DB_STMT(
     "matching_guides",
     "WITH r AS ("
@@ -103,7 +105,7 @@ static struct db_stmt stmt_guides = DB_STMT(
     "     count(*) FILTER (WHERE v.rule = 'capacity') AS capacity,"
     "     count(*) FILTER (WHERE v.rule = 'language') AS language FROM v)"
     " SELECT json_build_object("
-    "  'request_id', r.id, 'language', r.lang, 'as_of', to_char(current_date, 'YYYY-MM-DD'),"
+    "  'request_id', r.id, 'language', r.lang, 'as_of', " DAY("current_date") ","
     "  'weights', json_build_object('interests', wt.interests, 'area', wt.area,"
     "             'availability', wt.availability, 'load', wt.load),"
     "  'eligible', n.eligible,"
@@ -158,6 +160,7 @@ static struct db_stmt stmt_guides = DB_STMT(
     "     ORDER BY v.name, v.id) FROM v WHERE v.rule IS NOT NULL), '[]')::text END"
     " FROM r, wt, n",
     3);
+/* clang-format on */
 
 /* Activity suggestions. $1 the request id, $2 how many of each at most.
  * Upcoming activity events (the next 60 days, not cancelled, not full) and
@@ -168,6 +171,7 @@ static struct db_stmt stmt_guides = DB_STMT(
  * returns those, they are scored from plain columns, and only the best $2
  * of each kind are built as JSON. No row when the request is not visible
  * to the caller. */
+/* clang-format off */
 static struct db_stmt stmt_activities = DB_STMT(
     "matching_activities",
     "WITH r AS ("
@@ -245,7 +249,7 @@ static struct db_stmt stmt_activities = DB_STMT(
     "             'newcomer_places', wt.places, 'welcome_training', wt.welcome),"
     "  'events', coalesce((SELECT json_agg(json_build_object("
     "     'event_id', t.id, 'title', t.title,"
-    "     'starts_at', to_char(t.starts_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    "     'starts_at', " TS("t.starts_at") ","
     "     'association_id', t.association_id, 'association_name', t.association_name,"
     "     'score', t.score, 'components', t.components, 'reason', t.reason)"
     "     ORDER BY t.score DESC, t.starts_at, t.title, t.id)"
@@ -257,6 +261,7 @@ static struct db_stmt stmt_activities = DB_STMT(
     "     FROM t WHERE t.kind = 'association'), '[]')"
     " )::text, NULL::text FROM r, wt",
     2);
+/* clang-format on */
 
 /* Answer the suggestions of stmt for the request in the path: one
  * statement, whose first column is the JSON object and whose second, when

@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "request_states.h"
 #include "requests.h"
+#include "sql_format.h"
 
 static const struct spec_field requests_transition_spec[] = {
     {.name = "to", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = request_state_names},
@@ -220,13 +221,15 @@ out:
 	PQclear(row);
 }
 
+/* clang-format off */
 static struct db_stmt stmt_history =
     DB_STMT("workflow_history",
-            "SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') AS at,"
+            "SELECT id, " TSUS("at") " AS at,"
             " kind, from_state, to_state, reason, volunteer_id, array_to_json(fields) AS fields,"
             " note, actor_kind, actor_role, actor_id FROM request_event WHERE request_id = $1"
             " ORDER BY id",
             1);
+/* clang-format on */
 
 /* A history entry in answer order; actor (actor_fields) follows. */
 static const struct row_field history_fields[] = {ROW_FIELD("seq", "id", ROW_KIND_INTEGER),

@@ -24,17 +24,16 @@
 #define REQUEST_COLUMNS                                                                            \
 	"id, centre_id, source, portal_reference, state, postal_code, age_band,"                   \
 	" preferred_language, contact_preference, heard_from,"                                     \
-	" " TS("created_at") " AS created_at, " TS("updated_at") " AS updated_at," \
+	" " TS("created_at") " AS created_at, " TS("updated_at") " AS updated_at,"                 \
 	" version, anonymised_at IS NOT NULL AS anonymised,"                                       \
 	" name_sealed, phone_sealed, email_sealed, address_sealed, notes_sealed,"                  \
-	" to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"            \
-	" AS cursor_time,"                                                                         \
-	" assigned_volunteer_id, close_reason, " TS("closed_at") " AS closed_at,"          \
-	" " TS("first_contact_at") " AS first_contact_at,"                                 \
+	" " TSUS("created_at") " AS cursor_time,"                                                  \
+	" assigned_volunteer_id, close_reason, " TS("closed_at") " AS closed_at,"                  \
+	" " TS("first_contact_at") " AS first_contact_at,"                                         \
 	" (SELECT coalesce(json_agg(rc.category_id ORDER BY rc.category_id), '[]')"                \
 	"   FROM request_category rc WHERE rc.request_id = request.id) AS categories,"             \
 	" (SELECT coalesce(json_agg(json_build_object('purpose', c.purpose, 'given', c.given,"     \
-	"   'text_version', c.text_version, 'at', " TS("c.at") ") ORDER BY c.purpose),"    \
+	"   'text_version', c.text_version, 'at', " TS("c.at") ") ORDER BY c.purpose),"            \
 	" '[]')"                                                                                   \
 	"   FROM (SELECT DISTINCT ON (purpose) * FROM request_consent"                             \
 	"   WHERE request_id = request.id ORDER BY purpose, id DESC) c) AS consents"

@@ -12,6 +12,7 @@
 #include "app.h"
 #include "routes.h"
 #include "auth.h"
+#include "sql_format.h"
 
 static const struct spec_field sessions_create_spec[] = {
     {.name = "email", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 3, .max = 254},
@@ -27,12 +28,14 @@ static struct db_stmt stmt_lookup =
 static struct db_stmt stmt_failed =
     DB_STMT("sessions_login_failed", "SELECT kompas_login_failed($1::bytea, $2::bytea)", 2);
 
+/* clang-format off */
 static struct db_stmt stmt_succeeded = DB_STMT(
     "sessions_login_succeeded",
-    "SELECT session_id, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    "SELECT session_id, " TS("expires_at") ","
     " role, centre_id, display_name, email"
     " FROM kompas_login_succeeded($1, $2::bytea, $3::bytea, make_interval(secs => $4::int), $5)",
     5);
+/* clang-format on */
 
 /* Keyed hash of a throttling subject ("email" or "ip" and its value) as a
  * bytea literal: neither the e-mail nor the address is stored. */

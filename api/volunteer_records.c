@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "routes.h"
 #include "volunteers.h"
+#include "sql_format.h"
 
 static const char *const modules[] = {
     "intro", "conversation", "accompaniment", "first_aid_mental_health", "data_protection", NULL};
@@ -99,26 +100,30 @@ static struct db_stmt stmt_touch =
     DB_STMT("volunteers_touch",
             "UPDATE volunteer SET updated_at = now(), version = version + 1 WHERE id = $1", 1);
 
+/* clang-format off */
 static struct db_stmt stmt_training_add =
     DB_STMT("volunteers_training_add",
             "INSERT INTO volunteer_training (volunteer_id, centre_id, module, completed_on,"
             " expires_on, created_by) VALUES ($1, $2, $3, $4, $5, kompas_account())"
-            " RETURNING id, module, to_char(completed_on, 'YYYY-MM-DD') AS completed_on,"
-            " to_char(expires_on, 'YYYY-MM-DD') AS expires_on",
+            " RETURNING id, module, " DAY("completed_on") " AS completed_on,"
+            " " DAY("expires_on") " AS expires_on",
             5);
+/* clang-format on */
 
 /* A training as answered. */
 static const struct row_field training_fields[] = {ROW_TEXT("id"), ROW_TEXT("module"),
                                                    ROW_TEXT("completed_on"),
                                                    ROW_TEXT_OR_NULL("expires_on"), ROW_END};
 
+/* clang-format off */
 static struct db_stmt stmt_check_add =
     DB_STMT("volunteers_check_add",
             "INSERT INTO volunteer_record_check (volunteer_id, centre_id, kind, checked_on,"
             " outcome, valid_until, created_by) VALUES ($1, $2, $3, $4, $5, $6, kompas_account())"
-            " RETURNING id, kind, to_char(checked_on, 'YYYY-MM-DD') AS checked_on, outcome,"
-            " to_char(valid_until, 'YYYY-MM-DD') AS valid_until",
+            " RETURNING id, kind, " DAY("checked_on") " AS checked_on, outcome,"
+            " " DAY("valid_until") " AS valid_until",
             6);
+/* clang-format on */
 
 /* A record check as answered. */
 static const struct row_field check_fields[] = {ROW_TEXT("id"),          ROW_TEXT("kind"),

@@ -23,6 +23,7 @@
 #include "auth.h"
 #include "routes.h"
 #include "volunteers.h"
+#include "sql_format.h"
 
 /* --- the status machine ----------------------------------------------------- */
 
@@ -337,7 +338,7 @@ minutes_of(const char *s)
 
 #define LOCK_COLUMNS                                                                               \
 	"id, centre_id, status, version, recruited_via, recruited_association_id, account_id,"     \
-	" to_char(" TODAY ", 'YYYY-MM-DD') AS today"
+	" " DAY(TODAY) " AS today"
 
 void
 volunteer_current_of(const PGresult *res, struct current *cur)

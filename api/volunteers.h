@@ -33,17 +33,17 @@
 	"  FROM volunteer_interest i JOIN category c ON c.id = i.category_id"                      \
 	"  WHERE i.volunteer_id = v.id) AS interests,"                                             \
 	" (SELECT coalesce(json_agg(json_build_object('weekday', a.weekday,"                       \
-	"   'starts', to_char(a.starts, 'HH24:MI'), 'ends', to_char(a.ends, 'HH24:MI'))"           \
+	"   'starts', " HM("a.starts") ", 'ends', " HM("a.ends") ")"                               \
 	"   ORDER BY a.weekday, a.starts), '[]')"                                                  \
 	"  FROM volunteer_availability a WHERE a.volunteer_id = v.id) AS availability,"            \
 	" (SELECT coalesce(json_agg(json_build_object('id', t.id, 'module', t.module,"             \
-	"   'completed_on', to_char(t.completed_on, 'YYYY-MM-DD'),"                                \
-	"   'expires_on', to_char(t.expires_on, 'YYYY-MM-DD'))"                                    \
+	"   'completed_on', " DAY("t.completed_on") ","                                            \
+	"   'expires_on', " DAY("t.expires_on") ")"                                                \
 	"   ORDER BY t.completed_on, t.id), '[]')"                                                 \
 	"  FROM volunteer_training t WHERE t.volunteer_id = v.id) AS trainings,"                   \
 	" (SELECT coalesce(json_agg(json_build_object('id', r.id, 'kind', r.kind,"                 \
-	"   'checked_on', to_char(r.checked_on, 'YYYY-MM-DD'), 'outcome', r.outcome,"              \
-	"   'valid_until', to_char(r.valid_until, 'YYYY-MM-DD'))"                                  \
+	"   'checked_on', " DAY("r.checked_on") ", 'outcome', r.outcome,"                          \
+	"   'valid_until', " DAY("r.valid_until") ")"                                              \
 	"   ORDER BY r.checked_on, r.id), '[]')"                                                   \
 	"  FROM volunteer_record_check r WHERE r.volunteer_id = v.id) AS record_checks,"           \
 	" (SELECT count(*) FROM request q WHERE q.assigned_volunteer_id = v.id"                    \
