@@ -1,8 +1,12 @@
--- Adds (p_sign 1) or removes (p_sign -1) one request's share of its cell
--- of request_funnel_month (0033): the Copenhagen month of its creation,
--- its centre, source and heard_from; its days to first contact are added
--- to or taken (one occurrence) from the cell's days. Cells left with no
--- request are deleted.
+-- Adds (p_sign 1) or removes (p_sign -1) one request's share of its four
+-- cells of request_funnel_cell (0034): the Copenhagen month of its
+-- creation, its centre and all centres (the nil uuid), and its source
+-- (breakdown source) or heard_from (breakdown heard_from, NULL as
+-- not_given); its days to first contact are added to or taken (one
+-- occurrence) from each cell's days. Cells left with no request are
+-- deleted. The cells are written in one order (the centre's, then the
+-- national ones), so that two requests' triggers wait on each other rather
+-- than deadlock.
 CREATE OR REPLACE FUNCTION kompas_request_funnel_cell(p_r request, p_sign integer) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS
 $$
@@ -10,19 +14,23 @@ DECLARE
     v_month date := date_trunc('month', p_r.created_at AT TIME ZONE 'Europe/Copenhagen')::date;
     v_days double precision := extract(epoch FROM p_r.first_contact_at - p_r.created_at) / 86400.0;
 BEGIN
-    INSERT INTO request_funnel_month AS f
-           (month, centre_id, source, heard_from, received, accepted, contacted,
+    INSERT INTO request_funnel_cell AS f
+           (month, centre_id, breakdown, value, received, accepted, contacted,
             conversation_held, course_started, referred, signposted, closed, days)
-    VALUES (v_month, p_r.centre_id, p_r.source, p_r.heard_from, p_sign,
-            CASE WHEN 'accepted' = ANY (p_r.reached_states) THEN p_sign ELSE 0 END,
-            CASE WHEN p_r.first_contact_at IS NOT NULL THEN p_sign ELSE 0 END,
-            CASE WHEN 'conversation_held' = ANY (p_r.reached_states) THEN p_sign ELSE 0 END,
-            CASE WHEN 'course_started' = ANY (p_r.reached_states) THEN p_sign ELSE 0 END,
-            CASE WHEN 'referred' = ANY (p_r.reached_states) THEN p_sign ELSE 0 END,
-            CASE WHEN 'signposted' = ANY (p_r.reached_states) THEN p_sign ELSE 0 END,
-            CASE WHEN p_r.closed_at IS NOT NULL THEN p_sign ELSE 0 END,
-            CASE WHEN v_days IS NOT NULL AND p_sign > 0 THEN ARRAY[v_days] ELSE '{}' END)
-    ON CONFLICT (month, centre_id, source, heard_from) DO UPDATE
+    SELECT v_month, b.centre_id, b.breakdown, b.value, p_sign,
+           CASE WHEN 'accepted' = ANY (p_r.reached_states) THEN p_sign ELSE 0 END,
+           CASE WHEN p_r.first_contact_at IS NOT NULL THEN p_sign ELSE 0 END,
+           CASE WHEN 'conversation_held' = ANY (p_r.reached_states) THEN p_sign ELSE 0 END,
+           CASE WHEN 'course_started' = ANY (p_r.reached_states) THEN p_sign ELSE 0 END,
+           CASE WHEN 'referred' = ANY (p_r.reached_states) THEN p_sign ELSE 0 END,
+           CASE WHEN 'signposted' = ANY (p_r.reached_states) THEN p_sign ELSE 0 END,
+           CASE WHEN p_r.closed_at IS NOT NULL THEN p_sign ELSE 0 END,
+           CASE WHEN v_days IS NOT NULL AND p_sign > 0 THEN ARRAY[v_days] ELSE '{}' END
+      FROM (VALUES (p_r.centre_id, 'source', p_r.source),
+                   (p_r.centre_id, 'heard_from', coalesce(p_r.heard_from, 'not_given')),
+                   ('00000000-0000-0000-0000-000000000000'::uuid, 'source', p_r.source),
+                   ('00000000-0000-0000-0000-000000000000'::uuid, 'heard_from', coalesce(p_r.heard_from, 'not_given'))) b (centre_id, breakdown, value)
+    ON CONFLICT (breakdown, centre_id, value, month) DO UPDATE
        SET received = f.received + excluded.received,
            accepted = f.accepted + excluded.accepted,
            contacted = f.contacted + excluded.contacted,
@@ -38,11 +46,13 @@ BEGIN
                            || f.days[array_position(f.days, v_days) + 1:]
                   END;
     IF p_sign < 0 THEN
-        DELETE FROM request_funnel_month f
-         WHERE f.month = v_month AND f.centre_id = p_r.centre_id AND f.source = p_r.source
-           AND f.heard_from IS NOT DISTINCT FROM p_r.heard_from AND f.received = 0;
+        DELETE FROM request_funnel_cell f
+         WHERE f.month = v_month AND f.received = 0
+           AND f.centre_id IN (p_r.centre_id, '00000000-0000-0000-0000-000000000000')
+           AND (f.breakdown, f.value) IN (('source', p_r.source),
+                                          ('heard_from', coalesce(p_r.heard_from, 'not_given')));
     END IF;
 END
 $$;
-COMMENT ON FUNCTION kompas_request_funnel_cell(request, integer) IS 'Adds or removes one request''s share of its funnel cell (request_funnel_month)';
+COMMENT ON FUNCTION kompas_request_funnel_cell(request, integer) IS 'Adds or removes one request''s share of its funnel cells (request_funnel_cell)';
 REVOKE ALL ON FUNCTION kompas_request_funnel_cell(request, integer) FROM PUBLIC;

@@ -6,8 +6,9 @@ DROP FUNCTION IF EXISTS kompas_stats_funnel(date, date, uuid, text, boolean);
 -- heard_from: p_breakdown 'heard_from', 'not_given' where it was not
 -- asked), per period (p_unit) and per centre (p_by_centre): one row per
 -- cell; source NULL is the total of the period and centre. Read from the
--- monthly cells of request_funnel_month (0033; windows are whole
--- Copenhagen months), the days to first contact from the cells' days, so
+-- monthly cells of request_funnel_cell (0034; windows are whole
+-- Copenhagen months; all centres together from the national cells), the
+-- days to first contact from the cells' days, so
 -- the answer is what the same query over every request gave
 -- (tests/api/stats_funnel.test.mjs).
 CREATE OR REPLACE FUNCTION kompas_stats_funnel(p_from date, p_to date, p_centre uuid, p_unit text,
@@ -20,9 +21,16 @@ $$
 DECLARE
     v_centre uuid := kompas_stats_scope(p_centre);
     v_win record := kompas_stats_window(p_from, p_to, p_unit);
-    v_lo timestamptz := v_win.w_from::timestamp AT TIME ZONE 'Europe/Copenhagen';
-    v_hi timestamptz := (v_win.w_to + 1)::timestamp AT TIME ZONE 'Europe/Copenhagen';
-    v_heard boolean := p_breakdown = 'heard_from';
+    -- the centre of the national cells (0034): no centre has it.
+    v_nil constant uuid := '00000000-0000-0000-0000-000000000000';
+    -- the cells read, as a range of the key: one centre's; all centres
+    -- together, the national cells; by centre, every centre's.
+    v_first uuid := CASE WHEN v_centre IS NOT NULL THEN v_centre
+                         WHEN p_by_centre THEN '00000000-0000-0000-0000-000000000001'
+                         ELSE v_nil END;
+    v_last uuid := CASE WHEN v_centre IS NOT NULL THEN v_centre
+                        WHEN p_by_centre THEN 'ffffffff-ffff-ffff-ffff-ffffffffffff'
+                        ELSE v_nil END;
 BEGIN
     IF p_breakdown NOT IN ('source', 'heard_from') THEN
         RAISE EXCEPTION 'unknown funnel breakdown %', p_breakdown USING ERRCODE = '22023';
@@ -35,11 +43,12 @@ BEGIN
                    WHEN 'quarter' THEN to_char(f.month, 'YYYY-"Q"Q')
                    WHEN 'year' THEN to_char(f.month, 'YYYY')
                END AS per,
-               CASE WHEN v_heard THEN coalesce(f.heard_from, 'not_given') ELSE f.source END AS src,
+               f.value AS src, f.month,
                f.received, f.accepted, f.contacted, f.conversation_held, f.course_started,
                f.referred, f.signposted, f.closed, f.days
-          FROM request_funnel_month f
-         WHERE (v_centre IS NULL OR f.centre_id = v_centre)
+          FROM request_funnel_cell f
+         WHERE f.breakdown = p_breakdown
+           AND f.centre_id BETWEEN v_first AND v_last
            AND (v_win.w_from IS NULL OR f.month >= v_win.w_from)
            AND f.month <= v_win.w_to
            AND f.received > 0
@@ -48,26 +57,34 @@ BEGIN
                sum(c.received) AS received, sum(c.accepted) AS accepted,
                sum(c.contacted) AS contacted, sum(c.conversation_held) AS conversation_held,
                sum(c.course_started) AS course_started, sum(c.referred) AS referred,
-               sum(c.signposted) AS signposted, sum(c.closed) AS closed
+               sum(c.signposted) AS signposted, sum(c.closed) AS closed,
+               min(c.month) AS m_lo, max(c.month) AS m_hi,
+               kompas_days_cat(CASE WHEN p_by_centre THEN c.days END) AS days
           FROM cell c
-         GROUP BY GROUPING SETS ((c.per, c.cid, c.src), (c.per, c.cid))
-    ), pct AS (
-        SELECT c.per, c.cid, c.src, GROUPING(c.src) = 1 AS total,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY d.days) AS median,
-               percentile_cont(0.9) WITHIN GROUP (ORDER BY d.days) AS p90
-          FROM cell c
-         CROSS JOIN LATERAL unnest(c.days) d (days)
          GROUP BY GROUPING SETS ((c.per, c.cid, c.src), (c.per, c.cid))
     ), agg AS (
-        SELECT n.*, p.median, p.p90
+        -- The days to first contact of each group, sorted once per group
+        -- (no sort of every day by the groups' keys). By centre, the
+        -- groups are many and small: their days were gathered with the
+        -- counts. Otherwise they are few and large: each reads its cells
+        -- again through one range of the key (breakdown, centre, value,
+        -- month; a period's months are contiguous). unnest in a select list
+        -- streams the days; a lateral function scan would first copy them.
+        SELECT n.per, n.cid, n.src, n.total, n.received, n.accepted, n.contacted,
+               n.conversation_held, n.course_started, n.referred, n.signposted, n.closed,
+               p.pc[1] AS median, p.pc[2] AS p90
           FROM counts n
-          -- as below: per is never '' nor src, no centre has the nil uuid.
-          LEFT JOIN pct p
-            ON coalesce(p.per, '') = coalesce(n.per, '')
-           AND coalesce(p.cid, '00000000-0000-0000-0000-000000000000')
-               = coalesce(n.cid, '00000000-0000-0000-0000-000000000000')
-           AND coalesce(p.src, '') = coalesce(n.src, '')
-           AND p.total = n.total
+         CROSS JOIN LATERAL (
+               SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY d.days) AS pc
+                 FROM (SELECT unnest(n.days) AS days WHERE p_by_centre
+                       UNION ALL
+                       SELECT unnest(f.days)
+                         FROM request_funnel_cell f
+                        WHERE NOT p_by_centre AND f.breakdown = p_breakdown
+                          AND f.centre_id = coalesce(n.cid, v_centre, v_nil)
+                          AND (n.total OR f.value = n.src)
+                          AND f.month BETWEEN n.m_lo AND n.m_hi
+                          AND f.received > 0) d) p
     ), cells AS (
         SELECT a.per, a.cid, a.src, a.total, m.ord, m.measure, m.v, m.is_count,
                a.contacted AS people

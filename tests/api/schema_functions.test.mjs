@@ -141,9 +141,9 @@ const expectedRecord = (dir = SCHEMA) => fs.readdirSync(path.join(dir, 'function
 
 // ---- one file per function ----------------------------------------------------
 
-// A function of the public schema (tools' data scripts make their helpers in
-// schemas of their own, or pg_temp).
-const CREATE = /\bCREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s+(?:public\.)?([a-z_][a-z0-9_]*)\s*\(/gi;
+// A function (or aggregate) of the public schema (tools' data scripts make
+// their helpers in schemas of their own, or pg_temp).
+const CREATE = /\bCREATE\s+(?:OR\s+REPLACE\s+)?(?:FUNCTION|AGGREGATE)\s+(?:public\.)?([a-z_][a-z0-9_]*)\s*\(/gi;
 
 test('each stored function is defined in exactly one file, schema/functions/<its name>.sql, and no numbered migration defines one', () => {
   assert.ok(F >= 50, `function files: ${F}`);

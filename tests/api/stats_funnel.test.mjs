@@ -1,4 +1,5 @@
-// The funnel's monthly cells (migration 0033, request_funnel_month): the
+// The funnel's monthly cells (migrations 0033 and 0034, request_funnel_cell:
+// per centre and breakdown value, and the same for all centres together): the
 // function that reads them answers exactly what the former query over every
 // request answered (kept here as REFERENCE, the body of kompas_stats_funnel
 // before 0033), over several windows, units, breakdowns, centres and by
@@ -181,12 +182,12 @@ function compare() {
 // The cells recounted from request: rows that differ (either way).
 function recount() {
   return Number(psql(`WITH kept AS (
-      SELECT month, centre_id, source, heard_from, received, accepted, contacted, conversation_held,
+      SELECT month, centre_id, breakdown, value, received, accepted, contacted, conversation_held,
              course_started, referred, signposted, closed, ARRAY(SELECT x FROM unnest(days) x ORDER BY x) AS days
-        FROM request_funnel_month
+        FROM request_funnel_cell
     ), fresh AS (
-      SELECT date_trunc('month', r.created_at AT TIME ZONE 'Europe/Copenhagen')::date AS month,
-             r.centre_id, r.source, r.heard_from, count(*)::integer AS received,
+      SELECT r.month, coalesce(r.centre_id, '00000000-0000-0000-0000-000000000000'), b.breakdown, b.value,
+             count(*)::integer AS received,
              (count(*) FILTER (WHERE 'accepted' = ANY (r.reached_states)))::integer,
              (count(*) FILTER (WHERE r.first_contact_at IS NOT NULL))::integer,
              (count(*) FILTER (WHERE 'conversation_held' = ANY (r.reached_states)))::integer,
@@ -196,7 +197,11 @@ function recount() {
              (count(*) FILTER (WHERE r.closed_at IS NOT NULL))::integer,
              ARRAY(SELECT x FROM unnest(coalesce(array_agg((extract(epoch FROM r.first_contact_at - r.created_at) / 86400.0)::double precision)
                    FILTER (WHERE r.first_contact_at IS NOT NULL), '{}')) x ORDER BY x) AS days
-        FROM request r GROUP BY 1, 2, 3, 4
+        FROM (SELECT date_trunc('month', q.created_at AT TIME ZONE 'Europe/Copenhagen')::date AS month, q.*
+                FROM request q) r
+       CROSS JOIN LATERAL (VALUES ('source', r.source),
+                                  ('heard_from', coalesce(r.heard_from, 'not_given'))) b (breakdown, value)
+       GROUP BY GROUPING SETS ((r.month, r.centre_id, b.breakdown, b.value), (r.month, b.breakdown, b.value))
     )
     SELECT (SELECT count(*) FROM (TABLE kept EXCEPT ALL TABLE fresh) a)
          + (SELECT count(*) FROM (TABLE fresh EXCEPT ALL TABLE kept) b)`));
@@ -254,7 +259,7 @@ test('after moves between centres and months, anonymisation and deletes', () => 
 });
 
 test('kompas_app cannot read the cells', () => {
-  const r = psqlTry('SELECT count(*) FROM request_funnel_month', { user: 'kompasd' });
+  const r = psqlTry('SELECT count(*) FROM request_funnel_cell', { user: 'kompasd' });
   assert.notEqual(r.code, 0);
-  assert.match(r.stderr, /permission denied for table request_funnel_month/);
+  assert.match(r.stderr, /permission denied for table request_funnel_cell/);
 });
