@@ -6,7 +6,8 @@
 -- found through event_category; the others by a skip scan of
 -- event_activity_class over the centre's postal codes ('' for none), the
 -- earliest p_limit of each postal code and pair of facts (a finer split
--- than the classes, so the classes' first p_limit are among them). No rows
+-- than the classes, so the classes' first p_limit are among them). The
+-- associations likewise (0035, below). No rows
 -- unless the caller may see the centre. PL/pgSQL for its cached plan (a
 -- SQL function's statement is planned again on every call).
 CREATE OR REPLACE FUNCTION matching_activity_candidates(p_centre uuid, p_postal text, p_categories uuid[],
@@ -63,24 +64,61 @@ evk AS (
   SELECT ev.*, row_number() OVER (PARTITION BY ev.shared, ev.area, ev.places, ev.welcome
                                   ORDER BY ev.starts_at, ev.title, ev.id) AS k
     FROM ev),
+-- The centre's associations that share a category with the request: all
+-- scored. The others score 0 for categories, and of each area (the same
+-- postal code, the same first two digits, neither) and pair of facts only
+-- the first p_limit by name can make the list: read in name order through
+-- the indexes of 0035, skipping those that share a category.
 ash AS (
-  SELECT ac.association_id, count(*)::int AS n
-    FROM association_category ac
-   WHERE ac.category_id = ANY (p_categories)
-   GROUP BY ac.association_id),
-ao AS (
-  SELECT a.id, a.name, a.postal_code, a.newcomer_places, a.welcome_training_on,
-         row_number() OVER (ORDER BY a.name, a.id) AS o
-    FROM association a, ok
-   WHERE ok.ok AND a.centre_id = p_centre),
+  SELECT a.id AS association_id, a.name, a.postal_code, a.newcomer_places, a.welcome_training_on,
+         count(*)::int AS n
+    FROM association_category ac JOIN association a ON a.id = ac.association_id, ok
+   WHERE ok.ok AND ac.category_id = ANY (p_categories) AND a.centre_id = p_centre
+   GROUP BY a.id),
+facts (p, w) AS (VALUES (true, true), (true, false), (false, true), (false, false)),
+acand AS (
+  SELECT ash.association_id AS id, ash.name, ash.postal_code, ash.newcomer_places, ash.welcome_training_on
+    FROM ash
+  UNION ALL
+  SELECT g.* FROM ok CROSS JOIN facts f CROSS JOIN LATERAL (
+    SELECT a.id, a.name, a.postal_code, a.newcomer_places, a.welcome_training_on
+      FROM association a
+     WHERE a.centre_id = p_centre AND a.postal_code = p_postal
+       AND (coalesce(a.newcomer_places, 0) > 0) = f.p AND (a.welcome_training_on IS NOT NULL) = f.w
+       AND NOT EXISTS (SELECT 1 FROM association_category ac
+                        WHERE ac.association_id = a.id AND ac.category_id = ANY (p_categories))
+     ORDER BY a.name, a.id LIMIT p_limit) g
+   WHERE ok.ok
+  UNION ALL
+  SELECT g.* FROM ok CROSS JOIN facts f CROSS JOIN LATERAL (
+    SELECT a.id, a.name, a.postal_code, a.newcomer_places, a.welcome_training_on
+      FROM association a
+     WHERE a.centre_id = p_centre AND left(a.postal_code, 2) = left(p_postal, 2)
+       AND a.postal_code <> p_postal
+       AND (coalesce(a.newcomer_places, 0) > 0) = f.p AND (a.welcome_training_on IS NOT NULL) = f.w
+       AND NOT EXISTS (SELECT 1 FROM association_category ac
+                        WHERE ac.association_id = a.id AND ac.category_id = ANY (p_categories))
+     ORDER BY a.name, a.id LIMIT p_limit) g
+   WHERE ok.ok
+  UNION ALL
+  SELECT g.* FROM ok CROSS JOIN facts f CROSS JOIN LATERAL (
+    SELECT a.id, a.name, a.postal_code, a.newcomer_places, a.welcome_training_on
+      FROM association a
+     WHERE a.centre_id = p_centre
+       AND (coalesce(a.newcomer_places, 0) > 0) = f.p AND (a.welcome_training_on IS NOT NULL) = f.w
+       AND (p_postal IS NULL OR a.postal_code IS NULL OR left(a.postal_code, 2) <> left(p_postal, 2))
+       AND NOT EXISTS (SELECT 1 FROM association_category ac
+                        WHERE ac.association_id = a.id AND ac.category_id = ANY (p_categories))
+     ORDER BY a.name, a.id LIMIT p_limit) g
+   WHERE ok.ok),
 an AS (
-  SELECT ao.id, ao.name, ao.postal_code, ao.o, coalesce(ash.n, 0) AS shared,
+  SELECT ao.id, ao.name, ao.postal_code, coalesce(ash.n, 0) AS shared,
          coalesce(ao.newcomer_places, 0) > 0 AS places, ao.welcome_training_on IS NOT NULL AS welcome,
          matching_area_one(p_postal, ao.postal_code) AS area
-    FROM ao LEFT JOIN ash ON ash.association_id = ao.id),
+    FROM acand ao LEFT JOIN ash ON ash.association_id = ao.id),
 ank AS (
   SELECT an.*, row_number() OVER (PARTITION BY an.shared, an.area, an.places, an.welcome
-                                  ORDER BY an.o) AS k
+                                  ORDER BY an.name, an.id) AS k
     FROM an)
 SELECT 'event', evk.id, evk.title, evk.starts_at, evk.association_id,
        (SELECT a.name FROM association a WHERE a.id = evk.association_id), evk.postal_code,
