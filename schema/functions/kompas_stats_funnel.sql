@@ -85,54 +85,66 @@ BEGIN
                           AND (n.total OR f.value = n.src)
                           AND f.month BETWEEN n.m_lo AND n.m_hi
                           AND f.received > 0) d) p
-    ), cells AS (
-        SELECT a.per, a.cid, a.src, a.total, m.ord, m.measure, m.v, m.is_count,
-               a.contacted AS people
+    ), disc AS (
+        -- Disclosure control of each period and centre: per count, the
+        -- sources' counts in source order (kompas_stats_disclose).
+        SELECT a.per, a.cid, array_agg(a.src ORDER BY a.src) AS srcs,
+               kompas_stats_disclose(array_agg(a.received::bigint ORDER BY a.src)) AS r1,
+               kompas_stats_disclose(array_agg(a.accepted::bigint ORDER BY a.src)) AS r2,
+               kompas_stats_disclose(array_agg(a.contacted::bigint ORDER BY a.src)) AS r3,
+               kompas_stats_disclose(array_agg(a.conversation_held::bigint ORDER BY a.src)) AS r4,
+               kompas_stats_disclose(array_agg(a.course_started::bigint ORDER BY a.src)) AS r5,
+               kompas_stats_disclose(array_agg(a.referred::bigint ORDER BY a.src)) AS r6,
+               kompas_stats_disclose(array_agg(a.signposted::bigint ORDER BY a.src)) AS r7,
+               kompas_stats_disclose(array_agg(a.closed::bigint ORDER BY a.src)) AS r8
           FROM agg a
-         CROSS JOIN LATERAL (VALUES
-               (1, 'received', a.received::numeric, true),
-               (2, 'accepted', a.accepted::numeric, true),
-               (3, 'contacted', a.contacted::numeric, true),
-               (4, 'conversation_held', a.conversation_held::numeric, true),
-               (5, 'course_started', a.course_started::numeric, true),
-               (6, 'referred', a.referred::numeric, true),
-               (7, 'signposted', a.signposted::numeric, true),
-               (8, 'closed', a.closed::numeric, true),
-               (9, 'days_to_first_contact_median', round(a.median::numeric, 1), false),
-               (10, 'days_to_first_contact_p90', round(a.p90::numeric, 1), false)) m (ord, measure, v, is_count)
-    ), groups AS (
-        SELECT c.per, c.cid, c.measure, array_agg(c.src ORDER BY c.src) AS srcs,
-               kompas_stats_disclose(array_agg(c.v::bigint ORDER BY c.src)) AS reasons
-          FROM cells c
-         WHERE c.is_count AND NOT c.total
-         GROUP BY c.per, c.cid, c.measure
-    ), decided AS (
-        SELECT c.*,
-               CASE
-                   WHEN NOT c.is_count THEN
-                       CASE WHEN c.people < 5 THEN 'fewer_than_5_people' END
-                   WHEN c.total THEN
-                       CASE WHEN c.v < 5 THEN 'count_under_5'
-                            ELSE g.reasons[cardinality(g.srcs) + 1] END
-                   ELSE g.reasons[array_position(g.srcs, c.src)]
-               END AS why
-          FROM cells c
+         WHERE NOT a.total
+         GROUP BY a.per, a.cid
+    ), lines AS (
+        -- One line per period, centre and source (the total first), in the
+        -- answer's order; its measures follow in their own order below.
+        SELECT a.*, ce.slug, d.srcs, d.r1, d.r2, d.r3, d.r4, d.r5, d.r6, d.r7, d.r8,
+               row_number() OVER (ORDER BY a.per NULLS FIRST, ce.slug NULLS FIRST, a.total DESC,
+                                  a.src) AS line
+          FROM agg a
+          LEFT JOIN centre ce ON ce.id = a.cid
           -- per is never '' and no centre has the nil uuid, so these keys
           -- match exactly where IS NOT DISTINCT FROM would, and hash.
-          LEFT JOIN groups g
-            ON coalesce(g.per, '') = coalesce(c.per, '')
-           AND coalesce(g.cid, '00000000-0000-0000-0000-000000000000')
-               = coalesce(c.cid, '00000000-0000-0000-0000-000000000000')
-           AND g.measure = c.measure
+          LEFT JOIN disc d
+            ON coalesce(d.per, '') = coalesce(a.per, '')
+           AND coalesce(d.cid, '00000000-0000-0000-0000-000000000000')
+               = coalesce(a.cid, '00000000-0000-0000-0000-000000000000')
+    ), decided AS (
+        SELECT l.line, l.per, l.cid, l.slug, l.src, m.ord, m.measure, m.v, m.is_count,
+               CASE
+                   WHEN NOT m.is_count THEN
+                       CASE WHEN l.contacted < 5 THEN 'fewer_than_5_people' END
+                   WHEN l.total THEN
+                       CASE WHEN m.v < 5 THEN 'count_under_5'
+                            ELSE m.r[cardinality(l.srcs) + 1] END
+                   ELSE m.r[array_position(l.srcs, l.src)]
+               END AS why
+          FROM lines l
+         CROSS JOIN LATERAL (VALUES
+               (1, 'received', l.received::numeric, true, l.r1),
+               (2, 'accepted', l.accepted::numeric, true, l.r2),
+               (3, 'contacted', l.contacted::numeric, true, l.r3),
+               (4, 'conversation_held', l.conversation_held::numeric, true, l.r4),
+               (5, 'course_started', l.course_started::numeric, true, l.r5),
+               (6, 'referred', l.referred::numeric, true, l.r6),
+               (7, 'signposted', l.signposted::numeric, true, l.r7),
+               (8, 'closed', l.closed::numeric, true, l.r8),
+               (9, 'days_to_first_contact_median', round(l.median::numeric, 1), false, NULL::text[]),
+               (10, 'days_to_first_contact_p90', round(l.p90::numeric, 1), false, NULL::text[]))
+               m (ord, measure, v, is_count, r)
     )
-    SELECT d.per, d.cid, ce.slug, d.src, d.measure,
+    SELECT d.per, d.cid, d.slug, d.src, d.measure,
            CASE WHEN d.why IS NULL THEN
                CASE WHEN d.is_count THEN kompas_stats_round(d.v) ELSE d.v END
            END,
            d.why IS NOT NULL, d.why
       FROM decided d
-      LEFT JOIN centre ce ON ce.id = d.cid
-     ORDER BY d.per NULLS FIRST, ce.slug NULLS FIRST, d.total DESC, d.src, d.ord;
+     ORDER BY d.line, d.ord;
 END
 $$;
 COMMENT ON FUNCTION kompas_stats_funnel(date, date, uuid, text, boolean, text) IS 'The request funnel and days to first contact, by source or heard_from, period and centre, over whole closed periods, with disclosure control and counts rounded down to a multiple of 5';
