@@ -38,6 +38,8 @@ CREATE TABLE request_funnel_cell (
             AND value IN ('socialkompas', 'municipal_staff', 'relative', 'local_paper', 'association',
                           'other', 'not_given')))
 );
+-- the funnel by centre reads every centre's cells of its months
+CREATE INDEX request_funnel_cell_months ON request_funnel_cell (breakdown, month, centre_id);
 COMMENT ON TABLE request_funnel_cell IS 'The funnel''s counts of the requests created in one Copenhagen month, per centre (the nil uuid: all centres) and per source (breakdown source) or heard_from (breakdown heard_from, NULL as not_given), and their days to first contact; kept by triggers on request (0033, 0034), read by kompas_stats_funnel only';
 COMMENT ON COLUMN request_funnel_cell.days IS 'Days from creation to first contact of each contacted request of the cell (extract(epoch) / 86400.0, double precision), in no order';
 ALTER TABLE request_funnel_cell ENABLE ROW LEVEL SECURITY;
