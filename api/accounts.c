@@ -47,18 +47,17 @@ static const char *const account_roles[] = {"admin",       "coordinator", "guide
 static const struct spec_field accounts_create_spec[] = {
     SPEC_EMAIL("email", SPEC_REQUIRED),
     SPEC_TEXT("display_name", SPEC_REQUIRED, 1, 120),
-    {.name = "role", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = account_roles},
+    SPEC_ENUM("role", SPEC_REQUIRED, account_roles),
     SPEC_UUID("centre_id", SPEC_NULLABLE),
     SPEC_TEXT("password", SPEC_REQUIRED, 1, 1024),
     SPEC_UUID("association_id", SPEC_NULLABLE),
     SPEC_END};
 
-static const struct spec_field accounts_update_spec[] = {
-    SPEC_UUID("association_id", SPEC_NULLABLE),
-    SPEC_TEXT("display_name", 0, 1, 120),
-    {.name = "role", .type = SPEC_STRING, .enum_values = account_roles},
-    {.name = "disabled", .type = SPEC_BOOLEAN},
-    SPEC_END};
+static const struct spec_field accounts_update_spec[] = {SPEC_UUID("association_id", SPEC_NULLABLE),
+                                                         SPEC_TEXT("display_name", 0, 1, 120),
+                                                         SPEC_ENUM("role", 0, account_roles),
+                                                         {.name = "disabled", .type = SPEC_BOOLEAN},
+                                                         SPEC_END};
 
 static const struct spec_field accounts_password_spec[] = {
     SPEC_TEXT("password", SPEC_REQUIRED, 1, 1024), SPEC_END};
@@ -68,7 +67,7 @@ static const struct spec_field me_password_spec[] = {
     SPEC_TEXT("new_password", SPEC_REQUIRED, 1, 1024), SPEC_END};
 
 static const struct spec_field accounts_list_query[] = {
-    {.name = "role", .type = SPEC_STRING, .enum_values = account_roles},
+    SPEC_ENUM("role", 0, account_roles),
     SPEC_UUID("centre_id", 0),
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     {.name = "cursor", .type = SPEC_STRING, .min = 1, .max = 254},

@@ -39,10 +39,8 @@ static const struct row_field key_fields[] = {ROW_TEXT("id"),
 static const char *const key_roles[] = {"portal", "analyst", NULL};
 
 static const struct spec_field api_keys_create_spec[] = {
-    SPEC_TEXT("name", SPEC_REQUIRED, 1, 120),
-    {.name = "role", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = key_roles},
-    SPEC_UUID("centre_id", SPEC_NULLABLE),
-    SPEC_END};
+    SPEC_TEXT("name", SPEC_REQUIRED, 1, 120), SPEC_ENUM("role", SPEC_REQUIRED, key_roles),
+    SPEC_UUID("centre_id", SPEC_NULLABLE), SPEC_END};
 
 static const struct spec_field api_keys_list_query[] = {
     {.name = "include_revoked", .type = SPEC_BOOLEAN},

@@ -125,8 +125,7 @@ static const struct spec_field category_item = {.type = SPEC_STRING, .format = S
 	SPEC_TEXT("contact_name", SPEC_NULLABLE, 1, 200),                                          \
 	SPEC_EMAIL("contact_email", SPEC_NULLABLE),                                                \
 	SPEC_TEXT("contact_phone", SPEC_NULLABLE, 8, 20),                                          \
-	{.name = "website", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .max = 300,               \
-	 .format = SPEC_FMT_URL},                                                                  \
+	SPEC_URL("website", SPEC_NULLABLE, 300),                                                                  \
 	SPEC_TEXT("socialkompas_ref", SPEC_NULLABLE, 1, 200),                                      \
 	{.name = "is_member", .type = SPEC_BOOLEAN},                                               \
 	{.name = "scheme_offered", .type = SPEC_BOOLEAN},                                          \

@@ -36,7 +36,7 @@ static const struct row_field category_fields[] = {
 static const char *const kinds[] = {"activity", "target_group", "need", "interest", NULL};
 
 static const struct spec_field categories_create_spec[] = {
-    {.name = "kind", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = kinds},
+    SPEC_ENUM("kind", SPEC_REQUIRED, kinds),
     {.name = "slug",
      .type = SPEC_STRING,
      .flags = SPEC_REQUIRED,
@@ -52,7 +52,7 @@ static const struct spec_field categories_update_spec[] = {
     SPEC_TEXT("name_da", 0, 1, 80), SPEC_TEXT("name_en", 0, 1, 80), SPEC_END};
 
 static const struct spec_field categories_list_query[] = {
-    {.name = "kind", .type = SPEC_STRING, .enum_values = kinds},
+    SPEC_ENUM("kind", 0, kinds),
     SPEC_UUID("centre_id", 0),
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},
     {.name = "cursor", .type = SPEC_STRING, .min = 1, .max = TEXT_CURSOR_MAX},

@@ -51,11 +51,7 @@ static const struct spec_field centres_create_spec[] = {
     SPEC_POSTAL_CODE("postal_code", SPEC_NULLABLE),
     SPEC_EMAIL("email", SPEC_NULLABLE),
     SPEC_TEXT("phone", SPEC_NULLABLE, 8, 20),
-    {.name = "website",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .max = 300,
-     .format = SPEC_FMT_URL},
+    SPEC_URL("website", SPEC_NULLABLE, 300),
     SPEC_END};
 
 static const struct spec_field centres_list_query[] = {
@@ -170,11 +166,7 @@ static const struct spec_field centres_update_spec[] = {
     SPEC_POSTAL_CODE("postal_code", SPEC_NULLABLE),
     SPEC_EMAIL("email", SPEC_NULLABLE),
     SPEC_TEXT("phone", SPEC_NULLABLE, 8, 20),
-    {.name = "website",
-     .type = SPEC_STRING,
-     .flags = SPEC_NULLABLE,
-     .max = 300,
-     .format = SPEC_FMT_URL},
+    SPEC_URL("website", SPEC_NULLABLE, 300),
     {.name = "cors_origins",
      .type = SPEC_ARRAY,
      .flags = SPEC_UNIQUE,

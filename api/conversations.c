@@ -31,7 +31,7 @@ static const struct spec_field conversations_create_spec[] = {
      .min = 1,
      .max = 600},
     SPEC_MULTILINE_TEXT("summary", 0, 1, 4000),
-    {.name = "next_step", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = next_steps},
+    SPEC_ENUM("next_step", SPEC_REQUIRED, next_steps),
     SPEC_UUID("volunteer_id", SPEC_NULLABLE),
     SPEC_END};
 

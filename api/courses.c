@@ -141,10 +141,8 @@ static const struct spec_field courses_update_spec[] = {
     SPEC_END};
 
 static const struct spec_field courses_transition_spec[] = {
-    {.name = "to", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = course_states},
-    {.name = "outcome", .type = SPEC_STRING, .enum_values = outcomes},
-    SPEC_DATE("on", 0),
-    SPEC_END};
+    SPEC_ENUM("to", SPEC_REQUIRED, course_states), SPEC_ENUM("outcome", 0, outcomes),
+    SPEC_DATE("on", 0), SPEC_END};
 
 static const struct spec_field courses_visit_spec[] = {
     SPEC_DATE("visited_on", SPEC_REQUIRED),
@@ -156,15 +154,12 @@ static const struct spec_field courses_visit_spec[] = {
     SPEC_MULTILINE_TEXT("note", SPEC_NULLABLE, 1, 2000),
     SPEC_END};
 
-static const struct spec_field courses_follow_up_spec[] = {{.name = "result",
-                                                            .type = SPEC_STRING,
-                                                            .flags = SPEC_REQUIRED,
-                                                            .enum_values = follow_up_results},
-                                                           SPEC_DATE("on", SPEC_REQUIRED),
-                                                           SPEC_END};
+static const struct spec_field courses_follow_up_spec[] = {
+    SPEC_ENUM("result", SPEC_REQUIRED, follow_up_results), SPEC_DATE("on", SPEC_REQUIRED),
+    SPEC_END};
 
 static const struct spec_field courses_list_query[] = {
-    {.name = "state", .type = SPEC_STRING, .enum_values = course_states},
+    SPEC_ENUM("state", 0, course_states),
     SPEC_UUID("volunteer_id", 0),
     SPEC_DATE("follow_up_due_before", 0),
     SPEC_DATE("no_visit_since", 0),

@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "request_states.h"
 #include "requests.h"
+#include "sealed.h"
 #include "sql_format.h"
 
 static struct db_stmt stmt_anonymise =
@@ -178,27 +179,18 @@ add_visits(struct http_request *rq, json_t *out, const char *id)
 	}
 	items = json_array();
 	for (int i = 0; i < PQntuples(res); i++) {
-		size_t len = 0, plen = 0;
-		unsigned char *sealed = db_bytea_value(res, i, 8, &len), *plain = NULL;
-		json_t *note = json_null();
 		char place[96];
+		json_t *note;
 
-		if (sealed != NULL) {
-			snprintf(place, sizeof(place), "visit/%s/note", PQgetvalue(res, i, 0));
-			plain = crypto_open(app.keys, place, sealed, len, &plen);
-			free(sealed);
-			if (plain == NULL) {
-				PQclear(res);
-				json_decref(items);
-				http_reply_problem(
-				    rq, ERR_INTERNAL,
-				    "A visit note cannot be decrypted; the incident is "
-				    "logged.");
-				return false;
-			}
-			note = json_stringn((const char *)plain, plen);
-			sodium_memzero(plain, plen);
-			free(plain);
+		snprintf(place, sizeof(place), "visit/%s/note", PQgetvalue(res, i, 0));
+		note = sealed_json(res, i, "note_sealed", place);
+		if (note == NULL) {
+			PQclear(res);
+			json_decref(items);
+			http_reply_problem(rq, ERR_INTERNAL,
+			                   "A visit note cannot be decrypted; the incident is "
+			                   "logged.");
+			return false;
 		}
 		json_array_append_new(
 		    items,
@@ -208,7 +200,7 @@ add_visits(struct http_request *rq, json_t *out, const char *id)
 		              db_json_text(res, i, 3), "association_id", db_json_text(res, i, 4),
 		              "citizen_came", PQgetvalue(res, i, 5)[0] == 't', "guide_went",
 		              PQgetvalue(res, i, 6)[0] == 't', "minutes",
-		              atoi(PQgetvalue(res, i, 7)), "note", note ? note : json_null()));
+		              atoi(PQgetvalue(res, i, 7)), "note", note));
 	}
 	PQclear(res);
 	json_object_set_new(out, "visits", items);

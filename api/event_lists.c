@@ -47,11 +47,9 @@ static const struct row_field public_tail_fields[] = {ROW_TEXT_OR_NULL("associat
 
 /* The filters both listings share. */
 #define LIST_FILTER_FIELDS                                                                         \
-	{.name = "q", .type = SPEC_STRING, .min = 1, .max = 200},                                  \
-	    {.name = "from", .type = SPEC_STRING, .min = 10, .max = 40},                           \
-	    {.name = "to", .type = SPEC_STRING, .min = 10, .max = 40}, SPEC_UUID("category", 0),   \
-	    SPEC_UUID("association", 0), SPEC_POSTAL_CODE("postal_code", 0),                       \
-	    {.name = "kind", .type = SPEC_STRING, .enum_values = event_kinds},                     \
+	SPEC_TEXT("q", 0, 1, 200), SPEC_TEXT("from", 0, 10, 40), SPEC_TEXT("to", 0, 10, 40),       \
+	    SPEC_UUID("category", 0), SPEC_UUID("association", 0),                                 \
+	    SPEC_POSTAL_CODE("postal_code", 0), SPEC_ENUM("kind", 0, event_kinds),                 \
 	    {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},                         \
 	{                                                                                          \
 		.name = "cursor", .type = SPEC_STRING, .min = 2, .max = 120                        \
@@ -63,10 +61,8 @@ static const struct spec_field events_list_query[] = {
     SPEC_UUID("series_id", 0),
     SPEC_END};
 
-static const struct spec_field events_public_query[] = {
-    {.name = "centre", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 40},
-    LIST_FILTER_FIELDS,
-    SPEC_END};
+static const struct spec_field events_public_query[] = {SPEC_TEXT("centre", SPEC_REQUIRED, 2, 40),
+                                                        LIST_FILTER_FIELDS, SPEC_END};
 
 /* The event in row of a result of PUBLIC_COLUMNS as the portals get it. */
 static json_t *

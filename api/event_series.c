@@ -21,7 +21,7 @@ static const char *const frequencies[] = {"weekly", "monthly", NULL};
 
 static const struct spec_field event_series_create_spec[] = {
     EVENT_CREATE_FIELDS,
-    {.name = "frequency", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = frequencies},
+    SPEC_ENUM("frequency", SPEC_REQUIRED, frequencies),
     {.name = "interval", .type = SPEC_INTEGER, .min = 1, .max = 4},
     {.name = "count", .type = SPEC_INTEGER, .min = 1, .max = 104},
     SPEC_DATE("until", 0),

@@ -36,11 +36,8 @@ const struct spec_field event_uuid_item = {.type = SPEC_STRING, .format = SPEC_F
 static const struct spec_field events_create_spec[] = {EVENT_CREATE_FIELDS, SPEC_END};
 
 static const struct spec_field events_update_spec[] = {
-    EVENT_UPDATE_TEXT_FIELDS,
-    {.name = "starts_at", .type = SPEC_STRING, .format = SPEC_FMT_DATETIME},
-    {.name = "ends_at", .type = SPEC_STRING, .format = SPEC_FMT_DATETIME},
-    EVENT_UPDATE_OTHER_FIELDS,
-    SPEC_END};
+    EVENT_UPDATE_TEXT_FIELDS, SPEC_DATETIME("starts_at", 0), SPEC_DATETIME("ends_at", 0),
+    EVENT_UPDATE_OTHER_FIELDS, SPEC_END};
 
 /* --- small helpers ---------------------------------------------------------- */
 

@@ -63,42 +63,30 @@ extern const char *const event_kinds[];
 /* A spec item: a UUID string (the members of category_ids). */
 extern const struct spec_field event_uuid_item;
 
+/* The fields of an event (and of a series' template) after its times, on
+ * creation and change alike: where, how many, whose and which categories. */
+/* clang-format off */
+#define EVENT_PLACE_FIELDS                                                                         \
+	SPEC_TEXT("address", SPEC_NULLABLE, 1, 300),                                               \
+	SPEC_POSTAL_CODE("postal_code", SPEC_NULLABLE),                                            \
+	SPEC_URL("online_url", SPEC_NULLABLE, 500),                                                \
+	SPEC_MULTILINE_TEXT("accessibility", SPEC_NULLABLE, 1, 1000),                              \
+	{.name = "capacity", .type = SPEC_INTEGER, .flags = SPEC_NULLABLE, .min = 1,                \
+	 .max = 10000},                                                                            \
+	SPEC_UUID("association_id", SPEC_NULLABLE),                                                \
+	{.name = "category_ids", .type = SPEC_ARRAY, .flags = SPEC_UNIQUE, .max = 10,              \
+	 .items = &event_uuid_item}
+
 /* The fields of an event (and of a series' template) on creation. */
 #define EVENT_CREATE_FIELDS                                                                        \
-	{.name = "kind", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = event_kinds}, \
-	    SPEC_TEXT("title", SPEC_REQUIRED, 2, 200),                                             \
-	    SPEC_MULTILINE_TEXT("description", SPEC_NULLABLE, 1, 4000),                            \
-	    {.name = "starts_at",                                                                  \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_REQUIRED,                                                               \
-	     .format = SPEC_FMT_DATETIME},                                                         \
-	    {.name = "ends_at",                                                                    \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_REQUIRED,                                                               \
-	     .format = SPEC_FMT_DATETIME},                                                         \
-	    SPEC_TEXT("address", SPEC_NULLABLE, 1, 300),                                           \
-	    SPEC_POSTAL_CODE("postal_code", SPEC_NULLABLE),                                        \
-	    {.name = "online_url",                                                                 \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .max = 500,                                                                           \
-	     .format = SPEC_FMT_URL},                                                              \
-	    SPEC_MULTILINE_TEXT("accessibility", SPEC_NULLABLE, 1, 1000),                          \
-	    {.name = "capacity",                                                                   \
-	     .type = SPEC_INTEGER,                                                                 \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .min = 1,                                                                             \
-	     .max = 10000},                                                                        \
-	    SPEC_UUID("association_id", SPEC_NULLABLE),                                            \
-	    {.name = "category_ids",                                                               \
-	     .type = SPEC_ARRAY,                                                                   \
-	     .flags = SPEC_UNIQUE,                                                                 \
-	     .max = 10,                                                                            \
-	     .items = &event_uuid_item},                                                           \
-	{                                                                                          \
-		.name = "internal_note", .type = SPEC_STRING,                                      \
-		.flags = SPEC_NULLABLE | SPEC_MULTILINE, .min = 1, .max = 4000                     \
-	}
+	SPEC_ENUM("kind", SPEC_REQUIRED, event_kinds),                                             \
+	SPEC_TEXT("title", SPEC_REQUIRED, 2, 200),                                                 \
+	SPEC_MULTILINE_TEXT("description", SPEC_NULLABLE, 1, 4000),                                \
+	SPEC_DATETIME("starts_at", SPEC_REQUIRED),                                                 \
+	SPEC_DATETIME("ends_at", SPEC_REQUIRED),                                                   \
+	EVENT_PLACE_FIELDS,                                                                        \
+	SPEC_MULTILINE_TEXT("internal_note", SPEC_NULLABLE, 1, 4000)
+/* clang-format on */
 
 /* --- small accessors -------------------------------------------------------- */
 
@@ -196,46 +184,13 @@ enum db_qs event_visible(const struct http_request *rq, const char *id);
 /* The fields a change of an event or of a series may set: its title and
  * description (EVENT_UPDATE_TEXT_FIELDS), then, after an event's own
  * starts_at and ends_at, the rest (EVENT_UPDATE_OTHER_FIELDS). */
+/* clang-format off */
 #define EVENT_UPDATE_TEXT_FIELDS                                                                   \
-	{.name = "title", .type = SPEC_STRING, .min = 2, .max = 200},                              \
-	{                                                                                          \
-		.name = "description", .type = SPEC_STRING,                                        \
-		.flags = SPEC_NULLABLE | SPEC_MULTILINE, .min = 1, .max = 4000                     \
-	}
+	SPEC_TEXT("title", 0, 2, 200), SPEC_MULTILINE_TEXT("description", SPEC_NULLABLE, 1, 4000)
 #define EVENT_UPDATE_OTHER_FIELDS                                                                  \
-	{.name = "address", .type = SPEC_STRING, .flags = SPEC_NULLABLE, .min = 1, .max = 300},    \
-	    {.name = "postal_code",                                                                \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .format = SPEC_FMT_POSTAL_CODE_DK},                                                   \
-	    {.name = "online_url",                                                                 \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .max = 500,                                                                           \
-	     .format = SPEC_FMT_URL},                                                              \
-	    {.name = "accessibility",                                                              \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE | SPEC_MULTILINE,                                              \
-	     .min = 1,                                                                             \
-	     .max = 1000},                                                                         \
-	    {.name = "capacity",                                                                   \
-	     .type = SPEC_INTEGER,                                                                 \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .min = 1,                                                                             \
-	     .max = 10000},                                                                        \
-	    {.name = "association_id",                                                             \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .format = SPEC_FMT_UUID},                                                             \
-	    {.name = "category_ids",                                                               \
-	     .type = SPEC_ARRAY,                                                                   \
-	     .flags = SPEC_UNIQUE,                                                                 \
-	     .max = 10,                                                                            \
-	     .items = &event_uuid_item},                                                           \
-	    {.name = "cancelled", .type = SPEC_BOOLEAN},                                           \
-	{                                                                                          \
-		.name = "internal_note", .type = SPEC_STRING,                                      \
-		.flags = SPEC_NULLABLE | SPEC_MULTILINE, .min = 1, .max = 4000                     \
-	}
+	EVENT_PLACE_FIELDS,                                                                        \
+	{.name = "cancelled", .type = SPEC_BOOLEAN},                                               \
+	SPEC_MULTILINE_TEXT("internal_note", SPEC_NULLABLE, 1, 4000)
+/* clang-format on */
 
 #endif

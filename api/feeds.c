@@ -36,14 +36,14 @@ static const char *const ics_kinds[] = {"activity", "guide_training", "welcome_w
                                         "info_meeting", NULL};
 
 static const struct spec_field events_ics_query[] = {
-    {.name = "centre", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 40},
-    {.name = "q", .type = SPEC_STRING, .min = 1, .max = 200},
-    {.name = "from", .type = SPEC_STRING, .min = 10, .max = 40},
-    {.name = "to", .type = SPEC_STRING, .min = 10, .max = 40},
-    {.name = "category", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
-    {.name = "association", .type = SPEC_STRING, .format = SPEC_FMT_UUID},
-    {.name = "postal_code", .type = SPEC_STRING, .format = SPEC_FMT_POSTAL_CODE_DK},
-    {.name = "kind", .type = SPEC_STRING, .enum_values = ics_kinds},
+    SPEC_TEXT("centre", SPEC_REQUIRED, 2, 40),
+    SPEC_TEXT("q", 0, 1, 200),
+    SPEC_TEXT("from", 0, 10, 40),
+    SPEC_TEXT("to", 0, 10, 40),
+    SPEC_UUID("category", 0),
+    SPEC_UUID("association", 0),
+    SPEC_POSTAL_CODE("postal_code", 0),
+    SPEC_ENUM("kind", 0, ics_kinds),
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = ICS_MAX_EVENTS},
     SPEC_END};
 
@@ -506,7 +506,7 @@ guide_calendar(struct http_request *rq)
 #define HSDS_MAX_PAGE 100000
 
 static const struct spec_field hsds_list_query[] = {
-    {.name = "centre", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 2, .max = 40},
+    SPEC_TEXT("centre", SPEC_REQUIRED, 2, 40),
     {.name = "page", .type = SPEC_INTEGER, .min = 1, .max = HSDS_MAX_PAGE},
     {.name = "per_page", .type = SPEC_INTEGER, .min = 1, .max = 200},
     SPEC_END};

@@ -446,8 +446,9 @@ mail_metrics_render(struct buf *b)
 
 /* Render, send and record one claimed row. */
 static void
-deliver(struct db_conn *c, const struct config *cfg, PGresult *res, int i)
+deliver(struct db_conn *c, PGresult *res, int i, void *arg)
 {
+	const struct config *cfg = arg;
 	const char *id = PQgetvalue(res, i, 0), *to = PQgetvalue(res, i, 1),
 	           *kind = PQgetvalue(res, i, 2);
 	json_t *payload = json_loads(PQgetvalue(res, i, 3), 0, NULL);
@@ -501,20 +502,8 @@ deliver(struct db_conn *c, const struct config *cfg, PGresult *res, int i)
 static int
 deliver_due(struct db_conn *c, const struct config *cfg)
 {
-	char lease[16];
-	enum db_qs qs;
-	PGresult *res;
-	int n;
-
-	snprintf(lease, sizeof(lease), "%u", cfg->mail_timeout * 2 + 30);
-	res = db_exec(c, &stmt_claim, (const char *const[]){lease}, &qs);
-	if (res == NULL)
-		return -1;
-	n = PQntuples(res);
-	for (int i = 0; i < n; i++)
-		deliver(c, cfg, res, i);
-	PQclear(res);
-	return n;
+	return bg_worker_claim_each(c, &stmt_claim, cfg->mail_timeout * 2 + 30, deliver,
+	                            (void *)cfg);
 }
 
 static struct db_stmt stmt_reminders =

@@ -27,7 +27,7 @@
 static const char *const explain_values[] = {"excluded", NULL};
 
 static const struct spec_field matching_guides_query[] = {
-    {.name = "explain", .type = SPEC_STRING, .enum_values = explain_values},
+    SPEC_ENUM("explain", 0, explain_values),
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 100},
     SPEC_END};
 

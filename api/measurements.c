@@ -82,11 +82,11 @@ instrument_find(const char *name)
 static const struct spec_field answer_item = {.type = SPEC_INTEGER};
 
 static const struct spec_field measurements_create_spec[] = {
-    {.name = "instrument", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = instruments},
+    SPEC_ENUM("instrument", SPEC_REQUIRED, instruments),
     SPEC_TEXT("instrument_version", SPEC_REQUIRED, 1, 40),
-    {.name = "timepoint", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = timepoints},
+    SPEC_ENUM("timepoint", SPEC_REQUIRED, timepoints),
     SPEC_DATE("taken_on", SPEC_REQUIRED),
-    {.name = "mode", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = modes},
+    SPEC_ENUM("mode", SPEC_REQUIRED, modes),
     {.name = "answers",
      .type = SPEC_ARRAY,
      .flags = SPEC_REQUIRED,

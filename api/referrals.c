@@ -102,11 +102,10 @@ static const struct spec_field referrals_create_spec[] = {
 static const char *const answer_states[] = {"accepted", "declined", "completed", NULL};
 
 static const struct spec_field referrals_transition_spec[] = {
-    {.name = "to", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = answer_states},
-    SPEC_END};
+    SPEC_ENUM("to", SPEC_REQUIRED, answer_states), SPEC_END};
 
 static const struct spec_field referrals_list_query[] = {
-    {.name = "state", .type = SPEC_STRING, .enum_values = referral_states},
+    SPEC_ENUM("state", 0, referral_states),
     SPEC_UUID("association_id", 0),
     SPEC_UUID("request_id", 0),
     {.name = "limit", .type = SPEC_INTEGER, .min = 1, .max = 200},

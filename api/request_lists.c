@@ -26,7 +26,7 @@ static const struct spec_field state_item = {.type = SPEC_STRING,
 
 static const struct spec_field requests_list_query[] = {
     {.name = "state", .type = SPEC_ARRAY, .flags = SPEC_UNIQUE, .max = 11, .items = &state_item},
-    {.name = "source", .type = SPEC_STRING, .enum_values = request_sources},
+    SPEC_ENUM("source", 0, request_sources),
     SPEC_UUID("assigned_volunteer_id", 0),
     SPEC_DATE("received_from", 0),
     SPEC_DATE("received_to", 0),

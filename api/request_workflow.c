@@ -19,11 +19,9 @@
 #include "sql_format.h"
 
 static const struct spec_field requests_transition_spec[] = {
-    {.name = "to", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = request_state_names},
-    {.name = "reason", .type = SPEC_STRING, .enum_values = request_close_reasons},
-    SPEC_UUID("volunteer_id", 0),
-    {.name = "note", .type = SPEC_STRING, .flags = SPEC_MULTILINE, .min = 1, .max = 500},
-    SPEC_END};
+    SPEC_ENUM("to", SPEC_REQUIRED, request_state_names),
+    SPEC_ENUM("reason", 0, request_close_reasons), SPEC_UUID("volunteer_id", 0),
+    SPEC_MULTILINE_TEXT("note", 0, 1, 500), SPEC_END};
 
 static const struct spec_field requests_consents_spec[] = {{.name = "consents",
                                                             .type = SPEC_ARRAY,

@@ -81,12 +81,9 @@ const struct spec_field request_uuid_item = {.type = SPEC_STRING, .format = SPEC
 static const char *const consent_purposes[] = {"contact", "share_with_association", "follow_up",
                                                "statistics", NULL};
 static const struct spec_field consent_fields[] = {
-    {.name = "purpose",
-     .type = SPEC_STRING,
-     .flags = SPEC_REQUIRED,
-     .enum_values = consent_purposes},
+    SPEC_ENUM("purpose", SPEC_REQUIRED, consent_purposes),
     {.name = "given", .type = SPEC_BOOLEAN, .flags = SPEC_REQUIRED},
-    {.name = "text_version", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 40},
+    SPEC_TEXT("text_version", SPEC_REQUIRED, 1, 40),
     SPEC_END};
 const struct spec_field request_consent_item = {.type = SPEC_OBJECT, .fields = consent_fields};
 #define consent_item request_consent_item
@@ -94,30 +91,18 @@ const struct spec_field request_consent_item = {.type = SPEC_OBJECT, .fields = c
 /* The request's details, the same in POST and PATCH. */
 #define REQUEST_DETAIL_FIELDS                                                                      \
 	SPEC_POSTAL_CODE("postal_code", SPEC_NULLABLE),                                            \
-	    {.name = "age_band",                                                                   \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .enum_values = age_bands},                                                            \
-	    {.name = "preferred_language",                                                         \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .enum_values = languages},                                                            \
-	    {.name = "contact_preference",                                                         \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .enum_values = contact_prefs},                                                        \
-	    {.name = "heard_from",                                                                 \
-	     .type = SPEC_STRING,                                                                  \
-	     .flags = SPEC_NULLABLE,                                                               \
-	     .enum_values = heard_from},                                                           \
+	    SPEC_ENUM("age_band", SPEC_NULLABLE, age_bands),                                       \
+	    SPEC_ENUM("preferred_language", SPEC_NULLABLE, languages),                             \
+	    SPEC_ENUM("contact_preference", SPEC_NULLABLE, contact_prefs),                         \
+	    SPEC_ENUM("heard_from", SPEC_NULLABLE, heard_from),                                    \
 	{                                                                                          \
 		.name = "categories", .type = SPEC_ARRAY, .flags = SPEC_UNIQUE, .max = 30,         \
 		.items = &uuid_item                                                                \
 	}
 
 static const struct spec_field requests_create_spec[] = {
-    {.name = "source", .type = SPEC_STRING, .enum_values = request_sources},
-    {.name = "portal_reference", .type = SPEC_STRING, .min = 1, .max = 100},
+    SPEC_ENUM("source", 0, request_sources),
+    SPEC_TEXT("portal_reference", 0, 1, 100),
     {.name = "citizen", .type = SPEC_OBJECT, .flags = SPEC_REQUIRED, .fields = citizen_spec},
     REQUEST_DETAIL_FIELDS,
     {.name = "consents", .type = SPEC_ARRAY, .max = 8, .items = &consent_item},
@@ -249,15 +234,11 @@ seal_citizen(const struct http_request *rq, const json_t *citizen, const char *i
 	memset(sp, 0, sizeof(*sp));
 	for (int i = 0; i < NSEALED; i++) {
 		const char *v = json_string_value(json_object_get(citizen, sealed_fields[i]));
-		unsigned char *sealed;
-		size_t len;
 
 		if (v == NULL)
 			continue;
 		seal_place(place, sizeof(place), id, sealed_fields[i]);
-		sealed = crypto_seal(app.keys, place, v, strlen(v), &len);
-		sp->sealed[i] = db_bytea_param(sealed, len);
-		free(sealed);
+		sp->sealed[i] = sealed_param(place, v, strlen(v));
 	}
 	if (json_string_value(json_object_get(citizen, "phone")) != NULL) {
 		if (crypto_normalise_phone(json_string_value(json_object_get(citizen, "phone")),
@@ -660,33 +641,9 @@ request_fetch(const struct http_request *rq, const char *id, bool for_update, PG
 static void
 requests_get(struct http_request *rq)
 {
-	PGresult *res;
-	enum db_qs qs = request_fetch(rq, http_param(rq, "id"), false, &res);
-	json_t *body;
-
-	if (res == NULL) {
-		http_reply_fetch_failure(rq, qs, "request");
-		return;
-	}
-	body = request_full_json(res, 0);
-	if (body == NULL) {
-		http_reply_problem(
-		    rq, ERR_INTERNAL,
-		    "The citizen's data cannot be decrypted; the incident is logged.");
-		goto out;
-	}
-	qs = access_log_write(rq, "read", row_value(res, 0, "id"), NULL,
+	request_reply_current(rq, http_param(rq, "id"), 200, "read",
 	                      rq->caller.role == ROLE_GUIDE ? "the assigned guide read the request"
 	                                                    : "a coordinator read the request");
-	if (qs < 0) {
-		json_decref(body);
-		http_reply_db_error(rq, qs);
-		goto out;
-	}
-	http_reply_json(rq, 200, body);
-	http_set_etag(rq, row_value(res, 0, "version"));
-out:
-	PQclear(res);
 }
 
 /* GET /v1/requests/{id}/status: what the portal shows the citizen. */

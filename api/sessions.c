@@ -15,8 +15,7 @@
 #include "sql_format.h"
 
 static const struct spec_field sessions_create_spec[] = {
-    {.name = "email", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 3, .max = 254},
-    {.name = "password", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 1, .max = 1024},
+    SPEC_TEXT("email", SPEC_REQUIRED, 3, 254), SPEC_TEXT("password", SPEC_REQUIRED, 1, 1024),
     SPEC_END};
 
 static struct db_stmt stmt_lookup =

@@ -21,13 +21,12 @@
 
 static const char *const stats_formats[] = {"json", "csv", NULL};
 
-static const struct spec_field stats_query[] = {
-    {.name = "from", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
-    {.name = "to", .type = SPEC_STRING, .format = SPEC_FMT_DATE},
-    {.name = "centre", .type = SPEC_STRING, .min = 1, .max = 100},
-    {.name = "group_by", .type = SPEC_STRING, .min = 1, .max = 40},
-    {.name = "format", .type = SPEC_STRING, .enum_values = stats_formats},
-    SPEC_END};
+static const struct spec_field stats_query[] = {SPEC_DATE("from", 0),
+                                                SPEC_DATE("to", 0),
+                                                SPEC_TEXT("centre", 0, 1, 100),
+                                                SPEC_TEXT("group_by", 0, 1, 40),
+                                                SPEC_ENUM("format", 0, stats_formats),
+                                                SPEC_END};
 
 static struct db_stmt stmt_stats_centre =
     DB_STMT("stats_centre", "SELECT id FROM centre WHERE slug = $1 OR id::text = lower($1)", 1);

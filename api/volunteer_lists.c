@@ -27,7 +27,7 @@ static const struct spec_field volunteers_list_query[] = {
      .min = 1,
      .max = 6,
      .items = &status_item},
-    {.name = "language", .type = SPEC_STRING, .min = 2, .max = 2},
+    SPEC_TEXT("language", 0, 2, 2),
     SPEC_POSTAL_CODE("postal_area", 0),
     SPEC_UUID("interest", 0),
     {.name = "expiring_within_days", .type = SPEC_INTEGER, .min = 1, .max = 365},

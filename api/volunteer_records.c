@@ -29,16 +29,12 @@ static const struct spec_field volunteers_history_query[] = {
     SPEC_END};
 
 static const struct spec_field volunteers_training_spec[] = {
-    {.name = "module", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = modules},
-    SPEC_DATE("completed_on", SPEC_REQUIRED),
-    SPEC_DATE("expires_on", SPEC_NULLABLE),
-    SPEC_END};
+    SPEC_ENUM("module", SPEC_REQUIRED, modules), SPEC_DATE("completed_on", SPEC_REQUIRED),
+    SPEC_DATE("expires_on", SPEC_NULLABLE), SPEC_END};
 
 static const struct spec_field volunteers_record_check_spec[] = {
-    {.name = "kind", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = check_kinds},
-    SPEC_DATE("checked_on", SPEC_REQUIRED),
-    {.name = "outcome", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .enum_values = check_outcomes},
-    SPEC_DATE("valid_until", SPEC_REQUIRED),
+    SPEC_ENUM("kind", SPEC_REQUIRED, check_kinds), SPEC_DATE("checked_on", SPEC_REQUIRED),
+    SPEC_ENUM("outcome", SPEC_REQUIRED, check_outcomes), SPEC_DATE("valid_until", SPEC_REQUIRED),
     SPEC_END};
 
 /* --- history ---------------------------------------------------------------------------- */

@@ -130,8 +130,8 @@ static const struct spec_field postal_item = {.type = SPEC_STRING,
 static const struct spec_field uuid_item = {.type = SPEC_STRING, .format = SPEC_FMT_UUID};
 static const struct spec_field slot_fields[] = {
     {.name = "weekday", .type = SPEC_INTEGER, .flags = SPEC_REQUIRED, .min = 1, .max = 7},
-    {.name = "starts", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 5, .max = 5},
-    {.name = "ends", .type = SPEC_STRING, .flags = SPEC_REQUIRED, .min = 5, .max = 5},
+    SPEC_TEXT("starts", SPEC_REQUIRED, 5, 5),
+    SPEC_TEXT("ends", SPEC_REQUIRED, 5, 5),
     SPEC_END};
 static const struct spec_field slot_item = {.type = SPEC_OBJECT, .fields = slot_fields};
 
@@ -164,24 +164,18 @@ static const struct spec_field slot_item = {.type = SPEC_OBJECT, .fields = slot_
 
 /* The members only a coordinator changes. */
 #define STAFF_FIELDS                                                                               \
-	{.name = "recruited_via",                                                                  \
-	 .type = SPEC_STRING,                                                                      \
-	 .flags = SPEC_NULLABLE,                                                                   \
-	 .enum_values = recruited_via},                                                            \
+	SPEC_ENUM("recruited_via", SPEC_NULLABLE, recruited_via),                                  \
 	    SPEC_UUID("recruited_association_id", SPEC_NULLABLE),                                  \
 	    SPEC_MULTILINE_TEXT("notes", SPEC_NULLABLE, 1, 2000),                                  \
 	    SPEC_UUID("account_id", SPEC_NULLABLE)
 
-static const struct spec_field volunteers_create_spec[] = {
-    SPEC_TEXT("name", SPEC_REQUIRED, 1, 200),
-    {.name = "status", .type = SPEC_STRING, .enum_values = initial_statuses},
-    SELF_FIELDS,
-    STAFF_FIELDS,
-    SPEC_END};
+static const struct spec_field volunteers_create_spec[] = {SPEC_TEXT("name", SPEC_REQUIRED, 1, 200),
+                                                           SPEC_ENUM("status", 0, initial_statuses),
+                                                           SELF_FIELDS, STAFF_FIELDS, SPEC_END};
 
 static const struct spec_field volunteers_update_spec[] = {
     SPEC_TEXT("name", 0, 1, 200),
-    {.name = "status", .type = SPEC_STRING, .enum_values = volunteer_statuses},
+    SPEC_ENUM("status", 0, volunteer_statuses),
     SPEC_MULTILINE_TEXT("status_reason", SPEC_NULLABLE, 1, 500),
     SELF_FIELDS,
     STAFF_FIELDS,

@@ -32,11 +32,7 @@
 static const char *const event_types[] = {"request.status_changed", NULL};
 static const struct spec_field event_type_item = {.type = SPEC_STRING, .enum_values = event_types};
 
-static const struct spec_field webhooks_create_spec[] = {{.name = "url",
-                                                          .type = SPEC_STRING,
-                                                          .flags = SPEC_REQUIRED,
-                                                          .max = 500,
-                                                          .format = SPEC_FMT_URL},
+static const struct spec_field webhooks_create_spec[] = {SPEC_URL("url", SPEC_REQUIRED, 500),
                                                          {.name = "event_types",
                                                           .type = SPEC_ARRAY,
                                                           .flags = SPEC_UNIQUE,
@@ -343,8 +339,9 @@ ms_now(void)
 
 /* Deliver one claimed row and record the result. */
 static void
-deliver(struct db_conn *c, const struct config *cfg, PGresult *res, int i)
+deliver(struct db_conn *c, PGresult *res, int i, void *arg)
 {
+	const struct config *cfg = arg;
 	const char *event_id = row_value(res, i, "event_id");
 	size_t len = 0, plen = 0;
 	unsigned char *sealed = db_bytea_value(res, i, row_col(res, "secret_sealed"), &len);
@@ -388,20 +385,8 @@ deliver(struct db_conn *c, const struct config *cfg, PGresult *res, int i)
 static int
 deliver_due(struct db_conn *c, const struct config *cfg)
 {
-	char lease[16];
-	enum db_qs qs;
-	PGresult *res;
-	int n;
-
-	snprintf(lease, sizeof(lease), "%u", cfg->webhooks_timeout * 2 + 30);
-	res = db_exec(c, &stmt_claim, (const char *const[]){lease}, &qs);
-	if (res == NULL)
-		return -1;
-	n = PQntuples(res);
-	for (int i = 0; i < n; i++)
-		deliver(c, cfg, res, i);
-	PQclear(res);
-	return n;
+	return bg_worker_claim_each(c, &stmt_claim, cfg->webhooks_timeout * 2 + 30, deliver,
+	                            (void *)cfg);
 }
 
 /* One pass of the delivery thread: deliver what is due; at once again when

@@ -72,6 +72,7 @@ struct spec_field {
  *   SPEC_EMAIL("contact_email", SPEC_NULLABLE)
  *   SPEC_TEXT("contact_name", SPEC_NULLABLE, 1, 200)
  *   SPEC_MULTILINE_TEXT("description", SPEC_NULLABLE, 1, 4000)
+ *   SPEC_ENUM("state", SPEC_REQUIRED, states)
  *
  * each is the same struct spec_field as its long form. */
 /* clang-format off */
@@ -92,6 +93,15 @@ struct spec_field {
 /* a calendar date, YYYY-MM-DD */
 #define SPEC_DATE(n, fl)                                                                           \
 	{.name = (n), .type = SPEC_STRING, .flags = (fl), .format = SPEC_FMT_DATE}
+/* an RFC 3339 date-time */
+#define SPEC_DATETIME(n, fl)                                                                       \
+	{.name = (n), .type = SPEC_STRING, .flags = (fl), .format = SPEC_FMT_DATETIME}
+/* an http(s) URL of at most hi characters */
+#define SPEC_URL(n, fl, hi)                                                                        \
+	{.name = (n), .type = SPEC_STRING, .flags = (fl), .max = (hi), .format = SPEC_FMT_URL}
+/* one of the strings of vals (a NULL-terminated array) */
+#define SPEC_ENUM(n, fl, vals)                                                                     \
+	{.name = (n), .type = SPEC_STRING, .flags = (fl), .enum_values = (vals)}
 /* clang-format on */
 
 /* Validate obj against the field list spec. Each failure is appended to

@@ -2,6 +2,7 @@
 #include "worker.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "db.h"
@@ -85,4 +86,24 @@ bg_worker_stop(struct bg_worker *w)
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
 	w->running = false;
+}
+
+int
+bg_worker_claim_each(struct db_conn *c, struct db_stmt *claim, unsigned lease_seconds,
+                     bg_worker_row_fn each, void *arg)
+{
+	char lease[16];
+	enum db_qs qs;
+	PGresult *res;
+	int n;
+
+	snprintf(lease, sizeof(lease), "%u", lease_seconds);
+	res = db_exec(c, claim, (const char *const[]){lease}, &qs);
+	if (res == NULL)
+		return -1;
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++)
+		each(c, res, i, arg);
+	PQclear(res);
+	return n;
 }

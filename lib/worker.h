@@ -14,7 +14,10 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include <libpq-fe.h>
+
 struct db_conn;
+struct db_stmt;
 struct bg_worker;
 
 /* One pass of work, on the worker's thread. Returns the seconds to wait
@@ -60,5 +63,17 @@ void bg_worker_stop(struct bg_worker *w);
  * database cannot be reached, to be asked again on the next pass. Owned by
  * the worker. */
 struct db_conn *bg_worker_db(struct bg_worker *w);
+
+/* What bg_worker_claim_each does with each claimed row: row of res, with
+ * the job's arg. */
+typedef void (*bg_worker_row_fn)(struct db_conn *c, PGresult *res, int row, void *arg);
+
+/* For pass, a job that works through an outbox: run claim on c, a
+ * statement whose one parameter is the lease in seconds (how long the rows
+ * it returns stay claimed), then each(c, res, i, arg) for every row it
+ * returned, in order. Returns how many rows were claimed, or -1 when the
+ * claim failed (the database error is db_exec's to log). */
+int bg_worker_claim_each(struct db_conn *c, struct db_stmt *claim, unsigned lease_seconds,
+                         bg_worker_row_fn each, void *arg);
 
 #endif
