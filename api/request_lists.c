@@ -103,15 +103,15 @@ search_criterion(const char *phone_bidx, const char *email_bidx, const char *ref
 }
 
 /* Run the list statement with optional search criteria (blind indexes, a
- * reference) and a cursor. */
+ * reference) and a cursor. Answers nothing: the result (the caller's to
+ * PQclear), or NULL with the query status in *qs for the caller to answer. */
 static PGresult *
 list_rows(struct http_request *rq, const char *pb, const char *eb, const char *ref,
-          const char *cursor, long long limit)
+          const char *cursor, long long limit, enum db_qs *qs)
 {
 	const json_t *q = rq->query;
 	char fetch[24], *states = NULL;
 	const char *params[10] = {pb, eb, cursor, fetch};
-	enum db_qs qs;
 	PGresult *res;
 
 	snprintf(fetch, sizeof(fetch), "%lld", limit + 1);
@@ -126,10 +126,8 @@ list_rows(struct http_request *rq, const char *pb, const char *eb, const char *r
 		params[7] = json_string_value(json_object_get(q, "received_from"));
 		params[8] = json_string_value(json_object_get(q, "received_to"));
 	}
-	res = db_exec(rq->db, &stmt_list, params, &qs);
+	res = db_exec(rq->db, &stmt_list, params, qs);
 	free(states);
-	if (res == NULL)
-		http_reply_db_error(rq, qs);
 	return res;
 }
 
@@ -219,9 +217,11 @@ requests_search(struct http_request *rq)
 	}
 	if (email != NULL && crypto_normalise_email(email, norm, sizeof(norm)) == 0)
 		eb = request_blind_param("email", norm);
-	res = list_rows(rq, pb, eb, ref, NULL, limit);
-	if (res == NULL)
+	res = list_rows(rq, pb, eb, ref, NULL, limit, &qs);
+	if (res == NULL) {
+		http_reply_db_error(rq, qs);
 		goto out;
+	}
 	shown = PQntuples(res) < limit ? PQntuples(res) : (int)limit;
 	items = json_array();
 	for (int i = 0; i < shown; i++) {
