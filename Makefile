@@ -37,7 +37,7 @@ LDFLAGS   := -pie -Wl,-z,relro,-z,now $(SANFLAGS)
 LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 LIB_SRC   := $(wildcard lib/*.c)
-API_SRC   := $(wildcard api/*.c)
+API_SRC   := $(wildcard api/*.c api/*/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 API_OBJ   := $(API_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
@@ -79,7 +79,7 @@ $(BUILD)/tests/db/%: tests/db/%.c $(LIB_OBJ)
 -include $(LIB_OBJ:.o=.d) $(API_OBJ:.o=.d)
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c), built with clang 14 and ASan/UBSan
-# into build/fuzz: lib/ and api/ (without main.c) get their own instrumented
+# into build/fuzz: lib/ and api/ (without api/commands/main.c) get their own instrumented
 # objects. Each target runs FUZZ_TIME seconds on a copy of its seed corpus
 # (tests/fuzz/corpus/<target>, never grown by this); any crash, leak,
 # sanitizer report, failed invariant or 10 s hang fails the run, and the input
@@ -93,7 +93,7 @@ FUZZ_CFLAGS:= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 $(WARN) -Wno-forma
               -DKOMPAS_VERSION='"$(VERSION)+$(COMMIT)"' \
               $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_OBJ   := $(LIB_SRC:%.c=build/fuzz/%.o) \
-              $(patsubst %.c,build/fuzz/%.o,$(filter-out api/main.c,$(API_SRC)))
+              $(patsubst %.c,build/fuzz/%.o,$(filter-out api/commands/main.c,$(API_SRC)))
 
 build/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -183,11 +183,11 @@ docs/errors.md: $(KOMPASD)
 	@$(KOMPASD) errors > $@.tmp && mv $@.tmp $@
 
 format:
-	clang-format -i $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h tools/bench/*.c \
+	clang-format -i $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h api/*/*.h tools/bench/*.c \
 	    tests/fuzz/*.c tests/helpers/*.c
 
 check-format:
-	@clang-format --dry-run -Werror $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h \
+	@clang-format --dry-run -Werror $(LIB_SRC) $(API_SRC) $(UNIT_SRC) $(DBT_SRC) lib/*.h api/*.h api/*/*.h \
 	    tools/bench/*.c tests/fuzz/*.c tests/helpers/*.c
 
 clean:

@@ -31,7 +31,7 @@ struct app {
 
 extern struct app app;
 
-/* CORS (api/cors.c): is origin one of the centres' configured web origins?
+/* CORS (api/pipeline/cors.c): is origin one of the centres' configured web origins?
  * Cached for 30 s. cors_cleanup frees the cache at exit. */
 bool cors_origin_allowed(const char *origin);
 void cors_cleanup(void);
@@ -40,13 +40,13 @@ void cors_cleanup(void);
  * the account with this e-mail, else the reason in English. */
 const char *password_problem(const char *password, const char *email);
 
-/* Bootstrap commands (api/bootstrap.c), run as the schema owner. They print
+/* Bootstrap commands (api/commands/bootstrap.c), run as the schema owner. They print
  * what they did or why not, and return a process exit status. */
 int cmd_create_admin(const struct config *cfg, const char *email, const char *name);
 int cmd_create_centre(const struct config *cfg, const char *slug, const char *name,
                       const char *municipality);
 
-/* Maintenance (api/maintenance.c): the hourly scheduler thread in serve,
+/* Maintenance (api/jobs/maintenance.c): the hourly scheduler thread in serve,
  * and the same jobs as subcommands (exit statuses). */
 int maintenance_start(const struct config *cfg);
 void maintenance_stop(void);
@@ -57,20 +57,20 @@ int cmd_purge_access_log(const struct config *cfg);
 long long maintenance_anonymise_due(struct db_conn *c);
 int cmd_anonymise(const struct config *cfg);
 
-/* Bulk loads (api/seal_copy.c): read COPY text rows "id, name, phone,
+/* Bulk loads (api/commands/seal_copy.c): read COPY text rows "id, name, phone,
  * email, address, notes" from in and write "id, the five sealed values,
  * phone and e-mail blind indexes" to out, sealed as POST /v1/requests
  * seals them. Returns a process exit status; a bad line stops it. */
 int cmd_seal_requests(const struct config *cfg, FILE *in, FILE *out);
 
-/* Idempotency-Key (api/idempotency.c), called by the pipeline inside a route's
+/* Idempotency-Key (api/pipeline/idempotency.c), called by the pipeline inside a route's
  * transaction: before the handler (a replay or a conflict sets the response
  * instead of the handler's) and after a handler answered below 400 (the
  * answer is stored for replays). Both return a query status. */
 enum db_qs idempotency_before(struct http_request *rq);
 enum db_qs idempotency_after(struct http_request *rq);
 
-/* E-mail (api/mail.c). mail_check_config: 0, or -1 with the reason in err
+/* E-mail (api/jobs/mail.c). mail_check_config: 0, or -1 with the reason in err
  * when [mail] is set but unusable (serve and check-config refuse it).
  * mail_start starts the mail thread when [mail] server is set (0: started
  * or mail is off; -1: the thread could not be made); mail_stop stops it and
@@ -84,8 +84,8 @@ void mail_stop(void);
 struct buf;
 void mail_metrics_render(struct buf *b);
 
-/* GET /v1/me (api/sessions.c): answer with the caller's account, role and
- * settings; PATCH /v1/me (api/mail.c) answers with it after a change.
+/* GET /v1/me (api/handlers/sessions.c): answer with the caller's account, role and
+ * settings; PATCH /v1/me (api/jobs/mail.c) answers with it after a change.
  * Replies on rq itself (200, or the database error). */
 void sessions_me(struct http_request *rq);
 
@@ -108,7 +108,7 @@ int mail_render(const char *kind, const json_t *payload, const char *base_url, s
 struct db_conn;
 PGresult *worklists_fetch(struct db_conn *c, enum db_qs *qs);
 
-/* Webhooks (api/webhooks.c): the delivery thread in serve. */
+/* Webhooks (api/jobs/webhooks.c): the delivery thread in serve. */
 int webhooks_start(const struct config *cfg);
 void webhooks_stop(void);
 

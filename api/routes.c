@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "../lib/mem.h"
-#include "path_params.h"
+#include "pipeline/path_params.h"
 
 extern const struct route_table system_routes;
 extern const struct route_table static_routes;

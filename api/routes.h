@@ -1,6 +1,6 @@
 /* routes.h - how a resource declares its routes.
  *
- * Each resource file (api/requests.c, api/courses.c, ...) ends with its own
+ * Each resource file (api/handlers/requests.c, api/handlers/courses.c, ...) ends with its own
  * table of routes with static handlers and specs beside them:
  *
  *     static const struct route routes[] = {
@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 #include "../lib/router.h"
-#include "auth.h" /* the roles of a route */
+#include "pipeline/auth.h" /* the roles of a route */
 
 /* Short flags for the tables (lib/router.h). */
 #define DB   ROUTE_NEEDS_DB

@@ -3,7 +3,7 @@
 // small HTTP server that takes kompasd's webhook deliveries, verifies them
 // exactly as kompasd signs them, and prints each verified event once.
 //
-// kompasd's scheme (api/webhooks.c): every delivery is a POST with
+// kompasd's scheme (api/jobs/webhooks.c): every delivery is a POST with
 //   Kompas-Event-Id:   the event's id (also "event_id" in the body)
 //   Kompas-Timestamp:  Unix seconds when it was signed
 //   Kompas-Signature:  v1=hex(HMAC-SHA256(secret, "<timestamp>.<raw body>"))

@@ -25,7 +25,7 @@ let load;
 const q = (sql) => psql(sql, { db: DB });
 const num = (sql) => Number(q(sql));
 
-// The workflow of api/request_states.c: the steps, and closed or withdrawn
+// The workflow of api/handlers/request_states.c: the steps, and closed or withdrawn
 // from every open state.
 const OPEN = ['received', 'accepted', 'guide_assigned', 'contacted', 'conversation_held',
   'course_started', 'referred', 'signposted'];

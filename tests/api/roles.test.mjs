@@ -481,7 +481,7 @@ for (const r of ROUTES.filter((x) => isParameterised(x.pattern))) {
 
 // What a malformed path parameter is answered, by what the parameter names
 // (the route table's "id=request"): the pipeline checks a declared
-// parameter's format before the handler runs (api/path_params.c), with the
+// parameter's format before the handler runs (api/pipeline/path_params.c), with the
 // text each handler gave before (written out here, not read from the C
 // table). Every parameter of every route is sent malformed (the others
 // valid) by an allowed caller.

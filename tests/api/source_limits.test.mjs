@@ -39,9 +39,15 @@ export function longFunctions(text, limit = MAX_FUNCTION_LINES) {
 
 function sources() {
   const out = [];
-  for (const dir of ['api', 'lib'])
-    for (const f of fs.readdirSync(path.join(ROOT, dir)).sort())
-      if (/\.[ch]$/.test(f)) out.push(path.join(dir, f));
+  // api/ has a folder for each kind of code (handlers, pipeline, jobs, commands)
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })
+      .sort((a, b) => a.name.localeCompare(b.name))) {
+      if (e.isDirectory()) walk(path.join(dir, e.name));
+      else if (/\.[ch]$/.test(e.name)) out.push(path.join(dir, e.name));
+    }
+  };
+  for (const dir of ['api', 'lib']) walk(dir);
   return out;
 }
 

@@ -1,4 +1,4 @@
-/* app_stub.c - the process-wide state that api/main.c defines; the fuzz
+/* app_stub.c - the process-wide state that api/commands/main.c defines; the fuzz
  * targets link every api/ object but main.c, so they get it from here
  * (zeroed: no configuration, no keys), and the joined route table that
  * main() builds before anything else. */

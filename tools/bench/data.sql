@@ -16,7 +16,7 @@
 --   14,000 volunteers (55% active) with status histories, interests,
 --     availability, trainings and record checks
 --   200,000 requests over three years (more recent ones more often), their
---     state histories following the workflow of api/request_states.c (most
+--     state histories following the workflow of api/handlers/request_states.c (most
 --     closed; those closed more than the centre's retention period ago are
 --     anonymised, as the maintenance job would have done), ~100,000 courses
 --     with 1-6 visits, referrals, and measurements before and after.
@@ -457,7 +457,7 @@ SELECT e.id, c.id, e.centre_id
 
 \echo 'data.sql: requests (plain values to be sealed)'
 -- ----------------------------------------------------------------- requests
--- Nine paths through the workflow (api/request_states.c), with their
+-- Nine paths through the workflow (api/handlers/request_states.c), with their
 -- shares when the centre has guides, and the delay of each step in days.
 CREATE TABLE bench_stage.path_step (path int, ord int, to_state text, reason text, lo numeric, hi numeric);
 INSERT INTO bench_stage.path_step VALUES

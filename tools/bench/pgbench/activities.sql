@@ -1,5 +1,5 @@
 -- pgbench twin of the activity suggestions scenario (tools/bench/scenarios/activities.lua): the SQL
--- kompasd runs for one request, copied from api/matching.c (matching_activities) and api/auth.c (the macros expanded),
+-- kompasd runs for one request, copied from api/handlers/matching.c (matching_activities) and api/pipeline/auth.c (the macros expanded),
 -- with the same caller context. Run by tools/bench/national.sh:
 --   pgbench -M prepared -n -T <dur> -c <conns> -j 2 -D hash=... -D idle=... -D ninputs=...
 -- as the kompasd role. Parameters kompasd leaves NULL are written NULL;

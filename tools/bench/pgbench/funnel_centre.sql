@@ -1,5 +1,5 @@
 -- pgbench twin of the yearly funnel by centre (tools/bench/scenarios/funnel_centre.lua): the SQL
--- kompasd runs for one request, copied from api/stats.c (stats_funnel) and api/auth.c (the macros expanded),
+-- kompasd runs for one request, copied from api/handlers/stats.c (stats_funnel) and api/pipeline/auth.c (the macros expanded),
 -- with the same caller context. Run by tools/bench/national.sh:
 --   pgbench -M prepared -n -T <dur> -c <conns> -j 2 -D hash=... -D idle=... -D ninputs=...
 -- as the kompasd role. Parameters kompasd leaves NULL are written NULL;

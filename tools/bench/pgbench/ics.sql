@@ -1,5 +1,5 @@
 -- pgbench twin of the iCalendar feed scenario (tools/bench/scenarios/ics.lua): the SQL
--- kompasd runs for one request, copied from api/feeds.c (feeds_centre, feeds_ics) (the macros expanded),
+-- kompasd runs for one request, copied from api/handlers/feeds.c (feeds_centre, feeds_ics) (the macros expanded),
 -- with the same caller context. Run by tools/bench/national.sh:
 --   pgbench -M prepared -n -T <dur> -c <conns> -j 2 -D hash=... -D idle=... -D ninputs=...
 -- as the kompasd role. Parameters kompasd leaves NULL are written NULL;

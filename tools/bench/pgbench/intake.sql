@@ -1,5 +1,5 @@
 -- pgbench twin of the portal intake scenario (tools/bench/scenarios/intake.lua): the SQL
--- kompasd runs for one request, copied from api/idempotency.c, api/requests.c (requests_insert, requests_add_consent, requests_event, requests_get), api/access_log.c and api/auth.c (the macros expanded),
+-- kompasd runs for one request, copied from api/pipeline/idempotency.c, api/handlers/requests.c (requests_insert, requests_add_consent, requests_event, requests_get), api/access_log.c and api/pipeline/auth.c (the macros expanded),
 -- with the same caller context. Run by tools/bench/national.sh:
 --   pgbench -M prepared -n -T <dur> -c <conns> -j 2 -D hash=... -D idle=... -D ninputs=...
 -- as the kompasd role. Parameters kompasd leaves NULL are written NULL;

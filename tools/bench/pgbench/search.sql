@@ -1,5 +1,5 @@
 -- pgbench twin of the public event search scenario (tools/bench/scenarios/search.lua): the SQL
--- kompasd runs for one request, copied from api/event_lists.c (events_public_centre, events_public_rank) (the macros expanded),
+-- kompasd runs for one request, copied from api/handlers/event_lists.c (events_public_centre, events_public_rank) (the macros expanded),
 -- with the same caller context. Run by tools/bench/national.sh:
 --   pgbench -M prepared -n -T <dur> -c <conns> -j 2 -D hash=... -D idle=... -D ninputs=...
 -- as the kompasd role. Parameters kompasd leaves NULL are written NULL;
