@@ -183,6 +183,11 @@ void http_client_address(const struct http_request *rq, char *out, size_t outlen
  * answers 500). status is the HTTP status. */
 void http_reply_json(struct http_request *rq, unsigned status, json_t *body);
 
+/* Answer with text, len bytes of JSON already written as http_reply_json
+ * would write it (for a large answer built without a jansson tree).
+ * Takes ownership of text (malloc'd; NULL aborts). */
+void http_reply_json_text(struct http_request *rq, unsigned status, char *text, size_t len);
+
 /* Answer with len bytes of data of the given content type. With copy false,
  * data must be static or outlive the response. */
 void http_reply_data(struct http_request *rq, unsigned status, const char *content_type,

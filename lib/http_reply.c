@@ -52,12 +52,28 @@ http_reply_data(struct http_request *rq, unsigned status, const char *content_ty
 	set_response(rq, status, resp, len, content_type);
 }
 
+/* Answer with text (malloc'd, taken) of content type type; the text is
+ * kept for the idempotency record too. */
+static void
+reply_text_typed(struct http_request *rq, unsigned status, char *text, size_t len, const char *type)
+{
+	struct MHD_Response *resp;
+
+	if (text == NULL)
+		abort();
+	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	set_response(rq, status, resp, len, type);
+	if (rq->response == resp) {
+		rq->response_text = text;
+		rq->response_text_len = len;
+	}
+}
+
 static void
 reply_json_typed(struct http_request *rq, unsigned status, json_t *body, const char *type)
 {
 	char *text;
 	size_t len;
-	struct MHD_Response *resp;
 
 	if (body == NULL) {
 		http_reply_problem(rq, ERR_INTERNAL, NULL);
@@ -70,18 +86,19 @@ reply_json_typed(struct http_request *rq, unsigned status, json_t *body, const c
 	if (text == NULL)
 		abort();
 	len = strlen(text);
-	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-	set_response(rq, status, resp, len, type);
-	if (rq->response == resp) {
-		rq->response_text = text;
-		rq->response_text_len = len;
-	}
+	reply_text_typed(rq, status, text, len, type);
 }
 
 void
 http_reply_json(struct http_request *rq, unsigned status, json_t *body)
 {
 	reply_json_typed(rq, status, body, "application/json");
+}
+
+void
+http_reply_json_text(struct http_request *rq, unsigned status, char *text, size_t len)
+{
+	reply_text_typed(rq, status, text, len, "application/json");
 }
 
 void

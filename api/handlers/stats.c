@@ -284,33 +284,109 @@ cell_value(const PGresult *res, int i)
 	return json_real(strtod(v, NULL));
 }
 
+/* Append column c of cell row i as a JSON string, or null. The texts are
+ * ids, slugs, periods and names of the API's enums: nothing that jansson
+ * would escape otherwise than buf_append_json_string. */
+static void
+append_text(struct buf *b, const PGresult *res, int i, int c)
+{
+	if (PQgetisnull(res, i, c))
+		buf_append_str(b, "null");
+	else
+		buf_append_json_string(b, PQgetvalue(res, i, c), (size_t)PQgetlength(res, i, c));
+}
+
+/* Append the value of cell row i as cell_value answers it, written as
+ * http_reply_json writes it (a decimal through jansson itself). */
+static void
+append_value(struct buf *b, const PGresult *res, int i)
+{
+	const char *v = PQgetvalue(res, i, 5);
+	json_t *j;
+	char *text;
+
+	if (PQgetisnull(res, i, 5)) {
+		buf_append_str(b, "null");
+		return;
+	}
+	if ((v[0] == '-' || strchr(v, '-') == NULL) && strchr(v, '.') == NULL) {
+		buf_appendf(b, "%" JSON_INTEGER_FORMAT, (json_int_t)strtoll(v, NULL, 10));
+		return;
+	}
+	j = cell_value(res, i);
+	text = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(15));
+	json_decref(j);
+	if (text == NULL)
+		abort();
+	buf_append_str(b, text);
+	free(text);
+}
+
+/* Append the cells of res as the JSON array of rows. Written straight into
+ * the buffer: the funnel by centre has 4,200 rows, and a jansson object per
+ * row made most of kompasd's time of that request. */
+static void
+append_rows(struct buf *b, const PGresult *res, const char *dim)
+{
+	buf_append_str(b, "[");
+	for (int i = 0; i < PQntuples(res); i++) {
+		buf_append_str(b, i == 0 ? "{\"period\":" : ",{\"period\":");
+		append_text(b, res, i, 0);
+		buf_append_str(b, ",\"centre_id\":");
+		append_text(b, res, i, 1);
+		buf_append_str(b, ",\"centre_slug\":");
+		append_text(b, res, i, 2);
+		buf_append_str(b, ",");
+		buf_append_json_string(b, dim, strlen(dim));
+		buf_append_str(b, ":");
+		append_text(b, res, i, 3);
+		buf_append_str(b, ",\"measure\":");
+		append_text(b, res, i, 4);
+		buf_append_str(b, ",\"value\":");
+		append_value(b, res, i);
+		buf_append_str(b, strcmp(PQgetvalue(res, i, 6), "t") == 0
+		                      ? ",\"suppressed\":true"
+		                      : ",\"suppressed\":false");
+		buf_append_str(b, ",\"reason\":");
+		append_text(b, res, i, 7);
+		buf_append_str(b, "}");
+	}
+	buf_append_str(b, "]");
+}
+
 /* Answer the cells of res as JSON with the filters, the window and the
- * disclosure rules; takes w->groups. */
+ * disclosure rules; takes w->groups. The envelope is jansson's, its rows
+ * (the last member, dumped as []) are spliced in from append_rows. */
 static void
 reply_cells_json(struct http_request *rq, const PGresult *res, struct stats_window *w)
 {
-	json_t *rows = json_array();
-
-	for (int i = 0; i < PQntuples(res); i++) {
-		json_t *row = json_object();
-
-		json_object_set_new(row, "period", db_json_text(res, i, 0));
-		json_object_set_new(row, "centre_id", db_json_text(res, i, 1));
-		json_object_set_new(row, "centre_slug", db_json_text(res, i, 2));
-		json_object_set_new(row, w->dim, db_json_text(res, i, 3));
-		json_object_set_new(row, "measure", db_json_text(res, i, 4));
-		json_object_set_new(row, "value", cell_value(res, i));
-		json_object_set_new(row, "suppressed", db_json_bool(res, i, 6));
-		json_object_set_new(row, "reason", db_json_text(res, i, 7));
-		json_array_append_new(rows, row);
-	}
-	http_reply_json(
-	    rq, 200,
+	static const char rows_tail[] = "\"rows\":[]}";
+	json_t *env =
 	    json_pack("{s:{s:s?,s:s,s:s?,s:o},s:s,s:b,s:i,s:s,s:o}", "filters", "from", w->from,
 	              "to", w->eff_to, "centre_id", w->centre_id[0] != '\0' ? w->centre_id : NULL,
 	              "group_by", w->groups, "closed_through", w->closed, "truncated", w->truncated,
-	              "threshold", 5, "rounding", "down_to_multiple_of_5", "rows", rows));
+	              "threshold", 5, "rounding", "down_to_multiple_of_5", "rows", json_array());
+	char *head, *text;
+	size_t hlen, len;
+	struct buf b;
+
 	w->groups = NULL;
+	head = env != NULL ? json_dumps(env, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+	json_decref(env);
+	hlen = head != NULL ? strlen(head) : 0;
+	if (head == NULL || hlen < sizeof(rows_tail) - 1 ||
+	    strcmp(head + hlen - (sizeof(rows_tail) - 1), rows_tail) != 0) {
+		free(head);
+		http_reply_problem(rq, ERR_INTERNAL, NULL);
+		return;
+	}
+	buf_init(&b);
+	buf_append(&b, head, hlen - 3); /* up to and with "rows": */
+	append_rows(&b, res, w->dim);
+	buf_append_str(&b, "}");
+	free(head);
+	text = buf_steal(&b, &len);
+	http_reply_json_text(rq, 200, text, len);
 }
 
 /* Run one statistics function and answer its cells over the window: whole
