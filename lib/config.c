@@ -12,7 +12,7 @@
 #include "buf.h"
 #include "mem.h"
 
-enum cfg_type { CFG_STRING, CFG_UINT, CFG_SIZE, CFG_LOGLEVEL, CFG_STARTTLS };
+enum cfg_type { CFG_STRING, CFG_UINT, CFG_SIZE, CFG_LOGLEVEL, CFG_STARTTLS, CFG_HTTP_MODE };
 
 struct cfg_key {
 	const char *section;
@@ -31,6 +31,7 @@ static const struct cfg_key cfg_keys[] = {
     KEY("http", "listen", CFG_STRING, listen, 1, 64),
     KEY("http", "port", CFG_UINT, port, 0, 65535),
     KEY("http", "threads", CFG_UINT, threads, 0, 256),
+    KEY("http", "mode", CFG_HTTP_MODE, http_mode, 0, 1),
     KEY("http", "body_limit", CFG_SIZE, body_limit, 1024, 64ULL << 20),
     KEY("http", "connection_timeout", CFG_UINT, connection_timeout, 1, 3600),
     KEY("http", "connection_limit", CFG_UINT, connection_limit, 1, 100000),
@@ -45,6 +46,7 @@ static const struct cfg_key cfg_keys[] = {
     KEY("database", "migrate_conninfo", CFG_STRING, migrate_conninfo, 0, 4096),
     KEY("database", "connect_timeout", CFG_UINT, connect_timeout, 1, 60),
     KEY("database", "tx_retries", CFG_UINT, tx_retries, 0, 100),
+    KEY("database", "loop_connections", CFG_UINT, loop_connections, 1, 64),
     KEY("database", "replica_conninfo", CFG_STRING, replica_conninfo, 0, 4096),
     KEY("database", "replica_max_lag", CFG_UINT, replica_max_lag, 1, 3600),
     KEY("crypto", "key_file", CFG_STRING, key_file, 1, 4096),
@@ -100,6 +102,7 @@ config_init(struct config *c)
 	c->conninfo = xstrdup("dbname=kompas");
 	c->connect_timeout = 2;
 	c->tx_retries = 5;
+	c->loop_connections = 4;
 	c->replica_max_lag = 10;
 	c->key_file = xstrdup("/etc/kompas/kompas.key");
 	c->session_idle_timeout = 30 * 60;
@@ -233,6 +236,16 @@ cfg_set(struct config *c, const struct cfg_key *k, const char *v, char *err, siz
 			return -1;
 		}
 		*(enum log_level *)field = lvl;
+		return 0;
+	case CFG_HTTP_MODE:
+		if (strcmp(v, "threads") == 0) {
+			*(unsigned *)field = 0;
+		} else if (strcmp(v, "events") == 0) {
+			*(unsigned *)field = 1;
+		} else {
+			snprintf(err, errlen, "value of '%s' must be threads or events", k->key);
+			return -1;
+		}
 		return 0;
 	case CFG_STARTTLS:
 		if (strcmp(v, "required") == 0) {
@@ -480,6 +493,7 @@ config_diff(const struct config *a, const struct config *b,
 		}
 		case CFG_UINT:
 		case CFG_STARTTLS:
+		case CFG_HTTP_MODE:
 			same = *(const unsigned *)fa == *(const unsigned *)fb;
 			break;
 		case CFG_SIZE:

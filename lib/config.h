@@ -19,7 +19,9 @@ struct config {
 	/* [http] */
 	char *listen;                     /* IPv4 or IPv6 literal */
 	unsigned port;                    /* 0 = any free port (tests) */
-	unsigned threads;                 /* worker threads, 0 = four per CPU */
+	unsigned threads;                 /* worker threads, 0 = four per CPU (events: one) */
+	unsigned http_mode;               /* 0 threads: a thread per request in progress;
+	                                   * 1 events: event loops with coroutines */
 	size_t body_limit;                /* bytes */
 	unsigned connection_timeout;      /* idle seconds before a connection is closed */
 	unsigned connection_limit;        /* concurrent connections */
@@ -35,6 +37,7 @@ struct config {
 	char *migrate_conninfo;   /* the schema owner, for migrations; NULL = conninfo */
 	unsigned connect_timeout; /* seconds */
 	unsigned tx_retries;      /* serialization failures retried this often */
+	unsigned loop_connections; /* [http] mode = events: connections per event loop */
 	char *replica_conninfo;   /* a streaming replica for reads; NULL or "" = none */
 	unsigned replica_max_lag; /* seconds behind the primary before reads fall back */
 	/* [crypto] */

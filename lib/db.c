@@ -10,11 +10,13 @@
 
 #include <sodium.h>
 
+#include "coro.h"
 #include "log.h"
 #include "mem.h"
 
 struct db_conn {
 	PGconn *pg;
+	struct db_conn *next_idle; /* in an event-loop pool's idle list */
 	unsigned generation;             /* bumped on every successful connect */
 	unsigned prepared[DB_MAX_STMTS]; /* generation at which each statement was prepared */
 	bool lost;
@@ -40,6 +42,18 @@ static struct {
 	pthread_key_t replica_key;
 	bool key_made;
 } settings;
+
+/* An event-loop worker's connections ([http] mode = events): a request's
+ * coroutine takes one at its first db_thread_conn and gives it back when it
+ * ends (db_request_done); requests that find none idle wait in line. */
+struct db_pool {
+	struct db_conn *conns; /* n of them, opened lazily */
+	unsigned n;
+	struct db_conn *idle;
+	struct coro_queue waiting;
+};
+
+static _Thread_local struct db_pool *thread_pool, *thread_replica_pool;
 
 static _Atomic unsigned next_stmt_id = 1;
 static _Atomic unsigned long long error_count;
@@ -128,6 +142,11 @@ conn_connect(struct db_conn *c, const char *conninfo, unsigned timeout, char *er
 	 * year's funnel took 2.3 s with JIT and 1.0 s without). Set here, not
 	 * in the conninfo, so that options given there stay in force. */
 	PQclear(PQexec(c->pg, "SET jit = off"));
+	/* Statements are sent and their results awaited with libpq's
+	 * asynchronous calls (a request's coroutine yields meanwhile):
+	 * sending must not block either. */
+	if (c->pooled)
+		PQsetnonblocking(c->pg, 1);
 	c->generation++;
 	c->lost = false;
 	atomic_fetch_add(&connect_count, 1);
@@ -192,22 +211,18 @@ idle_conn_alive(struct db_conn *c)
 	return poll(&p, 1, 0) == 0;
 }
 
-struct db_conn *
-db_thread_conn(void)
+/* c made ready for a request on the primary: kept when it is alive, else
+ * (re)connected, a failed connect not retried within 200 ms. NULL when
+ * the database cannot be reached now. */
+static struct db_conn *
+primary_ready(struct db_conn *c)
 {
-	struct db_conn *c = pthread_getspecific(settings.key);
 	char err[512];
 
-	if (c == NULL) {
-		c = xcalloc(1, sizeof(*c));
-		c->pooled = true;
-		pthread_setspecific(settings.key, c);
-	} else if (c->pg != NULL && !c->lost && PQstatus(c->pg) == CONNECTION_OK &&
-	           idle_conn_alive(c)) {
+	if (c->pg != NULL && !c->lost && PQstatus(c->pg) == CONNECTION_OK && idle_conn_alive(c))
 		return c;
-	} else if (c->pg == NULL && ms_since(&c->last_attempt) < 200) {
+	if (c->pg == NULL && ms_since(&c->last_attempt) < 200)
 		return NULL;
-	}
 	if (conn_connect(c, settings.conninfo, settings.connect_timeout, err, sizeof(err)) != 0) {
 		clock_gettime(CLOCK_MONOTONIC, &c->last_attempt);
 		atomic_fetch_add(&error_count, 1);
@@ -216,6 +231,181 @@ db_thread_conn(void)
 	}
 	log_msg(LOG_INFO, "database connected (generation %u)", c->generation);
 	return c;
+}
+
+/* The running coroutine's connection of pool p (held in its slot), taken
+ * from the idle ones when it has none, waiting in line while there are
+ * none. NULL when it cannot wait (pinned, or the server is stopping). */
+static struct db_conn *
+pool_take(struct db_pool *p, enum coro_slot slot)
+{
+	void **held = coro_local(slot);
+	struct db_conn *c = *held;
+
+	if (c != NULL)
+		return c;
+	while (p->idle == NULL)
+		if (coro_wait(&p->waiting) != 0)
+			return NULL;
+	c = p->idle;
+	p->idle = c->next_idle;
+	c->next_idle = NULL;
+	*held = c;
+	return c;
+}
+
+/* Give the running coroutine's connection of p back, waking the first
+ * request waiting for one. */
+static void
+pool_give_back(struct db_pool *p, enum coro_slot slot)
+{
+	void **held = coro_local(slot);
+	struct db_conn *c;
+
+	if (p == NULL || held == NULL || *held == NULL)
+		return;
+	c = *held;
+	*held = NULL;
+	c->begin[0] = '\0';
+	c->next_idle = p->idle;
+	p->idle = c;
+	coro_wake_one(&p->waiting);
+}
+
+static struct db_pool *
+pool_new(unsigned n)
+{
+	struct db_pool *p = xcalloc(1, sizeof(*p));
+
+	p->n = n > 0 ? n : 1;
+	p->conns = xcalloc(p->n, sizeof(*p->conns));
+	for (unsigned i = p->n; i-- > 0;) {
+		p->conns[i].pooled = true;
+		p->conns[i].next_idle = p->idle;
+		p->idle = &p->conns[i];
+	}
+	return p;
+}
+
+static void
+pool_free(struct db_pool *p)
+{
+	if (p == NULL)
+		return;
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->conns[i].pg != NULL)
+			PQfinish(p->conns[i].pg);
+	free(p->conns);
+	free(p);
+}
+
+void
+db_loop_init(unsigned n)
+{
+	thread_pool = pool_new(n);
+	if (settings.replica_conninfo != NULL)
+		thread_replica_pool = pool_new(n);
+}
+
+void
+db_loop_cleanup(void)
+{
+	pool_free(thread_pool);
+	pool_free(thread_replica_pool);
+	thread_pool = thread_replica_pool = NULL;
+}
+
+void
+db_request_done(void)
+{
+	pool_give_back(thread_pool, CORO_SLOT_DB);
+	pool_give_back(thread_replica_pool, CORO_SLOT_REPLICA);
+}
+
+struct db_conn *
+db_thread_conn(void)
+{
+	struct db_conn *c;
+
+	if (thread_pool != NULL && coro_self() != NULL) {
+		c = pool_take(thread_pool, CORO_SLOT_DB);
+		return c != NULL ? primary_ready(c) : NULL;
+	}
+	c = pthread_getspecific(settings.key);
+	if (c == NULL) {
+		c = xcalloc(1, sizeof(*c));
+		c->pooled = true;
+		pthread_setspecific(settings.key, c);
+	}
+	return primary_ready(c);
+}
+
+/* Wait until c's socket is ready for events; in an event-loop worker's
+ * coroutine it yields to the loop meanwhile. false: the wait was abandoned
+ * (the server is stopping) or failed, and c is marked lost. */
+static bool
+wait_socket(struct db_conn *c, short events)
+{
+	int fd = PQsocket(c->pg);
+
+	if (fd >= 0 && coro_wait_fd(fd, events) >= 0)
+		return true;
+	c->lost = true;
+	return false;
+}
+
+/* Send what libpq has queued for c. false: it could not (c marked lost). */
+static bool
+flush_out(struct db_conn *c)
+{
+	int r;
+
+	while ((r = PQflush(c->pg)) == 1) {
+		if (!wait_socket(c, POLLIN | POLLOUT))
+			return false;
+		if (PQconsumeInput(c->pg) != 1)
+			break;
+	}
+	if (r != 0)
+		c->lost = true;
+	return r == 0;
+}
+
+/* The next result of what was sent on c (NULL once the current query's
+ * are read, or when the wait for it was abandoned), waiting for it. */
+static PGresult *
+next_result(struct db_conn *c)
+{
+	while (!c->lost && PQisBusy(c->pg)) {
+		if (!wait_socket(c, POLLIN))
+			return NULL;
+		if (PQconsumeInput(c->pg) != 1)
+			break;
+	}
+	return c->lost ? NULL : PQgetResult(c->pg);
+}
+
+/* Flush the query just sent (sent: whether PQsend* took it) and read its
+ * results to the end: the first that failed, else the last; NULL when the
+ * connection broke without one. As PQexec, without blocking a loop. */
+static PGresult *
+query_result(struct db_conn *c, bool sent)
+{
+	PGresult *keep = NULL, *r;
+
+	if (!sent || !flush_out(c))
+		return NULL;
+	while ((r = next_result(c)) != NULL) {
+		ExecStatusType st = PQresultStatus(keep);
+
+		if (keep != NULL && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			PQclear(r);
+			continue;
+		}
+		PQclear(keep);
+		keep = r;
+	}
+	return keep;
 }
 
 /* How far the replica c is behind its primary, in seconds: 0 when it has
@@ -227,10 +417,11 @@ db_thread_conn(void)
 static double
 replica_lag(struct db_conn *c)
 {
-	PGresult *res = PQexec(c->pg, "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0 "
-	                              "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() "
-	                              "THEN 0 ELSE coalesce(extract(epoch FROM now() - "
-	                              "pg_last_xact_replay_timestamp()), 0) END::float8");
+	static const char sql[] = "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0 "
+	                          "WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() "
+	                          "THEN 0 ELSE coalesce(extract(epoch FROM now() - "
+	                          "pg_last_xact_replay_timestamp()), 0) END::float8";
+	PGresult *res = query_result(c, PQsendQuery(c->pg, sql) == 1);
 	double lag = -1;
 
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
@@ -268,25 +459,17 @@ replica_usable(struct db_conn *c)
  * not answer would otherwise cost connect_timeout per request. */
 #define REPLICA_RETRY_MS 5000
 
-struct db_conn *
-db_thread_replica_conn(void)
+/* The replica connection c made ready for a read, or NULL (reads go to
+ * the primary): see db_thread_replica_conn. */
+static struct db_conn *
+replica_ready(struct db_conn *c)
 {
-	struct db_conn *c;
 	char err[512];
 
-	if (settings.replica_conninfo == NULL)
-		return NULL;
-	c = pthread_getspecific(settings.replica_key);
-	if (c == NULL) {
-		c = xcalloc(1, sizeof(*c));
-		c->pooled = true;
-		pthread_setspecific(settings.replica_key, c);
-	} else if (c->pg != NULL && !c->lost && PQstatus(c->pg) == CONNECTION_OK &&
-	           idle_conn_alive(c)) {
+	if (c->pg != NULL && !c->lost && PQstatus(c->pg) == CONNECTION_OK && idle_conn_alive(c))
 		goto check;
-	} else if (ms_since(&c->last_attempt) < REPLICA_RETRY_MS) {
+	if (ms_since(&c->last_attempt) < REPLICA_RETRY_MS)
 		goto fallback;
-	}
 	if (conn_connect(c, settings.replica_conninfo, settings.connect_timeout, err,
 	                 sizeof(err)) != 0) {
 		clock_gettime(CLOCK_MONOTONIC, &c->last_attempt);
@@ -307,6 +490,31 @@ check:
 fallback:
 	atomic_fetch_add_explicit(&replica_fallbacks, 1, memory_order_relaxed);
 	return NULL;
+}
+
+struct db_conn *
+db_thread_replica_conn(void)
+{
+	struct db_conn *c;
+
+	if (settings.replica_conninfo == NULL)
+		return NULL;
+	if (thread_replica_pool != NULL && coro_self() != NULL) {
+		c = pool_take(thread_replica_pool, CORO_SLOT_REPLICA);
+		if (c == NULL) {
+			atomic_fetch_add_explicit(&replica_fallbacks, 1, memory_order_relaxed);
+			return NULL;
+		}
+		return replica_ready(c);
+	}
+	c = pthread_getspecific(settings.replica_key);
+	if (c == NULL) {
+		c = xcalloc(1, sizeof(*c));
+		c->pooled = true;
+		/* Never connected: the first attempt is not spaced. */
+		pthread_setspecific(settings.replica_key, c);
+	}
+	return replica_ready(c);
 }
 
 unsigned long long
@@ -356,7 +564,7 @@ classify_failure(struct db_conn *c, PGresult *res, const char *what)
 
 	atomic_fetch_add(&error_count, 1);
 	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state ? state : "");
-	if (PQstatus(c->pg) != CONNECTION_OK) {
+	if (c->lost || PQstatus(c->pg) != CONNECTION_OK) {
 		c->lost = true;
 		log_msg(LOG_WARN, "database connection lost during %s", what);
 		return DB_HARD_ERROR;
@@ -407,13 +615,6 @@ begin_now(struct db_conn *c)
 	return db_command(c, begin);
 }
 
-/* The next result of a pipeline (NULL once the current query's are read). */
-static PGresult *
-next_result(struct db_conn *c)
-{
-	return PQgetResult(c->pg);
-}
-
 /* Read and drop results up to the query's terminating NULL. */
 static void
 drain_query(struct db_conn *c)
@@ -444,7 +645,7 @@ exec_pipelined(struct db_conn *c, struct db_stmt *stmt, unsigned id, const char 
 	    PQsendQueryParams(c->pg, c->begin, 0, NULL, NULL, NULL, NULL, 0) == 1 &&
 	    (!prepare || PQsendPrepare(c->pg, stmt->name, stmt->sql, stmt->nparams, NULL) == 1) &&
 	    PQsendQueryPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, 0) == 1 &&
-	    PQpipelineSync(c->pg) == 1 && PQflush(c->pg) == 0;
+	    PQpipelineSync(c->pg) == 1 && flush_out(c);
 	c->begin[0] = '\0';
 	if (!sent) {
 		/* Part of it may be queued: the connection cannot be trusted to
@@ -477,11 +678,11 @@ exec_pipelined(struct db_conn *c, struct db_stmt *stmt, unsigned id, const char 
 	if (prepare && *failed == NULL && res != NULL)
 		c->prepared[id] = c->generation;
 	/* The Sync's PGRES_PIPELINE_SYNC, unless the connection is gone. */
-	if (PQstatus(c->pg) == CONNECTION_OK) {
+	if (PQstatus(c->pg) == CONNECTION_OK && !c->lost) {
 		r = next_result(c);
 		PQclear(r);
 	}
-	if (PQexitPipelineMode(c->pg) != 1 && PQstatus(c->pg) == CONNECTION_OK) {
+	if (PQexitPipelineMode(c->pg) != 1 && PQstatus(c->pg) == CONNECTION_OK && !c->lost) {
 		/* Cannot happen once the Sync is read; never leave the connection
 		 * in pipeline mode for the next statement. */
 		log_msg(LOG_ERROR, "database: could not leave pipeline mode; reconnecting");
@@ -515,7 +716,8 @@ db_exec(struct db_conn *c, struct db_stmt *stmt, const char *const *params, enum
 		goto done;
 	}
 	if (c->prepared[id] != c->generation) {
-		res = PQprepare(c->pg, stmt->name, stmt->sql, stmt->nparams, NULL);
+		res = query_result(
+		    c, PQsendPrepare(c->pg, stmt->name, stmt->sql, stmt->nparams, NULL) == 1);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 			*qs = classify_failure(c, res, stmt->name);
 			PQclear(res);
@@ -524,7 +726,8 @@ db_exec(struct db_conn *c, struct db_stmt *stmt, const char *const *params, enum
 		PQclear(res);
 		c->prepared[id] = c->generation;
 	}
-	res = PQexecPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+	res = query_result(
+	    c, PQsendQueryPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, 0) == 1);
 done:
 	st = PQresultStatus(res);
 	if (st == PGRES_TUPLES_OK) {
@@ -559,7 +762,7 @@ db_command(struct db_conn *c, const char *sql)
 		if (qs < 0)
 			return qs;
 	}
-	res = PQexec(c->pg, sql);
+	res = query_result(c, PQsendQuery(c->pg, sql) == 1);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
 		qs = classify_failure(c, res, sql);
 	PQclear(res);

@@ -1,4 +1,5 @@
-/* db.h - PostgreSQL access: one connection per worker thread, statements
+/* db.h - PostgreSQL access: one connection per worker thread (or, in the
+ * event-loop mode, one per request from the loop thread's pool), statements
  * prepared lazily once per connection, and a transaction runner.
  *
  * Each SQL statement lives in its own small function next to the code that
@@ -70,6 +71,24 @@ void db_global_cleanup(void);
  * not turn into a connection storm. The connection belongs to the thread:
  * do not free or share it. */
 struct db_conn *db_thread_conn(void);
+
+/* For the event-loop workers ([http] mode = events, lib/http_loop.c): make
+ * the calling loop thread's pool of n connections to the primary (and n to
+ * the replica when one is configured), opened lazily. From then on
+ * db_thread_conn and db_thread_replica_conn called in a request's coroutine
+ * give that request one of the pool's connections, the same one for the
+ * whole request (waiting in line, the coroutine yielding, while all are
+ * taken), and statements on it yield to the loop while PostgreSQL answers.
+ * Outside a coroutine they give the thread's own connection as before. */
+void db_loop_init(unsigned n);
+
+/* Close and free the calling loop thread's pools (at its end). */
+void db_loop_cleanup(void);
+
+/* The running coroutine's request is over: give its connections back to
+ * the thread's pools, waking a request that waits for one. Does nothing
+ * outside a coroutine or without pools. */
+void db_request_done(void);
 
 /* The calling thread's connection to the read replica, for statements that
  * only read and may see data a few seconds old. Returns NULL when no

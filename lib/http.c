@@ -224,8 +224,8 @@ add_to_response(void *ctx, const char *name, const char *value)
 }
 
 /* Add the headers every response carries, then queue it. */
-static enum MHD_Result
-queue_response(struct http_request *rq)
+enum MHD_Result
+http_queue_response(struct http_request *rq)
 {
 	struct MHD_Response *resp = rq->response;
 	enum MHD_Result ret;
@@ -492,6 +492,20 @@ dispatch(struct http_request *rq)
 	check_answered(rq);
 }
 
+void
+http_run_step(struct http_request *rq)
+{
+	if (rq->offloaded) {
+		/* Resumed: the offloaded work is done; the handler again. */
+		rq->offloaded = false;
+		rq->match.route->handler(rq);
+		check_answered(rq);
+	} else {
+		set_phase(rq->live, PHASE_HANDLER, now_us(), 0);
+		dispatch(rq);
+	}
+}
+
 static enum MHD_Result
 count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
@@ -551,13 +565,13 @@ request_begin(struct http_server *srv, struct MHD_Connection *conn, const char *
 	if (framing != NULL) {
 		http_reply_problem(rq, ERR_BAD_REQUEST, framing);
 		http_set_header(rq, MHD_HTTP_HEADER_CONNECTION, "close");
-		return queue_response(rq);
+		return http_queue_response(rq);
 	}
 	cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && strtoull(cl, NULL, 10) > body_limit(srv)) {
 		rq->too_large = true;
 		reply_too_large(rq);
-		return queue_response(rq);
+		return http_queue_response(rq);
 	}
 	if ((cl != NULL && strtoull(cl, NULL, 10) > 0) ||
 	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) !=
@@ -608,20 +622,14 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url, const char *m
 	}
 	if (rq->answered_early)
 		return MHD_NO; /* the body ended after its 413: close */
-	if (rq->offloaded) {
-		/* Resumed: the offloaded work is done; the handler again. */
-		if (!rq->offload_done)
-			return MHD_YES;
-		rq->offloaded = false;
-		rq->match.route->handler(rq);
-		check_answered(rq);
-	} else {
-		set_phase(rq->live, PHASE_HANDLER, now_us(), 0);
-		dispatch(rq);
-	}
+	if (rq->offloaded && !rq->offload_done)
+		return MHD_YES;
+	if (srv->loops != NULL)
+		return loop_final_call(rq);
+	http_run_step(rq);
 	if (rq->offloaded)
 		return MHD_YES; /* suspended until the pool has done the work */
-	return queue_response(rq);
+	return http_queue_response(rq);
 }
 
 static void
@@ -719,7 +727,7 @@ extra_options(const struct http_settings *s, struct MHD_OptionItem *o, unsigned 
 {
 	size_t n = 0;
 
-	if (s->listen_fd_set)
+	if (s->listen_fd_set && (*flags & MHD_USE_NO_LISTEN_SOCKET) == 0)
 		o[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, s->listen_fd, NULL};
 	if (s->tls_cert_pem != NULL && s->tls_key_pem != NULL) {
 		*flags |= MHD_USE_TLS;
@@ -762,17 +770,92 @@ unescape_cb(void *cls, struct MHD_Connection *conn, char *s)
 	return (size_t)(w - s);
 }
 
+struct MHD_Daemon *
+http_daemon_start(struct http_server *srv, unsigned flags, unsigned threads,
+                  const struct sockaddr *addr)
+{
+	const struct http_settings *s = &srv->s;
+	struct MHD_OptionItem extra[8];
+	/* Event loops count connections against the limits themselves
+	 * (http_loop.c): the daemon of each may take them all. */
+	unsigned per_ip = srv->loops != NULL ? 0 : s->per_ip_connection_limit;
+
+	flags |= MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+	extra_options(s, extra, &flags);
+	if (threads > 0) {
+		size_t n = 0;
+
+		while (extra[n].option != MHD_OPTION_END)
+			n++;
+		extra[n] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
+		extra[n + 1] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	}
+	return MHD_start_daemon(
+	    flags, (uint16_t)s->port, NULL, NULL, access_cb, srv, MHD_OPTION_EXTERNAL_LOGGER,
+	    mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->connection_timeout,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->connection_limit,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_NOTIFY_COMPLETED, completed_cb,
+	    srv, MHD_OPTION_NOTIFY_CONNECTION, notify_connection_cb, srv,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL, MHD_OPTION_ARRAY, extra,
+	    MHD_OPTION_END);
+}
+
+/* The listening address of s into a4 or a6; NULL when it is not a literal
+ * (*ipv6 set for an IPv6 one). */
+static const struct sockaddr *
+listen_addr(const struct http_settings *s, struct sockaddr_in *a4, struct sockaddr_in6 *a6,
+            bool *ipv6)
+{
+	memset(a4, 0, sizeof(*a4));
+	memset(a6, 0, sizeof(*a6));
+	*ipv6 = false;
+	if (inet_pton(AF_INET, s->listen, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)s->port);
+		return (const struct sockaddr *)a4;
+	}
+	if (inet_pton(AF_INET6, s->listen, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)s->port);
+		*ipv6 = true;
+		return (const struct sockaddr *)a6;
+	}
+	return NULL;
+}
+
+/* Start the event loops on the settings' socket (or one bound here). */
+static int
+start_loops(struct http_server *srv, char *err, size_t errlen)
+{
+	int fd = srv->s.listen_fd_set
+	             ? srv->s.listen_fd
+	             : http_listen_socket(srv->s.listen, srv->s.port, err, errlen);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (fd < 0)
+		return -1;
+	if (loops_start(srv, fd, err, errlen) != 0) {
+		if (!srv->s.listen_fd_set)
+			close(fd);
+		return -1;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		srv->port = ntohs(ss.ss_family == AF_INET6
+		                      ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
+		                      : ((struct sockaddr_in *)(void *)&ss)->sin_port);
+	return 0;
+}
+
 struct http_server *
 http_server_start(const struct http_settings *s, char *err, size_t errlen)
 {
-	struct MHD_OptionItem extra[6];
 	struct http_server *srv = xcalloc(1, sizeof(*srv));
 	struct sockaddr_in6 a6;
 	struct sockaddr_in a4;
 	const struct sockaddr *addr;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-	                 MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	const union MHD_DaemonInfo *info;
+	bool ipv6;
 
 	if (s->pipeline == NULL) {
 		snprintf(err, errlen, "no pipeline to run the requests");
@@ -782,53 +865,38 @@ http_server_start(const struct http_settings *s, char *err, size_t errlen)
 	srv->s = *s;
 	atomic_store(&srv->body_limit, s->body_limit);
 	atomic_store(&srv->retry_after, s->retry_after);
-	memset(&a4, 0, sizeof(a4));
-	memset(&a6, 0, sizeof(a6));
-	if (inet_pton(AF_INET, s->listen, &a4.sin_addr) == 1) {
-		a4.sin_family = AF_INET;
-		a4.sin_port = htons((uint16_t)s->port);
-		addr = (const struct sockaddr *)&a4;
-	} else if (inet_pton(AF_INET6, s->listen, &a6.sin6_addr) == 1) {
-		a6.sin6_family = AF_INET6;
-		a6.sin6_port = htons((uint16_t)s->port);
-		addr = (const struct sockaddr *)&a6;
-		flags |= MHD_USE_IPv6;
-	} else {
+	addr = listen_addr(s, &a4, &a6, &ipv6);
+	if (addr == NULL) {
 		snprintf(err, errlen, "listen address '%s' is not an IPv4 or IPv6 literal",
 		         s->listen);
 		free(srv);
 		return NULL;
 	}
-	extra_options(s, extra, &flags);
 	if (guard_start(srv) != 0 || offload_start(srv) != 0) {
 		snprintf(err, errlen, "cannot start the connection guard or offload threads");
-		offload_stop(srv);
-		guard_stop(srv);
-		guard_cleanup(srv);
-		free(srv);
-		return NULL;
+		goto fail;
 	}
-	srv->daemon = MHD_start_daemon(
-	    flags, (uint16_t)s->port, NULL, NULL, access_cb, srv, MHD_OPTION_EXTERNAL_LOGGER,
-	    mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_THREAD_POOL_SIZE,
-	    (unsigned)s->threads, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->connection_timeout,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->connection_limit,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)s->per_ip_connection_limit,
-	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv, MHD_OPTION_NOTIFY_CONNECTION,
-	    notify_connection_cb, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
-	    MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
+	if (s->events) {
+		if (start_loops(srv, err, errlen) != 0)
+			goto fail;
+		return srv;
+	}
+	srv->daemon = http_daemon_start(srv, MHD_USE_INTERNAL_POLLING_THREAD | (ipv6 ? MHD_USE_IPv6 : 0),
+	                                s->threads, addr);
 	if (srv->daemon == NULL) {
 		snprintf(err, errlen, "cannot listen on %s port %u (in use, or not permitted)",
 		         s->listen, s->port);
-		offload_stop(srv);
-		guard_stop(srv);
-		guard_cleanup(srv);
-		free(srv);
-		return NULL;
+		goto fail;
 	}
 	info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	srv->port = info ? info->port : s->port;
 	return srv;
+fail:
+	offload_stop(srv);
+	guard_stop(srv);
+	guard_cleanup(srv);
+	free(srv);
+	return NULL;
 }
 
 void
@@ -852,9 +920,13 @@ http_server_stop(struct http_server *srv, unsigned timeout)
 
 	if (srv == NULL)
 		return;
-	fd = MHD_quiesce_daemon(srv->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	if (srv->loops != NULL) {
+		loops_quiesce(srv);
+	} else {
+		fd = MHD_quiesce_daemon(srv->daemon);
+		if (fd != MHD_INVALID_SOCKET)
+			close(fd);
+	}
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += timeout;
 	atomic_store(&inflight_waiter, true);
@@ -869,7 +941,10 @@ http_server_stop(struct http_server *srv, unsigned timeout)
 	pthread_mutex_unlock(&inflight_lock);
 	offload_stop(srv);
 	guard_stop(srv);
-	MHD_stop_daemon(srv->daemon);
+	if (srv->loops != NULL)
+		loops_stop(srv);
+	else
+		MHD_stop_daemon(srv->daemon);
 	guard_cleanup(srv);
 	atomic_store(&inflight_waiter, false);
 	free(srv);

@@ -31,6 +31,7 @@
 #include "errors.h"
 #include "router.h"
 
+struct coro;
 struct http_server;
 struct live_conn;
 
@@ -83,13 +84,18 @@ struct http_request {
 	void *app_state;     /* for the application's pipeline (malloc'd; freed with the request) */
 	void *handler_state; /* for a handler called again after http_offload (malloc'd; freed
 	                      * with the request) */
+	struct coro *task;   /* event-loop mode: the coroutine running its step, or NULL */
+	bool loop_suspended; /* event-loop mode: suspended while its coroutine waits */
+	bool step_done;      /* event-loop mode: its coroutine has finished: answer now */
 	uint64_t start_us;
 };
 
 struct http_settings {
 	const char *listen; /* IPv4 or IPv6 literal */
 	unsigned port;      /* 0 = any free port */
-	unsigned threads;   /* worker threads, >= 1 */
+	unsigned threads;   /* worker threads (event loops when events is set), >= 1 */
+	bool events;        /* event-loop workers (lib/http_loop.c) instead of a thread pool */
+	unsigned loop_db_connections; /* events: database connections of each loop */
 	size_t body_limit;
 	unsigned connection_timeout;
 	unsigned connection_limit;

@@ -106,6 +106,8 @@ notify_connection_cb(void *cls, struct MHD_Connection *conn, void **socket_conte
 		g->live++;
 		pthread_mutex_unlock(&g->lock);
 		*socket_context = lc;
+		if (srv->loops != NULL)
+			loop_conn_started(srv, lc);
 		return;
 	}
 	lc = *socket_context;
@@ -123,6 +125,8 @@ notify_connection_cb(void *cls, struct MHD_Connection *conn, void **socket_conte
 	g->live--;
 	pthread_mutex_unlock(&g->lock);
 	*socket_context = NULL;
+	if (srv->loops != NULL)
+		loop_conn_closed(srv, lc);
 	free(lc);
 }
 

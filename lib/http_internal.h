@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "http.h"
@@ -32,6 +33,11 @@ struct live_conn {
 	_Atomic uint64_t phase_start_us;
 	_Atomic uint64_t deadline_us; /* 0: none */
 	uint64_t body_received;       /* worker only */
+	/* Event-loop mode: the loop serving it, and its address as counted
+	 * against the shared limits (http_loop.c). */
+	struct http_loop *loop;
+	unsigned char addr[17];
+	bool counted;
 };
 
 /* The connection guard: every live connection, and a reaper thread that
@@ -66,7 +72,8 @@ struct offload_pool {
 };
 
 struct http_server {
-	struct MHD_Daemon *daemon;
+	struct MHD_Daemon *daemon; /* thread mode; NULL with event loops */
+	struct loop_set *loops;    /* event-loop mode, else NULL */
 	struct http_settings s;
 	unsigned port;
 	/* The limits a configuration reload may change while serving. */
@@ -134,5 +141,41 @@ void notify_connection_cb(void *cls, struct MHD_Connection *conn, void **socket_
 int guard_start(struct http_server *srv);
 void guard_stop(struct http_server *srv);
 void guard_cleanup(struct http_server *srv);
+
+/* Start a libmicrohttpd daemon for srv with flags (beyond the common ones)
+ * and the common options, threads in its pool (0: none), on the socket or
+ * address of the settings unless flags has MHD_USE_NO_LISTEN_SOCKET
+ * (http.c). NULL when it cannot start. */
+struct MHD_Daemon *http_daemon_start(struct http_server *srv, unsigned flags, unsigned threads,
+                                     const struct sockaddr *addr);
+
+/* The request's next step on its worker: the pipeline, or after offloaded
+ * work the handler again (http.c). Sets a response or leaves rq offloaded. */
+void http_run_step(struct http_request *rq);
+
+/* Queue rq's response with the standard headers (http.c). */
+enum MHD_Result http_queue_response(struct http_request *rq);
+
+/* The event-loop workers (http_loop.c). Start srv->s.threads loops, each
+ * with its daemon, sharing listen_fd (taken: closed at loops_stop). Returns
+ * 0, or -1 with the reason in err (what started is stopped). */
+int loops_start(struct http_server *srv, int listen_fd, char *err, size_t errlen);
+
+/* Accept no more connections (those accepted are still served). */
+void loops_quiesce(struct http_server *srv);
+
+/* Abandon what still waits, finish, close every connection, stop the loops
+ * and free them. */
+void loops_stop(struct http_server *srv);
+
+/* The access handler's final call in the event-loop mode: run the request's
+ * step on a coroutine; answer when it finishes, or suspend the connection
+ * while it waits. */
+enum MHD_Result loop_final_call(struct http_request *rq);
+
+/* The connection guard's notifications in the event-loop mode: a
+ * connection started on this loop (count its address), or closed. */
+void loop_conn_started(struct http_server *srv, struct live_conn *lc);
+void loop_conn_closed(struct http_server *srv, struct live_conn *lc);
 
 #endif

@@ -125,8 +125,10 @@ http_offload(struct http_request *rq, void (*work)(void *arg), void *arg)
 	job->arg = arg;
 	rq->offloaded = true;
 	rq->offload_done = false;
-	/* Suspended before the job can run, so its resume always follows. */
-	MHD_suspend_connection(rq->conn);
+	/* Suspended before the job can run, so its resume always follows; in
+	 * the event-loop mode it may already be, while its coroutine waited. */
+	if (!rq->loop_suspended)
+		MHD_suspend_connection(rq->conn);
 	if (p->tail != NULL)
 		p->tail->next = job;
 	else

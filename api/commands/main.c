@@ -254,6 +254,19 @@ worker_threads(const struct config *cfg)
 	return n > 64 ? 256 : (unsigned)n * WORKER_THREADS_PER_CPU;
 }
 
+/* Event loops ([http] mode = events) when http.threads is 0: one per CPU
+ * (a loop waits for nothing; it has several requests in flight). */
+static unsigned
+loop_threads(const struct config *cfg)
+{
+	long n;
+
+	if (cfg->threads > 0)
+		return cfg->threads;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n <= 0 ? 2 : (n > 256 ? 256 : (unsigned)n);
+}
+
 /* Threads for login password checks (argon2id, on the offload pool): the
  * configured number, else half the CPUs and at least one, so that a login
  * storm leaves CPUs to the workers. */
@@ -501,7 +514,9 @@ http_settings_of(const struct config *cfg, int listen_fd, const char *tls_cert, 
 	hs->listen_fd = listen_fd;
 	hs->tls_cert_pem = tls_cert;
 	hs->tls_key_pem = tls_key;
-	hs->threads = worker_threads(cfg);
+	hs->events = cfg->http_mode == 1;
+	hs->threads = hs->events ? loop_threads(cfg) : worker_threads(cfg);
+	hs->loop_db_connections = cfg->loop_connections;
 	hs->body_limit = cfg->body_limit;
 	hs->connection_timeout = cfg->connection_timeout;
 	hs->connection_limit = cfg->connection_limit;
@@ -535,10 +550,11 @@ serve_until_signal(struct config *cfg, const char *config_path, struct http_serv
 		log_msg(LOG_WARN, "could not start the mail thread");
 	if (webhooks_start(cfg) != 0)
 		log_msg(LOG_WARN, "could not start the webhook delivery thread");
-	log_msg(LOG_INFO, "kompasd %s listening on %s://%s%s%s:%u with %u worker threads",
+	log_msg(LOG_INFO, "kompasd %s listening on %s://%s%s%s:%u with %u worker threads%s",
 	        KOMPAS_VERSION, hs->tls_cert_pem != NULL ? "https" : "http",
 	        strchr(cfg->listen, ':') ? "[" : "", cfg->listen,
-	        strchr(cfg->listen, ':') ? "]" : "", http_server_port(srv), hs->threads);
+	        strchr(cfg->listen, ':') ? "]" : "", http_server_port(srv), hs->threads,
+	        hs->events ? " (event loops)" : "");
 	notify_send("READY=1\nSTATUS=serving");
 	sig = signal_loop(set, cfg, config_path, srv);
 	notify_send("STOPPING=1");
