@@ -14,6 +14,9 @@
 
 #include "http.h"
 
+struct http_loop; /* http_loop.c */
+struct loop_set;
+
 /* The phase a live connection is in, for the connection guard. */
 enum conn_phase {
 	PHASE_HEADERS, /* waiting for a request line and headers: deadline from its start */
@@ -172,6 +175,10 @@ void loops_stop(struct http_server *srv);
  * step on a coroutine; answer when it finishes, or suspend the connection
  * while it waits. */
 enum MHD_Result loop_final_call(struct http_request *rq);
+
+/* Wake loop (NULL: every loop of srv) to run its daemon: a connection of
+ * it was resumed from another thread. */
+void loop_poke(struct http_server *srv, struct http_loop *loop);
 
 /* The connection guard's notifications in the event-loop mode: a
  * connection started on this loop (count its address), or closed. */

@@ -94,6 +94,7 @@ struct loop_set {
 	pthread_mutex_t ip_lock; /* ip, total */
 	struct ip_count *ip[IP_BUCKETS];
 	unsigned total;
+	bool paused;             /* at the limit: the loops stopped accepting */
 	_Atomic unsigned next; /* round robin among equally busy loops */
 };
 
@@ -156,10 +157,28 @@ out:
 	return ok;
 }
 
+static void wake_loop(struct http_loop *l);
+
+/* At the connection limit? Then stop accepting until one closes (as
+ * libmicrohttpd does: a new client waits in the listen queue meanwhile). */
+static bool
+limits_full(struct loop_set *set)
+{
+	bool full;
+
+	pthread_mutex_lock(&set->ip_lock);
+	full = set->total >= set->srv->s.connection_limit;
+	if (full)
+		set->paused = true;
+	pthread_mutex_unlock(&set->ip_lock);
+	return full;
+}
+
 static void
 limits_release(struct loop_set *set, const unsigned char key[17])
 {
 	struct ip_count **p = &set->ip[key_bucket(key)], *e;
+	bool resume;
 
 	pthread_mutex_lock(&set->ip_lock);
 	while ((e = *p) != NULL && memcmp(e->key, key, 17) != 0)
@@ -169,7 +188,12 @@ limits_release(struct loop_set *set, const unsigned char key[17])
 		free(e);
 	}
 	set->total--;
+	resume = set->paused;
+	set->paused = false;
 	pthread_mutex_unlock(&set->ip_lock);
+	if (resume)
+		for (unsigned i = 0; i < set->n; i++)
+			wake_loop(&set->loops[i]);
 }
 
 void
@@ -241,6 +265,17 @@ wake_loop(struct http_loop *l)
 	(void)n;
 }
 
+void
+loop_poke(struct http_server *srv, struct http_loop *loop)
+{
+	if (loop != NULL) {
+		wake_loop(loop);
+		return;
+	}
+	for (unsigned i = 0; i < srv->loops->n; i++)
+		wake_loop(&srv->loops->loops[i]);
+}
+
 /* Accept what is waiting on the shared socket and hand it out. */
 static void
 accept_some(struct http_loop *l)
@@ -251,6 +286,11 @@ accept_some(struct http_loop *l)
 		struct handover h, *copy;
 		struct http_loop *to;
 
+		if (limits_full(set)) {
+			epoll_ctl(l->ep, EPOLL_CTL_DEL, set->listen_fd, NULL);
+			l->listening = false;
+			return;
+		}
 		h.len = sizeof(h.addr);
 		h.fd = accept4(set->listen_fd, (struct sockaddr *)&h.addr, &h.len,
 		               SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -497,6 +537,17 @@ loop_timeout(struct http_loop *l)
 	return ms > 60000 ? 60000 : (int)ms;
 }
 
+/* Watch the shared socket again (after a pause at the limit). Exclusive:
+ * one loop is woken per connection, not all. */
+static void
+listen_again(struct http_loop *l)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE,
+	                         .data.u64 = EV(TAG_LISTEN, 0)};
+
+	l->listening = epoll_ctl(l->ep, EPOLL_CTL_ADD, l->set->listen_fd, &ev) == 0;
+}
+
 /* What the eventfd says: hand-overs, stop accepting, stop. */
 static void
 on_wake(struct http_loop *l)
@@ -505,10 +556,13 @@ on_wake(struct http_loop *l)
 	ssize_t n = read(l->wake, &v, sizeof(v));
 
 	(void)n;
+	l->resumed = true; /* a connection may have been resumed: MHD_run */
 	take_handed(l);
 	if (l->listening && !atomic_load(&l->set->accepting)) {
 		epoll_ctl(l->ep, EPOLL_CTL_DEL, l->set->listen_fd, NULL);
 		l->listening = false;
+	} else if (!l->listening && atomic_load(&l->set->accepting)) {
+		listen_again(l);
 	}
 	if (atomic_load(&l->set->stop) && !l->aborting)
 		abandon_waits(l);

@@ -33,6 +33,8 @@ offload_main(void *arg)
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		struct offload_job *job;
+		struct http_server *srv;
+		struct http_loop *loop;
 
 		/* At stop, what is queued is still done: every suspended
 		 * connection must be resumed before libmicrohttpd stops. */
@@ -47,10 +49,14 @@ offload_main(void *arg)
 		p->waiting--;
 		p->running++;
 		pthread_mutex_unlock(&p->lock);
+		srv = job->rq->server;
+		loop = job->rq->live != NULL ? job->rq->live->loop : NULL;
 		job->work(job->arg);
 		job->rq->offload_done = true;
 		/* From here the worker may finish and free the request. */
 		MHD_resume_connection(job->rq->conn);
+		if (srv->loops != NULL)
+			loop_poke(srv, loop);
 		free(job);
 		pthread_mutex_lock(&p->lock);
 		p->running--;
