@@ -288,6 +288,14 @@ coro_wait_fd(int fd, short events)
 }
 
 int
+coro_fd_quiet(int fd)
+{
+	if (sched == NULL || sched->fd_quiet == NULL)
+		return -1;
+	return sched->fd_quiet(sched->cls, fd);
+}
+
+int
 coro_wait(struct coro_queue *q)
 {
 	struct coro *co = current;

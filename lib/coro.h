@@ -52,6 +52,8 @@ struct coro_sched {
 	void (*wake)(void *cls, struct coro *co);
 	/* The server is stopping: waits are abandoned. */
 	bool (*aborting)(void *cls);
+	/* What is known of the idle descriptor fd (coro_fd_quiet). */
+	int (*fd_quiet)(void *cls, int fd);
 };
 
 /* Make a coroutine that will run fn(arg) on its own stack (from a cache of
@@ -90,6 +92,12 @@ void coro_set_sched(const struct coro_sched *s);
  * blocking in poll. Returns the revents, or -1 when the wait was abandoned
  * or poll failed. */
 int coro_wait_fd(int fd, short events);
+
+/* An idle descriptor's state as the thread's scheduler knows it without a
+ * system call: 1 when it watches fd and nothing has arrived on it since
+ * its last wait, 0 when something has (the peer spoke or hung up), -1 when
+ * it does not know (no scheduler, or fd not watched): poll it. */
+int coro_fd_quiet(int fd);
 
 /* Park the running coroutine on q until coro_wake_one wakes it. Returns 0
  * when woken, -1 at once when it cannot wait: not in a coroutine, no

@@ -200,14 +200,20 @@ ms_since(const struct timespec *t)
  * connection: a readable socket means it is terminating the session (a
  * restart or an administrator's pg_terminate_backend) or has closed it.
  * Such a connection is replaced before a request's first statement fails.
- * Costs one poll(2) with zero timeout per request. */
+ * Costs one poll(2) with zero timeout per request, or nothing in an event
+ * loop, which watches its connections' sockets anyway. */
 static bool
 idle_conn_alive(struct db_conn *c)
 {
 	struct pollfd p = {.fd = PQsocket(c->pg), .events = POLLIN};
+	int quiet;
 
 	if (p.fd < 0)
 		return false;
+	/* An event loop watching the socket knows without asking. */
+	quiet = coro_fd_quiet(p.fd);
+	if (quiet >= 0)
+		return quiet == 1;
 	return poll(&p, 1, 0) == 0;
 }
 

@@ -48,6 +48,7 @@ struct fd_watch {
 	struct coro *waiter;
 	uint32_t armed; /* the events registered with epoll; 0: not registered */
 	int revents;    /* what woke the waiter, -1: abandoned */
+	bool spoke;     /* something arrived while no one waited */
 };
 
 /* An accepted connection handed to another loop. */
@@ -398,6 +399,18 @@ sched_wake(void *cls, struct coro *co)
 	l->ready[l->nready++] = co;
 }
 
+static int
+sched_fd_quiet(void *cls, int fd)
+{
+	struct http_loop *l = cls;
+
+	if (fd < 0 || (size_t)fd >= l->nfds)
+		return -1;
+	if (l->fds[fd].spoke)
+		return 0;
+	return l->fds[fd].armed & EPOLLIN ? 1 : -1;
+}
+
 static bool
 sched_aborting(void *cls)
 {
@@ -443,6 +456,7 @@ sched_wait_fd(void *cls, int fd, short events)
 		return poll(&p, 1, -1) < 0 ? -1 : p.revents; /* cannot happen; block */
 	l->fds[fd].waiter = coro_self();
 	l->fds[fd].revents = -1;
+	l->fds[fd].spoke = false;
 	coro_yield();
 	return l->fds[fd].revents;
 }
@@ -456,10 +470,21 @@ fd_event(struct http_loop *l, int fd, uint32_t events)
 	struct fd_watch *w = (size_t)fd < l->nfds ? &l->fds[fd] : NULL;
 	struct coro *co;
 
+	if (w != NULL && w->waiter == NULL && (events & ~(uint32_t)EPOLLOUT) == 0) {
+		/* Writable after a wait to send: that wait is over. */
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV(TAG_FD, fd)};
+
+		if (epoll_ctl(l->ep, EPOLL_CTL_MOD, fd, &ev) == 0) {
+			w->armed = EPOLLIN;
+			return;
+		}
+	}
 	if (w == NULL || w->waiter == NULL) {
 		epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL);
-		if (w != NULL)
+		if (w != NULL) {
 			w->armed = 0;
+			w->spoke = true;
+		}
 		return;
 	}
 	co = w->waiter;
@@ -647,7 +672,8 @@ loop_init(struct loop_set *set, struct http_loop *l, char *err, size_t errlen)
 	l->ep = epoll_create1(EPOLL_CLOEXEC);
 	l->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pthread_mutex_init(&l->lock, NULL);
-	l->sched = (struct coro_sched){l, sched_wait_fd, sched_wake, sched_aborting};
+	l->sched =
+	    (struct coro_sched){l, sched_wait_fd, sched_wake, sched_aborting, sched_fd_quiet};
 	l->daemon = http_daemon_start(set->srv, MHD_USE_NO_LISTEN_SOCKET, 0, NULL);
 	info = l->daemon ? MHD_get_daemon_info(l->daemon, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (l->ep < 0 || l->wake < 0 || info == NULL) {
