@@ -647,8 +647,11 @@ loop_main(void *arg)
 		loop_pass(l);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	}
-	for (int i = 0; i < 3; i++)
+	/* What the last of them answered goes out (no waiting: resumed). */
+	for (int i = 0; i < 2; i++) {
+		l->resumed = true;
 		loop_pass(l);
+	}
 	if (l->tasks > 0)
 		/* libmicrohttpd refuses to stop with suspended connections. */
 		log_msg(LOG_WARN, "shutdown: %u requests of an event loop did not end", l->tasks);
