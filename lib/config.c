@@ -90,6 +90,7 @@ config_init(struct config *c)
 	c->listen = xstrdup("127.0.0.1");
 	c->port = 8080;
 	c->threads = 0;
+	c->http_mode = 1; /* events */
 	c->body_limit = 1024 * 1024;
 	c->connection_timeout = 30;
 	c->connection_limit = 1024;

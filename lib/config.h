@@ -33,13 +33,13 @@ struct config {
 	unsigned retry_after;             /* Retry-After seconds sent with 503 */
 	char *trusted_proxy; /* a reverse proxy whose X-Forwarded-For is believed ("" = none) */
 	/* [database] */
-	char *conninfo;           /* kompasd's own login role (member of kompas_app) */
-	char *migrate_conninfo;   /* the schema owner, for migrations; NULL = conninfo */
-	unsigned connect_timeout; /* seconds */
-	unsigned tx_retries;      /* serialization failures retried this often */
+	char *conninfo;            /* kompasd's own login role (member of kompas_app) */
+	char *migrate_conninfo;    /* the schema owner, for migrations; NULL = conninfo */
+	unsigned connect_timeout;  /* seconds */
+	unsigned tx_retries;       /* serialization failures retried this often */
 	unsigned loop_connections; /* [http] mode = events: connections per event loop */
-	char *replica_conninfo;   /* a streaming replica for reads; NULL or "" = none */
-	unsigned replica_max_lag; /* seconds behind the primary before reads fall back */
+	char *replica_conninfo;    /* a streaming replica for reads; NULL or "" = none */
+	unsigned replica_max_lag;  /* seconds behind the primary before reads fall back */
 	/* [crypto] */
 	char *key_file;
 	/* [auth] */

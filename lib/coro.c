@@ -19,10 +19,10 @@
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/common_interface_defs.h>
-#define SAN_START(save, bottom, size) __sanitizer_start_switch_fiber(save, bottom, size)
+#define SAN_START(save, bottom, size)  __sanitizer_start_switch_fiber(save, bottom, size)
 #define SAN_FINISH(save, bottom, size) __sanitizer_finish_switch_fiber(save, bottom, size)
 #else
-#define SAN_START(save, bottom, size) ((void)(save), (void)(bottom), (void)(size))
+#define SAN_START(save, bottom, size)  ((void)(save), (void)(bottom), (void)(size))
 #define SAN_FINISH(save, bottom, size) ((void)(save), (void)(bottom), (void)(size))
 #endif
 
@@ -34,12 +34,12 @@ struct coro {
 	void *arg;
 	bool finished;
 	int pinned;
-	int wake_status;       /* what coro_wait returns once woken */
-	struct coro *next;     /* in a coro_queue, or the thread's cache */
+	int wake_status;   /* what coro_wait returns once woken */
+	struct coro *next; /* in a coro_queue, or the thread's cache */
 	void *slots[CORO_SLOTS];
-	unsigned char *map;    /* the mapping: guard page, then the stack */
+	unsigned char *map; /* the mapping: guard page, then the stack */
 	size_t map_len;
-	void *fake_stack;      /* AddressSanitizer's, while switched away */
+	void *fake_stack; /* AddressSanitizer's, while switched away */
 #if defined(KOMPAS_CORO_UCONTEXT)
 	ucontext_t uc;
 #else

@@ -16,7 +16,7 @@
 
 struct db_conn {
 	PGconn *pg;
-	struct db_conn *next_idle; /* in an event-loop pool's idle list */
+	struct db_conn *next_idle;       /* in an event-loop pool's idle list */
 	unsigned generation;             /* bumped on every successful connect */
 	unsigned prepared[DB_MAX_STMTS]; /* generation at which each statement was prepared */
 	bool lost;

@@ -792,12 +792,12 @@ http_daemon_start(struct http_server *srv, unsigned flags, unsigned threads,
 	}
 	return MHD_start_daemon(
 	    flags, (uint16_t)s->port, NULL, NULL, access_cb, srv, MHD_OPTION_EXTERNAL_LOGGER,
-	    mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->connection_timeout,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->connection_limit,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_NOTIFY_COMPLETED, completed_cb,
-	    srv, MHD_OPTION_NOTIFY_CONNECTION, notify_connection_cb, srv,
-	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL, MHD_OPTION_ARRAY, extra,
-	    MHD_OPTION_END);
+	    mhd_logger, NULL, MHD_OPTION_SOCK_ADDR, addr, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)s->connection_timeout, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)s->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv, MHD_OPTION_NOTIFY_CONNECTION,
+	    notify_connection_cb, srv, MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL,
+	    MHD_OPTION_ARRAY, extra, MHD_OPTION_END);
 }
 
 /* The listening address of s into a4 or a6; NULL when it is not a literal
@@ -827,9 +827,8 @@ listen_addr(const struct http_settings *s, struct sockaddr_in *a4, struct sockad
 static int
 start_loops(struct http_server *srv, char *err, size_t errlen)
 {
-	int fd = srv->s.listen_fd_set
-	             ? srv->s.listen_fd
-	             : http_listen_socket(srv->s.listen, srv->s.port, err, errlen);
+	int fd = srv->s.listen_fd_set ? srv->s.listen_fd
+	                              : http_listen_socket(srv->s.listen, srv->s.port, err, errlen);
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
@@ -841,9 +840,9 @@ start_loops(struct http_server *srv, char *err, size_t errlen)
 		return -1;
 	}
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		srv->port = ntohs(ss.ss_family == AF_INET6
-		                      ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
-		                      : ((struct sockaddr_in *)(void *)&ss)->sin_port);
+		srv->port =
+		    ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)(void *)&ss)->sin6_port
+		                                   : ((struct sockaddr_in *)(void *)&ss)->sin_port);
 	return 0;
 }
 
@@ -881,8 +880,8 @@ http_server_start(const struct http_settings *s, char *err, size_t errlen)
 			goto fail;
 		return srv;
 	}
-	srv->daemon = http_daemon_start(srv, MHD_USE_INTERNAL_POLLING_THREAD | (ipv6 ? MHD_USE_IPv6 : 0),
-	                                s->threads, addr);
+	srv->daemon = http_daemon_start(
+	    srv, MHD_USE_INTERNAL_POLLING_THREAD | (ipv6 ? MHD_USE_IPv6 : 0), s->threads, addr);
 	if (srv->daemon == NULL) {
 		snprintf(err, errlen, "cannot listen on %s port %u (in use, or not permitted)",
 		         s->listen, s->port);

@@ -72,8 +72,8 @@ struct http_loop {
 	size_t nfds;
 	struct coro **ready; /* woken coroutines, run in order */
 	size_t nready, cap_ready;
-	unsigned tasks;   /* coroutines alive */
-	bool resumed;     /* a connection was resumed: MHD_run soon */
+	unsigned tasks;         /* coroutines alive */
+	bool resumed;           /* a connection was resumed: MHD_run soon */
 	_Atomic unsigned conns; /* connections given to this loop and not closed */
 	pthread_mutex_t lock;   /* handed */
 	struct handover *handed;
@@ -95,7 +95,7 @@ struct loop_set {
 	pthread_mutex_t ip_lock; /* ip, total */
 	struct ip_count *ip[IP_BUCKETS];
 	unsigned total;
-	bool paused;             /* at the limit: the loops stopped accepting */
+	bool paused;           /* at the limit: the loops stopped accepting */
 	_Atomic unsigned next; /* round robin among equally busy loops */
 };
 
@@ -567,8 +567,7 @@ loop_timeout(struct http_loop *l)
 static void
 listen_again(struct http_loop *l)
 {
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE,
-	                         .data.u64 = EV(TAG_LISTEN, 0)};
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.u64 = EV(TAG_LISTEN, 0)};
 
 	l->listening = epoll_ctl(l->ep, EPOLL_CTL_ADD, l->set->listen_fd, &ev) == 0;
 }
@@ -642,8 +641,9 @@ loop_main(void *arg)
 	 * out, then the daemon closes every connection. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	now = t0;
-	while (l->tasks > 0 && (now.tv_sec - t0.tv_sec) * 1000 +
-	                               (now.tv_nsec - t0.tv_nsec) / 1000000 < STOP_GRACE_MS) {
+	while (l->tasks > 0 &&
+	       (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000 <
+	           STOP_GRACE_MS) {
 		loop_pass(l);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	}
@@ -690,8 +690,8 @@ loop_init(struct loop_set *set, struct http_loop *l, char *err, size_t errlen)
 	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, l->wake, &ev) != 0)
 		goto fail;
 	/* Exclusive: one loop is woken per connection, not all. */
-	ev = (struct epoll_event){.events = EPOLLIN | EPOLLEXCLUSIVE,
-	                          .data.u64 = EV(TAG_LISTEN, 0)};
+	ev =
+	    (struct epoll_event){.events = EPOLLIN | EPOLLEXCLUSIVE, .data.u64 = EV(TAG_LISTEN, 0)};
 	if (epoll_ctl(l->ep, EPOLL_CTL_ADD, set->listen_fd, &ev) != 0)
 		goto fail;
 	l->listening = true;

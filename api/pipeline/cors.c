@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../../lib/coro.h"
 #include "../../lib/db.h"
 #include "../../lib/log.h"
 #include "../../lib/mem.h"
@@ -65,8 +66,14 @@ cors_origin_allowed(const char *origin)
 	bool ok = false;
 
 	pthread_mutex_lock(&lock);
-	if (!loaded || now - loaded_at >= CORS_CACHE_SECONDS)
+	if (!loaded || now - loaded_at >= CORS_CACHE_SECONDS) {
+		/* In an event loop's coroutine, the query must not yield while
+		 * the lock is held: another request of the same thread could
+		 * want it (lib/coro.h). */
+		coro_pin();
 		refresh_locked(now);
+		coro_unpin();
+	}
 	for (size_t i = 0; i < norigins && !ok; i++)
 		ok = strcasecmp(origins[i], origin) == 0; /* scheme and host ignore case */
 	pthread_mutex_unlock(&lock);

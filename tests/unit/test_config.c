@@ -67,6 +67,8 @@ test_defaults(void **state)
 	assert_string_equal(c.listen, "127.0.0.1");
 	assert_int_equal(c.port, 8080);
 	assert_int_equal(c.threads, 0);
+	assert_int_equal(c.http_mode, 1);
+	assert_int_equal(c.loop_connections, 4);
 	assert_int_equal(c.body_limit, 1024 * 1024);
 	assert_int_equal(c.connection_timeout, 30);
 	assert_int_equal(c.connection_limit, 1024);
@@ -130,6 +132,7 @@ static const char full_conf[] = "# kompas.conf\n"
                                 "listen = ::1\n"
                                 "port = 9000\n"
                                 "threads = 8\n"
+                                "mode = threads\n"
                                 "body_limit = 2M\n"
                                 "connection_timeout = 60\n"
                                 "connection_limit = 5000\n"
@@ -172,6 +175,7 @@ test_every_key(void **state)
 	assert_string_equal(c.listen, "::1");
 	assert_int_equal(c.port, 9000);
 	assert_int_equal(c.threads, 8);
+	assert_int_equal(c.http_mode, 0);
 	assert_int_equal(c.body_limit, 2 * 1024 * 1024);
 	assert_int_equal(c.connection_timeout, 60);
 	assert_int_equal(c.connection_limit, 5000);
@@ -317,6 +321,10 @@ test_number_errors(void **state)
 	             "test.conf:2: value of 'port' must be between 0 and 65535");
 	expect_error("[http]\nthreads = 257\n",
 	             "test.conf:2: value of 'threads' must be between 0 and 256");
+	expect_error("[http]\nmode = fibres\n",
+	             "test.conf:2: value of 'mode' must be threads or events");
+	expect_error("[database]\nloop_connections = 0\n",
+	             "test.conf:2: value of 'loop_connections' must be between 1 and 64");
 	expect_error("[http]\nconnection_timeout = 0\n",
 	             "test.conf:2: value of 'connection_timeout' must be between 1 and 3600");
 	expect_error("[http]\nretry_after = 3601\n",
