@@ -90,7 +90,7 @@ config_init(struct config *c)
 	c->listen = xstrdup("127.0.0.1");
 	c->port = 8080;
 	c->threads = 0;
-	c->http_mode = 1; /* events */
+	c->http_mode = 0; /* threads; events is the choice (docs/operations.md) */
 	c->body_limit = 1024 * 1024;
 	c->connection_timeout = 30;
 	c->connection_limit = 1024;
@@ -103,7 +103,7 @@ config_init(struct config *c)
 	c->conninfo = xstrdup("dbname=kompas");
 	c->connect_timeout = 2;
 	c->tx_retries = 5;
-	c->loop_connections = 4;
+	c->loop_connections = 8;
 	c->replica_max_lag = 10;
 	c->key_file = xstrdup("/etc/kompas/kompas.key");
 	c->session_idle_timeout = 30 * 60;

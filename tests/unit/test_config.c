@@ -67,8 +67,8 @@ test_defaults(void **state)
 	assert_string_equal(c.listen, "127.0.0.1");
 	assert_int_equal(c.port, 8080);
 	assert_int_equal(c.threads, 0);
-	assert_int_equal(c.http_mode, 1);
-	assert_int_equal(c.loop_connections, 4);
+	assert_int_equal(c.http_mode, 0);
+	assert_int_equal(c.loop_connections, 8);
 	assert_int_equal(c.body_limit, 1024 * 1024);
 	assert_int_equal(c.connection_timeout, 30);
 	assert_int_equal(c.connection_limit, 1024);
@@ -132,7 +132,7 @@ static const char full_conf[] = "# kompas.conf\n"
                                 "listen = ::1\n"
                                 "port = 9000\n"
                                 "threads = 8\n"
-                                "mode = threads\n"
+                                "mode = events\n"
                                 "body_limit = 2M\n"
                                 "connection_timeout = 60\n"
                                 "connection_limit = 5000\n"
@@ -175,7 +175,7 @@ test_every_key(void **state)
 	assert_string_equal(c.listen, "::1");
 	assert_int_equal(c.port, 9000);
 	assert_int_equal(c.threads, 8);
-	assert_int_equal(c.http_mode, 0);
+	assert_int_equal(c.http_mode, 1);
 	assert_int_equal(c.body_limit, 2 * 1024 * 1024);
 	assert_int_equal(c.connection_timeout, 60);
 	assert_int_equal(c.connection_limit, 5000);
