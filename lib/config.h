@@ -19,7 +19,7 @@ struct config {
 	/* [http] */
 	char *listen;                     /* IPv4 or IPv6 literal */
 	unsigned port;                    /* 0 = any free port (tests) */
-	unsigned threads;                 /* worker threads, 0 = four per CPU (events: one per CPU) */
+	unsigned threads;                 /* workers, 0 = per CPU (4 threads, or 1 loop) */
 	unsigned http_mode;               /* 0 threads: a thread per request in progress;
 	                                   * 1 events: event loops with coroutines */
 	size_t body_limit;                /* bytes */
