@@ -51,7 +51,7 @@ struct config {
 	unsigned webhooks_allow_http; /* 1: http:// receivers allowed (development) */
 	unsigned webhooks_max_attempts;
 	unsigned webhooks_timeout; /* seconds per delivery attempt */
-	/* [mail] e-mail notifications over SMTP (api/mail.c); off while server is "" */
+	/* [mail] e-mail notifications over SMTP (api/jobs/mail.c); off while server is "" */
 	char *mail_server;      /* host name or address of the SMTP server */
 	unsigned mail_port;     /* 587 by default */
 	unsigned mail_starttls; /* 1: STARTTLS required (default), 0: none */

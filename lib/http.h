@@ -7,7 +7,7 @@
  *   2. upload calls: the body is accumulated up to the limit.
  *   3. final call: 404/405/413 and CORS preflights are answered; then the
  *      application's pipeline (http_settings.pipeline; kompasd's is
- *      api/pipeline.c) validates the query and the JSON body with the
+ *      api/pipeline/pipeline.c) validates the query and the JSON body with the
  *      functions below, takes database connections and transactions and
  *      runs the handler. The response is queued with the standard headers
  *      (X-Request-Id, security headers, Cache-Control).
@@ -115,7 +115,7 @@ struct http_settings {
 	size_t nroutes;
 	/* Called with every request whose route matched, once 404, 405, 413
 	 * and CORS preflights are answered: the application's rules and the
-	 * handler (kompasd: api/pipeline.c). It validates the query and body
+	 * handler (kompasd: api/pipeline/pipeline.c). It validates the query and body
 	 * (http_prepare_query, http_prepare_body), takes database connections
 	 * and runs the handler; it leaves a response on rq or rq offloaded.
 	 * Called on worker threads; must not be NULL. */
