@@ -160,34 +160,44 @@ reply_created(struct http_request *rq, json_t *body, const char *volunteer, cons
 	http_set_header(rq, "Location", location);
 }
 
-/* POST /v1/volunteers/{id}/trainings: record a completed module. */
+/* A dated record a volunteer gets by POST: its insert (the volunteer's id
+ * and centre, then the body's fields in order), the two dates checked
+ * against today, and its answer. */
+struct dated_record {
+	struct db_stmt *insert;
+	const char *fields[4];    /* the body fields after id and centre, NULL-ended */
+	const char *from, *until; /* the date and the date it runs out */
+	const struct row_field *answer;
+	const char *kind; /* the Location's segment */
+};
+
+/* Record one dated record r for the locked volunteer and answer 201. */
 static void
-volunteers_add_training(struct http_request *rq)
+add_dated_record(struct http_request *rq, const struct dated_record *r)
 {
 	const json_t *b = rq->body;
 	PGresult *lock, *res = NULL;
 	struct current cur;
+	const char *params[6];
 	json_t *p;
 	enum db_qs qs = volunteer_lock(rq, &lock, &p);
 
 	if (lock == NULL)
 		goto fail;
 	volunteer_current_of(lock, &cur);
-	p = check_dates(rq, cur.today, "completed_on", str_of(b, "completed_on"), "expires_on",
-	                str_of(b, "expires_on"));
+	p = check_dates(rq, cur.today, r->from, str_of(b, r->from), r->until, str_of(b, r->until));
 	if (p != NULL)
 		goto fail;
-	qs =
-	    volunteer_run(rq, &stmt_training_add,
-	                  (const char *const[]){cur.id, cur.centre, str_of(b, "module"),
-	                                        str_of(b, "completed_on"), str_of(b, "expires_on")},
-	                  &res, &p);
+	params[0] = cur.id;
+	params[1] = cur.centre;
+	for (int f = 0; f < 4 && r->fields[f] != NULL; f++)
+		params[2 + f] = str_of(b, r->fields[f]);
+	qs = volunteer_run(rq, r->insert, params, &res, &p);
 	if (qs >= 0)
 		qs = volunteer_run_ok(rq, &stmt_touch, (const char *const[]){cur.id}, &p);
 	if (qs < 0)
 		goto fail;
-	reply_created(rq, row_json(res, 0, training_fields), cur.id, "trainings",
-	              row_value(res, 0, "id"));
+	reply_created(rq, row_json(res, 0, r->answer), cur.id, r->kind, row_value(res, 0, "id"));
 	goto out;
 fail:
 	volunteer_reply_failure(rq, qs, p);
@@ -196,41 +206,29 @@ out:
 	PQclear(lock);
 }
 
+/* POST /v1/volunteers/{id}/trainings: record a completed module. */
+static void
+volunteers_add_training(struct http_request *rq)
+{
+	static const struct dated_record training = {
+	    &stmt_training_add, {"module", "completed_on", "expires_on", NULL},
+	    "completed_on",     "expires_on",
+	    training_fields,    "trainings"};
+
+	add_dated_record(rq, &training);
+}
+
 /* POST /v1/volunteers/{id}/record-checks: record a record check (the
  * facts, never the document). */
 static void
 volunteers_add_record_check(struct http_request *rq)
 {
-	const json_t *b = rq->body;
-	PGresult *lock, *res = NULL;
-	struct current cur;
-	json_t *p;
-	enum db_qs qs = volunteer_lock(rq, &lock, &p);
+	static const struct dated_record check = {
+	    &stmt_check_add, {"kind", "checked_on", "outcome", "valid_until"},
+	    "checked_on",    "valid_until",
+	    check_fields,    "record-checks"};
 
-	if (lock == NULL)
-		goto fail;
-	volunteer_current_of(lock, &cur);
-	p = check_dates(rq, cur.today, "checked_on", str_of(b, "checked_on"), "valid_until",
-	                str_of(b, "valid_until"));
-	if (p != NULL)
-		goto fail;
-	qs = volunteer_run(rq, &stmt_check_add,
-	                   (const char *const[]){cur.id, cur.centre, str_of(b, "kind"),
-	                                         str_of(b, "checked_on"), str_of(b, "outcome"),
-	                                         str_of(b, "valid_until")},
-	                   &res, &p);
-	if (qs >= 0)
-		qs = volunteer_run_ok(rq, &stmt_touch, (const char *const[]){cur.id}, &p);
-	if (qs < 0)
-		goto fail;
-	reply_created(rq, row_json(res, 0, check_fields), cur.id, "record-checks",
-	              row_value(res, 0, "id"));
-	goto out;
-fail:
-	volunteer_reply_failure(rq, qs, p);
-out:
-	PQclear(res);
-	PQclear(lock);
+	add_dated_record(rq, &check);
 }
 
 static struct db_stmt stmt_training_delete =
