@@ -41,7 +41,7 @@ CREATE TABLE request_funnel_cell (
 -- the funnel by centre reads every centre's cells of its months
 CREATE INDEX request_funnel_cell_months ON request_funnel_cell (breakdown, month, centre_id);
 COMMENT ON TABLE request_funnel_cell IS 'The funnel''s counts of the requests created in one Copenhagen month, per centre (the nil uuid: all centres) and per source (breakdown source) or heard_from (breakdown heard_from, NULL as not_given), and their days to first contact; kept by triggers on request (0033, 0034), read by kompas_stats_funnel only';
-COMMENT ON COLUMN request_funnel_cell.days IS 'Days from creation to first contact of each contacted request of the cell (extract(epoch) / 86400.0, double precision), in no order';
+COMMENT ON COLUMN request_funnel_cell.days IS 'Days from creation to first contact of each contacted request of the cell (extract(epoch) / 86400.0, double precision), in ascending order';
 ALTER TABLE request_funnel_cell ENABLE ROW LEVEL SECURITY;
 REVOKE ALL ON request_funnel_cell FROM PUBLIC;
 
@@ -54,7 +54,8 @@ SELECT r.month, coalesce(r.centre_id, '00000000-0000-0000-0000-000000000000'), b
        count(*) FILTER (WHERE 'referred' = ANY (r.reached_states)),
        count(*) FILTER (WHERE 'signposted' = ANY (r.reached_states)),
        count(*) FILTER (WHERE r.closed_at IS NOT NULL),
-       coalesce(array_agg((extract(epoch FROM r.first_contact_at - r.created_at) / 86400.0)::double precision)
+       coalesce(array_agg((extract(epoch FROM r.first_contact_at - r.created_at) / 86400.0)::double precision
+                          ORDER BY (extract(epoch FROM r.first_contact_at - r.created_at) / 86400.0)::double precision)
                     FILTER (WHERE r.first_contact_at IS NOT NULL), '{}')
   FROM (SELECT date_trunc('month', q.created_at AT TIME ZONE 'Europe/Copenhagen')::date AS month,
                q.centre_id, q.source, q.heard_from, q.reached_states, q.first_contact_at,

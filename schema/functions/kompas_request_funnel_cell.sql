@@ -3,7 +3,8 @@
 -- creation, its centre and all centres (the nil uuid), and its source
 -- (breakdown source) or heard_from (breakdown heard_from, NULL as
 -- not_given); its days to first contact are added to or taken (one
--- occurrence) from each cell's days. Cells left with no request are
+-- occurrence) from each cell's days, kept in ascending order (for
+-- kompas_funnel_percentiles). Cells left with no request are
 -- deleted. The cells are written in one order (the centre's, then the
 -- national ones), so that two requests' triggers wait on each other rather
 -- than deadlock.
@@ -41,7 +42,9 @@ BEGIN
            closed = f.closed + excluded.closed,
            days = CASE
                       WHEN v_days IS NULL THEN f.days
-                      WHEN p_sign > 0 THEN f.days || v_days
+                      -- kept sorted: after the days not above it
+                      WHEN p_sign > 0 THEN f.days[:width_bucket(v_days, f.days)] || v_days
+                                           || f.days[width_bucket(v_days, f.days) + 1:]
                       ELSE f.days[:array_position(f.days, v_days) - 1]
                            || f.days[array_position(f.days, v_days) + 1:]
                   END;

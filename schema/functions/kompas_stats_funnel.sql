@@ -63,28 +63,25 @@ BEGIN
           FROM cell c
          GROUP BY GROUPING SETS ((c.per, c.cid, c.src), (c.per, c.cid))
     ), agg AS (
-        -- The days to first contact of each group, sorted once per group
-        -- (no sort of every day by the groups' keys). By centre, the
-        -- groups are many and small: their days were gathered with the
-        -- counts. Otherwise they are few and large: each reads its cells
-        -- again through one range of the key (breakdown, centre, value,
-        -- month; a period's months are contiguous). unnest in a select list
-        -- streams the days; a lateral function scan would first copy them.
+        -- The days to first contact of each group. By centre, the groups
+        -- are many and small: their days were gathered with the counts and
+        -- are sorted once per group (no sort of every day by the groups'
+        -- keys). Otherwise they are few and large: kompas_funnel_percentiles
+        -- reads each group's sorted cells again through one range of the
+        -- key (breakdown, centre, value, month; a period's months are
+        -- contiguous) and sorts only the days near the wanted ranks.
         SELECT n.per, n.cid, n.src, n.total, n.received, n.accepted, n.contacted,
                n.conversation_held, n.course_started, n.referred, n.signposted, n.closed,
                p.pc[1] AS median, p.pc[2] AS p90
           FROM counts n
          CROSS JOIN LATERAL (
-               SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY d.days) AS pc
-                 FROM (SELECT unnest(n.days) AS days WHERE p_by_centre
-                       UNION ALL
-                       SELECT unnest(f.days)
-                         FROM request_funnel_cell f
-                        WHERE NOT p_by_centre AND f.breakdown = p_breakdown
-                          AND f.centre_id = coalesce(n.cid, v_centre, v_nil)
-                          AND (n.total OR f.value = n.src)
-                          AND f.month BETWEEN n.m_lo AND n.m_hi
-                          AND f.received > 0) d) p
+               SELECT CASE WHEN p_by_centre THEN
+                          (SELECT percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY d.days)
+                             FROM (SELECT unnest(n.days) AS days) d)
+                      ELSE kompas_funnel_percentiles(p_breakdown, coalesce(n.cid, v_centre, v_nil),
+                                                     CASE WHEN NOT n.total THEN n.src END,
+                                                     n.m_lo, n.m_hi)
+                      END AS pc) p
     ), disc AS (
         -- Disclosure control of each period and centre: per count, the
         -- sources' counts in source order (kompas_stats_disclose).
