@@ -81,7 +81,10 @@ BEGIN
                       ELSE kompas_funnel_percentiles(p_breakdown, coalesce(n.cid, v_centre, v_nil),
                                                      CASE WHEN NOT n.total THEN n.src END,
                                                      n.m_lo, n.m_hi)
-                      END AS pc) p
+                      END AS pc
+               -- not flattened into the select list, where pc[1] and
+               -- pc[2] would each compute it again
+               OFFSET 0) p
     ), disc AS (
         -- Disclosure control of each period and centre: per count, the
         -- sources' counts in source order (kompas_stats_disclose).
