@@ -63,7 +63,16 @@ ev AS (
 evk AS (
   SELECT ev.*, row_number() OVER (PARTITION BY ev.shared, ev.area, ev.places, ev.welcome
                                   ORDER BY ev.starts_at, ev.title, ev.id) AS k
-    FROM ev),
+    FROM ev)
+SELECT 'event'::text, evk.id, evk.title, evk.starts_at, evk.association_id,
+       (SELECT a.name FROM association a WHERE a.id = evk.association_id), evk.postal_code,
+       evk.shared, evk.places, evk.welcome
+  FROM evk
+ WHERE evk.k <= p_limit;
+-- A statement of its own: planned apart from the events' (the events are
+-- planned anew for each call; this one's generic plan can be kept).
+RETURN QUERY
+WITH ok AS (SELECT kompas_same_centre(p_centre) AS ok),
 -- The centre's associations that share a category with the request: all
 -- scored. The others score 0 for categories, and of each area (the same
 -- postal code, the same first two digits, neither) and pair of facts only
@@ -120,13 +129,7 @@ ank AS (
   SELECT an.*, row_number() OVER (PARTITION BY an.shared, an.area, an.places, an.welcome
                                   ORDER BY an.name, an.id) AS k
     FROM an)
-SELECT 'event', evk.id, evk.title, evk.starts_at, evk.association_id,
-       (SELECT a.name FROM association a WHERE a.id = evk.association_id), evk.postal_code,
-       evk.shared, evk.places, evk.welcome
-  FROM evk
- WHERE evk.k <= p_limit
-UNION ALL
-SELECT 'association', ank.id, ank.name, NULL, ank.id, ank.name, ank.postal_code, ank.shared,
+SELECT 'association'::text, ank.id, ank.name, NULL::timestamptz, ank.id, ank.name, ank.postal_code, ank.shared,
        ank.places, ank.welcome
   FROM ank
  WHERE ank.k <= p_limit;
