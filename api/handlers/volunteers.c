@@ -686,22 +686,35 @@ volunteers_get(struct http_request *rq)
 	reply_volunteer(rq, 200, id);
 }
 
+/* The caller's own volunteer row by stmt (read or locked): the query
+ * status with *res set, or *res NULL and *problem the 404 when the account
+ * has none (or NULL for a database error). Answers nothing. */
+static enum db_qs
+own_volunteer(struct http_request *rq, struct db_stmt *stmt, PGresult **res, json_t **problem)
+{
+	enum db_qs qs = volunteer_run(rq, stmt, NULL, res, problem);
+
+	if (*res != NULL && PQntuples(*res) == 0) {
+		PQclear(*res);
+		*res = NULL;
+		*problem = problem_new(
+		    ERR_NOT_FOUND, "Your account has no volunteer record; ask your coordinator.",
+		    rq->request_id);
+		qs = DB_NO_RESULTS;
+	}
+	return qs;
+}
+
 /* GET /v1/me/volunteer: the guide's own volunteer record. */
 static void
 me_volunteer_get(struct http_request *rq)
 {
 	PGresult *res;
 	json_t *p;
-	enum db_qs qs = volunteer_run(rq, &stmt_get_own, NULL, &res, &p);
+	enum db_qs qs = own_volunteer(rq, &stmt_get_own, &res, &p);
 
 	if (res == NULL) {
 		volunteer_reply_failure(rq, qs, p);
-		return;
-	}
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		http_reply_problem(rq, ERR_NOT_FOUND,
-		                   "Your account has no volunteer record; ask your coordinator.");
 		return;
 	}
 	http_reply_json(rq, 200, volunteer_json(res, 0));
@@ -933,16 +946,10 @@ me_volunteer_update(struct http_request *rq)
 {
 	PGresult *res;
 	json_t *p;
-	enum db_qs qs = volunteer_run(rq, &stmt_lock_own, NULL, &res, &p);
+	enum db_qs qs = own_volunteer(rq, &stmt_lock_own, &res, &p);
 
 	if (res == NULL) {
 		volunteer_reply_failure(rq, qs, p);
-		return;
-	}
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		http_reply_problem(rq, ERR_NOT_FOUND,
-		                   "Your account has no volunteer record; ask your coordinator.");
 		return;
 	}
 	patch_locked(rq, res);

@@ -693,8 +693,10 @@ test("a guide reads and changes only their own profile, and never its status or 
   // a guide without a volunteer record has no profile
   const stranger = createAccount('guide', w.A.id);
   const strangerToken = await login(k, stranger.email);
-  await expectProblem(assert, await call(k, 'GET', '/v1/me/volunteer', { token: strangerToken }), 404, 'not_found');
-  await expectProblem(assert, await call(k, 'PATCH', '/v1/me/volunteer', { token: strangerToken, body: { capacity: 2 } }), 404, 'not_found');
+  for (const method of ['GET', 'PATCH']) {
+    const body = await expectProblem(assert, await call(k, method, '/v1/me/volunteer', { token: strangerToken, body: method === 'PATCH' ? { capacity: 2 } : undefined }), 404, 'not_found');
+    assert.equal(body.detail, 'Your account has no volunteer record; ask your coordinator.');
+  }
   // /v1/me/volunteer is the guides'
   await expectProblem(assert, await call(k, 'GET', '/v1/me/volunteer', { token: coordA() }), 403, 'forbidden');
 });
