@@ -699,6 +699,15 @@ exec_pipelined(struct db_conn *c, struct db_stmt *stmt, unsigned id, const char 
 	return res;
 }
 
+enum db_qs
+db_run(struct db_conn *c, struct db_stmt *stmt, const char *const *params)
+{
+	enum db_qs qs;
+
+	PQclear(db_exec(c, stmt, params, &qs));
+	return qs;
+}
+
 PGresult *
 db_exec(struct db_conn *c, struct db_stmt *stmt, const char *const *params, enum db_qs *qs)
 {

@@ -124,6 +124,11 @@ PGconn *db_pg(struct db_conn *c);
 PGresult *db_exec(struct db_conn *c, struct db_stmt *stmt, const char *const *params,
                   enum db_qs *qs);
 
+/* Execute stmt with params for its effect, as db_exec, and free the result:
+ * returns the row count (0 for commands without rows) or the error status
+ * below 0. */
+enum db_qs db_run(struct db_conn *c, struct db_stmt *stmt, const char *const *params);
+
 /* Run a plain command (BEGIN, COMMIT, SET LOCAL ...) without parameters.
  * Returns DB_NO_RESULTS on success or an error status. */
 enum db_qs db_command(struct db_conn *c, const char *sql);

@@ -308,25 +308,12 @@ static struct db_stmt stmt_revoke_sessions =
             " AND ($2::uuid IS NULL OR id <> $2)",
             2);
 
-/* Run stmt with params for its effect. Returns the query status (below 0
- * a database error, for the caller to answer); answers nothing. */
-static enum db_qs
-exec_status(const struct http_request *rq, struct db_stmt *stmt, const char *const *params)
-{
-	enum db_qs qs;
-	PGresult *res = db_exec(rq->db, stmt, params, &qs);
-
-	if (res != NULL)
-		PQclear(res);
-	return qs;
-}
-
 /* End the account's sessions (but keep the one named by except, if any).
  * Returns the query status; answers nothing. */
 static enum db_qs
 revoke_sessions(const struct http_request *rq, const char *account, const char *except)
 {
-	return exec_status(rq, &stmt_revoke_sessions, (const char *const[]){account, except});
+	return db_run(rq->db, &stmt_revoke_sessions, (const char *const[]){account, except});
 }
 
 /* PATCH /v1/accounts/{id}: display_name, role (within the account's kind:
@@ -432,7 +419,7 @@ store_password(const struct http_request *rq, const char *account, const char *e
 	*problem = hash_new_password(rq, email, password, "password", hash);
 	if (*problem != NULL)
 		return DB_NO_RESULTS;
-	return exec_status(rq, &stmt_set_password, (const char *const[]){account, hash});
+	return db_run(rq->db, &stmt_set_password, (const char *const[]){account, hash});
 }
 
 /* The caller's own new password, through kompas_set_own_password (row-level
@@ -447,7 +434,7 @@ store_own_password(const struct http_request *rq, const char *email, const char 
 	*problem = hash_new_password(rq, email, password, "new_password", hash);
 	if (*problem != NULL)
 		return DB_NO_RESULTS;
-	return exec_status(rq, &stmt_set_own_password, (const char *const[]){hash});
+	return db_run(rq->db, &stmt_set_own_password, (const char *const[]){hash});
 }
 
 /* POST /v1/accounts/{id}/password: an admin or coordinator sets a new

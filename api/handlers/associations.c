@@ -343,20 +343,14 @@ static enum db_qs
 set_categories(const struct http_request *rq, const char *id, const json_t *cats)
 {
 	char *text;
-	enum db_qs qs = DB_NO_RESULTS;
-	PGresult *res;
+	enum db_qs qs;
 
 	if (cats == NULL)
-		return qs;
+		return DB_NO_RESULTS;
 	text = json_dumps(cats, JSON_COMPACT);
-	res = db_exec(rq->db, &stmt_drop_categories, (const char *const[]){id, text}, &qs);
-	if (res == NULL)
-		goto out;
-	PQclear(res);
-	res = db_exec(rq->db, &stmt_add_categories, (const char *const[]){id, text}, &qs);
-	if (res != NULL)
-		PQclear(res);
-out:
+	qs = db_run(rq->db, &stmt_drop_categories, (const char *const[]){id, text});
+	if (qs >= 0)
+		qs = db_run(rq->db, &stmt_add_categories, (const char *const[]){id, text});
 	free(text);
 	return qs;
 }

@@ -379,19 +379,6 @@ static struct db_stmt stmt_series_set_upcoming_categories =
             " WHERE e.series_id = $1 AND e.starts_at > now()",
             2);
 
-/* Run a statement whose rows are not needed. Answers nothing: returns
- * the query status, below 0 a database error (the caller answers it). */
-static enum db_qs
-run(const struct http_request *rq, struct db_stmt *stmt, const char *const *params)
-{
-	enum db_qs qs;
-	PGresult *res = db_exec(rq->db, stmt, params, &qs);
-
-	if (res != NULL)
-		PQclear(res);
-	return qs;
-}
-
 /* Checks of a series patch against the locked series (cur: version and
  * the most active sign-ups of an upcoming occurrence) and the centre's
  * associations and categories. Answers nothing: returns the query status
@@ -489,12 +476,13 @@ event_series_update(struct http_request *rq)
 	}
 	PQclear(res);
 	params[19] = jcan ? (json_is_true(jcan) ? "true" : "false") : NULL;
-	qs = run(rq, &stmt_series_update_upcoming, params);
+	qs = db_run(rq->db, &stmt_series_update_upcoming, params);
 	if (qs >= 0 && categories != NULL)
-		qs = run(rq, &stmt_series_clear_upcoming_categories, (const char *const[]){id});
+		qs = db_run(rq->db, &stmt_series_clear_upcoming_categories,
+		            (const char *const[]){id});
 	if (qs >= 0 && categories != NULL)
-		qs = run(rq, &stmt_series_set_upcoming_categories,
-		         (const char *const[]){id, categories});
+		qs = db_run(rq->db, &stmt_series_set_upcoming_categories,
+		            (const char *const[]){id, categories});
 	if (qs < 0) {
 		http_reply_db_error(rq, qs);
 		goto out;

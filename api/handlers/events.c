@@ -372,15 +372,9 @@ static struct db_stmt stmt_clear_categories =
 enum db_qs
 event_set_categories(const struct http_request *rq, const char *id, const char *categories)
 {
-	enum db_qs qs;
-	PGresult *res;
-
 	if (categories == NULL || strcmp(categories, "{}") == 0)
 		return DB_NO_RESULTS;
-	res = db_exec(rq->db, &stmt_set_categories, (const char *const[]){id, categories}, &qs);
-	if (res != NULL)
-		PQclear(res);
-	return qs;
+	return db_run(rq->db, &stmt_set_categories, (const char *const[]){id, categories});
 }
 
 void

@@ -282,12 +282,7 @@ static struct db_stmt stmt_bump =
 static enum db_qs
 bump_version(struct http_request *rq, const char *id)
 {
-	enum db_qs qs;
-	PGresult *res = db_exec(rq->db, &stmt_bump, (const char *const[]){id}, &qs);
-
-	if (res != NULL)
-		PQclear(res);
-	return qs;
+	return db_run(rq->db, &stmt_bump, (const char *const[]){id});
 }
 
 /* POST /v1/requests/{id}/consents {consents: [...]}: consent given or

@@ -579,10 +579,8 @@ request_add_consents(struct http_request *rq, const char *id, const json_t *cons
 		                                                                   : "false",
 		                         json_string_value(json_object_get(c, "text_version")),
 		                         rq->caller.role_name ? rq->caller.role_name : "unknown"};
-		PGresult *res = db_exec(rq->db, &stmt_add_consent, params, &qs);
 
-		if (res != NULL)
-			PQclear(res);
+		qs = db_run(rq->db, &stmt_add_consent, params);
 	}
 	return qs;
 }

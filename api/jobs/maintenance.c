@@ -267,6 +267,18 @@ out:
 	return rc;
 }
 
+/* A command's connection to conninfo, or NULL after saying why on stderr. */
+static struct db_conn *
+command_connect(const char *conninfo, const struct config *cfg)
+{
+	char err[512];
+	struct db_conn *c = db_conn_open(conninfo, cfg->connect_timeout, err, sizeof(err));
+
+	if (c == NULL)
+		fprintf(stderr, "kompasd: cannot connect to the database: %s\n", err);
+	return c;
+}
+
 /* Does this connection's role own the request table (and so see every
  * centre's rows)? */
 static bool
@@ -296,11 +308,9 @@ cmd_rotate_keys(const struct config *cfg)
 		fprintf(stderr, "kompasd: key file refused: %s\n", err);
 		return 1;
 	}
-	c = db_conn_open(ci, cfg->connect_timeout, err, sizeof(err));
-	if (c == NULL) {
-		fprintf(stderr, "kompasd: cannot connect to the database: %s\n", err);
+	c = command_connect(ci, cfg);
+	if (c == NULL)
 		goto out;
-	}
 	if (!connected_as_owner(db_pg(c))) {
 		fprintf(stderr,
 		        "kompasd: rotate-keys must connect as the schema owner (row-level "
@@ -337,14 +347,11 @@ out:
 int
 cmd_purge_access_log(const struct config *cfg)
 {
-	char err[512];
-	struct db_conn *c = db_conn_open(cfg->conninfo, cfg->connect_timeout, err, sizeof(err));
+	struct db_conn *c = command_connect(cfg->conninfo, cfg);
 	long long n;
 
-	if (c == NULL) {
-		fprintf(stderr, "kompasd: cannot connect to the database: %s\n", err);
+	if (c == NULL)
 		return 1;
-	}
 	n = maintenance_purge_access_log(c, cfg->access_log_retention_days);
 	db_conn_free(c);
 	if (n < 0) {
@@ -359,14 +366,11 @@ cmd_purge_access_log(const struct config *cfg)
 int
 cmd_anonymise(const struct config *cfg)
 {
-	char err[512];
-	struct db_conn *c = db_conn_open(cfg->conninfo, cfg->connect_timeout, err, sizeof(err));
+	struct db_conn *c = command_connect(cfg->conninfo, cfg);
 	long long n;
 
-	if (c == NULL) {
-		fprintf(stderr, "kompasd: cannot connect to the database: %s\n", err);
+	if (c == NULL)
 		return 1;
-	}
 	n = maintenance_anonymise_due(c);
 	db_conn_free(c);
 	if (n < 0) {
