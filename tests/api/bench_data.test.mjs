@@ -14,6 +14,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ROOT, startKompasd, runKompasd, pgcluster, psql } from './harness.mjs';
 import { login, auth } from './fixtures.mjs';
+import { FUNNEL_RECOUNT_SQL } from './funnel_recount.mjs';
 
 const SCALE = '0.002';
 const DB = `bench_${randomBytes(4).toString('hex')}`;
@@ -71,6 +72,11 @@ test('the generator runs through with every constraint and trigger in force', ()
     'the staging schema (with the plain values) is dropped');
   assert.equal(num('SELECT count(*) FROM pg_trigger WHERE NOT tgenabled::text = \'O\''), 0,
     'no trigger was left disabled');
+});
+
+test('the funnel\'s cells, built after the requests were loaded, are every request\'s', () => {
+  assert.ok(num('SELECT count(*) FROM request_funnel_cell') > 0, 'cells were built');
+  assert.equal(num(FUNNEL_RECOUNT_SQL), 0, 'cells that differ from a recount of the requests');
 });
 
 test('row counts follow the scale, and every centre has an association and a volunteer', () => {

@@ -10,6 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKompasd, psql } from './harness.mjs';
+import { FUNNEL_RECOUNT_SQL } from './funnel_recount.mjs';
 import { makeWorld, psqlTry } from './fixtures.mjs';
 
 let k;
@@ -179,33 +180,9 @@ function compare() {
   return { bad, n: Number(n) };
 }
 
-// The cells recounted from request: rows that differ (either way); the
-// days of a cell must be stored in ascending order.
+// The cells recounted from request: rows that differ (either way).
 function recount() {
-  return Number(psql(`WITH kept AS (
-      SELECT month, centre_id, breakdown, value, received, accepted, contacted, conversation_held,
-             course_started, referred, signposted, closed, days -- stored sorted (kompas_funnel_percentiles)
-        FROM request_funnel_cell
-    ), fresh AS (
-      SELECT r.month, coalesce(r.centre_id, '00000000-0000-0000-0000-000000000000'), b.breakdown, b.value,
-             count(*)::integer AS received,
-             (count(*) FILTER (WHERE 'accepted' = ANY (r.reached_states)))::integer,
-             (count(*) FILTER (WHERE r.first_contact_at IS NOT NULL))::integer,
-             (count(*) FILTER (WHERE 'conversation_held' = ANY (r.reached_states)))::integer,
-             (count(*) FILTER (WHERE 'course_started' = ANY (r.reached_states)))::integer,
-             (count(*) FILTER (WHERE 'referred' = ANY (r.reached_states)))::integer,
-             (count(*) FILTER (WHERE 'signposted' = ANY (r.reached_states)))::integer,
-             (count(*) FILTER (WHERE r.closed_at IS NOT NULL))::integer,
-             ARRAY(SELECT x FROM unnest(coalesce(array_agg((extract(epoch FROM r.first_contact_at - r.created_at) / 86400.0)::double precision)
-                   FILTER (WHERE r.first_contact_at IS NOT NULL), '{}')) x ORDER BY x) AS days
-        FROM (SELECT date_trunc('month', q.created_at AT TIME ZONE 'Europe/Copenhagen')::date AS month, q.*
-                FROM request q) r
-       CROSS JOIN LATERAL (VALUES ('source', r.source),
-                                  ('heard_from', coalesce(r.heard_from, 'not_given'))) b (breakdown, value)
-       GROUP BY GROUPING SETS ((r.month, r.centre_id, b.breakdown, b.value), (r.month, b.breakdown, b.value))
-    )
-    SELECT (SELECT count(*) FROM (TABLE kept EXCEPT ALL TABLE fresh) a)
-         + (SELECT count(*) FROM (TABLE fresh EXCEPT ALL TABLE kept) b)`));
+  return Number(psql(FUNNEL_RECOUNT_SQL));
 }
 
 function check(what, { empty = false } = {}) {

@@ -9,7 +9,8 @@
 -- Run by tools/bench/data.sh (read it first) as the schema owner, into a
 -- migrated, empty database. Set-based: every table is filled by a few
 -- INSERT ... SELECT over generate_series, with every constraint, foreign
--- key and trigger of the schema in force. At scale 1, about:
+-- key and trigger of the schema in force (but the funnel's, see below).
+-- At scale 1, about:
 --   70 centres (sizes skewed: weight 1/rank^0.8, the largest about 14%)
 --   11,000 associations, 11,250 event series expanded to ~480,000
 --     occurrences (85% weekly) plus ~20,000 one-off events
@@ -580,6 +581,15 @@ $$;
 DROP TABLE bench_stage.req_plain;
 
 \echo 'data.sql: requests and their histories'
+-- The one trigger not in force while the requests are loaded: the funnel's
+-- (request_funnel_change, 0033). Row by row it would add each request to
+-- its cells and move it again at every state change, some 40 upserts per
+-- request, many of the same national cells within this one transaction,
+-- where ON CONFLICT walks every earlier version of the cell: quadratic,
+-- more than 20 minutes at scale 1. The cells are built once the requests
+-- and their histories are in, by the query 0034 built them with for an
+-- existing database (below).
+ALTER TABLE request DISABLE TRIGGER request_funnel_change;
 INSERT INTO request (id, centre_id, source, portal_reference, state, name_sealed, phone_sealed,
                      email_sealed, address_sealed, notes_sealed, phone_bidx, email_bidx, postal_code,
                      age_band, preferred_language, contact_preference, heard_from, created_at,
@@ -620,6 +630,31 @@ SELECT s.request_id, s.centre_id, s.at, 'account', co.id, 'coordinator', 'state'
   JOIN request q ON q.id = s.request_id
   JOIN bench_stage.coordinator co ON co.centre_id = s.centre_id
  ORDER BY s.at;
+
+-- The funnel's cells of every request, as 0034 built them, and the trigger
+-- in force again for everything after (tests/api/bench_data.test.mjs
+-- compares the cells with the requests).
+DELETE FROM request_funnel_cell;
+INSERT INTO request_funnel_cell
+SELECT r.month, coalesce(r.centre_id, '00000000-0000-0000-0000-000000000000'), b.breakdown, b.value, count(*),
+       count(*) FILTER (WHERE 'accepted' = ANY (r.reached_states)),
+       count(*) FILTER (WHERE r.first_contact_at IS NOT NULL),
+       count(*) FILTER (WHERE 'conversation_held' = ANY (r.reached_states)),
+       count(*) FILTER (WHERE 'course_started' = ANY (r.reached_states)),
+       count(*) FILTER (WHERE 'referred' = ANY (r.reached_states)),
+       count(*) FILTER (WHERE 'signposted' = ANY (r.reached_states)),
+       count(*) FILTER (WHERE r.closed_at IS NOT NULL),
+       coalesce(array_agg((extract(epoch FROM r.first_contact_at - r.created_at) / 86400.0)::double precision
+                          ORDER BY (extract(epoch FROM r.first_contact_at - r.created_at) / 86400.0)::double precision)
+                    FILTER (WHERE r.first_contact_at IS NOT NULL), '{}')
+  FROM (SELECT date_trunc('month', q.created_at AT TIME ZONE 'Europe/Copenhagen')::date AS month,
+               q.centre_id, q.source, q.heard_from, q.reached_states, q.first_contact_at,
+               q.created_at, q.closed_at
+          FROM request q) r
+ CROSS JOIN LATERAL (VALUES ('source', r.source),
+                            ('heard_from', coalesce(r.heard_from, 'not_given'))) b (breakdown, value)
+ GROUP BY GROUPING SETS ((r.month, r.centre_id, b.breakdown, b.value), (r.month, b.breakdown, b.value));
+ALTER TABLE request ENABLE TRIGGER request_funnel_change;
 
 INSERT INTO request_category (request_id, category_id, centre_id)
 WITH x AS MATERIALIZED (SELECT r.id, r.centre_id, k.kind, 1 + floor(random() * n.n)::int AS rn
