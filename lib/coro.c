@@ -313,6 +313,19 @@ coro_wait(struct coro_queue *q)
 	return co->wake_status;
 }
 
+int
+coro_defer(void)
+{
+	struct coro *co = current;
+
+	if (coro_cannot_yield() || sched->aborting(sched->cls))
+		return -1;
+	co->wake_status = 0;
+	sched->wake(sched->cls, co);
+	coro_yield();
+	return co->wake_status;
+}
+
 void
 coro_wake_one(struct coro_queue *q)
 {

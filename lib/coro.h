@@ -104,6 +104,13 @@ int coro_fd_quiet(int fd);
  * scheduler, pinned, or the scheduler is aborting. */
 int coro_wait(struct coro_queue *q);
 
+/* Let what is ready run first: the running coroutine is made ready again at
+ * once and yields, so it runs after the coroutines already woken and, in an
+ * event loop, after the requests the loop's current pass starts (lib/db.c
+ * gathers their statements this way). Returns 0 once resumed, -1 at once
+ * when it cannot yield (as coro_wait). */
+int coro_defer(void);
+
 /* Wake the first coroutine parked on q, if any (it runs later, when the
  * scheduler gets to it). */
 void coro_wake_one(struct coro_queue *q);

@@ -8,29 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
-
 #include "coro.h"
+#include "db_internal.h"
 #include "log.h"
 #include "mem.h"
-
-struct db_conn {
-	PGconn *pg;
-	struct db_conn *next_idle;       /* in an event-loop pool's idle list */
-	unsigned generation;             /* bumped on every successful connect */
-	unsigned prepared[DB_MAX_STMTS]; /* generation at which each statement was prepared */
-	bool lost;
-	struct timespec last_attempt; /* last failed connect */
-	bool pooled;                  /* owned by a thread */
-	char sqlstate[6];             /* of the last failed statement */
-	/* db_tx_run's BEGIN, not sent yet: it goes out in one pipeline with the
-	 * transaction's first statement (one round trip less), or not at all
-	 * when the transaction runs none. Empty: none pending. */
-	char begin[64];
-	/* Replica connections only: */
-	struct timespec lag_checked; /* when its lag was last measured */
-	bool lagging;                /* too far behind at the last measurement */
-};
 
 static struct {
 	char *conninfo;
@@ -220,8 +201,8 @@ idle_conn_alive(struct db_conn *c)
 /* c made ready for a request on the primary: kept when it is alive, else
  * (re)connected, a failed connect not retried within 200 ms. NULL when
  * the database cannot be reached now. */
-static struct db_conn *
-primary_ready(struct db_conn *c)
+struct db_conn *
+db_primary_ready(struct db_conn *c)
 {
 	char err[512];
 
@@ -242,8 +223,8 @@ primary_ready(struct db_conn *c)
 /* The running coroutine's connection of pool p (held in its slot), taken
  * from the idle ones when it has none, waiting in line while there are
  * none. NULL when it cannot wait (pinned, or the server is stopping). */
-static struct db_conn *
-pool_take(struct db_pool *p, enum coro_slot slot)
+struct db_conn *
+db_pool_take(struct db_pool *p, enum coro_slot slot)
 {
 	void **held = coro_local(slot);
 	struct db_conn *c = *held;
@@ -262,8 +243,8 @@ pool_take(struct db_pool *p, enum coro_slot slot)
 
 /* Give the running coroutine's connection of p back, waking the first
  * request waiting for one. */
-static void
-pool_give_back(struct db_pool *p, enum coro_slot slot)
+void
+db_pool_give_back(struct db_pool *p, enum coro_slot slot)
 {
 	void **held = coro_local(slot);
 	struct db_conn *c;
@@ -321,11 +302,23 @@ db_loop_cleanup(void)
 	thread_pool = thread_replica_pool = NULL;
 }
 
+struct db_pool *
+db_loop_pool(void)
+{
+	return thread_pool;
+}
+
+void
+db_count_error(void)
+{
+	atomic_fetch_add(&error_count, 1);
+}
+
 void
 db_request_done(void)
 {
-	pool_give_back(thread_pool, CORO_SLOT_DB);
-	pool_give_back(thread_replica_pool, CORO_SLOT_REPLICA);
+	db_pool_give_back(thread_pool, CORO_SLOT_DB);
+	db_pool_give_back(thread_replica_pool, CORO_SLOT_REPLICA);
 }
 
 struct db_conn *
@@ -334,8 +327,8 @@ db_thread_conn(void)
 	struct db_conn *c;
 
 	if (thread_pool != NULL && coro_self() != NULL) {
-		c = pool_take(thread_pool, CORO_SLOT_DB);
-		return c != NULL ? primary_ready(c) : NULL;
+		c = db_pool_take(thread_pool, CORO_SLOT_DB);
+		return c != NULL ? db_primary_ready(c) : NULL;
 	}
 	c = pthread_getspecific(settings.key);
 	if (c == NULL) {
@@ -343,7 +336,7 @@ db_thread_conn(void)
 		c->pooled = true;
 		pthread_setspecific(settings.key, c);
 	}
-	return primary_ready(c);
+	return db_primary_ready(c);
 }
 
 /* Wait until c's socket is ready for events; in an event-loop worker's
@@ -361,8 +354,8 @@ wait_socket(struct db_conn *c, short events)
 }
 
 /* Send what libpq has queued for c. false: it could not (c marked lost). */
-static bool
-flush_out(struct db_conn *c)
+bool
+db_flush_out(struct db_conn *c)
 {
 	int r;
 
@@ -379,8 +372,8 @@ flush_out(struct db_conn *c)
 
 /* The next result of what was sent on c (NULL once the current query's
  * are read, or when the wait for it was abandoned), waiting for it. */
-static PGresult *
-next_result(struct db_conn *c)
+PGresult *
+db_next_result(struct db_conn *c)
 {
 	while (!c->lost && PQisBusy(c->pg)) {
 		if (!wait_socket(c, POLLIN))
@@ -399,9 +392,9 @@ query_result(struct db_conn *c, bool sent)
 {
 	PGresult *keep = NULL, *r;
 
-	if (!sent || !flush_out(c))
+	if (!sent || !db_flush_out(c))
 		return NULL;
-	while ((r = next_result(c)) != NULL) {
+	while ((r = db_next_result(c)) != NULL) {
 		ExecStatusType st = PQresultStatus(keep);
 
 		if (keep != NULL && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -506,7 +499,7 @@ db_thread_replica_conn(void)
 	if (settings.replica_conninfo == NULL)
 		return NULL;
 	if (thread_replica_pool != NULL && coro_self() != NULL) {
-		c = pool_take(thread_replica_pool, CORO_SLOT_REPLICA);
+		c = db_pool_take(thread_replica_pool, CORO_SLOT_REPLICA);
 		if (c == NULL) {
 			atomic_fetch_add_explicit(&replica_fallbacks, 1, memory_order_relaxed);
 			return NULL;
@@ -590,8 +583,8 @@ classify_failure(struct db_conn *c, PGresult *res, const char *what)
 	return DB_HARD_ERROR;
 }
 
-static unsigned
-stmt_id(struct db_stmt *s)
+unsigned
+db_stmt_id(struct db_stmt *s)
 {
 	unsigned id = atomic_load(&s->id);
 
@@ -622,12 +615,12 @@ begin_now(struct db_conn *c)
 }
 
 /* Read and drop results up to the query's terminating NULL. */
-static void
-drain_query(struct db_conn *c)
+void
+db_drain_query(struct db_conn *c)
 {
 	PGresult *r;
 
-	while ((r = next_result(c)) != NULL)
+	while ((r = db_next_result(c)) != NULL)
 		PQclear(r);
 }
 
@@ -651,7 +644,7 @@ exec_pipelined(struct db_conn *c, struct db_stmt *stmt, unsigned id, const char 
 	    PQsendQueryParams(c->pg, c->begin, 0, NULL, NULL, NULL, NULL, 0) == 1 &&
 	    (!prepare || PQsendPrepare(c->pg, stmt->name, stmt->sql, stmt->nparams, NULL) == 1) &&
 	    PQsendQueryPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, 0) == 1 &&
-	    PQpipelineSync(c->pg) == 1 && flush_out(c);
+	    PQpipelineSync(c->pg) == 1 && db_flush_out(c);
 	c->begin[0] = '\0';
 	if (!sent) {
 		/* Part of it may be queued: the connection cannot be trusted to
@@ -666,7 +659,7 @@ exec_pipelined(struct db_conn *c, struct db_stmt *stmt, unsigned id, const char 
 		bool last = part == (prepare ? 2 : 1);
 		ExecStatusType st;
 
-		r = next_result(c);
+		r = db_next_result(c);
 		if (r == NULL)
 			break; /* the connection broke */
 		st = PQresultStatus(r);
@@ -679,13 +672,13 @@ exec_pipelined(struct db_conn *c, struct db_stmt *stmt, unsigned id, const char 
 		} else {
 			PQclear(r);
 		}
-		drain_query(c);
+		db_drain_query(c);
 	}
 	if (prepare && *failed == NULL && res != NULL)
 		c->prepared[id] = c->generation;
 	/* The Sync's PGRES_PIPELINE_SYNC, unless the connection is gone. */
 	if (PQstatus(c->pg) == CONNECTION_OK && !c->lost) {
-		r = next_result(c);
+		r = db_next_result(c);
 		PQclear(r);
 	}
 	if (PQexitPipelineMode(c->pg) != 1 && PQstatus(c->pg) == CONNECTION_OK && !c->lost) {
@@ -697,6 +690,32 @@ exec_pipelined(struct db_conn *c, struct db_stmt *stmt, unsigned id, const char 
 	if (res == NULL && *failed == NULL)
 		c->lost = true;
 	return res;
+}
+
+/* stmt's result res on c (NULL: none came) as db_exec returns it: res with
+ * *qs the row count, or NULL (res freed) with the failure classified. */
+PGresult *
+db_settle(struct db_conn *c, struct db_stmt *stmt, PGresult *res, enum db_qs *qs)
+{
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st == PGRES_TUPLES_OK) {
+		int n = PQntuples(res);
+
+		*qs = n > 0 ? (enum db_qs)n : DB_NO_RESULTS;
+		c->sqlstate[0] = '\0';
+		return res;
+	}
+	if (st == PGRES_COMMAND_OK) {
+		const char *affected = PQcmdTuples(res);
+
+		*qs = (affected && *affected) ? (enum db_qs)atoi(affected) : DB_NO_RESULTS;
+		c->sqlstate[0] = '\0';
+		return res;
+	}
+	*qs = classify_failure(c, res, stmt->name);
+	PQclear(res);
+	return NULL;
 }
 
 enum db_qs
@@ -711,9 +730,8 @@ db_run(struct db_conn *c, struct db_stmt *stmt, const char *const *params)
 PGresult *
 db_exec(struct db_conn *c, struct db_stmt *stmt, const char *const *params, enum db_qs *qs)
 {
-	unsigned id = stmt_id(stmt);
+	unsigned id = db_stmt_id(stmt);
 	PGresult *res;
-	ExecStatusType st;
 
 	if (c->pg == NULL || c->lost) {
 		*qs = DB_HARD_ERROR;
@@ -744,24 +762,7 @@ db_exec(struct db_conn *c, struct db_stmt *stmt, const char *const *params, enum
 	res = query_result(
 	    c, PQsendQueryPrepared(c->pg, stmt->name, stmt->nparams, params, NULL, NULL, 0) == 1);
 done:
-	st = PQresultStatus(res);
-	if (st == PGRES_TUPLES_OK) {
-		int n = PQntuples(res);
-
-		*qs = n > 0 ? (enum db_qs)n : DB_NO_RESULTS;
-		c->sqlstate[0] = '\0';
-		return res;
-	}
-	if (st == PGRES_COMMAND_OK) {
-		const char *affected = PQcmdTuples(res);
-
-		*qs = (affected && *affected) ? (enum db_qs)atoi(affected) : DB_NO_RESULTS;
-		c->sqlstate[0] = '\0';
-		return res;
-	}
-	*qs = classify_failure(c, res, stmt->name);
-	PQclear(res);
-	return NULL;
+	return db_settle(c, stmt, res, qs);
 }
 
 enum db_qs
@@ -835,72 +836,4 @@ const char *
 db_last_sqlstate(const struct db_conn *c)
 {
 	return c->sqlstate[0] ? c->sqlstate : NULL;
-}
-
-json_t *
-db_json_text(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	return json_string(PQgetvalue(res, row, col));
-}
-
-json_t *
-db_json_bool(const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		return json_null();
-	return json_boolean(PQgetvalue(res, row, col)[0] == 't');
-}
-
-char *
-db_bytea_param(const void *data, size_t len)
-{
-	char *out = xmalloc(2 * len + 3);
-
-	out[0] = '\\';
-	out[1] = 'x';
-	sodium_bin2hex(out + 2, 2 * len + 1, data, len);
-	return out;
-}
-
-unsigned char *
-db_bytea_value(const PGresult *res, int row, int col, size_t *len)
-{
-	const char *v;
-	unsigned char *out;
-	size_t hexlen, binlen = 0;
-
-	if (PQgetisnull(res, row, col))
-		return NULL;
-	v = PQgetvalue(res, row, col);
-	if (strncmp(v, "\\x", 2) != 0)
-		return NULL;
-	hexlen = strlen(v + 2);
-	out = xmalloc(hexlen / 2 + 1);
-	if (sodium_hex2bin(out, hexlen / 2 + 1, v + 2, hexlen, NULL, &binlen, NULL) != 0) {
-		free(out);
-		return NULL;
-	}
-	*len = binlen;
-	return out;
-}
-
-char *
-db_uuid_array_param(const json_t *a)
-{
-	size_t n = json_array_size(a);
-	char *out = xmalloc(n * 38 + 3), *w = out;
-
-	*w++ = '{';
-	for (size_t i = 0; i < n; i++) {
-		const char *v = json_string_value(json_array_get(a, i));
-
-		if (i > 0)
-			*w++ = ',';
-		w += snprintf(w, 37, "%s", v ? v : "");
-	}
-	*w++ = '}';
-	*w = '\0';
-	return out;
 }

@@ -124,6 +124,21 @@ PGconn *db_pg(struct db_conn *c);
 PGresult *db_exec(struct db_conn *c, struct db_stmt *stmt, const char *const *params,
                   enum db_qs *qs);
 
+/* Execute stmt with params as a transaction of its own (no BEGIN: the
+ * statement's implicit transaction, without the request's context), for a
+ * request that needs nothing else of the database: GET /readyz. In an
+ * event loop's request coroutine that holds no connection yet, it joins the
+ * statements the loop's other requests run alone in the same pass: the
+ * first of them (the leader) sends them all on one pooled connection in
+ * one libpq pipeline, each ended by its own Sync, so each is still its own
+ * transaction and a failure stays its own, and hands the results back in
+ * order (lib/db_alone.c). Elsewhere it runs on db_thread_conn. Returns as
+ * db_exec; *unavailable is true when it failed because the database cannot
+ * be reached or cannot take statements now (the caller answers 503), false
+ * otherwise. */
+PGresult *db_exec_alone(struct db_stmt *stmt, const char *const *params, enum db_qs *qs,
+                        bool *unavailable);
+
 /* Execute stmt with params for its effect, as db_exec, and free the result:
  * returns the row count (0 for commands without rows) or the error status
  * below 0. */

@@ -379,10 +379,10 @@ static struct db_stmt stmt_current_version =
     DB_STMT("migrate_current_version", "SELECT coalesce(max(version), 0) FROM schema_migration", 0);
 
 enum db_qs
-migrate_current_version(struct db_conn *c, unsigned *version)
+migrate_current_version(unsigned *version, bool *unavailable)
 {
 	enum db_qs qs;
-	PGresult *res = db_exec(c, &stmt_current_version, NULL, &qs);
+	PGresult *res = db_exec_alone(&stmt_current_version, NULL, &qs, unavailable);
 
 	if (res == NULL)
 		return qs;

@@ -76,8 +76,11 @@ int migrate_functions_pending(struct db_conn *c, const struct migration_set *set
 int migrate_apply(struct db_conn *c, const struct migration_set *set, size_t *count, char *err,
                   size_t errlen);
 
-/* The highest applied version, for readiness checks: one prepared query.
- * Returns a query status (DB_ONE_RESULT on success) and sets *version. */
-enum db_qs migrate_current_version(struct db_conn *c, unsigned *version);
+/* The highest applied version, for readiness checks: one prepared query,
+ * run alone (db_exec_alone: pipelined with other requests' in an event
+ * loop). Returns a query status (DB_ONE_RESULT on success) and sets
+ * *version; on failure *unavailable says whether the database cannot take
+ * statements now (503) rather than the statement failed. */
+enum db_qs migrate_current_version(unsigned *version, bool *unavailable);
 
 #endif

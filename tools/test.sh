@@ -3,6 +3,10 @@
 # black-box API tests (node --test) against kompasd from BUILD and a
 # throwaway PostgreSQL cluster made here and removed afterwards.
 #   VALGRIND=1  run the unit tests and kompasd under valgrind
+#   KOMPAS_HTTP_MODE=events  run the API tests' kompasd with event-loop
+#               workers instead of kompas.conf's mode (every KOMPAS_*
+#               setting in the environment reaches the kompasd the tests
+#               start, unless a test sets it itself)
 # Prints a closing line "total: N passed, M failed"; exits non-zero on any
 # failure.
 set -uo pipefail

@@ -21,24 +21,19 @@ system_healthz(struct http_request *rq)
 }
 
 /* GET /readyz: the database answers and its schema is the one this binary
- * was started for. One prepared query. */
+ * was started for. One prepared query, run alone (in an event loop,
+ * pipelined with the other requests' of the same pass). */
 static void
 system_readyz(struct http_request *rq)
 {
-	struct db_conn *c = db_thread_conn();
 	unsigned version = 0;
+	bool unavailable;
 	enum db_qs qs;
 	char detail[160];
 
-	if (c == NULL) {
-		rq->db = NULL;
-		http_reply_db_error(rq, DB_SOFT_ERROR);
-		return;
-	}
-	rq->db = c;
-	qs = migrate_current_version(c, &version);
+	qs = migrate_current_version(&version, &unavailable);
 	if (qs < 0) {
-		http_reply_db_error(rq, db_conn_lost(c) ? DB_SOFT_ERROR : qs);
+		http_reply_db_error(rq, unavailable ? DB_SOFT_ERROR : qs);
 		return;
 	}
 	if (version < app.schema_expected) {
