@@ -103,7 +103,7 @@ config_init(struct config *c)
 	c->conninfo = xstrdup("dbname=kompas");
 	c->connect_timeout = 2;
 	c->tx_retries = 5;
-	c->loop_connections = 8;
+	c->loop_connections = 4;
 	c->replica_max_lag = 10;
 	c->key_file = xstrdup("/etc/kompas/kompas.key");
 	c->session_idle_timeout = 30 * 60;

@@ -68,7 +68,7 @@ test_defaults(void **state)
 	assert_int_equal(c.port, 8080);
 	assert_int_equal(c.threads, 0);
 	assert_int_equal(c.http_mode, 0);
-	assert_int_equal(c.loop_connections, 8);
+	assert_int_equal(c.loop_connections, 4);
 	assert_int_equal(c.body_limit, 1024 * 1024);
 	assert_int_equal(c.connection_timeout, 30);
 	assert_int_equal(c.connection_limit, 1024);
