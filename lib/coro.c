@@ -295,6 +295,13 @@ coro_fd_quiet(int fd)
 	return sched->fd_quiet(sched->cls, fd);
 }
 
+void
+coro_fd_opened(int fd)
+{
+	if (sched != NULL && sched->fd_opened != NULL && fd >= 0)
+		sched->fd_opened(sched->cls, fd);
+}
+
 int
 coro_wait(struct coro_queue *q)
 {

@@ -54,6 +54,9 @@ struct coro_sched {
 	bool (*aborting)(void *cls);
 	/* What is known of the idle descriptor fd (coro_fd_quiet). */
 	int (*fd_quiet)(void *cls, int fd);
+	/* fd was just opened (coro_fd_opened): forget what is known of an
+	 * earlier descriptor with that number. */
+	void (*fd_opened)(void *cls, int fd);
 };
 
 /* Make a coroutine that will run fn(arg) on its own stack (from a cache of
@@ -98,6 +101,13 @@ int coro_wait_fd(int fd, short events);
  * its last wait, 0 when something has (the peer spoke or hung up), -1 when
  * it does not know (no scheduler, or fd not watched): poll it. */
 int coro_fd_quiet(int fd);
+
+/* fd has just been opened (a new database connection's socket): whatever
+ * the thread's scheduler knew of an earlier descriptor with the same number
+ * (its epoll registration went with its close, whoever closed it) is
+ * forgotten, so that waits on fd register it afresh. Call it before the
+ * first coro_wait_fd on fd. Nothing without a scheduler. */
+void coro_fd_opened(int fd);
 
 /* Park the running coroutine on q until coro_wake_one wakes it. Returns 0
  * when woken, -1 at once when it cannot wait: not in a coroutine, no

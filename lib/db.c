@@ -128,6 +128,10 @@ conn_connect(struct db_conn *c, const char *conninfo, unsigned timeout, char *er
 	 * sending must not block either. */
 	if (c->pooled)
 		PQsetnonblocking(c->pg, 1);
+	/* Its descriptor number may be that of a socket libpq closed earlier
+	 * (this connection's, when the server ended it): an event loop must
+	 * not take what it knew of that one for this one. */
+	coro_fd_opened(PQsocket(c->pg));
 	c->generation++;
 	c->lost = false;
 	atomic_fetch_add(&connect_count, 1);

@@ -411,6 +411,20 @@ sched_fd_quiet(void *cls, int fd)
 	return l->fds[fd].armed & EPOLLIN ? 1 : -1;
 }
 
+/* A new descriptor fd (a reconnected database socket): the closed one that
+ * had its number took its epoll registration with it, and libpq may have
+ * closed it without a word to us, so what fds[fd] says is stale. Left as
+ * it was, a wait for the same events on the new socket would find it
+ * "armed", register nothing, and never be woken. */
+static void
+sched_fd_opened(void *cls, int fd)
+{
+	struct http_loop *l = cls;
+
+	if ((size_t)fd < l->nfds)
+		l->fds[fd] = (struct fd_watch){0};
+}
+
 static bool
 sched_aborting(void *cls)
 {
@@ -675,8 +689,8 @@ loop_init(struct loop_set *set, struct http_loop *l, char *err, size_t errlen)
 	l->ep = epoll_create1(EPOLL_CLOEXEC);
 	l->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	pthread_mutex_init(&l->lock, NULL);
-	l->sched =
-	    (struct coro_sched){l, sched_wait_fd, sched_wake, sched_aborting, sched_fd_quiet};
+	l->sched = (struct coro_sched){
+	    l, sched_wait_fd, sched_wake, sched_aborting, sched_fd_quiet, sched_fd_opened};
 	l->daemon = http_daemon_start(set->srv, MHD_USE_NO_LISTEN_SOCKET, 0, NULL);
 	info = l->daemon ? MHD_get_daemon_info(l->daemon, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (l->ep < 0 || l->wake < 0 || info == NULL) {

@@ -8,7 +8,9 @@
 // connection in the middle.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startKompasd, psql } from './harness.mjs';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { startKompasd, psql, until, ROOT } from './harness.mjs';
 import { createCentre, createAccount, login, call } from './fixtures.mjs';
 
 const RETRY_AFTER = '4';
@@ -63,15 +65,8 @@ test('pipelined readiness checks beside authorized requests: no answer or contex
   await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? mine(i) : ready())));
 });
 
-// Known bug, open in issue 17: in a full AddressSanitizer run of the suite
-// (bash .ci/run, 2026-12-07 17:40 UTC) one of the 32 checks after the
-// terminations was never answered (fetch's headers timeout, 300 s); alone,
-// and in the plain builds' full runs, the test passes. Until its cause is
-// found the test runs as a todo: it is reported, but does not fail the
-// suite. The event-loop mode is opt-in (threads is the default).
 test('the loop\'s connections terminated: 200 or 503 with Retry-After, never 500, then 200',
-  { todo: 'an answer that never came once under ASan: a hang in events mode after terminated connections, not found yet (issue 17)' },
-  async () => {
+  { timeout: 60000 }, async () => {
   await Promise.all(Array.from({ length: 8 }, readyz)); // both connections open
   const ended = psql(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
                       WHERE usename = 'kompasd' AND application_name = 'kompasd'`);
@@ -86,4 +81,47 @@ test('the loop\'s connections terminated: 200 or 503 with Retry-After, never 500
   }
   const a = await readyz();
   assert.equal(a.status, 200);
+});
+
+// A second session holding schema_migration locked: GET /readyz's
+// statement waits on the lock until release() commits.
+async function lockSchemaTable() {
+  const child = spawn(path.join(ROOT, 'tools/pgcluster.sh'),
+    ['psql', process.env.KOMPAS_TEST_PGDIR, '-d', 'kompas', '-tA', '-v', 'ON_ERROR_STOP=1'],
+    { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  const locked = new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => { out += d; if (out.includes('locked')) resolve(); });
+    child.on('exit', (code) => reject(new Error(`the locking session ended (${code}): ${out}`)));
+  });
+  child.stdin.write("BEGIN; LOCK TABLE schema_migration IN ACCESS EXCLUSIVE MODE; SELECT 'locked';\n");
+  await locked;
+  const ended = new Promise((resolve) => child.on('exit', resolve));
+  return async () => { child.stdin.end('COMMIT;\n'); await ended; };
+}
+
+// The backend of a statement kompasd is waiting for, terminated under it:
+// libpq closes the socket as it reads the end, and the reconnect's socket
+// usually gets the same descriptor number. The loop must watch that new
+// socket (it once kept the closed one's registration and waited forever).
+// Three rounds, each: the lost statement answered 503 with Retry-After,
+// the next check answered 200 on a new backend.
+test('a backend terminated while its statement waits: 503, then the reconnected connection answers',
+  { timeout: 60000 }, async () => {
+  for (let round = 0; round < 3; round++) {
+    const release = await lockSchemaTable();
+    const waiting = readyz();
+    const pid = await until(() => psql(`SELECT pid FROM pg_stat_activity
+      WHERE usename = 'kompasd' AND application_name = 'kompasd' AND wait_event_type = 'Lock'`));
+    assert.equal(psql(`SELECT pg_terminate_backend(${pid})`), 't');
+    const lost = await waiting;
+    await release();
+    assert.equal(lost.status, 503, `round ${round}: ${JSON.stringify(lost.body)}`);
+    assert.equal(lost.retryAfter, RETRY_AFTER);
+    assert.equal(lost.body.code, 'database_unavailable');
+    const next = await readyz();
+    assert.equal(next.status, 200, `round ${round}: ${JSON.stringify(next.body)}`);
+    assert.deepEqual(next.body, { status: 'ready', schema_version: schemaVersion });
+    assert.equal(psql(`SELECT count(*) FROM pg_stat_activity WHERE pid = ${pid}`), '0');
+  }
 });

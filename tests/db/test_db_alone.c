@@ -78,7 +78,7 @@ t_aborting(void *cls)
 	return false;
 }
 
-static const struct coro_sched sched = {NULL, t_wait_fd, t_wake, t_aborting, NULL};
+static const struct coro_sched sched = {NULL, t_wait_fd, t_wake, t_aborting, NULL, NULL};
 
 static void
 request_main(void *arg)
