@@ -128,21 +128,42 @@ key_bucket(const unsigned char key[17])
 	return h % IP_BUCKETS;
 }
 
-/* Count a new connection from key; false (nothing counted) when the total
- * or its address's limit is reached. */
+static void wake_loop(struct http_loop *l);
+
+/* Take one of the connection limit's slots for a connection about to be
+ * accepted; false when all are taken: accepting pauses until one is given
+ * back (a new client waits in the listen queue meanwhile, as with
+ * libmicrohttpd). Taken before accept4, so that two loops accepting at once
+ * cannot both pass the check at the limit and one of them then have to
+ * close a connection it has accepted. */
 static bool
-limits_reserve(struct loop_set *set, const unsigned char key[17])
+limits_take_slot(struct loop_set *set)
 {
-	const struct http_settings *s = &set->srv->s;
+	bool ok;
+
+	pthread_mutex_lock(&set->ip_lock);
+	ok = set->total < set->srv->s.connection_limit;
+	if (ok)
+		set->total++;
+	else
+		set->paused = true;
+	pthread_mutex_unlock(&set->ip_lock);
+	return ok;
+}
+
+/* Count the accepted connection's address (its slot taken); false (nothing
+ * counted) when the address is at its limit. */
+static bool
+limits_count_addr(struct loop_set *set, const unsigned char key[17])
+{
+	unsigned per_ip = set->srv->s.per_ip_connection_limit;
 	struct ip_count **b = &set->ip[key_bucket(key)], *e;
 	bool ok = false;
 
 	pthread_mutex_lock(&set->ip_lock);
-	if (set->total >= s->connection_limit)
-		goto out;
 	for (e = *b; e != NULL && memcmp(e->key, key, 17) != 0; e = e->next)
 		;
-	if (e != NULL && s->per_ip_connection_limit > 0 && e->n >= s->per_ip_connection_limit)
+	if (e != NULL && per_ip > 0 && e->n >= per_ip)
 		goto out;
 	if (e == NULL) {
 		e = xcalloc(1, sizeof(*e));
@@ -151,42 +172,29 @@ limits_reserve(struct loop_set *set, const unsigned char key[17])
 		*b = e;
 	}
 	e->n++;
-	set->total++;
 	ok = true;
 out:
 	pthread_mutex_unlock(&set->ip_lock);
 	return ok;
 }
 
-static void wake_loop(struct http_loop *l);
-
-/* At the connection limit? Then stop accepting until one closes (as
- * libmicrohttpd does: a new client waits in the listen queue meanwhile). */
-static bool
-limits_full(struct loop_set *set)
-{
-	bool full;
-
-	pthread_mutex_lock(&set->ip_lock);
-	full = set->total >= set->srv->s.connection_limit;
-	if (full)
-		set->paused = true;
-	pthread_mutex_unlock(&set->ip_lock);
-	return full;
-}
-
+/* Give a slot back, with its address's count (key; NULL: none was counted),
+ * and let the loops accept again if they had paused. */
 static void
-limits_release(struct loop_set *set, const unsigned char key[17])
+limits_release(struct loop_set *set, const unsigned char *key)
 {
-	struct ip_count **p = &set->ip[key_bucket(key)], *e;
+	struct ip_count **p, *e;
 	bool resume;
 
 	pthread_mutex_lock(&set->ip_lock);
-	while ((e = *p) != NULL && memcmp(e->key, key, 17) != 0)
-		p = &e->next;
-	if (e != NULL && --e->n == 0) {
-		*p = e->next;
-		free(e);
+	if (key != NULL) {
+		for (p = &set->ip[key_bucket(key)];
+		     (e = *p) != NULL && memcmp(e->key, key, 17) != 0;)
+			p = &e->next;
+		if (e != NULL && --e->n == 0) {
+			*p = e->next;
+			free(e);
+		}
 	}
 	set->total--;
 	resume = set->paused;
@@ -287,7 +295,7 @@ accept_some(struct http_loop *l)
 		struct handover h, *copy;
 		struct http_loop *to;
 
-		if (limits_full(set)) {
+		if (!limits_take_slot(set)) {
 			epoll_ctl(l->ep, EPOLL_CTL_DEL, set->listen_fd, NULL);
 			l->listening = false;
 			return;
@@ -295,11 +303,15 @@ accept_some(struct http_loop *l)
 		h.len = sizeof(h.addr);
 		h.fd = accept4(set->listen_fd, (struct sockaddr *)&h.addr, &h.len,
 		               SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (h.fd < 0)
-			return; /* EAGAIN: another loop took it, or none left */
+		if (h.fd < 0) {
+			/* EAGAIN: another loop took it, or none left */
+			limits_release(set, NULL);
+			return;
+		}
 		addr_key(&h.addr, h.key);
-		if (!limits_reserve(set, h.key)) {
+		if (!limits_count_addr(set, h.key)) {
 			close(h.fd);
+			limits_release(set, NULL);
 			continue;
 		}
 		to = least_busy(set);

@@ -9,6 +9,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { startKompasd, psql, until, ROOT } from './harness.mjs';
 import { createCentre, createAccount, login, call } from './fixtures.mjs';
@@ -123,5 +125,84 @@ test('a backend terminated while its statement waits: 503, then the reconnected 
     assert.equal(next.status, 200, `round ${round}: ${JSON.stringify(next.body)}`);
     assert.deepEqual(next.body, { status: 'ready', schema_version: schemaVersion });
     assert.equal(psql(`SELECT count(*) FROM pg_stat_activity WHERE pid = ${pid}`), '0');
+  }
+});
+
+// A raw connection from localAddress: what it has read, and whether the
+// server has closed it.
+function rawConnection(port, localAddress) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ port, host: '127.0.0.1', localAddress });
+    const c = { sock, data: '', closed: false };
+    c.ended = new Promise((r) => sock.on('close', () => { c.closed = true; r(); }));
+    sock.setEncoding('latin1');
+    sock.on('data', (d) => { c.data += d; });
+    sock.on('error', () => {});
+    sock.once('connect', () => resolve(c));
+    sock.once('error', reject);
+  });
+}
+
+// Ask for /healthz on c (kept alive) and wait for the answer's head.
+async function healthz(c) {
+  const before = c.data.length;
+  c.sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => c.closed || c.data.indexOf('\r\n\r\n', before) >= 0, { intervalMs: 5 });
+  return c.data.slice(before).split(' ')[1];
+}
+
+// How many connections wait in the listening socket's accept queue
+// (/proc/net/tcp's rx_queue of a listening socket).
+function acceptQueue(port) {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(f, 'utf8').split('\n').slice(1)) {
+      const col = line.trim().split(/\s+/);
+      if (col.length > 4 && col[1].endsWith(`:${hex}`) && col[3] === '0A')
+        return parseInt(col[4].split(':')[1], 16);
+    }
+  }
+  return -1;
+}
+
+// The shared limits of two loops: a connection over its address's limit is
+// closed unanswered; at the total limit a new client is not accepted (and
+// not closed): it waits in the listen queue and is answered once a
+// connection closes. (The total's slot is taken before accept, so two
+// loops accepting at once cannot both pass the check at the limit.)
+test('two loops at the connection limits: over an address\'s limit closed, at the total limit kept waiting, then answered',
+  { timeout: 60000 }, async () => {
+  const k2 = await startKompasd({
+    env: {
+      KOMPAS_HTTP_MODE: 'events', KOMPAS_HTTP_THREADS: '2',
+      KOMPAS_HTTP_CONNECTION_LIMIT: '4', KOMPAS_HTTP_PER_IP_CONNECTION_LIMIT: '2',
+    },
+  });
+  const open = [];
+  try {
+    for (const addr of ['127.0.0.2', '127.0.0.2', '127.0.0.3']) {
+      const c = await rawConnection(k2.port, addr);
+      open.push(c);
+      assert.equal(await healthz(c), '200');
+    }
+    const third = await rawConnection(k2.port, '127.0.0.2');
+    third.sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await third.ended;
+    assert.equal(third.data, '', 'the third connection from one address is closed unanswered');
+    const fourth = await rawConnection(k2.port, '127.0.0.3');
+    open.push(fourth);
+    assert.equal(await healthz(fourth), '200');
+    // All four slots taken: the next client waits in the accept queue.
+    const waiting = await rawConnection(k2.port, '127.0.0.4');
+    waiting.sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await until(() => acceptQueue(k2.port) === 1, { intervalMs: 5 });
+    assert.equal(waiting.data, '');
+    assert.equal(waiting.closed, false);
+    open.shift().sock.destroy();
+    await waiting.ended;
+    assert.match(waiting.data, /^HTTP\/1\.1 200 /);
+  } finally {
+    for (const c of open) c.sock.destroy();
+    await k2.stop();
   }
 });
