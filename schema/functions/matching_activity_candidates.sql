@@ -8,14 +8,24 @@
 -- earliest p_limit of each postal code and pair of facts (a finer split
 -- than the classes, so the classes' first p_limit are among them). The
 -- associations likewise (0035, below). No rows
--- unless the caller may see the centre. PL/pgSQL for its cached plan (a
--- SQL function's statement is planned again on every call).
+-- unless the caller may see the centre. PL/pgSQL, so that each statement
+-- is parsed once per connection, and with plan_cache_mode =
+-- force_custom_plan, so that each is planned for the centre, postal code
+-- and categories of the call: a generic plan, made for an average centre
+-- (157 associations, against 1,512 for the largest of the national
+-- dataset), probed association_category once per association of the
+-- centre and sorted the third area's associations. PostgreSQL's plan
+-- cache switched the associations' statement to its generic plan from the
+-- sixth call on a connection, and the function took 11-16 ms a call for
+-- the largest centre against 6-10 ms with custom plans, which cost about
+-- 1.6 ms of planning a call (docs/benchmarks.md, 2026-12-07 20:15).
 CREATE OR REPLACE FUNCTION matching_activity_candidates(p_centre uuid, p_postal text, p_categories uuid[],
                                              p_limit int)
 RETURNS TABLE (kind text, id uuid, title text, starts_at timestamptz, association_id uuid,
                association_name text, postal_code text, shared int, places boolean,
                welcome boolean)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+    SET plan_cache_mode = force_custom_plan AS $$
 #variable_conflict use_column
 BEGIN
 RETURN QUERY
@@ -69,8 +79,7 @@ SELECT 'event'::text, evk.id, evk.title, evk.starts_at, evk.association_id,
        evk.shared, evk.places, evk.welcome
   FROM evk
  WHERE evk.k <= p_limit;
--- A statement of its own: planned apart from the events' (the events are
--- planned anew for each call; this one's generic plan can be kept).
+-- A statement of its own, planned apart from the events'.
 RETURN QUERY
 WITH ok AS (SELECT kompas_same_centre(p_centre) AS ok),
 -- The centre's associations that share a category with the request: all

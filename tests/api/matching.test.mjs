@@ -484,3 +484,13 @@ test('activity suggestions: the candidates are only for a caller of the centre',
   assert.equal(ask('anonymous', null), '0', 'no one');
   assert.ok(Number(ask('admin', null)) > 0, 'an admin');
 });
+
+// Planned for each call's centre (schema/functions/matching_activity_candidates.sql): the
+// generic plan of the associations' statement, which PostgreSQL's plan cache took from the
+// sixth call on a connection, is made for an average centre and was about twice as slow for
+// the largest one of the national dataset (docs/benchmarks.md).
+test('activity suggestions: the candidates are planned anew for each call', () => {
+  const config = psql(`SELECT array_to_string(proconfig, ',') FROM pg_proc
+                        WHERE oid = 'matching_activity_candidates(uuid, text, uuid[], int)'::regprocedure`);
+  assert.ok(config.split(',').includes('plan_cache_mode=force_custom_plan'), config);
+});
