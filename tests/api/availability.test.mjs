@@ -7,13 +7,11 @@
 // so that a login storm leaves other routes their latency.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import tls from 'node:tls';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startKompasd } from './harness.mjs';
+import { startKompasd, openConnection as connect } from './harness.mjs';
 import { createCentre, createAccount, login, auth, JSON_HEADERS } from './fixtures.mjs';
 
 const started = [];
@@ -23,55 +21,6 @@ async function kompasd(env = {}) {
   const k = await startKompasd({ env });
   started.push(k);
   return k;
-}
-
-// Open a raw connection (optionally from a given local address); resolves
-// when connected. sock.text() resolves with everything read until the
-// server closes; sock.answer() resolves with the first complete HTTP answer
-// head (and body, by Content-Length) as soon as it has arrived.
-function connect(port, { localAddress, tlsOptions } = {}) {
-  return new Promise((resolve, reject) => {
-    const sock = tlsOptions
-      ? tls.connect({ port, host: '127.0.0.1', ...tlsOptions })
-      : net.connect({ port, host: '127.0.0.1', localAddress });
-    let data = Buffer.alloc(0);
-    let closed = false;
-    const waiters = [];
-    const check = () => {
-      for (const w of [...waiters]) if (w()) waiters.splice(waiters.indexOf(w), 1);
-    };
-    sock.on('data', (d) => { data = Buffer.concat([data, d]); check(); });
-    sock.on('error', () => {});
-    sock.on('close', () => { closed = true; check(); });
-    sock.closedPromise = new Promise((r) => sock.once('close', r));
-    sock.isClosed = () => closed;
-    sock.answer = () => new Promise((res, rej) => {
-      const w = () => {
-        const text = data.toString('latin1');
-        const end = text.indexOf('\r\n\r\n');
-        if (end >= 0) {
-          const head = text.slice(0, end);
-          const lines = head.split('\r\n');
-          const status = Number(lines[0].split(' ')[1]);
-          const headers = {};
-          for (const l of lines.slice(1)) {
-            const i = l.indexOf(':');
-            headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
-          }
-          const len = Number(headers['content-length'] || 0);
-          if (text.length >= end + 4 + len) {
-            res({ status, headers, body: text.slice(end + 4, end + 4 + len) });
-            return true;
-          }
-        }
-        if (closed) { rej(new Error(`closed without a complete answer: ${JSON.stringify(text.slice(0, 200))}`)); return true; }
-        return false;
-      };
-      if (!w()) waiters.push(w);
-    });
-    sock.once(tlsOptions ? 'secureConnect' : 'connect', () => resolve(sock));
-    sock.once('error', reject);
-  });
 }
 
 test('a chunked body over the body limit is answered 413 at once, not at its end', async () => {

@@ -10,9 +10,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { startKompasd, psql, until, ROOT } from './harness.mjs';
+import { startKompasd, psql, until, ROOT, openConnection } from './harness.mjs';
 import { createCentre, createAccount, login, call } from './fixtures.mjs';
 
 const RETRY_AFTER = '4';
@@ -128,27 +127,11 @@ test('a backend terminated while its statement waits: 503, then the reconnected 
   }
 });
 
-// A raw connection from localAddress: what it has read, and whether the
-// server has closed it.
-function rawConnection(port, localAddress) {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ port, host: '127.0.0.1', localAddress });
-    const c = { sock, data: '', closed: false };
-    c.ended = new Promise((r) => sock.on('close', () => { c.closed = true; r(); }));
-    sock.setEncoding('latin1');
-    sock.on('data', (d) => { c.data += d; });
-    sock.on('error', () => {});
-    sock.once('connect', () => resolve(c));
-    sock.once('error', reject);
-  });
-}
-
-// Ask for /healthz on c (kept alive) and wait for the answer's head.
+// Ask for /healthz on a raw connection (kept alive; its first request) and
+// return the answer's status.
 async function healthz(c) {
-  const before = c.data.length;
-  c.sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-  await until(() => c.closed || c.data.indexOf('\r\n\r\n', before) >= 0, { intervalMs: 5 });
-  return c.data.slice(before).split(' ')[1];
+  c.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  return (await c.answer()).status;
 }
 
 // How many connections wait in the listening socket's accept queue
@@ -181,28 +164,27 @@ test('two loops at the connection limits: over an address\'s limit closed, at th
   const open = [];
   try {
     for (const addr of ['127.0.0.2', '127.0.0.2', '127.0.0.3']) {
-      const c = await rawConnection(k2.port, addr);
+      const c = await openConnection(k2.port, { localAddress: addr });
       open.push(c);
-      assert.equal(await healthz(c), '200');
+      assert.equal(await healthz(c), 200);
     }
-    const third = await rawConnection(k2.port, '127.0.0.2');
-    third.sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
-    await third.ended;
-    assert.equal(third.data, '', 'the third connection from one address is closed unanswered');
-    const fourth = await rawConnection(k2.port, '127.0.0.3');
+    const third = await openConnection(k2.port, { localAddress: '127.0.0.2' });
+    third.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    await third.closedPromise;
+    assert.equal(third.received(), '', 'the third connection from one address is closed unanswered');
+    const fourth = await openConnection(k2.port, { localAddress: '127.0.0.3' });
     open.push(fourth);
-    assert.equal(await healthz(fourth), '200');
+    assert.equal(await healthz(fourth), 200);
     // All four slots taken: the next client waits in the accept queue.
-    const waiting = await rawConnection(k2.port, '127.0.0.4');
-    waiting.sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const waiting = await openConnection(k2.port, { localAddress: '127.0.0.4' });
+    waiting.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     await until(() => acceptQueue(k2.port) === 1, { intervalMs: 5 });
-    assert.equal(waiting.data, '');
-    assert.equal(waiting.closed, false);
-    open.shift().sock.destroy();
-    await waiting.ended;
-    assert.match(waiting.data, /^HTTP\/1\.1 200 /);
+    assert.equal(waiting.received(), '');
+    assert.equal(waiting.isClosed(), false);
+    open.shift().destroy();
+    assert.equal((await waiting.answer()).status, 200);
   } finally {
-    for (const c of open) c.sock.destroy();
+    for (const c of open) c.destroy();
     await k2.stop();
   }
 });

@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import net from 'node:net';
+import tls from 'node:tls';
 import { checkAnswer } from './openapi-check.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -223,4 +224,54 @@ export async function expectProblem(assert, res, status, code) {
   assert.equal(typeof body.detail, 'string');
   assert.equal(body.request_id, res.headers.get('x-request-id'));
   return body;
+}
+
+// Open a raw connection (optionally from a given local address); resolves
+// when connected. sock.text() resolves with everything read until the
+// server closes; sock.answer() resolves with the first complete HTTP answer
+// head (and body, by Content-Length) as soon as it has arrived.
+export function openConnection(port, { localAddress, tlsOptions } = {}) {
+  return new Promise((resolve, reject) => {
+    const sock = tlsOptions
+      ? tls.connect({ port, host: '127.0.0.1', ...tlsOptions })
+      : net.connect({ port, host: '127.0.0.1', localAddress });
+    let data = Buffer.alloc(0);
+    let closed = false;
+    const waiters = [];
+    const check = () => {
+      for (const w of [...waiters]) if (w()) waiters.splice(waiters.indexOf(w), 1);
+    };
+    sock.on('data', (d) => { data = Buffer.concat([data, d]); check(); });
+    sock.on('error', () => {});
+    sock.on('close', () => { closed = true; check(); });
+    sock.closedPromise = new Promise((r) => sock.once('close', r));
+    sock.isClosed = () => closed;
+    sock.received = () => data.toString('latin1');
+    sock.answer = () => new Promise((res, rej) => {
+      const w = () => {
+        const text = data.toString('latin1');
+        const end = text.indexOf('\r\n\r\n');
+        if (end >= 0) {
+          const head = text.slice(0, end);
+          const lines = head.split('\r\n');
+          const status = Number(lines[0].split(' ')[1]);
+          const headers = {};
+          for (const l of lines.slice(1)) {
+            const i = l.indexOf(':');
+            headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+          }
+          const len = Number(headers['content-length'] || 0);
+          if (text.length >= end + 4 + len) {
+            res({ status, headers, body: text.slice(end + 4, end + 4 + len) });
+            return true;
+          }
+        }
+        if (closed) { rej(new Error(`closed without a complete answer: ${JSON.stringify(text.slice(0, 200))}`)); return true; }
+        return false;
+      };
+      if (!w()) waiters.push(w);
+    });
+    sock.once(tlsOptions ? 'secureConnect' : 'connect', () => resolve(sock));
+    sock.once('error', reject);
+  });
 }
