@@ -13,6 +13,12 @@
 #   events   kompasd with [http] mode = events, THREADS loops of CONNS
 #            database connections each
 #   pgasync  BINARY is bench-pgasync, THREADS loops of CONNS connections
+#            (measured on /readyz and /healthz, its answer without the database)
+#   pgasync-kompas  the same, running kompasd's readiness statement (lib/migrate.c,
+#            migrate_current_version) instead of SELECT 1: like for like
+#   hello    BINARY is bench-hello, bare libmicrohttpd with THREADS threads
+#            (CONNS is ignored; measured on /healthz only: it answers every
+#            path with a static body, libmicrohttpd's cost alone)
 # e.g. threads:build/release/kompasd:8:0 events:build/release/kompasd:2:8
 #      pgasync:build/release/bench-pgasync:2:4
 #
@@ -39,9 +45,9 @@ paths=${BENCH_PATHS:-/readyz /v1/me}
 first_kompasd=
 for v in "$@"; do
     IFS=: read -r kind bin _ _ <<<"$v"
-    [[ $kind =~ ^(threads|events|pgasync)$ ]] || die "unknown kind in $v"
+    [[ $kind =~ ^(threads|events|pgasync|pgasync-kompas|hello)$ ]] || die "unknown kind in $v"
     [ -x "$bin" ] || die "$bin not found"
-    [ "$kind" = pgasync ] || [ -n "$first_kompasd" ] || first_kompasd=$bin
+    [[ $kind =~ ^(pgasync|pgasync-kompas|hello)$ ]] || [ -n "$first_kompasd" ] || first_kompasd=$bin
 done
 [ -n "$first_kompasd" ] || die "at least one kompasd variant is needed (to migrate)"
 
@@ -83,6 +89,10 @@ start() {
     case $kind in
     pgasync) "$bin" 0 "$th" "$cn" "$KOMPAS_DATABASE_CONNINFO application_name=bench-pgasync" \
                  >"$log" 2>&1 & ;;
+    pgasync-kompas)
+        "$bin" 0 "$th" "$cn" "$KOMPAS_DATABASE_CONNINFO application_name=bench-pgasync" \
+            "SELECT coalesce(max(version), 0) FROM schema_migration" >"$log" 2>&1 & ;;
+    hello) "$bin" 0 "$th" >"$log" 2>&1 & ;;
     *) [ "$cn" != 0 ] || cn=8 # unused by threads
        KOMPAS_HTTP_MODE=$kind KOMPAS_HTTP_THREADS=$th KOMPAS_DATABASE_LOOP_CONNECTIONS=$cn \
            "$bin" -c kompas.conf serve --migrate >"$log" 2>&1 & ;;
@@ -138,9 +148,12 @@ for round in $(seq "$rounds"); do
         kind=${v%%:*}
         start "$v"
         for path in $paths; do
-            [ "$kind" != pgasync ] || [ "$path" = /readyz ] || continue
+            case $kind:$path in
+            pgasync*:/readyz | pgasync*:/healthz | hello:/healthz) ;;
+            pgasync*:* | hello:*) continue ;;
+            esac
             hdr=()
-            [ "$path" = /readyz ] || hdr=(-H "Authorization: Bearer $token")
+            [ "$path" = /readyz ] || [ "$path" = /healthz ] || hdr=(-H "Authorization: Bearer $token")
             url=http://127.0.0.1:$port$path
             code=$(curl -s -o /dev/null -w '%{http_code}' "${hdr[@]}" "$url")
             [ "$code" = 200 ] || die "$v $path answered $code"

@@ -18,7 +18,9 @@
  * bodies, requests up to 8 KiB, pipelined requests answered in order), which
  * is about what Kore's own parser costs for wrk's requests; it is not
  * libmicrohttpd, so that the reference is not held back by the thread pool
- * it is compared against. Every path answers 200
+ * it is compared against. GET /healthz answers 200 {"status":"ok"} without
+ * the database (the HTTP side's own cost, as kompasd's /healthz); every
+ * other path answers 200
  * {"status":"ready","schema_version":1} (1 from the database) or, when the
  * query fails, 503 with Retry-After: 1; a lost connection is re-opened
  * (blocking, at most every 200 ms) when a request next needs it.
@@ -333,7 +335,7 @@ client_process(struct worker *w, struct client *c)
 		char *end = memmem(c->in, c->inlen, "\r\n\r\n", 4);
 		size_t len;
 		char *line_end, *h;
-		bool get, body = false;
+		bool get, healthz, body = false;
 
 		if (end == NULL) {
 			if (c->inlen == IN_MAX) {
@@ -351,6 +353,7 @@ client_process(struct worker *w, struct client *c)
 		*line_end = '\0';
 		get = strncmp(c->in, "GET ", 4) == 0;
 		c->head = strncmp(c->in, "HEAD ", 5) == 0;
+		healthz = strncmp(c->in + (c->head ? 5 : 4), "/healthz ", 9) == 0;
 		c->close_after = strstr(c->in, " HTTP/1.0") != NULL;
 		/* Headers: Connection and (refused) request bodies. */
 		for (h = line_end < end ? line_end + 2 : end; h < end;) {
@@ -377,6 +380,13 @@ client_process(struct worker *w, struct client *c)
 			client_answer(c, 400, "{\"status\":\"GET or HEAD without a body only\"}");
 			client_flush(w, c);
 			return;
+		}
+		if (healthz) {
+			/* The HTTP side alone: no database. */
+			client_answer(c, 200, "{\"status\":\"ok\"}");
+			if (client_flush(w, c) != 0)
+				return;
+			continue;
 		}
 		dispatch(w, c);
 	}

@@ -11,6 +11,11 @@
 #   kompasd GET /readyz  one database query per request
 #   bench-hello GET /    the same daemon with nothing in front of it
 #   bench-pgasync GET /  one prepared SELECT 1 per request, sent asynchronously
+#   kompasd GET /readyz  the same binary in [http] mode = events (one loop per
+#                        CPU, kompas.conf's loop_connections)
+#   bench-pgasync GET /  a second instance running kompasd's own readiness
+#                        statement (lib/migrate.c) instead of SELECT 1, so
+#                        that one ratio compares like with like
 # and GET /v1/me alone and during a login storm (tools/bench/login_storm.mjs).
 # The results are printed and appended as a dated section to
 # docs/benchmarks.md. Everything is stopped and deleted on exit or Ctrl-C.
@@ -68,6 +73,8 @@ pgdir=$(mktemp -d /tmp/kompas-bench-pg-XXXXXX)
 kompasd_pid=
 hello_pid=
 pgasync_pid=
+events_pid=
+same_pid=
 drain_pids=()
 
 cleanup() {
@@ -77,6 +84,8 @@ cleanup() {
     [ -n "$kompasd_pid" ] && kill -TERM "$kompasd_pid" 2>/dev/null && wait "$kompasd_pid" 2>/dev/null
     [ -n "$hello_pid" ] && kill -TERM "$hello_pid" 2>/dev/null && wait "$hello_pid" 2>/dev/null
     [ -n "$pgasync_pid" ] && kill -TERM "$pgasync_pid" 2>/dev/null && wait "$pgasync_pid" 2>/dev/null
+    [ -n "$events_pid" ] && kill -TERM "$events_pid" 2>/dev/null && wait "$events_pid" 2>/dev/null
+    [ -n "$same_pid" ] && kill -TERM "$same_pid" 2>/dev/null && wait "$same_pid" 2>/dev/null
     [ -n "${wrk_pid:-}" ] && kill -TERM "$wrk_pid" 2>/dev/null && wait "$wrk_pid" 2>/dev/null
     for p in "${drain_pids[@]+"${drain_pids[@]}"}"; do
         kill "$p" 2>/dev/null || true
@@ -179,11 +188,29 @@ pgasync_port=$started_port
 echo "bench: bench-pgasync (pid $pgasync_pid) on 127.0.0.1:$pgasync_port, $pg_threads threads," \
     "$pg_conns database connections each"
 
+# The same kompasd in events mode (the schema is migrated already), and the
+# reference again with kompasd's readiness statement, read from its source
+# so that the two cannot drift apart.
+start_and_wait stderr "$tmp/kompasd-events.log" env KOMPAS_HTTP_MODE=events KOMPAS_HTTP_THREADS=0 \
+    "$kompasd" -c kompas.conf serve
+events_pid=$started_pid
+events_port=$started_port
+echo "bench: kompasd in events mode (pid $events_pid) on 127.0.0.1:$events_port"
+ready_sql=$(sed -n 's/.*DB_STMT("migrate_current_version", "\([^"]*\)", 0).*/\1/p' lib/migrate.c)
+[ -n "$ready_sql" ] || die "cannot find kompasd's readiness statement in lib/migrate.c"
+start_and_wait stdout "$tmp/pgasync-same.log" "$pgasync" 0 "$pg_threads" "$pg_conns" \
+    "$KOMPAS_DATABASE_CONNINFO application_name=bench-pgasync-same" "$ready_sql"
+same_pid=$started_pid
+same_port=$started_port
+echo "bench: bench-pgasync with \"$ready_sql\" (pid $same_pid) on 127.0.0.1:$same_port"
+
 # Every target must answer 200 before it is measured.
 names=("kompasd GET /v1" "kompasd GET /readyz (1 DB query)" "bench-hello (bare libmicrohttpd)"
-       "bench-pgasync (async libpq SELECT 1)")
+       "bench-pgasync (async libpq SELECT 1)" "kompasd events mode GET /readyz"
+       "bench-pgasync (kompasd's readiness statement)")
 urls=("http://127.0.0.1:$kompasd_port/v1" "http://127.0.0.1:$kompasd_port/readyz"
-      "http://127.0.0.1:$hello_port/" "http://127.0.0.1:$pgasync_port/readyz")
+      "http://127.0.0.1:$hello_port/" "http://127.0.0.1:$pgasync_port/readyz"
+      "http://127.0.0.1:$events_port/readyz" "http://127.0.0.1:$same_port/readyz")
 sizes=()
 for i in "${!urls[@]}"; do
     out=$(curl -s -o /dev/null -w '%{http_code} %{size_download} %{size_header}' "${urls[$i]}") ||
@@ -224,11 +251,11 @@ run_wrk() {
 # Rounds go through the targets in turn, so a slow spell of the machine
 # (other processes, wrk's own scheduling) hits all of them alike; the
 # report takes the median of the rounds.
-pids=("$kompasd_pid" "$kompasd_pid" "$hello_pid" "$pgasync_pid")
-runs_rps=("" "" "" "")
-runs_p99=("" "" "" "")
-runs_cpu=("" "" "" "")
-errors=("" "" "" "")
+pids=("$kompasd_pid" "$kompasd_pid" "$hello_pid" "$pgasync_pid" "$events_pid" "$same_pid")
+runs_rps=("" "" "" "" "" "")
+runs_p99=("" "" "" "" "" "")
+runs_cpu=("" "" "" "" "" "")
+errors=("" "" "" "" "" "")
 for round in $(seq "$rounds"); do
     for i in "${!urls[@]}"; do
         if [ "$round" = 1 ] && [ "$warmup" != 0 ] && [ "$warmup" != 0s ]; then
@@ -310,6 +337,12 @@ hello_pid=
 kill -TERM "$pgasync_pid"
 wait "$pgasync_pid" || die "bench-pgasync exited with $? after SIGTERM"
 pgasync_pid=
+kill -TERM "$events_pid"
+wait "$events_pid" || die "kompasd in events mode exited with $? after SIGTERM"
+events_pid=
+kill -TERM "$same_pid"
+wait "$same_pid" || die "the second bench-pgasync exited with $? after SIGTERM"
+same_pid=
 
 # ------------------------------------------------------------------ report
 ratio=$(awk -v a="${rps[0]}" -v b="${rps[2]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
@@ -325,6 +358,11 @@ if awk -v r="$db_ratio" -v t="$db_target" 'BEGIN { exit !(r >= t) }'; then
 else
     db_verdict="is **below** the target of ${db_target}x"
 fi
+# Events mode against both references, and the default mode like for like.
+ratio_of() { awk -v a="${rps[$1]}" -v b="${rps[$2]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+events_ratio=$(ratio_of 4 3)
+events_same_ratio=$(ratio_of 4 5)
+same_ratio=$(ratio_of 1 5)
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # Dirty: any change but this report (tracked or not) is in the binary or
@@ -358,7 +396,8 @@ section() {
     echo "- Software: libmicrohttpd $mhd, PostgreSQL $pgv (fsync off), wrk $wrkv"
     echo "- Servers: kompasd and bench-hello $threads worker threads each, 127.0.0.1, access log" \
         "to /dev/null; bench-pgasync $pg_threads event-loop threads with $pg_conns database" \
-        "connections each"
+        "connections each; kompasd in events mode one event loop per CPU, a second" \
+        "bench-pgasync as the first, running \`$ready_sql\`"
     echo "- Load: \`wrk -t$wrk_threads -c$conns -d$duration --latency\`, $rounds rounds through" \
         "the targets one after another (medians below), an unmeasured ${warmup} warm-up" \
         "per target first; wrk shares the machine"
@@ -374,6 +413,8 @@ section() {
         "(server CPU per request: ${cpu_ratio}x bench-hello's)."
     echo
     echo "kompasd GET /readyz : bench-pgasync = **${db_ratio}x** in requests/s, which $db_verdict."
+    echo "In events mode: **${events_ratio}x**. Like for like (the reference running kompasd's" \
+        "readiness statement instead of SELECT 1): ${same_ratio}x, in events mode ${events_same_ratio}x."
     echo
     echo "Login storm (one request at a time on one connection; the storm's clients pause 50 ms" \
         "after a 503; $(nproc) CPUs, password checks on their own threads):"
@@ -434,5 +475,6 @@ table
 echo
 echo "kompasd GET /v1 : bench-hello = ${ratio}x in requests/s, which ${verdict//\*\*/}" \
     "(server CPU per request: ${cpu_ratio}x)."
-echo "kompasd GET /readyz : bench-pgasync = ${db_ratio}x in requests/s, which ${db_verdict//\*\*/}."
+echo "kompasd GET /readyz : bench-pgasync = ${db_ratio}x in requests/s, which ${db_verdict//\*\*/};" \
+    "events mode ${events_ratio}x; like for like ${same_ratio}x, events mode ${events_same_ratio}x."
 echo "bench: appended to $report"
