@@ -454,11 +454,22 @@ What is measured, with the same wrk settings, over keep-alive connections to
   keep-alive parser of its own (as Kore has its own; no timeouts or limits,
   so it is cheaper than libmicrohttpd); every path answers
   `{"status":"ready","schema_version":1}`, the 1 from the database
-  (`SELECT $1::int` with 1).
+  (`SELECT $1::int` with 1); `GET /healthz` answers without the database
+  (its HTTP side alone, for tools/bench/modes.sh).
+- **kompasd GET /readyz in events mode**: the same binary started a second
+  time with `[http] mode = events` (one event loop per CPU, kompas.conf's
+  `loop_connections`), where the readiness statements of a loop pass are
+  pipelined (docs/decisions.md, D12).
+- **bench-pgasync with kompasd's statement**: a second instance running
+  kompasd's own readiness statement (read from lib/migrate.c) instead of
+  `SELECT 1`. It costs the database about 30% more than `SELECT 1`
+  (pgbench, 2026-12-08), so the ratio against it compares how the two
+  servers wait on PostgreSQL, like for like.
 
 The target is kompasd GET /v1 at **0.85x or better** of bench-hello's
 requests per second, and kompasd GET /readyz at **1.2x or better** of
-bench-pgasync's (`BENCH_DB_TARGET`). Requests/s and p99 are the medians of the rounds;
+bench-pgasync's (`BENCH_DB_TARGET`); every run also reports events mode's
+ratio and both modes' ratios like for like. Requests/s and p99 are the medians of the rounds;
 "server CPU per request" is the server process's user + system time divided by
 the requests answered, which varies less than requests/s when the machine is
 busy. Numbers from different machines, or from runs with different settings,
