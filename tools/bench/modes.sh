@@ -50,6 +50,9 @@ for v in "$@"; do
     [[ $kind =~ ^(pgasync|pgasync-kompas|hello)$ ]] || [ -n "$first_kompasd" ] || first_kompasd=$bin
 done
 [ -n "$first_kompasd" ] || die "at least one kompasd variant is needed (to migrate)"
+# kompasd's readiness statement, from its source (as tools/bench/run.sh reads it).
+ready_sql=$(sed -n 's/.*DB_STMT("migrate_current_version", "\([^"]*\)", 0).*/\1/p' lib/migrate.c)
+[ -n "$ready_sql" ] || die "cannot find kompasd's readiness statement in lib/migrate.c"
 
 tmp=$(mktemp -d /tmp/kompas-modes-XXXXXX)
 pgdir=$(mktemp -d /tmp/kompas-modes-pg-XXXXXX)
@@ -91,7 +94,7 @@ start() {
                  >"$log" 2>&1 & ;;
     pgasync-kompas)
         "$bin" 0 "$th" "$cn" "$KOMPAS_DATABASE_CONNINFO application_name=bench-pgasync" \
-            "SELECT coalesce(max(version), 0) FROM schema_migration" >"$log" 2>&1 & ;;
+            "$ready_sql" >"$log" 2>&1 & ;;
     hello) "$bin" 0 "$th" >"$log" 2>&1 & ;;
     *) [ "$cn" != 0 ] || cn=8 # unused by threads
        KOMPAS_HTTP_MODE=$kind KOMPAS_HTTP_THREADS=$th KOMPAS_DATABASE_LOOP_CONNECTIONS=$cn \
